@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Net;
+using Bridge.Core.Routing;
+using Bridge.Multicast.Wire;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Bridge.Adapters.Mqtt.Broker;
+
+/// <summary>
+/// Embedded-broker mode: an MQTT broker (MQTTnet) inside the bridge that head-ends connect to
+/// directly. Every message published to it is also routed to the groups its topic maps to; a
+/// QoS 1 publisher gets its PUBACK only after that hand-off.
+/// </summary>
+public sealed partial class EmbeddedMqttBroker : ITopicPublisher, IAsyncDisposable
+{
+    /// <summary>The client id the broker gives messages that came from a group.</summary>
+    public const string BridgeClientId = "gridcast-bridge";
+
+    private readonly MqttServer _server;
+    private readonly Router _router;
+    private readonly ILogger _logger;
+
+    private EmbeddedMqttBroker(MqttServer server, IPEndPoint endpoint, Router router, ILogger logger)
+    {
+        _server = server;
+        Endpoint = endpoint;
+        _router = router;
+        _logger = logger;
+        _server.InterceptingPublishAsync += OnPublishAsync;
+    }
+
+    /// <summary>Where the broker listens.</summary>
+    public IPEndPoint Endpoint { get; }
+
+    /// <summary>Starts a broker on <paramref name="endpoint"/> that routes through <paramref name="router"/>.</summary>
+    public static async Task<EmbeddedMqttBroker> StartAsync(IPEndPoint endpoint, Router router, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var options = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(endpoint.Address)
+            .WithDefaultEndpointPort(endpoint.Port)
+            .Build();
+        var server = new MqttServerFactory().CreateMqttServer(options);
+        var broker = new EmbeddedMqttBroker(server, endpoint, router, logger);
+        await server.StartAsync();
+        Log.Started(logger, endpoint.ToString());
+        return broker;
+    }
+
+    /// <summary>Publishes a message that came from a group to this broker's subscribers.</summary>
+    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(new ReadOnlySequence<byte>(payload))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await _server.InjectApplicationMessage(
+            new InjectedMqttApplicationMessage(message) { SenderClientId = BridgeClientId },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _server.InterceptingPublishAsync -= OnPublishAsync;
+        await _server.StopAsync();
+        _server.Dispose();
+    }
+
+    private async Task OnPublishAsync(InterceptingPublishEventArgs args)
+    {
+        // Messages that came from a group go to subscribers only, never back into a group.
+        if (args.ClientId == BridgeClientId)
+        {
+            return;
+        }
+
+        var message = args.ApplicationMessage;
+        try
+        {
+            var groups = await _router.RouteAsync(
+                new InboundMessage(message.Topic, message.Payload.ToArray(), ContentType.MqttPublish),
+                args.CancellationToken);
+            Log.Routed(_logger, message.Topic, args.ClientId, groups);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The publisher must not get a PUBACK for a message the group did not take.
+            Log.RouteFailed(_logger, message.Topic, args.ClientId, ex);
+            args.ProcessPublish = false;
+            args.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(101, LogLevel.Information, "Embedded MQTT broker listening on {Endpoint}")]
+        public static partial void Started(ILogger logger, string endpoint);
+
+        [LoggerMessage(102, LogLevel.Debug, "Routed {Topic} from {ClientId} to {Groups} group(s)")]
+        public static partial void Routed(ILogger logger, string topic, string clientId, int groups);
+
+        [LoggerMessage(103, LogLevel.Error, "Routing {Topic} from {ClientId} failed; the publish is refused")]
+        public static partial void RouteFailed(ILogger logger, string topic, string clientId, Exception exception);
+    }
+}

@@ -1,0 +1,3 @@
+using Bridge.Host.Cli;
+
+return await GridcastCommand.RunAsync(args);

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Text;
+using Bridge.Host.Cli;
+using Bridge.Multicast;
+using Bridge.Multicast.Wire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bridge.Host.Tools;
+
+/// <summary><c>gridcast pub GROUP TEXT</c>: sends text to a group, in the spirit of mosquitto_pub.</summary>
+internal static class PubCommand
+{
+    public static Command Create()
+    {
+        var group = CommonOptions.Group();
+        var text = new Argument<string>("TEXT") { Description = "Payload, sent as UTF-8 text" };
+        var repeat = new Option<int>("--repeat", "-r")
+        {
+            Description = "Send the message K times, with sequence numbers 1..K",
+            DefaultValueFactory = _ => 1,
+            HelpName = "K",
+        };
+        CommonOptions.AddPositiveValidator(repeat);
+        var interval = new Option<double>("--interval")
+        {
+            Description = "Milliseconds between repeated sends",
+            DefaultValueFactory = _ => 0,
+            HelpName = "MS",
+        };
+        var ttl = new Option<int>("--ttl")
+        {
+            Description = "IP TTL of the datagrams (1 stays on the link)",
+            DefaultValueFactory = _ => 1,
+        };
+        var @interface = CommonOptions.Interface();
+        var verbose = CommonOptions.Verbose();
+        var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, @interface, verbose };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var name = result.GetRequiredValue(group);
+            var count = result.GetValue(repeat);
+            var pause = TimeSpan.FromMilliseconds(result.GetValue(interval));
+            var multicastInterface = CommonOptions.ResolveInterface(result.GetValue(@interface));
+            using var host = CliHost.Build(CommonOptions.LogLevelFor(result.GetValue(verbose)));
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            await using var socket = MulticastSocket.Create(
+                multicastInterface,
+                new MulticastSocketOptions { Ip = new() { TimeToLive = result.GetValue(ttl) } },
+                host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
+                time);
+            var payload = Encoding.UTF8.GetBytes(result.GetRequiredValue(text));
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0 && pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pause, time, cancellationToken);
+                }
+
+                await socket.SendAsync(name, payload, ContentType.Raw, cancellationToken);
+            }
+
+            await Console.Error.WriteLineAsync($"sent {count} message(s) to {name} on {multicastInterface.Name} as source {SubMessage.FormatSource(socket.SourceId)}");
+            return GridcastCommand.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,19 @@
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Wire;
+
+namespace Bridge.Multicast;
+
+/// <summary>A message received from a group, with who sent it and when.</summary>
+/// <param name="Group">The group it was sent to.</param>
+/// <param name="Payload">The application payload (owned by this message).</param>
+/// <param name="ContentType">What the payload holds.</param>
+/// <param name="SourceId">The sending instance.</param>
+/// <param name="Sequence">The sender's sequence number for this group.</param>
+/// <param name="SentAt">The sender's clock when it sent the message.</param>
+public sealed record GroupMessage(
+    GroupName Group,
+    ReadOnlyMemory<byte> Payload,
+    ContentType ContentType,
+    ulong SourceId,
+    ulong Sequence,
+    DateTimeOffset SentAt);

@@ -1,0 +1,139 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bridge.Multicast.Naming;
+
+/// <summary>
+/// A multicast group named by an RFC 7046 URI (section 4, "Naming scheme"):
+/// <c>ham:namespace:group[:port]</c>, for example <c>ham:ip:239.192.0.7:5000</c>.
+/// </summary>
+/// <remarks>
+/// This first version understands the <c>ip</c> namespace with an IPv4 group address, which maps
+/// literally to that address. The canonical form is what frames carry on the wire, so two names
+/// are the same group exactly when their canonical forms are equal.
+/// </remarks>
+public sealed record GroupName
+{
+    /// <summary>The URI scheme of RFC 7046.</summary>
+    public const string Scheme = "ham";
+
+    /// <summary>Port used when a name gives none.</summary>
+    public const int DefaultPort = 5000;
+
+    private GroupName(string @namespace, string group, int? port, IPAddress address)
+    {
+        Namespace = @namespace;
+        Group = group;
+        Port = port;
+        Address = address;
+        Canonical = port is null
+            ? $"{Scheme}:{@namespace}:{group}"
+            : string.Create(CultureInfo.InvariantCulture, $"{Scheme}:{@namespace}:{group}:{port}");
+    }
+
+    /// <summary>The namespace part, such as <c>ip</c>.</summary>
+    public string Namespace { get; }
+
+    /// <summary>The group part, such as <c>239.192.0.7</c>.</summary>
+    public string Group { get; }
+
+    /// <summary>The port written in the name, or null when it gives none.</summary>
+    public int? Port { get; }
+
+    /// <summary>The IPv4 group address this name maps to.</summary>
+    public IPAddress Address { get; }
+
+    /// <summary>The normalised URI, as carried in frames.</summary>
+    public string Canonical { get; }
+
+    /// <summary>The IPv4 endpoint (group address and port) this name maps to.</summary>
+    public IPEndPoint IPv4EndPoint => new(Address, Port ?? DefaultPort);
+
+    /// <summary>Parses a group name, throwing <see cref="FormatException"/> that names the bad part.</summary>
+    public static GroupName Parse(string text)
+    {
+        return TryParse(text, out var name, out var error) ? name : throw new FormatException(error);
+    }
+
+    /// <summary>Parses a group name; on failure <paramref name="error"/> names the offending part.</summary>
+    public static bool TryParse(
+        [NotNullWhen(true)] string? text,
+        [NotNullWhen(true)] out GroupName? name,
+        [NotNullWhen(false)] out string? error)
+    {
+        name = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            error = "group name is empty";
+            return false;
+        }
+
+        var parts = text.Split(':');
+        if (parts.Length < 3 || !parts[0].Equals(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            error = $"group name '{text}' is not of the form ham:namespace:group[:port]";
+            return false;
+        }
+
+        var ns = parts[1].ToLowerInvariant();
+        if (ns != "ip")
+        {
+            error = $"namespace '{parts[1]}' in '{text}' is not supported (this version knows 'ip')";
+            return false;
+        }
+
+        if (parts.Length > 4)
+        {
+            error = $"group name '{text}' has more parts than ham:ip:address[:port]";
+            return false;
+        }
+
+        var group = parts[2];
+        if (!IPAddress.TryParse(group, out var address) || address.AddressFamily != AddressFamily.InterNetwork
+            || group.Count(c => c == '.') != 3)
+        {
+            error = $"group '{group}' in '{text}' is not an IPv4 address";
+            return false;
+        }
+
+        if (!IsIPv4Multicast(address))
+        {
+            error = $"group '{group}' in '{text}' is not an IPv4 multicast address (224.0.0.0/4)";
+            return false;
+        }
+
+        int? port = null;
+        if (parts.Length == 4)
+        {
+            if (!int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535)
+            {
+                error = $"port '{parts[3]}' in '{text}' is not a number from 1 to 65535";
+                return false;
+            }
+
+            port = p;
+        }
+
+        name = new GroupName(ns, address.ToString(), port, address);
+        error = null;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Canonical;
+
+    /// <inheritdoc/>
+    public bool Equals(GroupName? other) => other is not null && other.Canonical == Canonical;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Canonical.GetHashCode(StringComparison.Ordinal);
+
+    private static bool IsIPv4Multicast(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        address.TryWriteBytes(bytes, out _);
+        return bytes[0] is >= 224 and <= 239;
+    }
+}
