@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.Logging;
@@ -27,18 +28,28 @@ internal static class CommonOptions
     public static Argument<GroupName> Group() => new("GROUP")
     {
         Description = "Group name, e.g. ham:ip:239.192.0.7:5000",
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-            if (GroupName.TryParse(text, out var name, out var error))
-            {
-                return name;
-            }
-
-            result.AddError(error);
-            return null;
-        },
+        CustomParser = ParseGroup,
     };
+
+    public static Option<GroupName> GroupOption(string name, string description, string defaultGroup) => new(name)
+    {
+        Description = description,
+        CustomParser = ParseGroup,
+        DefaultValueFactory = _ => GroupName.Parse(defaultGroup),
+        HelpName = "GROUP",
+    };
+
+    private static GroupName? ParseGroup(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (GroupName.TryParse(text, out var name, out var error))
+        {
+            return name;
+        }
+
+        result.AddError(error);
+        return null;
+    }
 
     public static MulticastInterface ResolveInterface(string? nameOrAddress)
         => string.IsNullOrEmpty(nameOrAddress) ? MulticastInterface.Loopback() : MulticastInterface.Resolve(nameOrAddress);

@@ -17,6 +17,9 @@ internal static class GridcastCommand
     /// <summary>The command line or a configuration was wrong; nothing ran.</summary>
     public const int UsageError = 2;
 
+    /// <summary>Stopped by the user before it finished (as shells report SIGINT).</summary>
+    public const int Interrupted = 130;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("GridCast: a hybrid multicast bridge for smart grids.")
@@ -41,13 +44,23 @@ internal static class GridcastCommand
 
         try
         {
-            return await parsed.InvokeAsync();
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
             // Bad values the parser could not see, such as an interface that does not exist.
             await Console.Error.WriteLineAsync($"gridcast: {ex.Message}");
             return UsageError;
+        }
+        catch (OperationCanceledException)
+        {
+            return Interrupted;
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
+        {
+            // Environment failures (no multicast route, port in use, broker refused): say what, not where.
+            await Console.Error.WriteLineAsync($"gridcast: {ex.GetType().Name}: {ex.Message}");
+            return Failed;
         }
     }
 }

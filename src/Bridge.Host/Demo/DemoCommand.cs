@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Bridge.Host.Cli;
-using Bridge.Multicast.Naming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -27,11 +26,7 @@ internal static class DemoCommand
             DefaultValueFactory = _ => 10,
             HelpName = "S",
         };
-        var group = new Option<string>("--group")
-        {
-            Description = "Tariff group",
-            DefaultValueFactory = _ => DemoSettings.DefaultGroup,
-        };
+        var group = CommonOptions.GroupOption("--group", "Group the tariff update is sent to", DemoSettings.DefaultGroup);
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var @interface = CommonOptions.Interface();
@@ -46,7 +41,7 @@ internal static class DemoCommand
             {
                 Devices = result.GetValue(devices),
                 Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
-                Group = GroupName.Parse(result.GetValue(group)!),
+                Group = result.GetRequiredValue(group),
                 Interface = CommonOptions.ResolveInterface(result.GetValue(@interface)),
             };
             using var host = CliHost.Build(CommonOptions.LogLevelFor(result.GetValue(verbose)));

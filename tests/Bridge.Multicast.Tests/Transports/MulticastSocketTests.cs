@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Transports.Ip;
+using Bridge.Multicast.Wire;
+using Bridge.Testing;
+
+namespace Bridge.Multicast.Tests.Transports;
+
+/// <summary>The IPv4 module and the group socket over real sockets on the loopback interface.</summary>
+public sealed class MulticastSocketTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly MulticastInterface _loopback = MulticastInterface.Loopback();
+    private readonly List<MulticastSocket> _sockets = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var socket in _sockets)
+        {
+            await socket.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SendAsync_TwoSocketsJoinedToGroup_EachReceivesEveryMessage()
+    {
+        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
+        var first = Open(group);
+        var second = Open(group);
+        var sender = Open();
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await sender.SendAsync(group, Encoding.UTF8.GetBytes($"tariff {i}"), ContentType.Raw);
+        }
+
+        foreach (var receiver in new[] { first, second })
+        {
+            var messages = await TakeAsync(receiver, 3);
+            Assert.Equal(["tariff 1", "tariff 2", "tariff 3"], messages.Select(m => Encoding.UTF8.GetString(m.Payload.Span)));
+            Assert.Equal([1UL, 2UL, 3UL], messages.Select(m => m.Sequence));
+            Assert.All(messages, m => Assert.Equal(sender.SourceId, m.SourceId));
+            Assert.All(messages, m => Assert.Equal(group, m.Group));
+        }
+
+        Assert.Equal(3, sender.Counters.FramesSent);
+        Assert.Equal(3, first.Counters.FramesReceived);
+    }
+
+    [Fact]
+    public async Task Leave_AfterLeaving_OnlyGroupsStillJoinedArrive()
+    {
+        var port = FreePorts.Udp();
+        var left = GroupName.Parse($"ham:ip:239.193.250.1:{port}");
+        var kept = GroupName.Parse($"ham:ip:239.193.250.2:{port}");
+        var receiver = Open(left, kept);
+        var sender = Open();
+
+        receiver.Leave(left);
+        await sender.SendAsync(left, "not for you"u8.ToArray(), ContentType.Raw);
+        await sender.SendAsync(kept, "still joined"u8.ToArray(), ContentType.Raw);
+
+        // Both datagrams leave one socket in order over loopback: had the first arrived, it would be first.
+        var message = Assert.Single(await TakeAsync(receiver, 1));
+        Assert.Equal(kept, message.Group);
+        Assert.Equal("still joined", Encoding.UTF8.GetString(message.Payload.Span));
+        Assert.DoesNotContain(left, receiver.JoinedGroups);
+    }
+
+    [Fact]
+    public async Task Receive_MalformedDatagrams_AreCountedByReasonAndLaterFramesStillArrive()
+    {
+        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
+        var receiver = Open(group);
+        var sender = Open();
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        raw.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, _loopback.IPv4Address.GetAddressBytes());
+
+        await raw.SendToAsync("not a frame at all"u8.ToArray(), group.IPv4EndPoint);
+        await raw.SendToAsync(new byte[] { 0x47, 0x43, 0x01 }, group.IPv4EndPoint);
+        await sender.SendAsync(group, "valid"u8.ToArray(), ContentType.Raw);
+
+        var message = Assert.Single(await TakeAsync(receiver, 1));
+        Assert.Equal("valid", Encoding.UTF8.GetString(message.Payload.Span));
+        Assert.Equal(1, receiver.Counters.Dropped(FrameError.BadMagic));
+        Assert.Equal(1, receiver.Counters.Dropped(FrameError.Truncated));
+        Assert.Equal(2, receiver.Counters.DroppedTotal);
+    }
+
+    [Fact]
+    public async Task Receive_FrameForAnotherNameOnSameAddress_IsNotDelivered()
+    {
+        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
+        var receiver = Open(group);
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        raw.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, _loopback.IPv4Address.GetAddressBytes());
+        var sender = Open();
+
+        // A frame naming a group this socket never joined, sent to the joined group's address.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        FrameCodec.Encode(new GridCastFrame { Type = FrameType.Data, Group = "ham:ip:239.0.0.1:9"u8.ToArray(), Sequence = 1, Payload = "x"u8.ToArray() }, buffer);
+        await raw.SendToAsync(buffer.WrittenMemory, group.IPv4EndPoint);
+        await sender.SendAsync(group, "mine"u8.ToArray(), ContentType.Raw);
+
+        var message = Assert.Single(await TakeAsync(receiver, 1));
+        Assert.Equal("mine", Encoding.UTF8.GetString(message.Payload.Span));
+        Assert.Equal(1, receiver.Counters.FramesNotJoined);
+    }
+
+    [Fact]
+    public void Resolve_UnknownInterface_NamesItAndTheKnownOnes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => MulticastInterface.Resolve("nosuch0"));
+        Assert.Contains("'nosuch0'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_loopback.Name, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_ByAddress_FindsLoopback()
+    {
+        var byAddress = MulticastInterface.Resolve("127.0.0.1");
+        Assert.Equal(_loopback, byAddress);
+        Assert.Equal(IPAddress.Loopback, byAddress.IPv4Address);
+    }
+
+    private MulticastSocket Open(params GroupName[] groups)
+    {
+        var socket = MulticastSocket.Create(_loopback);
+        _sockets.Add(socket);
+        foreach (var group in groups)
+        {
+            socket.Join(group);
+        }
+
+        return socket;
+    }
+
+    private static async Task<List<GroupMessage>> TakeAsync(MulticastSocket socket, int count)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var messages = new List<GroupMessage>();
+        await foreach (var message in socket.ReceiveAsync(timeout.Token))
+        {
+            messages.Add(message);
+            if (messages.Count == count)
+            {
+                break;
+            }
+        }
+
+        return messages;
+    }
+}
