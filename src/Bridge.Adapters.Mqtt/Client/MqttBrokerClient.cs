@@ -14,8 +14,11 @@ public sealed record MqttClientSettings
     /// <summary>The broker, as <c>mqtt://host:port</c> (port 1883 when absent).</summary>
     public required Uri Broker { get; init; }
 
-    /// <summary>The MQTT client id.</summary>
-    public string ClientId { get; init; } = $"gridcast-{Environment.ProcessId}";
+    /// <summary>
+    /// The MQTT client id. The default names host and process, so bridges in containers (where
+    /// every process may be PID 1) do not take each other's session.
+    /// </summary>
+    public string ClientId { get; init; } = $"gridcast-{Environment.MachineName}-{Environment.ProcessId}";
 
     /// <summary>Wait before the first reconnect; doubles up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(250);

@@ -20,6 +20,11 @@ internal static class BridgeCommand
             Description = "Connect to an existing MQTT broker, mqtt://host[:port]; without it, run an embedded broker",
             HelpName = "URL",
         };
+        var clientId = new Option<string>("--client-id")
+        {
+            Description = "MQTT client id with --broker; unique per host and process when absent",
+            HelpName = "ID",
+        };
         var listen = new Option<string>("--listen")
         {
             Description = "Address and port of the embedded broker",
@@ -41,7 +46,7 @@ internal static class BridgeCommand
         var verbose = CommonOptions.Verbose();
         var command = new Command("bridge", "Bridge MQTT topics and multicast groups until stopped")
         {
-            broker, listen, toGroup, fromGroup, @interface, verbose,
+            broker, clientId, listen, toGroup, fromGroup, @interface, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -79,6 +84,7 @@ internal static class BridgeCommand
             builder.Services.AddSingleton(new BridgeSettings
             {
                 Broker = brokerUri,
+                ClientId = result.GetValue(clientId),
                 Listen = listenEndPoint!,
                 Rules = new RoutingTable(toRules, fromRules),
                 Interface = CommonOptions.ResolveInterface(result.GetValue(@interface)),

@@ -54,7 +54,10 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         }
 
         return await MqttBrokerClient.StartAsync(
-            new MqttClientSettings { Broker = settings.Broker }, router, loggers.CreateLogger<MqttBrokerClient>(), time, cancellationToken);
+            settings.ClientId is null
+                ? new MqttClientSettings { Broker = settings.Broker }
+                : new MqttClientSettings { Broker = settings.Broker, ClientId = settings.ClientId },
+            router, loggers.CreateLogger<MqttBrokerClient>(), time, cancellationToken);
     }
 
     private static partial class Log

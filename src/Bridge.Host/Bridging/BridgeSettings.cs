@@ -10,6 +10,9 @@ internal sealed record BridgeSettings
     /// <summary>Connect to this broker (client mode); when null, run the embedded broker.</summary>
     public Uri? Broker { get; init; }
 
+    /// <summary>The MQTT client id in client mode; a host- and process-unique one when null.</summary>
+    public string? ClientId { get; init; }
+
     /// <summary>Where the embedded broker listens.</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 1883);
 
