@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Net;
 using Bridge.Core.Routing;
-using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
-using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -54,11 +51,7 @@ public sealed partial class EmbeddedMqttBroker : ITopicPublisher, IAsyncDisposab
     /// <summary>Publishes a message that came from a group to this broker's subscribers.</summary>
     public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(new ReadOnlySequence<byte>(payload))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
+        var message = MqttMessages.FromGroup(topic, payload);
         await _server.InjectApplicationMessage(
             new InjectedMqttApplicationMessage(message) { SenderClientId = BridgeClientId },
             cancellationToken);
@@ -84,7 +77,7 @@ public sealed partial class EmbeddedMqttBroker : ITopicPublisher, IAsyncDisposab
         try
         {
             var groups = await _router.RouteAsync(
-                new InboundMessage(message.Topic, message.Payload.ToArray(), ContentType.MqttPublish),
+                MqttMessages.ToInbound(message),
                 args.CancellationToken);
             Log.Routed(_logger, message.Topic, args.ClientId, groups);
         }

@@ -1,6 +1,4 @@
-using System.Buffers;
 using Bridge.Core.Routing;
-using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -82,11 +80,7 @@ public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
     /// <summary>Publishes a message that came from a group (QoS 1).</summary>
     public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(new ReadOnlySequence<byte>(payload))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
+        var message = MqttMessages.FromGroup(topic, payload);
         await _client.PublishAsync(message, cancellationToken);
     }
 
@@ -174,7 +168,7 @@ public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
         var message = args.ApplicationMessage;
         try
         {
-            await _router.RouteAsync(new InboundMessage(message.Topic, message.Payload.ToArray(), ContentType.MqttPublish), _stopping.Token);
+            await _router.RouteAsync(MqttMessages.ToInbound(message), _stopping.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Bridge.Multicast.Naming;
 
@@ -91,10 +90,9 @@ public sealed record GroupName
         }
 
         var group = parts[2];
-        if (!IPAddress.TryParse(group, out var address) || address.AddressFamily != AddressFamily.InterNetwork
-            || group.Count(c => c == '.') != 3)
+        if (!TryParseDottedDecimal(group, out var address))
         {
-            error = $"group '{group}' in '{text}' is not an IPv4 address";
+            error = $"group '{group}' in '{text}' is not an IPv4 address in dotted decimal (a.b.c.d, no leading zeros)";
             return false;
         }
 
@@ -129,6 +127,42 @@ public sealed record GroupName
 
     /// <inheritdoc/>
     public override int GetHashCode() => Canonical.GetHashCode(StringComparison.Ordinal);
+
+    /// <summary>
+    /// The IPv4address rule of RFC 3986 §3.2.2: four decimal octets without leading zeros. Unlike
+    /// <see cref="IPAddress.TryParse(string, out IPAddress)"/>, it never reads "010" as octal or
+    /// "0xEF" as hexadecimal, so a configured group cannot silently become another.
+    /// </summary>
+    private static bool TryParseDottedDecimal(string text, [NotNullWhen(true)] out IPAddress? address)
+    {
+        address = null;
+        var octets = text.Split('.');
+        if (octets.Length != 4)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[4];
+        for (var i = 0; i < 4; i++)
+        {
+            var octet = octets[i];
+            if (octet.Length is 0 or > 3 || (octet.Length > 1 && octet[0] == '0') || !octet.All(char.IsAsciiDigit))
+            {
+                return false;
+            }
+
+            var value = int.Parse(octet, NumberStyles.None, CultureInfo.InvariantCulture);
+            if (value > 255)
+            {
+                return false;
+            }
+
+            bytes[i] = (byte)value;
+        }
+
+        address = new IPAddress(bytes);
+        return true;
+    }
 
     private static bool IsIPv4Multicast(IPAddress address)
     {

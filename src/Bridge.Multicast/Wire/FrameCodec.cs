@@ -62,23 +62,36 @@ public static class FrameCodec
     public static int GetEncodedSize(int groupLength, int payloadLength) => HeaderSize + groupLength + payloadLength;
 
     /// <summary>Writes <paramref name="frame"/> to <paramref name="writer"/>; returns the bytes written.</summary>
-    /// <exception cref="ArgumentException">The frame is not encodable (empty or oversized group, oversized frame).</exception>
+    /// <exception cref="ArgumentException">
+    /// The frame is one <see cref="TryDecode"/> would reject: an undefined type, flag or content
+    /// type, an empty, oversized or non-UTF-8 group name, or a frame above <paramref name="maxFrameSize"/>.
+    /// </exception>
     public static int Encode(in GridCastFrame frame, IBufferWriter<byte> writer, int maxFrameSize = DefaultMaxFrameSize)
     {
         ArgumentNullException.ThrowIfNull(writer);
         var group = frame.Group.Span;
+        if (!Enum.IsDefined(frame.Type) || frame.Flags != FrameFlags.None || !Enum.IsDefined(frame.ContentType))
+        {
+            throw new ArgumentException($"frame type {frame.Type}, flags {frame.Flags} or content type {frame.ContentType} is not defined in version {Version}", nameof(frame));
+        }
+
         if (group.Length is 0 or > MaxGroupNameLength)
         {
             throw new ArgumentException($"group name length {group.Length} is outside 1..{MaxGroupNameLength}", nameof(frame));
         }
 
-        var size = GetEncodedSize(group.Length, frame.Payload.Length);
+        if (!Utf8.IsValid(group))
+        {
+            throw new ArgumentException("group name is not valid UTF-8", nameof(frame));
+        }
+
+        var size = (long)HeaderSize + group.Length + frame.Payload.Length;
         if (size > maxFrameSize)
         {
             throw new ArgumentException($"frame of {size} bytes exceeds the maximum of {maxFrameSize}", nameof(frame));
         }
 
-        var span = writer.GetSpan(size);
+        var span = writer.GetSpan((int)size);
         span[0] = Magic0;
         span[1] = Magic1;
         span[2] = Version;
@@ -93,8 +106,8 @@ public static class FrameCodec
         BinaryPrimitives.WriteUInt32BigEndian(span[36..], (uint)frame.Payload.Length);
         group.CopyTo(span[HeaderSize..]);
         frame.Payload.Span.CopyTo(span[(HeaderSize + group.Length)..]);
-        writer.Advance(size);
-        return size;
+        writer.Advance((int)size);
+        return (int)size;
     }
 
     /// <summary>
@@ -114,7 +127,7 @@ public static class FrameCodec
         if (input.Length < HeaderSize)
         {
             // Reject a wrong magic or version as soon as those bytes are here, not only later.
-            error = input.Length >= 3 ? CheckPrefix(input) : FrameError.None;
+            error = CheckPrefix(input);
             if (error == FrameError.None)
             {
                 error = FrameError.Incomplete;
@@ -209,13 +222,18 @@ public static class FrameCodec
     private static FrameError CheckPrefix(in ReadOnlySequence<byte> input)
     {
         Span<byte> prefix = stackalloc byte[3];
-        input.Slice(0, 3).CopyTo(prefix);
-        if (prefix[0] != Magic0 || prefix[1] != Magic1)
+        var available = (int)Math.Min(input.Length, prefix.Length);
+        input.Slice(0, available).CopyTo(prefix);
+        ReadOnlySpan<byte> expected = [Magic0, Magic1, Version];
+        for (var i = 0; i < available; i++)
         {
-            return FrameError.BadMagic;
+            if (prefix[i] != expected[i])
+            {
+                return i < 2 ? FrameError.BadMagic : FrameError.UnsupportedVersion;
+            }
         }
 
-        return prefix[2] != Version ? FrameError.UnsupportedVersion : FrameError.None;
+        return FrameError.None;
     }
 
     private static FrameError ValidateHeader(ReadOnlySpan<byte> header, int maxFrameSize, out int groupLength, out int payloadLength)
