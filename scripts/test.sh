@@ -5,13 +5,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# command on PATH -> Debian package that provides it
+# command the tests run -> Debian package that provides it
 declare -A packages=(
   [docker-compose]=docker-compose   # validates compose/demo.yml without a Docker engine
+  [mosquitto]=mosquitto             # the real MQTT broker of the client-mode tests
 )
 missing=()
 for command in "${!packages[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${packages[$command]}")
+  command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${packages[$command]}")
 done
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}" >&2

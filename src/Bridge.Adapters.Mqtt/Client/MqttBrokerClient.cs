@@ -18,6 +18,13 @@ public sealed record MqttClientSettings
     /// </summary>
     public string ClientId { get; init; } = $"gridcast-{Environment.MachineName}-{Environment.ProcessId}";
 
+    /// <summary>
+    /// How long the broker keeps this client's session (its subscriptions and the QoS 1 messages
+    /// not yet acknowledged) after the connection drops. A message the bridge could not hand to a
+    /// group stays unacknowledged and comes again when the client reconnects within this time.
+    /// </summary>
+    public TimeSpan SessionExpiry { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Wait before the first reconnect; doubles up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -37,10 +44,10 @@ public sealed record MqttClientSettings
 }
 
 /// <summary>
-/// Client mode: connects to an existing broker (MQTT 5), subscribes the filters of the to-group
-/// rules with No Local set, routes each message it receives and acknowledges it only after the
-/// hand-off; publishes group messages for the from-group rules. Reconnects with backoff and
-/// subscribes again after each reconnect.
+/// Client mode: connects to an existing broker (MQTT 5) with a persistent session, subscribes the
+/// filters of the to-group rules with No Local set, routes each message it receives and
+/// acknowledges it only after the hand-off; publishes group messages for the from-group rules.
+/// Reconnects with backoff and subscribes again after each reconnect.
 /// </summary>
 public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
 {
@@ -73,7 +80,17 @@ public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
         var client = new MqttBrokerClient(settings, router, logger, time ?? TimeProvider.System);
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client._connectLoop = client.KeepConnectedAsync(connected);
-        await connected.Task.WaitAsync(cancellationToken);
+        try
+        {
+            await connected.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Nobody else holds the client: stop its reconnect loop before giving up.
+            await client.DisposeAsync();
+            throw;
+        }
+
         return client;
     }
 
@@ -113,7 +130,12 @@ public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
                     firstConnection.TrySetResult();
                     delay = _settings.ReconnectDelay;
                 }
-                catch (Exception ex) when (!token.IsCancellationRequested)
+                catch when (token.IsCancellationRequested)
+                {
+                    // Disposed while connecting: whatever MQTTnet threw for the abort is expected.
+                    break;
+                }
+                catch (Exception ex)
                 {
                     Log.ConnectFailed(_logger, _settings.Broker.ToString(), delay.TotalMilliseconds, ex.Message);
                 }
@@ -144,7 +166,8 @@ public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
             .WithTcpServer(_settings.Broker.Host, port)
             .WithClientId(_settings.ClientId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithCleanSession(true)
+            .WithCleanSession(false)
+            .WithSessionExpiryInterval((uint)_settings.SessionExpiry.TotalSeconds)
             .Build();
         await _client.ConnectAsync(options, cancellationToken);
         var filters = _router.Table.ToGroup.Select(r => r.Filter.Text).Distinct(StringComparer.Ordinal).ToList();
@@ -172,7 +195,7 @@ public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Not acknowledged: the broker delivers it again on the next session.
+            // Not acknowledged: the broker keeps it in the session and sends it again on reconnect.
             Log.RouteFailed(_logger, message.Topic, ex);
             return;
         }

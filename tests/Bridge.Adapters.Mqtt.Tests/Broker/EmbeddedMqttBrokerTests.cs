@@ -45,12 +45,12 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Publish_QoS1OnMappedTopic_IsAcknowledgedAndReachesGroupMember()
     {
-        using var headEnd = await ConnectAsync("head-end");
+        using var headEnd = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "head-end");
 
-        var result = await headEnd.PublishAsync(Message("meters/north/tariff", "0.2841", MqttQualityOfServiceLevel.AtLeastOnce));
+        var result = await headEnd.PublishAsync(MqttTestClient.Message("meters/north/tariff", "0.2841"));
 
         Assert.True(result.IsSuccess, result.ReasonString);
-        var message = await FirstAsync(_device);
+        var message = await _device.FirstAsync();
         Assert.Equal("0.2841", Encoding.UTF8.GetString(message.Payload.Span));
         Assert.Equal(ContentType.MqttPublish, message.ContentType);
         Assert.Equal(_group, message.Group);
@@ -59,8 +59,8 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Publish_UnmappedTopic_StillReachesBrokerSubscribersButNoGroup()
     {
-        using var headEnd = await ConnectAsync("head-end");
-        using var subscriber = await ConnectAsync("plain-subscriber");
+        using var headEnd = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "head-end");
+        using var subscriber = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "plain-subscriber");
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         subscriber.ApplicationMessageReceivedAsync += e =>
         {
@@ -69,7 +69,7 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
         };
         await subscriber.SubscribeAsync("chargers/#", MqttQualityOfServiceLevel.AtLeastOnce);
 
-        await headEnd.PublishAsync(Message("chargers/north/limit", "11kW", MqttQualityOfServiceLevel.AtLeastOnce));
+        await headEnd.PublishAsync(MqttTestClient.Message("chargers/north/limit", "11kW"));
 
         Assert.Equal("chargers/north/limit", await received.Task.WaitAsync(Patience));
         Assert.Equal(1, _router.Unmatched);
@@ -79,7 +79,7 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
     [Fact]
     public async Task PublishAsync_MessageFromGroup_ReachesSubscribersAndIsNotSentBackToGroup()
     {
-        using var subscriber = await ConnectAsync("meter-gateway");
+        using var subscriber = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "meter-gateway");
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         subscriber.ApplicationMessageReceivedAsync += e =>
         {
@@ -92,38 +92,10 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
         await _broker.PublishAsync("meters/north/tariff", "from the group"u8.ToArray());
         Assert.Equal("from the group", await received.Task.WaitAsync(Patience));
 
-        using var headEnd = await ConnectAsync("head-end");
-        await headEnd.PublishAsync(Message("meters/north/tariff", "from the head-end", MqttQualityOfServiceLevel.AtLeastOnce));
-        var first = await FirstAsync(_device);
+        using var headEnd = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "head-end");
+        await headEnd.PublishAsync(MqttTestClient.Message("meters/north/tariff", "from the head-end"));
+        var first = await _device.FirstAsync();
         Assert.Equal("from the head-end", Encoding.UTF8.GetString(first.Payload.Span));
         Assert.Equal(1, _bridgeSocket.Counters.FramesSent);
-    }
-
-    private async Task<IMqttClient> ConnectAsync(string clientId)
-    {
-        var client = new MqttClientFactory().CreateMqttClient();
-        await client.ConnectAsync(new MqttClientOptionsBuilder()
-            .WithTcpServer(_broker.Endpoint.Address.ToString(), _broker.Endpoint.Port)
-            .WithClientId(clientId)
-            .Build());
-        return client;
-    }
-
-    private static MqttApplicationMessage Message(string topic, string payload, MqttQualityOfServiceLevel qos)
-        => new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(payload)))
-            .WithQualityOfServiceLevel(qos)
-            .Build();
-
-    private static async Task<GroupMessage> FirstAsync(MulticastSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        await foreach (var message in socket.ReceiveAsync(timeout.Token))
-        {
-            return message;
-        }
-
-        throw new InvalidOperationException("the socket closed");
     }
 }

@@ -31,7 +31,7 @@ public sealed class RouterTests
 
         Assert.Equal(1, groups);
         Assert.Equal(1, bridge.Counters.FramesSent);
-        var message = await FirstAsync(device);
+        var message = await device.FirstAsync();
         Assert.Equal("0.28", Encoding.UTF8.GetString(message.Payload.Span));
         Assert.Equal(ContentType.MqttPublish, message.ContentType);
         Assert.Equal(1, router.Routed);
@@ -68,17 +68,6 @@ public sealed class RouterTests
         Assert.Equal(2, topics);
         Assert.Equal(["devices/a", "devices/b"], published.Topics);
         Assert.Equal([group, other], router.Table.SourceGroups);
-    }
-
-    private static async Task<GroupMessage> FirstAsync(MulticastSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await foreach (var message in socket.ReceiveAsync(timeout.Token))
-        {
-            return message;
-        }
-
-        throw new InvalidOperationException("the socket closed");
     }
 
     private sealed class RecordingPublisher : ITopicPublisher

@@ -11,7 +11,6 @@ namespace Bridge.Multicast.Tests.Transports;
 /// <summary>The IPv4 module and the group socket over real sockets on the loopback interface.</summary>
 public sealed class MulticastSocketTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private readonly MulticastInterface _loopback = MulticastInterface.Loopback();
     private readonly List<MulticastSocket> _sockets = [];
 
@@ -40,7 +39,7 @@ public sealed class MulticastSocketTests : IAsyncLifetime
 
         foreach (var receiver in new[] { first, second })
         {
-            var messages = await TakeAsync(receiver, 3);
+            var messages = await receiver.TakeAsync(3);
             Assert.Equal(["tariff 1", "tariff 2", "tariff 3"], messages.Select(m => Encoding.UTF8.GetString(m.Payload.Span)));
             Assert.Equal([1UL, 2UL, 3UL], messages.Select(m => m.Sequence));
             Assert.All(messages, m => Assert.Equal(sender.SourceId, m.SourceId));
@@ -65,7 +64,7 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         await sender.SendAsync(kept, "still joined"u8.ToArray(), ContentType.Raw);
 
         // Both datagrams leave one socket in order over loopback: had the first arrived, it would be first.
-        var message = Assert.Single(await TakeAsync(receiver, 1));
+        var message = Assert.Single(await receiver.TakeAsync(1));
         Assert.Equal(kept, message.Group);
         Assert.Equal("still joined", Encoding.UTF8.GetString(message.Payload.Span));
         Assert.DoesNotContain(left, receiver.JoinedGroups);
@@ -84,7 +83,7 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         await raw.SendToAsync(new byte[] { 0x47, 0x43, 0x01 }, group.IPv4EndPoint);
         await sender.SendAsync(group, "valid"u8.ToArray(), ContentType.Raw);
 
-        var message = Assert.Single(await TakeAsync(receiver, 1));
+        var message = Assert.Single(await receiver.TakeAsync(1));
         Assert.Equal("valid", Encoding.UTF8.GetString(message.Payload.Span));
         Assert.Equal(1, receiver.Counters.Dropped(FrameError.BadMagic));
         Assert.Equal(1, receiver.Counters.Dropped(FrameError.Truncated));
@@ -106,7 +105,7 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         await raw.SendToAsync(buffer.WrittenMemory, group.IPv4EndPoint);
         await sender.SendAsync(group, "mine"u8.ToArray(), ContentType.Raw);
 
-        var message = Assert.Single(await TakeAsync(receiver, 1));
+        var message = Assert.Single(await receiver.TakeAsync(1));
         Assert.Equal("mine", Encoding.UTF8.GetString(message.Payload.Span));
         Assert.Equal(1, receiver.Counters.FramesNotJoined);
     }
@@ -137,21 +136,5 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         }
 
         return socket;
-    }
-
-    private static async Task<List<GroupMessage>> TakeAsync(MulticastSocket socket, int count)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        var messages = new List<GroupMessage>();
-        await foreach (var message in socket.ReceiveAsync(timeout.Token))
-        {
-            messages.Add(message);
-            if (messages.Count == count)
-            {
-                break;
-            }
-        }
-
-        return messages;
     }
 }

@@ -1,0 +1,471 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Bridge.Adapters.Mqtt.Client;
+using Bridge.Core.Mapping;
+using Bridge.Core.Routing;
+using Bridge.Multicast;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Transports.Ip;
+using Bridge.Multicast.Wire;
+using Bridge.Testing;
+using Bridge.Testing.Brokers;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Bridge.Adapters.Mqtt.Tests.Client;
+
+/// <summary>
+/// The client mode against a real Mosquitto, with ordinary MQTTnet clients on the broker side and
+/// real multicast sockets on loopback on the group side. Each test has its own broker and group.
+/// </summary>
+public sealed class MqttBrokerClientTests : IAsyncLifetime
+{
+    private const string Topic = "meters/north/tariff";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    // Long enough for a few reconnect attempts with the default backoff (250 ms, doubling).
+    private static readonly TimeSpan ReconnectPatience = TimeSpan.FromSeconds(20);
+
+    // While the bridge has not subscribed again, the broker drops what the head-end publishes.
+    private static readonly TimeSpan RepublishAfter = TimeSpan.FromMilliseconds(200);
+
+    private readonly MulticastInterface _loopback = MulticastInterface.Loopback();
+    private readonly GroupName _group = GroupName.Parse(FreePorts.UniqueIPv4Group());
+    private MosquittoBroker _mosquitto = null!;
+    private MulticastSocket _bridgeSocket = null!;
+    private MulticastSocket _device = null!;
+
+    public async Task InitializeAsync()
+    {
+        _mosquitto = await MosquittoBroker.StartAsync();
+        _bridgeSocket = MulticastSocket.Create(_loopback);
+        _device = MulticastSocket.Create(_loopback);
+        _device.Join(_group);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _device.DisposeAsync();
+        await _bridgeSocket.DisposeAsync();
+        await _mosquitto.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StartAsync_MessagePublishedToBrokerOnMappedTopic_ReachesGroupMember()
+    {
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket);
+        using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
+
+        var result = await headEnd.PublishAsync(MqttTestClient.Message(Topic, "0.2841"));
+
+        Assert.True(result.IsSuccess, result.ReasonString);
+        var message = await _device.FirstAsync(Patience);
+        Assert.Equal("0.2841", Text(message));
+        Assert.Equal(ContentType.MqttPublish, message.ContentType);
+        Assert.Equal(_group, message.Group);
+    }
+
+    [Fact]
+    public async Task PublishAsync_MessageFromGroup_ReachesSubscriberAndIsNotRoutedBackToGroup()
+    {
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket);
+        using var subscriber = await MqttTestClient.ConnectAsync(_mosquitto.Port, "meter-gateway");
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult(Encoding.UTF8.GetString(e.ApplicationMessage.Payload.ToArray()));
+            return Task.CompletedTask;
+        };
+        await subscriber.SubscribeAsync(Topic, MqttQualityOfServiceLevel.AtLeastOnce);
+
+        // The topic matches the bridge's own to-group filter. Mosquitto queues a copy for every
+        // matching subscription before the subscriber sees its copy, so without No Local the
+        // bridge would route this one to the group before anything published after it.
+        await bridge.PublishAsync(Topic, "from the group"u8.ToArray());
+        Assert.Equal("from the group", await received.Task.WaitAsync(Patience));
+
+        using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
+        await headEnd.PublishAsync(MqttTestClient.Message(Topic, "from the head-end"));
+        var first = await _device.FirstAsync(Patience);
+        Assert.Equal("from the head-end", Text(first));
+    }
+
+    [Fact]
+    public async Task StartAsync_BrokerRestarted_ReconnectsAndSubscribesAgainByItself()
+    {
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket);
+
+        // Without persistence the restarted broker knows neither the session nor the subscription.
+        await _mosquitto.RestartAsync();
+        using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
+
+        var first = await PublishUntilGroupHearsAsync(headEnd, bridge, "after restart");
+        Assert.StartsWith("after restart ", Text(first), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The client leaves a message unacknowledged when routing fails, and its comment says the
+    /// broker then delivers it again on the next session. It connects with a clean start and no
+    /// session expiry, so the broker discards the session, the message with it, on disconnect.
+    /// </summary>
+    [Fact]
+    public async Task StartAsync_RoutingFailedThenConnectionLost_MessageIsDeliveredAgain()
+    {
+        await using var relay = CuttableRelay.Start(_mosquitto.Port);
+        var sender = new FailingOnceSender(_bridgeSocket);
+        await using var bridge = await StartBridgeAsync(relay.Uri, sender);
+        using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
+
+        await headEnd.PublishAsync(MqttTestClient.Message(Topic, "failed once"));
+        await sender.Failed.WaitAsync(Patience);
+        relay.Cut();
+
+        // On a resumed session the broker resends the unacknowledged message before any newer one.
+        var first = await PublishUntilGroupHearsAsync(headEnd, bridge, "after the cut");
+        Assert.Equal("failed once", Text(first));
+    }
+
+    /// <summary>
+    /// A start cancelled before the first connection throws, but the connect loop it began goes
+    /// on: nothing can dispose that client, and it keeps its next reconnect scheduled.
+    /// </summary>
+    [Fact]
+    public async Task StartAsync_CancelledBeforeConnecting_LeavesNoReconnectScheduled()
+    {
+        var time = new ManualTimeProvider();
+        var nobodyListens = new Uri($"mqtt://127.0.0.1:{FreePorts.Tcp()}");
+        var settings = new MqttClientSettings { Broker = nobodyListens, ClientId = "cancelled-start" };
+        using var cancel = new CancellationTokenSource();
+
+        var start = MqttBrokerClient.StartAsync(settings, NewRouter(_bridgeSocket), NullLogger.Instance, time, cancel.Token);
+        await time.TimerCreated.WaitAsync(Patience);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => start);
+        Assert.Equal(0, time.LiveTimers);
+    }
+
+    /// <summary>
+    /// The connect loop catches failures only while not stopping, so a reconnect that DisposeAsync
+    /// interrupts ends the loop with that exception, and DisposeAsync rethrows it.
+    /// </summary>
+    [Fact]
+    public async Task DisposeAsync_WhileReconnectWaitsForBroker_DoesNotThrow()
+    {
+        await using var relay = CuttableRelay.Start(_mosquitto.Port);
+        var bridge = await StartBridgeAsync(relay.Uri, _bridgeSocket);
+        relay.Holding = true;
+        relay.Cut();
+        await relay.ConnectionHeld.WaitAsync(ReconnectPatience);
+
+        var error = await Record.ExceptionAsync(async () => await bridge.DisposeAsync());
+
+        Assert.Null(error);
+    }
+
+    private Router NewRouter(IGroupSender sender)
+        => new(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), sender);
+
+    private async Task<MqttBrokerClient> StartBridgeAsync(Uri broker, IGroupSender sender)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var settings = new MqttClientSettings { Broker = broker, ClientId = "bridge-under-test" };
+        return await MqttBrokerClient.StartAsync(settings, NewRouter(sender), NullLogger.Instance, cancellationToken: timeout.Token);
+    }
+
+    /// <summary>
+    /// Publishes numbered QoS 1 messages until the group member hears one, and returns the first
+    /// message it heard: waits for a reconnect and a new subscription without guessing how long
+    /// they take.
+    /// </summary>
+    private async Task<GroupMessage> PublishUntilGroupHearsAsync(IMqttClient headEnd, MqttBrokerClient bridge, string prefix)
+    {
+        using var deadline = new CancellationTokenSource(ReconnectPatience);
+        var heard = _device.FirstAsync(ReconnectPatience);
+        for (var n = 1; ; n++)
+        {
+            try
+            {
+                await headEnd.PublishAsync(MqttTestClient.Message(Topic, $"{prefix} {n}"), deadline.Token);
+                return await heard.WaitAsync(RepublishAfter, deadline.Token);
+            }
+            catch (TimeoutException)
+            {
+                // Not subscribed again yet: that message went nowhere.
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested || heard.IsCanceled)
+            {
+                Assert.Fail(
+                    $"the group heard nothing within {ReconnectPatience.TotalSeconds} s and {n} publishes; "
+                    + $"bridge connected: {bridge.IsConnected}\n{_mosquitto.Transcript()}");
+            }
+        }
+    }
+
+    private static string Text(GroupMessage message) => Encoding.UTF8.GetString(message.Payload.Span);
+
+    /// <summary>Sends to the group, except the first time, which fails as a full socket buffer would.</summary>
+    private sealed class FailingOnceSender(IGroupSender inner) : IGroupSender
+    {
+        private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        /// <summary>Completes when the first send has failed.</summary>
+        public Task Failed => _failed.Task;
+
+        public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _calls) > 1)
+            {
+                return inner.SendAsync(group, payload, contentType, cancellationToken);
+            }
+
+            _failed.TrySetResult();
+            return ValueTask.FromException(new SocketException((int)SocketError.NoBufferSpaceAvailable));
+        }
+    }
+
+    /// <summary>A clock whose timers never fire; it counts the timers not yet disposed.</summary>
+    private sealed class ManualTimeProvider : TimeProvider
+    {
+        private readonly Lock _gate = new();
+        private readonly List<ManualTimer> _timers = [];
+        private readonly TaskCompletionSource _timerCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the first timer is created.</summary>
+        public Task TimerCreated => _timerCreated.Task;
+
+        /// <summary>Timers created and not disposed.</summary>
+        public int LiveTimers
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _timers.Count(t => !t.IsDisposed);
+                }
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new ManualTimer();
+            lock (_gate)
+            {
+                _timers.Add(timer);
+            }
+
+            _timerCreated.TrySetResult();
+            return timer;
+        }
+
+        private sealed class ManualTimer : ITimer
+        {
+            private int _disposed;
+
+            public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => !IsDisposed;
+
+            public void Dispose() => Interlocked.Exchange(ref _disposed, 1);
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A TCP relay on loopback in front of the broker. <see cref="Cut"/> resets the connections
+    /// it carries, as a network failure would, while the broker and its sessions live on; while
+    /// <see cref="Holding"/>, it accepts connections but passes nothing on, as an unanswering
+    /// broker would.
+    /// </summary>
+    private sealed class CuttableRelay : IAsyncDisposable
+    {
+        private readonly Socket _listener;
+        private readonly IPEndPoint _target;
+        private readonly CancellationTokenSource _stopping = new();
+        private readonly Lock _gate = new();
+        private readonly List<Socket> _open = [];
+        private readonly List<Task> _pumps = [];
+        private readonly TaskCompletionSource _connectionHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Task _acceptLoop;
+        private volatile bool _holding;
+
+        private CuttableRelay(Socket listener, IPEndPoint target)
+        {
+            _listener = listener;
+            _target = target;
+            _acceptLoop = AcceptLoopAsync();
+        }
+
+        public Uri Uri => new($"mqtt://127.0.0.1:{((IPEndPoint)_listener.LocalEndPoint!).Port}");
+
+        /// <summary>Whether new connections are accepted and left unanswered.</summary>
+        public bool Holding
+        {
+            get => _holding;
+            set => _holding = value;
+        }
+
+        /// <summary>Completes when a connection was accepted while <see cref="Holding"/>.</summary>
+        public Task ConnectionHeld => _connectionHeld.Task;
+
+        public static CuttableRelay Start(int targetPort)
+        {
+            var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen();
+            return new CuttableRelay(listener, new IPEndPoint(IPAddress.Loopback, targetPort));
+        }
+
+        /// <summary>Resets every connection carried now; later connections are carried again.</summary>
+        public void Cut()
+        {
+            lock (_gate)
+            {
+                foreach (var socket in _open)
+                {
+                    Reset(socket);
+                }
+
+                _open.Clear();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stopping.CancelAsync();
+            _listener.Dispose();
+            Cut();
+            Task[] pumps;
+            lock (_gate)
+            {
+                pumps = [.. _pumps];
+            }
+
+            await _acceptLoop;
+            await Task.WhenAll(pumps);
+            _stopping.Dispose();
+        }
+
+        private static void Reset(Socket socket)
+        {
+            // Linger 0 makes close send RST: both ends learn at once, as after a broken link.
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Already closed by a pump.
+            }
+
+            socket.Dispose();
+        }
+
+        private static async Task PumpAsync(Socket from, Socket to)
+        {
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var received = await from.ReceiveAsync(buffer, SocketFlags.None);
+                    if (received == 0)
+                    {
+                        break;
+                    }
+
+                    for (var sent = 0; sent < received;)
+                    {
+                        sent += await to.SendAsync(buffer.AsMemory(sent, received - sent), SocketFlags.None);
+                    }
+                }
+
+                to.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Cut, or one end went away.
+            }
+        }
+
+        private async Task AcceptLoopAsync()
+        {
+            while (true)
+            {
+                Socket client;
+                try
+                {
+                    client = await _listener.AcceptAsync(_stopping.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+                {
+                    return;
+                }
+
+                if (_holding)
+                {
+                    lock (_gate)
+                    {
+                        _open.Add(client);
+                    }
+
+                    _connectionHeld.TrySetResult();
+                    continue;
+                }
+
+                var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    await upstream.ConnectAsync(_target, _stopping.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+                {
+                    client.Dispose();
+                    upstream.Dispose();
+                    continue;
+                }
+
+                lock (_gate)
+                {
+                    _open.Add(client);
+                    _open.Add(upstream);
+                    _pumps.Add(PumpAsync(client, upstream));
+                    _pumps.Add(PumpAsync(upstream, client));
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Checks of the broker URL the client mode is given.</summary>
+public sealed class MqttClientSettingsTests
+{
+    [Theory]
+    [InlineData("http://x")]
+    [InlineData("mqtt://")]
+    [InlineData("not a url")]
+    public void ParseBroker_NotAnMqttUrl_ThrowsNamingTheValue(string text)
+    {
+        var error = Assert.Throws<FormatException>(() => MqttClientSettings.ParseBroker(text));
+
+        Assert.Contains($"'{text}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseBroker_MqttUrlWithPort_ReturnsHostAndPort()
+    {
+        var broker = MqttClientSettings.ParseBroker("mqtt://127.0.0.1:18830");
+
+        Assert.Equal("127.0.0.1", broker.Host);
+        Assert.Equal(18830, broker.Port);
+    }
+}

@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bridge.Testing.Brokers;
+
+/// <summary>
+/// A real Mosquitto (Debian's <c>mosquitto</c> package) as a child process, listening on a free
+/// loopback port with anonymous access and no persistence, its config in a fresh temp directory.
+/// </summary>
+/// <remarks>
+/// Readiness is the first of: the broker's "running" log line, or a TCP connection it accepts.
+/// Mosquitto block-buffers stdout when it is a pipe, so in practice the log arrives only when
+/// it exits and the accepted connection decides; an early exit fails with its transcript.
+/// Disposing kills only this broker's process and deletes its directory.
+/// </remarks>
+public sealed class MosquittoBroker : IAsyncDisposable
+{
+    /// <summary>Where Debian installs the broker; /usr/sbin is not always on PATH.</summary>
+    public const string DebianPath = "/usr/sbin/mosquitto";
+
+    private const int StartAttempts = 3;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
+
+    private readonly string _executable;
+    private readonly string _directory;
+    private readonly string _configPath;
+    private ExternalProcess? _process;
+
+    private MosquittoBroker(string executable, string directory, string configPath, int port, ExternalProcess process)
+    {
+        _executable = executable;
+        _directory = directory;
+        _configPath = configPath;
+        Port = port;
+        _process = process;
+    }
+
+    /// <summary>The TCP port on 127.0.0.1; it stays the same across <see cref="RestartAsync"/>.</summary>
+    public int Port { get; }
+
+    /// <summary>The broker as the bridge's <c>--broker</c> option names it.</summary>
+    public Uri Uri => new($"mqtt://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>The process id of the running broker.</summary>
+    public int ProcessId => Running.Id;
+
+    private ExternalProcess Running => _process ?? throw new InvalidOperationException("mosquitto is not running");
+
+    /// <summary>
+    /// Finds the mosquitto executable on PATH or at <see cref="DebianPath"/>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Mosquitto is not installed.</exception>
+    public static string FindExecutable()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        var candidates = path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "mosquitto"))
+            .Append(DebianPath);
+        return candidates.FirstOrDefault(IsExecutable)
+            ?? throw new FileNotFoundException(
+                $"mosquitto is neither on PATH nor at {DebianPath}. These tests run a real broker: "
+                + "install Debian's mosquitto package (apt-get install -y mosquitto mosquitto-clients).",
+                "mosquitto");
+    }
+
+    /// <summary>Starts a broker on a free port and returns once it accepts connections.</summary>
+    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var executable = FindExecutable();
+        var directory = Directory.CreateTempSubdirectory("gridcast-mosquitto-").FullName;
+        var configPath = Path.Combine(directory, "mosquitto.conf");
+        try
+        {
+            // The port is free when FreePorts picks it but may be taken before mosquitto binds it.
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = FreePorts.Tcp();
+                await File.WriteAllTextAsync(configPath, Config(port), cancellationToken);
+                var (process, failure, portTaken) = await LaunchAsync(executable, configPath, port, cancellationToken);
+                if (process is not null)
+                {
+                    return new MosquittoBroker(executable, directory, configPath, port, process);
+                }
+
+                if (!portTaken || attempt == StartAttempts)
+                {
+                    throw new InvalidOperationException(failure);
+                }
+            }
+        }
+        catch
+        {
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops the broker (SIGTERM, as an operator's restart would) and starts it again on the same
+    /// port; returns once it accepts connections. Its clients are disconnected and, with no
+    /// persistence, their sessions and subscriptions are gone.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var old = Running;
+        _process = null;
+        try
+        {
+            old.Terminate();
+            await old.WaitForExitAsync(StopTimeout);
+        }
+        finally
+        {
+            await old.DisposeAsync();
+        }
+
+        var (process, failure, _) = await LaunchAsync(_executable, _configPath, Port, cancellationToken);
+        _process = process ?? throw new InvalidOperationException(failure);
+    }
+
+    /// <summary>
+    /// What the broker printed so far. Mosquitto flushes its log when it exits, so this is
+    /// mostly empty while it runs.
+    /// </summary>
+    public string Transcript() => _process?.Transcript() ?? "(mosquitto is not running)";
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        var process = _process;
+        _process = null;
+        if (process is not null)
+        {
+            await process.DisposeAsync();
+        }
+
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private static string Config(int port) => string.Join(
+        '\n',
+        $"listener {port.ToString(CultureInfo.InvariantCulture)} 127.0.0.1",
+        "allow_anonymous true",
+        "persistence false",
+        "log_dest stdout",
+        string.Empty);
+
+    private static async Task<(ExternalProcess? Process, string Failure, bool PortTaken)> LaunchAsync(
+        string executable, string configPath, int port, CancellationToken cancellationToken)
+    {
+        var process = ExternalProcess.Start(executable, ["-c", configPath]);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartTimeout);
+
+        // WaitForLineAsync fails, with the transcript, as soon as the process exits.
+        var running = process.WaitForLineAsync(line => line.EndsWith(" running", StringComparison.Ordinal), StartTimeout);
+        var accepting = WaitUntilAcceptingAsync(port, deadline.Token);
+        var first = await Task.WhenAny(running, accepting);
+        await deadline.CancelAsync();
+        Observe(running);
+        Observe(accepting);
+        if (first.IsCompletedSuccessfully)
+        {
+            return (process, string.Empty, false);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await process.DisposeAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        string reason;
+        try
+        {
+            await running;
+            reason = "it stopped answering";
+        }
+        catch (TimeoutException ex)
+        {
+            reason = ex.Message;
+        }
+
+        var portTaken = process.StandardOutput.Concat(process.StandardError)
+            .Any(line => line.Contains("Address already in use", StringComparison.Ordinal));
+        await process.DisposeAsync();
+        return (null, $"mosquitto did not start on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}: {reason}", portTaken);
+    }
+
+    private static async Task WaitUntilAcceptingAsync(int port, CancellationToken cancellationToken)
+    {
+        var endpoint = new IPEndPoint(IPAddress.Loopback, port);
+        while (true)
+        {
+            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                try
+                {
+                    await probe.ConnectAsync(endpoint, cancellationToken);
+                    return;
+                }
+                catch (SocketException)
+                {
+                    // Not listening yet.
+                }
+            }
+
+            await Task.Delay(ProbeInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>Keeps the loser of a race from reporting an unobserved exception later.</summary>
+    private static void Observe(Task task)
+        => _ = task.ContinueWith(
+            static t => _ = t.Exception,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+    private static bool IsExecutable(string path)
+        => File.Exists(path)
+            && (OperatingSystem.IsWindows()
+                || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
+}
