@@ -100,7 +100,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(group);
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        var endpoint = group.IPv4EndPoint;
+        var endpoint = IPv4(group);
         lock (_gate)
         {
             if (!_receivers.TryGetValue(endpoint.Port, out var receiver))
@@ -121,7 +121,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     public void Leave(GroupName group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        var endpoint = group.IPv4EndPoint;
+        var endpoint = IPv4(group);
         lock (_gate)
         {
             if (!_joined.Remove(group.Canonical))
@@ -130,7 +130,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             // Another joined name may map to the same address and port; keep the membership then.
-            var stillNeeded = _joined.Values.Any(g => g.IPv4EndPoint.Equals(endpoint));
+            var stillNeeded = _joined.Values.Any(g => IPv4(g).Equals(endpoint));
             if (!stillNeeded && _receivers.TryGetValue(endpoint.Port, out var receiver))
             {
                 receiver.Leave(endpoint.Address);
@@ -160,7 +160,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         };
         var buffer = new ArrayBufferWriter<byte>(FrameCodec.GetEncodedSize(groupBytes.Length, payload.Length));
         var size = FrameCodec.Encode(frame, buffer);
-        await sender.SendAsync(buffer.WrittenMemory, group.IPv4EndPoint, cancellationToken);
+        await sender.SendAsync(buffer.WrittenMemory, IPv4(group), cancellationToken);
         Counters.OnSent(size);
     }
 
@@ -193,6 +193,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         _inbox.Writer.TryComplete();
         _stopping.Dispose();
     }
+
+    private static IPEndPoint IPv4(GroupName group)
+        => group.Addresses.IPv4 ?? throw new ArgumentException($"group {group} has no IPv4 address", nameof(group));
 
     private IpMulticastSocket GetSender()
     {

@@ -26,7 +26,7 @@ public sealed record GroupName
         Namespace = @namespace;
         Group = group;
         Port = port;
-        Address = address;
+        Addresses = new GroupAddresses(new IPEndPoint(address, port ?? DefaultPort), null, null);
         Canonical = port is null
             ? $"{Scheme}:{@namespace}:{group}"
             : string.Create(CultureInfo.InvariantCulture, $"{Scheme}:{@namespace}:{group}:{port}");
@@ -41,14 +41,23 @@ public sealed record GroupName
     /// <summary>The port written in the name, or null when it gives none.</summary>
     public int? Port { get; }
 
-    /// <summary>The IPv4 group address this name maps to.</summary>
-    public IPAddress Address { get; }
+    /// <summary>The instantiation part (after '@'), or null when absent.</summary>
+    public string? Instantiation { get; }
 
-    /// <summary>The normalised URI, as carried in frames.</summary>
+    /// <summary>The security credentials part (after '/'), or null when absent.</summary>
+    public string? SecCredentials { get; }
+
+    /// <summary>The technology addresses this name maps to.</summary>
+    public GroupAddresses Addresses { get; }
+
+    /// <summary>The normalised URI.</summary>
     public string Canonical { get; }
 
-    /// <summary>The IPv4 endpoint (group address and port) this name maps to.</summary>
-    public IPEndPoint IPv4EndPoint => new(Address, Port ?? DefaultPort);
+    /// <summary>
+    /// The name as frames carry it: the canonical form without its security credentials, which
+    /// authorise a member and must not travel in every datagram.
+    /// </summary>
+    public string WireName => Canonical;
 
     /// <summary>Parses a group name, throwing <see cref="FormatException"/> that names the bad part.</summary>
     public static GroupName Parse(string text)

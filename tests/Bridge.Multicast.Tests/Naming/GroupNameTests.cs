@@ -44,10 +44,10 @@ public sealed class GroupNameTests
         Assert.Equal("ip", name.Namespace);
         Assert.Equal(group, name.Group);
         Assert.Equal(port, name.Port);
-        Assert.Equal(IPAddress.Parse(group), name.Address);
+        Assert.Equal(IPAddress.Parse(group), name.Addresses.IPv4!.Address);
         Assert.Equal(canonical, name.Canonical);
         Assert.Equal(canonical, name.ToString());
-        Assert.Equal(IPEndPoint.Parse(endPoint), name.IPv4EndPoint);
+        Assert.Equal(IPEndPoint.Parse(endPoint), name.Addresses.IPv4);
     }
 
     [Theory]

@@ -79,8 +79,8 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         raw.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, _loopback.IPv4Address.GetAddressBytes());
 
-        await raw.SendToAsync("not a frame at all"u8.ToArray(), group.IPv4EndPoint);
-        await raw.SendToAsync(new byte[] { 0x47, 0x43, 0x01 }, group.IPv4EndPoint);
+        await raw.SendToAsync("not a frame at all"u8.ToArray(), group.Addresses.IPv4!);
+        await raw.SendToAsync(new byte[] { 0x47, 0x43, 0x01 }, group.Addresses.IPv4!);
         await sender.SendAsync(group, "valid"u8.ToArray(), ContentType.Raw);
 
         var message = Assert.Single(await receiver.TakeAsync(1));
@@ -102,7 +102,7 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         // A frame naming a group this socket never joined, sent to the joined group's address.
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         FrameCodec.Encode(new GridCastFrame { Type = FrameType.Data, Group = "ham:ip:239.0.0.1:9"u8.ToArray(), Sequence = 1, Payload = "x"u8.ToArray() }, buffer);
-        await raw.SendToAsync(buffer.WrittenMemory, group.IPv4EndPoint);
+        await raw.SendToAsync(buffer.WrittenMemory, group.Addresses.IPv4!);
         await sender.SendAsync(group, "mine"u8.ToArray(), ContentType.Raw);
 
         var message = Assert.Single(await receiver.TakeAsync(1));
