@@ -1,63 +1,87 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Net;
 
 namespace Bridge.Multicast.Naming;
 
 /// <summary>
-/// A multicast group named by an RFC 7046 URI (section 4, "Naming scheme"):
-/// <c>ham:namespace:group[:port]</c>, for example <c>ham:ip:239.192.0.7:5000</c>.
+/// A multicast group named by an RFC 7046 multicast URI:
+/// <c>ham:namespace:group[@instantiation][:port][/sec-credentials]</c>, for example
+/// <c>ham:sg:ami.tariff.rtp</c>, <c>ham:ip:239.192.0.7:5000</c> or
+/// <c>ham:ip:[ff3e::8000:1]@[2001:db8::7]:5000</c>. docs/naming.md has the grammar and the mapping.
 /// </summary>
 /// <remarks>
-/// This first version understands the <c>ip</c> namespace with an IPv4 group address, which maps
-/// literally to that address. The canonical form is what frames carry on the wire, so two names
-/// are the same group exactly when their canonical forms are equal.
+/// <para>
+/// <see cref="Parse"/> also takes HAMcast's older <c>namespace://group@instantiation:port/...</c>
+/// form and normalises every name: scheme and namespace in lower case, an <c>ip</c> group or
+/// source in plain dotted decimal or RFC 5952 IPv6 text, an <c>sg</c> name in lower case, the port
+/// without leading zeros. Two names are the same group exactly when their <see cref="Canonical"/>
+/// forms are equal.
+/// </para>
+/// <para>
+/// The <see cref="Addresses"/> come from <see cref="GroupAddressMapping"/>: literal for the
+/// <c>ip</c> namespace, hashed into organisation-local scopes for the others.
+/// </para>
 /// </remarks>
 public sealed record GroupName
 {
-    /// <summary>The URI scheme of RFC 7046.</summary>
+    /// <summary>The URI scheme of RFC 7046 (hybrid adaptive multicast).</summary>
     public const string Scheme = "ham";
 
     /// <summary>Port used when a name gives none.</summary>
     public const int DefaultPort = 5000;
 
-    private GroupName(string @namespace, string group, int? port, IPAddress address)
+    internal GroupName(string @namespace, string group, string? instantiation, int? port, string? secCredentials, GroupAddresses addresses)
     {
         Namespace = @namespace;
         Group = group;
+        Instantiation = instantiation;
         Port = port;
-        Addresses = new GroupAddresses(new IPEndPoint(address, port ?? DefaultPort), null, null);
-        Canonical = port is null
-            ? $"{Scheme}:{@namespace}:{group}"
-            : string.Create(CultureInfo.InvariantCulture, $"{Scheme}:{@namespace}:{group}:{port}");
+        SecCredentials = secCredentials;
+        Addresses = addresses;
+        var name = instantiation is null ? $"{Scheme}:{@namespace}:{group}" : $"{Scheme}:{@namespace}:{group}@{instantiation}";
+        WireName = port is null ? name : string.Create(CultureInfo.InvariantCulture, $"{name}:{port}");
+        Canonical = secCredentials is null ? WireName : $"{WireName}/{secCredentials}";
     }
 
-    /// <summary>The namespace part, such as <c>ip</c>.</summary>
+    /// <summary>The namespace part, one of <see cref="GroupNamespace.All"/>, such as <c>ip</c> or <c>sg</c>.</summary>
     public string Namespace { get; }
 
-    /// <summary>The group part, such as <c>239.192.0.7</c>.</summary>
+    /// <summary>
+    /// The group part in canonical form, such as <c>239.192.0.7</c>, <c>ami.tariff.rtp</c> or
+    /// <c>[ff15::1]</c> (an IPv6 address keeps its brackets, as the URI's IP-literal does).
+    /// </summary>
     public string Group { get; }
 
-    /// <summary>The port written in the name, or null when it gives none.</summary>
+    /// <summary>The port written in the name, or null when it gives none (then <see cref="DefaultPort"/> applies).</summary>
     public int? Port { get; }
 
-    /// <summary>The instantiation part (after '@'), or null when absent.</summary>
+    /// <summary>
+    /// The instantiation part (after '@'), or null when absent. In the <c>ip</c> namespace it is
+    /// the source address of a source-specific group (see <see cref="GroupAddresses.Source"/>).
+    /// </summary>
     public string? Instantiation { get; }
 
-    /// <summary>The security credentials part (after '/'), or null when absent.</summary>
+    /// <summary>
+    /// The security credentials part (after '/'), <c>alg;value</c>, or null when absent. They
+    /// authorise a member; they are not part of the group's identity on the wire.
+    /// </summary>
     public string? SecCredentials { get; }
 
     /// <summary>The technology addresses this name maps to.</summary>
     public GroupAddresses Addresses { get; }
 
-    /// <summary>The normalised URI.</summary>
+    /// <summary>Whether <see cref="Addresses"/> were derived by hash (every namespace but <c>ip</c>).</summary>
+    public bool IsHashMapped => Namespace != GroupNamespace.Ip;
+
+    /// <summary>The normalised URI, credentials included.</summary>
     public string Canonical { get; }
 
     /// <summary>
     /// The name as frames carry it: the canonical form without its security credentials, which
-    /// authorise a member and must not travel in every datagram.
+    /// authorise a member and must not travel in every datagram. Names that share an address are
+    /// told apart by it.
     /// </summary>
-    public string WireName => Canonical;
+    public string WireName { get; }
 
     /// <summary>Parses a group name, throwing <see cref="FormatException"/> that names the bad part.</summary>
     public static GroupName Parse(string text)
@@ -66,117 +90,19 @@ public sealed record GroupName
     }
 
     /// <summary>Parses a group name; on failure <paramref name="error"/> names the offending part.</summary>
+    /// <remarks>Errors never repeat the value of the credentials: a name is shown with them as <c>/***</c>.</remarks>
     public static bool TryParse(
         [NotNullWhen(true)] string? text,
         [NotNullWhen(true)] out GroupName? name,
         [NotNullWhen(false)] out string? error)
-    {
-        name = null;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            error = "group name is empty";
-            return false;
-        }
+        => GroupNameParser.TryParse(text, out name, out error);
 
-        var parts = text.Split(':');
-        if (parts.Length < 3 || !parts[0].Equals(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            error = $"group name '{text}' is not of the form ham:namespace:group[:port]";
-            return false;
-        }
-
-        var ns = parts[1].ToLowerInvariant();
-        if (ns != "ip")
-        {
-            error = $"namespace '{parts[1]}' in '{text}' is not supported (this version knows 'ip')";
-            return false;
-        }
-
-        if (parts.Length > 4)
-        {
-            error = $"group name '{text}' has more parts than ham:ip:address[:port]";
-            return false;
-        }
-
-        var group = parts[2];
-        if (!TryParseDottedDecimal(group, out var address))
-        {
-            error = $"group '{group}' in '{text}' is not an IPv4 address in dotted decimal (a.b.c.d, no leading zeros)";
-            return false;
-        }
-
-        if (!IsIPv4Multicast(address))
-        {
-            error = $"group '{group}' in '{text}' is not an IPv4 multicast address (224.0.0.0/4)";
-            return false;
-        }
-
-        int? port = null;
-        if (parts.Length == 4)
-        {
-            if (!int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535)
-            {
-                error = $"port '{parts[3]}' in '{text}' is not a number from 1 to 65535";
-                return false;
-            }
-
-            port = p;
-        }
-
-        name = new GroupName(ns, address.ToString(), port, address);
-        error = null;
-        return true;
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => Canonical;
+    /// <summary>The <see cref="WireName"/>: safe for logs, as it holds no credentials.</summary>
+    public override string ToString() => WireName;
 
     /// <inheritdoc/>
     public bool Equals(GroupName? other) => other is not null && other.Canonical == Canonical;
 
     /// <inheritdoc/>
     public override int GetHashCode() => Canonical.GetHashCode(StringComparison.Ordinal);
-
-    /// <summary>
-    /// The IPv4address rule of RFC 3986 §3.2.2: four decimal octets without leading zeros. Unlike
-    /// <see cref="IPAddress.TryParse(string, out IPAddress)"/>, it never reads "010" as octal or
-    /// "0xEF" as hexadecimal, so a configured group cannot silently become another.
-    /// </summary>
-    private static bool TryParseDottedDecimal(string text, [NotNullWhen(true)] out IPAddress? address)
-    {
-        address = null;
-        var octets = text.Split('.');
-        if (octets.Length != 4)
-        {
-            return false;
-        }
-
-        Span<byte> bytes = stackalloc byte[4];
-        for (var i = 0; i < 4; i++)
-        {
-            var octet = octets[i];
-            if (octet.Length is 0 or > 3 || (octet.Length > 1 && octet[0] == '0') || !octet.All(char.IsAsciiDigit))
-            {
-                return false;
-            }
-
-            var value = int.Parse(octet, NumberStyles.None, CultureInfo.InvariantCulture);
-            if (value > 255)
-            {
-                return false;
-            }
-
-            bytes[i] = (byte)value;
-        }
-
-        address = new IPAddress(bytes);
-        return true;
-    }
-
-    private static bool IsIPv4Multicast(IPAddress address)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        address.TryWriteBytes(bytes, out _);
-        return bytes[0] is >= 224 and <= 239;
-    }
 }
