@@ -7,7 +7,8 @@ namespace Bridge.Benchmarks;
 /// <summary>
 /// Cost of the frame codec per frame: encoding into a reused buffer, decoding a whole datagram,
 /// and decoding from a stream reader's buffer, both when the frame sits in one segment and when
-/// it straddles two (the case where the decoder has to copy the body).
+/// it straddles two (the case where the decoder has to copy the body). The frame is a whole
+/// message without a tag, the common case of a data frame.
 /// </summary>
 /// <remarks>BenchmarkDotNet derives a runner from this class, so it stays public and unsealed.</remarks>
 [MemoryDiagnoser]

@@ -8,43 +8,20 @@ namespace Bridge.Multicast.Wire;
 /// Encodes and decodes GridCast frames, version 1 (docs/wire-format.md). Pure: no I/O, no clock.
 /// </summary>
 /// <remarks>
-/// Version 1 layout; all integers big-endian (network order):
-/// <code>
-///  0                   1                   2                   3
-///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-/// +---------------+---------------+---------------+---------------+
-/// |  magic 0x47   |  magic 0x43   |  version (1)  |  frame type   |  0
-/// +---------------+---------------+---------------+---------------+
-/// |     flags     | content type  |      group name length G      |  4
-/// +---------------+---------------+-------------------------------+
-/// |              group hash: FNV-1a 32 of the group name          |  8
-/// +---------------------------------------------------------------+
-/// |                         source id (64)                        | 12
-/// +                                                               +
-/// |                                                               |
-/// +---------------------------------------------------------------+
-/// |                      sequence number (64)                     | 20
-/// +                                                               +
-/// |                                                               |
-/// +---------------------------------------------------------------+
-/// |          timestamp: microseconds since the Unix epoch         | 28
-/// +                                                               +
-/// |                                                               |
-/// +---------------------------------------------------------------+
-/// |                      payload length P (32)                    | 36
-/// +---------------------------------------------------------------+
-/// |            group name: G bytes, UTF-8 canonical ham: URI      | 40
-/// +---------------------------------------------------------------+
-/// |                       payload: P bytes                        | 40+G
-/// +---------------------------------------------------------------+
-/// </code>
-/// Sizes are checked against the maximum frame size before anything past the header is read,
-/// so an announced length can never make a reader buffer more than that maximum.
+/// <para>
+/// The encoder refuses (with <see cref="ArgumentException"/>) every frame the decoder would
+/// reject, so a frame that leaves this process is one every version 1 reader accepts. Both sides
+/// check with the same code (<see cref="Validate"/>).
+/// </para>
+/// <para>
+/// Decoding a frame that lies in one buffer allocates nothing: the frame's group, payload and tag
+/// are slices of the input. Only a frame split across segments of a stream is copied.
+/// </para>
 /// </remarks>
 public static class FrameCodec
 {
     /// <summary>Bytes before the group name.</summary>
-    public const int HeaderSize = 40;
+    public const int HeaderSize = 50;
 
     /// <summary>Protocol version written and read.</summary>
     public const byte Version = 1;
@@ -52,63 +29,133 @@ public static class FrameCodec
     /// <summary>The largest group name, in UTF-8 bytes.</summary>
     public const int MaxGroupNameLength = 1024;
 
+    /// <summary>The largest authentication tag: room for a 4096-bit RSA signature; MACs and Ed25519 need 16 to 64.</summary>
+    public const int MaxTagLength = 512;
+
     /// <summary>The largest UDP payload over IPv4 (65535 - 20 - 8): the default frame size limit.</summary>
     public const int DefaultMaxFrameSize = 65507;
 
+    /// <summary>The smallest frame: a header and a one-byte group name.</summary>
+    public const int MinFrameSize = HeaderSize + 1;
+
+    /// <summary>The earliest timestamp a frame may carry: 0001-01-01T00:00:00Z, in microseconds since the Unix epoch.</summary>
+    public const long MinTimestampMicroseconds = -62_135_596_800_000_000;
+
+    /// <summary>The latest timestamp a frame may carry: the last microsecond of 9999-12-31 UTC.</summary>
+    public const long MaxTimestampMicroseconds = 253_402_300_799_999_999;
+
     private const byte Magic0 = 0x47;
     private const byte Magic1 = 0x43;
+    private const byte DefinedFlags = (byte)(FrameFlags.Retransmission | FrameFlags.Encrypted | FrameFlags.LastValue);
 
-    /// <summary>The encoded size of a frame with these group and payload lengths.</summary>
-    public static int GetEncodedSize(int groupLength, int payloadLength) => HeaderSize + groupLength + payloadLength;
+    /// <summary>The encoded size of a frame with these group, payload and tag lengths.</summary>
+    public static int GetEncodedSize(int groupLength, int payloadLength, int tagLength = 0) =>
+        HeaderSize + groupLength + payloadLength + tagLength;
+
+    /// <summary>The encoded size of <paramref name="frame"/>.</summary>
+    public static int GetEncodedSize(in GridCastFrame frame) =>
+        GetEncodedSize(frame.Group.Length, frame.Payload.Length, frame.Tag.Length);
+
+    /// <summary>
+    /// Checks <paramref name="frame"/> as the decoder would check it after decoding (all but the
+    /// group hash, which the encoder computes): returns <see cref="FrameError.None"/> or the
+    /// reason a receiver would reject it.
+    /// </summary>
+    public static FrameError Validate(in GridCastFrame frame, int maxFrameSize = DefaultMaxFrameSize)
+    {
+        var error = ValidateFields(
+            (byte)frame.Type,
+            (byte)frame.Flags,
+            (byte)frame.ContentType,
+            frame.Group.Length,
+            frame.Tag.Length,
+            (uint)frame.Payload.Length,
+            frame.MessageLength,
+            frame.FragmentIndex,
+            frame.FragmentCount,
+            frame.TimestampMicroseconds,
+            maxFrameSize);
+        if (error == FrameError.None && !Utf8.IsValid(frame.Group.Span))
+        {
+            error = FrameError.GroupNameNotUtf8;
+        }
+
+        return error;
+    }
 
     /// <summary>Writes <paramref name="frame"/> to <paramref name="writer"/>; returns the bytes written.</summary>
     /// <exception cref="ArgumentException">
-    /// The frame is one <see cref="TryDecode"/> would reject: an undefined type, flag or content
-    /// type, an empty, oversized or non-UTF-8 group name, or a frame above <paramref name="maxFrameSize"/>.
+    /// The frame is one <see cref="TryDecode"/> would reject (<see cref="Validate"/> names why);
+    /// nothing is written then.
     /// </exception>
     public static int Encode(in GridCastFrame frame, IBufferWriter<byte> writer, int maxFrameSize = DefaultMaxFrameSize)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var group = frame.Group.Span;
-        if (!Enum.IsDefined(frame.Type) || frame.Flags != FrameFlags.None || !Enum.IsDefined(frame.ContentType))
-        {
-            throw new ArgumentException($"frame type {frame.Type}, flags {frame.Flags} or content type {frame.ContentType} is not defined in version {Version}", nameof(frame));
-        }
-
-        if (group.Length is 0 or > MaxGroupNameLength)
-        {
-            throw new ArgumentException($"group name length {group.Length} is outside 1..{MaxGroupNameLength}", nameof(frame));
-        }
-
-        if (!Utf8.IsValid(group))
-        {
-            throw new ArgumentException("group name is not valid UTF-8", nameof(frame));
-        }
-
-        var size = (long)HeaderSize + group.Length + frame.Payload.Length;
-        if (size > maxFrameSize)
-        {
-            throw new ArgumentException($"frame of {size} bytes exceeds the maximum of {maxFrameSize}", nameof(frame));
-        }
-
-        var span = writer.GetSpan((int)size);
-        span[0] = Magic0;
-        span[1] = Magic1;
-        span[2] = Version;
-        span[3] = (byte)frame.Type;
-        span[4] = (byte)frame.Flags;
-        span[5] = (byte)frame.ContentType;
-        BinaryPrimitives.WriteUInt16BigEndian(span[6..], (ushort)group.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(span[8..], GroupHash.Compute(group));
-        BinaryPrimitives.WriteUInt64BigEndian(span[12..], frame.SourceId);
-        BinaryPrimitives.WriteUInt64BigEndian(span[20..], frame.Sequence);
-        BinaryPrimitives.WriteInt64BigEndian(span[28..], frame.TimestampMicroseconds);
-        BinaryPrimitives.WriteUInt32BigEndian(span[36..], (uint)frame.Payload.Length);
-        group.CopyTo(span[HeaderSize..]);
-        frame.Payload.Span.CopyTo(span[(HeaderSize + group.Length)..]);
-        writer.Advance((int)size);
-        return (int)size;
+        ThrowIfInvalid(frame, maxFrameSize);
+        var size = GetEncodedSize(frame);
+        WriteValidated(frame, writer.GetSpan(size));
+        writer.Advance(size);
+        return size;
     }
+
+    /// <summary>Writes <paramref name="frame"/> to the start of <paramref name="destination"/>; returns the bytes written.</summary>
+    /// <exception cref="ArgumentException">
+    /// The frame is one <see cref="TryDecode"/> would reject, or <paramref name="destination"/>
+    /// is shorter than <see cref="GetEncodedSize(in GridCastFrame)"/>; nothing is written then.
+    /// </exception>
+    public static int Encode(in GridCastFrame frame, Span<byte> destination, int maxFrameSize = DefaultMaxFrameSize)
+    {
+        ThrowIfInvalid(frame, maxFrameSize);
+        var size = GetEncodedSize(frame);
+        if (destination.Length < size)
+        {
+            throw new ArgumentException($"the frame needs {size} bytes, the destination has {destination.Length}", nameof(destination));
+        }
+
+        WriteValidated(frame, destination);
+        return size;
+    }
+
+    // Version 1 layout; all integers big-endian (network order), docs/wire-format.md §3:
+    //
+    //  0                   1                   2                   3
+    //  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+    // +---------------+---------------+---------------+---------------+
+    // |  magic 0x47   |  magic 0x43   |  version (1)  |  frame type   |  0
+    // +---------------+---------------+---------------+---------------+
+    // |     flags     | content type  |      group name length G      |  4
+    // +---------------+---------------+-------------------------------+
+    // |              group hash: FNV-1a 32 of the group name          |  8
+    // +---------------------------------------------------------------+
+    // |                         source id (64)                        | 12
+    // +                                                               +
+    // |                                                               |
+    // +---------------------------------------------------------------+
+    // |                      sequence number (64)                     | 20
+    // +                                                               +
+    // |                                                               |
+    // +---------------------------------------------------------------+
+    // |     timestamp: microseconds since the Unix epoch (signed 64)  | 28
+    // +                                                               +
+    // |                                                               |
+    // +---------------------------------------------------------------+
+    // |                      payload length P (32)                    | 36
+    // +---------------------------------------------------------------+
+    // |                 message length L (32): whole message          | 40
+    // +-------------------------------+-------------------------------+
+    // |      fragment index (16)      |      fragment count (16)      | 44
+    // +-------------------------------+-------------------------------+
+    // |        tag length T (16)      |   group name: G bytes, UTF-8  | 48
+    // +-------------------------------+                               +
+    // |                         ... group name                        |
+    // +---------------------------------------------------------------+
+    // |                       payload: P bytes                        | 50+G
+    // +---------------------------------------------------------------+
+    // |              authentication tag: T bytes (opaque)             | 50+G+P
+    // +---------------------------------------------------------------+
+    //
+    // Every size is checked against the maximum frame size from the header alone, before anything
+    // past the header is read, so an announced length can never make a reader buffer more.
 
     /// <summary>
     /// Decodes one frame from the start of <paramref name="input"/> (a stream reader's buffer).
@@ -126,58 +173,42 @@ public static class FrameCodec
         consumed = input.Start;
         if (input.Length < HeaderSize)
         {
-            // Reject a wrong magic or version as soon as those bytes are here, not only later.
-            error = CheckPrefix(input);
-            if (error == FrameError.None)
-            {
-                error = FrameError.Incomplete;
-            }
-
+            error = CheckPrefixOfShortInput(input);
             return false;
         }
 
-        Span<byte> header = stackalloc byte[HeaderSize];
-        input.Slice(0, HeaderSize).CopyTo(header);
-        error = ValidateHeader(header, maxFrameSize, out var groupLength, out var payloadLength);
+        // The header is read in place when the first segment holds it, else from a copy.
+        Span<byte> copy = stackalloc byte[HeaderSize];
+        ReadOnlySpan<byte> header = copy;
+        if (input.FirstSpan.Length >= HeaderSize)
+        {
+            header = input.FirstSpan[..HeaderSize];
+        }
+        else
+        {
+            input.Slice(0, HeaderSize).CopyTo(copy);
+        }
+
+        error = ValidateHeader(header, maxFrameSize, out var lengths);
         if (error != FrameError.None)
         {
             return false;
         }
 
-        var total = HeaderSize + groupLength + payloadLength;
-        if (input.Length < total)
+        if (input.Length < lengths.Frame)
         {
             error = FrameError.Incomplete;
             return false;
         }
 
-        var body = input.Slice(HeaderSize, groupLength + payloadLength);
+        var body = input.Slice(HeaderSize, lengths.Frame - HeaderSize);
         var bodyMemory = body.IsSingleSegment ? body.First : body.ToArray();
-        var group = bodyMemory[..groupLength];
-        if (GroupHash.Compute(group.Span) != BinaryPrimitives.ReadUInt32BigEndian(header[8..]))
+        if (!TryReadBody(header, bodyMemory, lengths, out frame, out error))
         {
-            error = FrameError.GroupHashMismatch;
             return false;
         }
 
-        if (!Utf8.IsValid(group.Span))
-        {
-            error = FrameError.GroupNameNotUtf8;
-            return false;
-        }
-
-        frame = new GridCastFrame
-        {
-            Type = (FrameType)header[3],
-            Flags = (FrameFlags)header[4],
-            ContentType = (ContentType)header[5],
-            Group = group,
-            SourceId = BinaryPrimitives.ReadUInt64BigEndian(header[12..]),
-            Sequence = BinaryPrimitives.ReadUInt64BigEndian(header[20..]),
-            TimestampMicroseconds = BinaryPrimitives.ReadInt64BigEndian(header[28..]),
-            Payload = bodyMemory[groupLength..],
-        };
-        consumed = input.GetPosition(total);
+        consumed = input.GetPosition(lengths.Frame);
         return true;
     }
 
@@ -191,17 +222,18 @@ public static class FrameCodec
         out FrameError error,
         int maxFrameSize = DefaultMaxFrameSize)
     {
+        frame = default;
         if (datagram.Length > maxFrameSize)
         {
-            frame = default;
             error = FrameError.FrameTooLarge;
             return false;
         }
 
-        var sequence = new ReadOnlySequence<byte>(datagram);
-        if (!TryDecode(sequence, out frame, out var consumed, out error, maxFrameSize))
+        var span = datagram.Span;
+        if (span.Length < HeaderSize)
         {
-            if (error == FrameError.Incomplete)
+            error = CheckPrefix(span);
+            if (error == FrameError.None)
             {
                 error = FrameError.Truncated;
             }
@@ -209,7 +241,25 @@ public static class FrameCodec
             return false;
         }
 
-        if (!consumed.Equals(sequence.End))
+        var header = span[..HeaderSize];
+        error = ValidateHeader(header, maxFrameSize, out var lengths);
+        if (error != FrameError.None)
+        {
+            return false;
+        }
+
+        if (span.Length < lengths.Frame)
+        {
+            error = FrameError.Truncated;
+            return false;
+        }
+
+        if (!TryReadBody(header, datagram[HeaderSize..lengths.Frame], lengths, out frame, out error))
+        {
+            return false;
+        }
+
+        if (span.Length > lengths.Frame)
         {
             frame = default;
             error = FrameError.TrailingBytes;
@@ -219,27 +269,50 @@ public static class FrameCodec
         return true;
     }
 
-    private static FrameError CheckPrefix(in ReadOnlySequence<byte> input)
+    private static void ThrowIfInvalid(in GridCastFrame frame, int maxFrameSize)
     {
-        Span<byte> prefix = stackalloc byte[3];
-        var available = (int)Math.Min(input.Length, prefix.Length);
-        input.Slice(0, available).CopyTo(prefix);
-        ReadOnlySpan<byte> expected = [Magic0, Magic1, Version];
-        for (var i = 0; i < available; i++)
+        var error = Validate(frame, maxFrameSize);
+        if (error != FrameError.None)
         {
-            if (prefix[i] != expected[i])
-            {
-                return i < 2 ? FrameError.BadMagic : FrameError.UnsupportedVersion;
-            }
+            throw new ArgumentException(
+                $"a frame every receiver would reject ({error}): type {frame.Type}, flags {frame.Flags}, content type {frame.ContentType}, " +
+                $"group {frame.Group.Length} bytes, payload {frame.Payload.Length} bytes, tag {frame.Tag.Length} bytes, " +
+                $"fragment {frame.FragmentIndex} of {frame.FragmentCount}, message {frame.MessageLength} bytes, " +
+                $"timestamp {frame.TimestampMicroseconds} us, maximum frame {maxFrameSize} bytes",
+                nameof(frame));
         }
-
-        return FrameError.None;
     }
 
-    private static FrameError ValidateHeader(ReadOnlySpan<byte> header, int maxFrameSize, out int groupLength, out int payloadLength)
+    private static void WriteValidated(in GridCastFrame frame, Span<byte> span)
     {
-        groupLength = 0;
-        payloadLength = 0;
+        var group = frame.Group.Span;
+        var payload = frame.Payload.Span;
+        var tag = frame.Tag.Span;
+        span[0] = Magic0;
+        span[1] = Magic1;
+        span[2] = Version;
+        span[3] = (byte)frame.Type;
+        span[4] = (byte)frame.Flags;
+        span[5] = (byte)frame.ContentType;
+        BinaryPrimitives.WriteUInt16BigEndian(span[6..], (ushort)group.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(span[8..], GroupHash.Compute(group));
+        BinaryPrimitives.WriteUInt64BigEndian(span[12..], frame.SourceId);
+        BinaryPrimitives.WriteUInt64BigEndian(span[20..], frame.Sequence);
+        BinaryPrimitives.WriteInt64BigEndian(span[28..], frame.TimestampMicroseconds);
+        BinaryPrimitives.WriteUInt32BigEndian(span[36..], (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(span[40..], frame.MessageLength);
+        BinaryPrimitives.WriteUInt16BigEndian(span[44..], frame.FragmentIndex);
+        BinaryPrimitives.WriteUInt16BigEndian(span[46..], frame.FragmentCount);
+        BinaryPrimitives.WriteUInt16BigEndian(span[48..], (ushort)tag.Length);
+        group.CopyTo(span[HeaderSize..]);
+        payload.CopyTo(span[(HeaderSize + group.Length)..]);
+        tag.CopyTo(span[(HeaderSize + group.Length + payload.Length)..]);
+    }
+
+    /// <summary>Checks the fixed header (<see cref="HeaderSize"/> bytes) field by field.</summary>
+    private static FrameError ValidateHeader(ReadOnlySpan<byte> header, int maxFrameSize, out BodyLengths lengths)
+    {
+        lengths = default;
         if (header[0] != Magic0 || header[1] != Magic1)
         {
             return FrameError.BadMagic;
@@ -250,34 +323,162 @@ public static class FrameCodec
             return FrameError.UnsupportedVersion;
         }
 
-        if (!Enum.IsDefined((FrameType)header[3]))
+        int groupLength = BinaryPrimitives.ReadUInt16BigEndian(header[6..]);
+        var payloadLength = BinaryPrimitives.ReadUInt32BigEndian(header[36..]);
+        int tagLength = BinaryPrimitives.ReadUInt16BigEndian(header[48..]);
+        var error = ValidateFields(
+            type: header[3],
+            flags: header[4],
+            contentType: header[5],
+            groupLength,
+            tagLength,
+            payloadLength,
+            messageLength: BinaryPrimitives.ReadUInt32BigEndian(header[40..]),
+            fragmentIndex: BinaryPrimitives.ReadUInt16BigEndian(header[44..]),
+            fragmentCount: BinaryPrimitives.ReadUInt16BigEndian(header[46..]),
+            timestampMicroseconds: BinaryPrimitives.ReadInt64BigEndian(header[28..]),
+            maxFrameSize);
+        if (error == FrameError.None)
+        {
+            // ValidateFields bounded the total by maxFrameSize, an int: every length fits.
+            lengths = new BodyLengths(groupLength, (int)payloadLength, tagLength);
+        }
+
+        return error;
+    }
+
+    /// <summary>
+    /// The header checks shared by encoder and decoder, in the order docs/wire-format.md §8 gives.
+    /// Lengths come first, so an oversized frame is named as such whatever else is wrong with it.
+    /// </summary>
+    private static FrameError ValidateFields(
+        byte type,
+        byte flags,
+        byte contentType,
+        int groupLength,
+        int tagLength,
+        uint payloadLength,
+        uint messageLength,
+        ushort fragmentIndex,
+        ushort fragmentCount,
+        long timestampMicroseconds,
+        int maxFrameSize)
+    {
+        if (type is < (byte)FrameType.Data or > (byte)FrameType.Heartbeat)
         {
             return FrameError.UnknownFrameType;
         }
 
-        if (header[4] != (byte)FrameFlags.None)
+        if ((flags & ~DefinedFlags) != 0)
         {
             return FrameError.UnknownFlags;
         }
 
-        if (!Enum.IsDefined((ContentType)header[5]))
+        if (contentType > (byte)ContentType.GooseApdu)
         {
             return FrameError.UnknownContentType;
         }
 
-        groupLength = BinaryPrimitives.ReadUInt16BigEndian(header[6..]);
         if (groupLength is 0 or > MaxGroupNameLength)
         {
             return FrameError.BadGroupNameLength;
         }
 
-        var announcedPayload = BinaryPrimitives.ReadUInt32BigEndian(header[36..]);
-        if ((long)HeaderSize + groupLength + announcedPayload > maxFrameSize)
+        if (tagLength > MaxTagLength)
+        {
+            return FrameError.BadTagLength;
+        }
+
+        if ((long)HeaderSize + groupLength + payloadLength + tagLength > maxFrameSize)
         {
             return FrameError.FrameTooLarge;
         }
 
-        payloadLength = (int)announcedPayload;
+        if ((flags & (byte)FrameFlags.Encrypted) != 0 && tagLength == 0)
+        {
+            return FrameError.EncryptedWithoutTag;
+        }
+
+        var fragmentError = FragmentLayout.TryDescribe(fragmentIndex, fragmentCount, payloadLength, messageLength, out _);
+        if (fragmentError != FrameError.None)
+        {
+            return fragmentError;
+        }
+
+        if (timestampMicroseconds is < MinTimestampMicroseconds or > MaxTimestampMicroseconds)
+        {
+            return FrameError.TimestampOutOfRange;
+        }
+
         return FrameError.None;
+    }
+
+    /// <summary>Checks what needs the body (hash, then UTF-8) and builds the frame over <paramref name="body"/>.</summary>
+    private static bool TryReadBody(ReadOnlySpan<byte> header, ReadOnlyMemory<byte> body, BodyLengths lengths, out GridCastFrame frame, out FrameError error)
+    {
+        frame = default;
+        var group = body[..lengths.Group];
+        var groupSpan = group.Span;
+        if (GroupHash.Compute(groupSpan) != BinaryPrimitives.ReadUInt32BigEndian(header[8..]))
+        {
+            error = FrameError.GroupHashMismatch;
+            return false;
+        }
+
+        if (!Utf8.IsValid(groupSpan))
+        {
+            error = FrameError.GroupNameNotUtf8;
+            return false;
+        }
+
+        var tagStart = lengths.Group + lengths.Payload;
+        frame = new GridCastFrame
+        {
+            Type = (FrameType)header[3],
+            Flags = (FrameFlags)header[4],
+            ContentType = (ContentType)header[5],
+            Group = group,
+            SourceId = BinaryPrimitives.ReadUInt64BigEndian(header[12..]),
+            Sequence = BinaryPrimitives.ReadUInt64BigEndian(header[20..]),
+            TimestampMicroseconds = BinaryPrimitives.ReadInt64BigEndian(header[28..]),
+            MessageLength = BinaryPrimitives.ReadUInt32BigEndian(header[40..]),
+            FragmentIndex = BinaryPrimitives.ReadUInt16BigEndian(header[44..]),
+            FragmentCount = BinaryPrimitives.ReadUInt16BigEndian(header[46..]),
+            Payload = body[lengths.Group..tagStart],
+            Tag = body.Slice(tagStart, lengths.Tag),
+        };
+        error = FrameError.None;
+        return true;
+    }
+
+    /// <summary>Input shorter than a header: reject a wrong magic or version as soon as those bytes are here.</summary>
+    private static FrameError CheckPrefixOfShortInput(in ReadOnlySequence<byte> input)
+    {
+        Span<byte> prefix = stackalloc byte[3];
+        var available = (int)Math.Min(input.Length, prefix.Length);
+        input.Slice(0, available).CopyTo(prefix);
+        var error = CheckPrefix(prefix[..available]);
+        return error == FrameError.None ? FrameError.Incomplete : error;
+    }
+
+    private static FrameError CheckPrefix(ReadOnlySpan<byte> input)
+    {
+        ReadOnlySpan<byte> expected = [Magic0, Magic1, Version];
+        var available = Math.Min(input.Length, expected.Length);
+        for (var i = 0; i < available; i++)
+        {
+            if (input[i] != expected[i])
+            {
+                return i < 2 ? FrameError.BadMagic : FrameError.UnsupportedVersion;
+            }
+        }
+
+        return FrameError.None;
+    }
+
+    /// <summary>The lengths of the parts after the header, all validated against the maximum frame size.</summary>
+    private readonly record struct BodyLengths(int Group, int Payload, int Tag)
+    {
+        public int Frame => HeaderSize + Group + Payload + Tag;
     }
 }

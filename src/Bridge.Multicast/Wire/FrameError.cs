@@ -1,6 +1,9 @@
 namespace Bridge.Multicast.Wire;
 
-/// <summary>Why <see cref="FrameCodec"/> did not return a frame. Each value is a counted drop reason.</summary>
+/// <summary>
+/// Why <see cref="FrameCodec"/> did not return a frame. Each value is a counted drop reason;
+/// docs/wire-format.md §8 gives the order in which the checks run.
+/// </summary>
 public enum FrameError
 {
     /// <summary>No error: a frame was decoded.</summary>
@@ -30,14 +33,39 @@ public enum FrameError
     /// <summary>The group name length is zero or above <see cref="FrameCodec.MaxGroupNameLength"/>.</summary>
     BadGroupNameLength,
 
-    /// <summary>The group name is not valid UTF-8.</summary>
-    GroupNameNotUtf8,
+    /// <summary>The tag length is above <see cref="FrameCodec.MaxTagLength"/>.</summary>
+    BadTagLength,
+
+    /// <summary>Header and announced lengths exceed the maximum frame size.</summary>
+    FrameTooLarge,
+
+    /// <summary>The <see cref="FrameFlags.Encrypted"/> flag is set but the frame has no authentication tag.</summary>
+    EncryptedWithoutTag,
+
+    /// <summary>The fragment count is zero; a whole message has count 1.</summary>
+    FragmentCountZero,
+
+    /// <summary>The fragment index is not below the fragment count.</summary>
+    FragmentIndexOutOfRange,
+
+    /// <summary>The payload is longer than the whole message it is part of.</summary>
+    PayloadExceedsMessage,
+
+    /// <summary>
+    /// The fragment's payload length cannot be its part of the message: an unfragmented frame
+    /// whose message length differs from its payload length, an empty fragment, or lengths that
+    /// break the rule that every fragment but the last carries the same number of bytes.
+    /// </summary>
+    InconsistentFragment,
+
+    /// <summary>The timestamp lies outside years 1 to 9999, which no clock produces.</summary>
+    TimestampOutOfRange,
 
     /// <summary>The group hash does not match the group name.</summary>
     GroupHashMismatch,
 
-    /// <summary>Header and announced lengths exceed the maximum frame size.</summary>
-    FrameTooLarge,
+    /// <summary>The group name is not valid UTF-8.</summary>
+    GroupNameNotUtf8,
 
     /// <summary>A datagram holds bytes after the end of its frame.</summary>
     TrailingBytes,

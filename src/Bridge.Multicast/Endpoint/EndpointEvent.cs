@@ -1,0 +1,43 @@
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Wire;
+
+namespace Bridge.Multicast.Endpoint;
+
+/// <summary>Something a <see cref="GroupEndpoint"/> tells its application; poll with <see cref="GroupEndpoint.TryPollEvent"/>.</summary>
+public abstract record EndpointEvent;
+
+/// <summary>A whole message arrived for a joined group, once per (group, source, sequence).</summary>
+/// <param name="Message">The message; its payload is owned by it.</param>
+public sealed record MessageReceived(GroupMessage Message) : EndpointEvent;
+
+/// <summary>
+/// A source delivered its first message to a joined group. Raised before that message's
+/// <see cref="MessageReceived"/>, once per (group, source) while the group stays joined.
+/// </summary>
+/// <param name="Group">The group.</param>
+/// <param name="SourceId">The new source.</param>
+public sealed record NewSource(GroupName Group, ulong SourceId) : EndpointEvent;
+
+/// <summary>A datagram was dropped because it is not a valid frame.</summary>
+/// <param name="Reason">Why the decoder rejected it.</param>
+/// <param name="Length">The datagram's length in bytes.</param>
+public sealed record FrameRejected(FrameError Reason, int Length) : EndpointEvent;
+
+/// <summary>An incomplete fragmented message was given up on; it will not be delivered unless all of it arrives again.</summary>
+/// <param name="Group">The group.</param>
+/// <param name="SourceId">The sending instance.</param>
+/// <param name="Sequence">The message's sequence number.</param>
+/// <param name="Reason">
+/// <see cref="ReasonExpired"/>, <see cref="ReasonEvicted"/> or <see cref="ReasonInconsistent"/>.
+/// </param>
+public sealed record MessageLost(GroupName Group, ulong SourceId, ulong Sequence, string Reason) : EndpointEvent
+{
+    /// <summary>Its fragments did not all arrive within the reassembly timeout.</summary>
+    public const string ReasonExpired = "expired";
+
+    /// <summary>It was the oldest incomplete message when reassembly needed room for a new one.</summary>
+    public const string ReasonEvicted = "evicted";
+
+    /// <summary>A fragment contradicted the others, so none of them can be trusted.</summary>
+    public const string ReasonInconsistent = "inconsistent";
+}

@@ -1,0 +1,347 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Bridge.Multicast.Fragmentation;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Wire;
+
+namespace Bridge.Multicast.Endpoint;
+
+/// <summary>
+/// The protocol heart of a group socket (RFC 7046 §5: join, leave, send, receive), without any
+/// I/O: it frames, numbers and fragments what the application sends, and decodes, filters,
+/// reassembles and de-duplicates what the network delivers. A driver owns the sockets and the
+/// clock and moves bytes and time in and out; the UDP drivers and the network simulator both
+/// drive this same class.
+/// </summary>
+/// <remarks>
+/// <para>Its methods are of four kinds, as in quinn-proto's <c>Connection</c>:</para>
+/// <list type="bullet">
+/// <item><description>getters: <see cref="SourceId"/>, <see cref="JoinedGroups"/>, <see cref="Counters"/>;</description></item>
+/// <item><description>commands from the application: <see cref="Join"/>, <see cref="Leave"/>, <see cref="Send"/>;</description></item>
+/// <item><description>input from the driver: <see cref="HandleDatagram"/> for every datagram received on any interface of a joined group's address, <see cref="HandleTimeout"/> when the deadline from <see cref="PollTimeout"/> has come;</description></item>
+/// <item><description>output to the driver: <see cref="TryPollTransmit"/> (datagrams to send), <see cref="TryPollEvent"/> (messages and news for the application), <see cref="PollTimeout"/> (when to call <see cref="HandleTimeout"/>).</description></item>
+/// </list>
+/// <para>Call order. After every command or input, the driver:</para>
+/// <list type="number">
+/// <item><description>drains <see cref="TryPollTransmit"/> and sends each datagram to its group's address on its technology;</description></item>
+/// <item><description>drains <see cref="TryPollEvent"/> and hands the events to the application;</description></item>
+/// <item><description>asks <see cref="PollTimeout"/> again and re-arms its one timer: a deadline replaces the previous one, and null disarms it.</description></item>
+/// </list>
+/// <para>Invariants:</para>
+/// <list type="bullet">
+/// <item><description>
+/// Single-threaded: one driver thread calls every method (the counters alone may be read from
+/// elsewhere). <c>now</c> is a monotonic time from the driver's clock (<c>TimeProvider.GetTimestamp</c>
+/// turned into a <see cref="TimeSpan"/>, or the simulator's virtual time) and never goes back;
+/// wire timestamps are the separate wall-clock argument of <see cref="Send"/>.
+/// </description></item>
+/// <item><description>
+/// Messages are numbered per group from 1, whether or not this endpoint has joined the group,
+/// and the numbering survives leaving and joining again, so receivers never see one number
+/// reused. Every fragment of a message carries its number.
+/// </description></item>
+/// <item><description>
+/// A message is delivered at most once per (group, source, sequence) while the group stays
+/// joined and its number lies within <see cref="GroupEndpointOptions.DuplicateWindow"/> of the
+/// newest delivered from that source; the same frame heard over IPv4 and IPv6 counts as one.
+/// <see cref="NewSource"/> precedes the first <see cref="MessageReceived"/> of each (group, source).
+/// </description></item>
+/// <item><description>
+/// A peer's bytes never throw: a malformed datagram is counted under its <see cref="FrameError"/>
+/// and reported as <see cref="FrameRejected"/>; a frame for a group not joined is counted and
+/// dropped silently (another name can share the address). Misuse of this API (a null group, an
+/// atomic size with no room for payload, a message needing more than 65535 fragments, an
+/// undefined content type) throws <see cref="ArgumentException"/> before anything is queued or numbered.
+/// </description></item>
+/// <item><description>
+/// A <see cref="Transmit"/>'s datagram and a delivered message's payload are owned copies: they
+/// stay valid after later calls. The received datagram is not kept after <see cref="HandleDatagram"/> returns.
+/// </description></item>
+/// <item><description>
+/// Memory is bounded by the reassembly options for incomplete messages and by one window per
+/// (joined group, source that delivered); leaving a group frees its share. Transmits and events
+/// accumulate until polled, which is why the driver drains them after every call.
+/// </description></item>
+/// </list>
+/// </remarks>
+public sealed class GroupEndpoint
+{
+    private readonly GroupEndpointOptions _options;
+    private readonly Reassembler _reassembler;
+    private readonly Dictionary<byte[], JoinedGroup> _joined = new(WireNameComparer.Instance);
+    private readonly Dictionary<byte[], JoinedGroup>.AlternateLookup<ReadOnlySpan<byte>> _joinedByWireName;
+    private readonly Dictionary<string, SendingGroup> _sending = new(StringComparer.Ordinal);
+    private readonly Queue<Transmit> _transmits = new();
+    private readonly Queue<EndpointEvent> _events = new();
+
+    /// <summary>Creates an endpoint that has joined no group.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting of <paramref name="options"/> is out of range.</exception>
+    public GroupEndpoint(GroupEndpointOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _reassembler = new Reassembler(options.Reassembly);
+        _joinedByWireName = _joined.GetAlternateLookup<ReadOnlySpan<byte>>();
+        Counters = new GroupEndpointCounters(_reassembler.Counters);
+        JoinedGroups = new JoinedGroupCollection(_joined);
+    }
+
+    /// <summary>The source id this endpoint writes into every frame.</summary>
+    public ulong SourceId => _options.SourceId;
+
+    /// <summary>The settings in force.</summary>
+    public GroupEndpointOptions Options => _options;
+
+    /// <summary>The groups joined now: a live view, not to be enumerated across <see cref="Join"/> or <see cref="Leave"/>.</summary>
+    public IReadOnlyCollection<GroupName> JoinedGroups { get; }
+
+    /// <summary>Frames and bytes sent, messages received, rejected frames by reason, duplicates, not-joined, reassembly.</summary>
+    public GroupEndpointCounters Counters { get; }
+
+    /// <summary>Joins <paramref name="group"/>: its messages are delivered from now on. Joining again changes nothing.</summary>
+    public void Join(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var wireName = Encoding.UTF8.GetBytes(group.WireName);
+        _joined.TryAdd(wireName, new JoinedGroup(group));
+    }
+
+    /// <summary>
+    /// Leaves <paramref name="group"/>: its frames are ignored from now on, its incomplete
+    /// messages are dropped unreported, and what it knew of its sources is forgotten. Leaving a
+    /// group not joined changes nothing.
+    /// </summary>
+    public void Leave(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var wireName = Encoding.UTF8.GetBytes(group.WireName);
+        if (_joined.Remove(wireName))
+        {
+            _reassembler.Discard(wireName);
+        }
+    }
+
+    /// <summary>
+    /// Numbers a message for <paramref name="group"/> (per group, from 1) and queues one
+    /// <see cref="Transmit"/> per fragment: one when the frame fits
+    /// <paramref name="atomicMessageSize"/> (default <see cref="GroupEndpointOptions.AtomicMessageSize"/>),
+    /// else as many as it takes.
+    /// </summary>
+    /// <param name="now">The driver's monotonic time (unused for now; pacing and the repair cache of later issues need it).</param>
+    /// <param name="timestampMicroseconds">The wall-clock send time for the frames, in microseconds since the Unix epoch.</param>
+    /// <param name="group">The group to send to; it need not be joined.</param>
+    /// <param name="payload">The message; copied into the datagrams before this returns.</param>
+    /// <param name="contentType">What the payload holds.</param>
+    /// <param name="atomicMessageSize">The largest datagram the technology carries whole, when not the default.</param>
+    /// <exception cref="ArgumentException">
+    /// No room for payload in the atomic size, more than 65535 fragments needed, an undefined
+    /// content type, a timestamp outside years 1 to 9999, or a wire name the codec refuses.
+    /// Nothing is queued and no number is used then.
+    /// </exception>
+    public void Send(TimeSpan now, long timestampMicroseconds, GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, int? atomicMessageSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var atomic = atomicMessageSize ?? _options.AtomicMessageSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(atomic, GroupEndpointOptions.MinAtomicMessageSize, nameof(atomicMessageSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(atomic, FrameCodec.DefaultMaxFrameSize, nameof(atomicMessageSize));
+        if (!_sending.TryGetValue(group.WireName, out var sending))
+        {
+            sending = new SendingGroup(Encoding.UTF8.GetBytes(group.WireName));
+            _sending.Add(group.WireName, sending);
+        }
+
+        var fragments = MessageFragmenter.Split(
+            new GridCastFrame
+            {
+                Type = FrameType.Data,
+                ContentType = contentType,
+                Group = sending.WireName,
+                SourceId = SourceId,
+                Sequence = sending.LastSequence + 1,
+                TimestampMicroseconds = timestampMicroseconds,
+                Payload = payload,
+            },
+            atomic);
+
+        // Encode every fragment before queuing any: should the encoder refuse one, nothing is
+        // half sent and the sequence number stays unused.
+        long bytes = 0;
+        if (fragments.Count == 1)
+        {
+            var datagram = EncodeOwned(fragments[0], atomic);
+            bytes = datagram.Length;
+            _transmits.Enqueue(new Transmit(group, datagram));
+        }
+        else
+        {
+            var datagrams = new byte[fragments.Count][];
+            var i = 0;
+            foreach (var fragment in fragments)
+            {
+                datagrams[i] = EncodeOwned(fragment, atomic);
+                bytes += datagrams[i].Length;
+                i++;
+            }
+
+            foreach (var datagram in datagrams)
+            {
+                _transmits.Enqueue(new Transmit(group, datagram));
+            }
+        }
+
+        sending.LastSequence++;
+        Counters.OnSent(fragments.Count, bytes);
+    }
+
+    /// <summary>
+    /// Takes one received datagram: decodes it (malformed: counted and reported as
+    /// <see cref="FrameRejected"/>), ignores groups not joined, drops duplicates, reassembles
+    /// fragments, and queues <see cref="NewSource"/> and <see cref="MessageReceived"/> events.
+    /// </summary>
+    public void HandleDatagram(TimeSpan now, ReadOnlyMemory<byte> datagram)
+    {
+        if (!FrameCodec.TryDecodeDatagram(datagram, out var frame, out var error))
+        {
+            Counters.OnRejected(error);
+            _events.Enqueue(new FrameRejected(error, datagram.Length));
+            return;
+        }
+
+        Counters.OnFrameReceived();
+        if (frame.Type != FrameType.Data || (frame.Flags & FrameFlags.Encrypted) != 0)
+        {
+            Counters.OnUnsupported();
+            return;
+        }
+
+        if (!_joinedByWireName.TryGetValue(frame.Group.Span, out var joined))
+        {
+            Counters.OnNotJoined();
+            return;
+        }
+
+        if (joined.Sources.TryGetValue(frame.SourceId, out var window))
+        {
+            switch (window.Check(frame.Sequence))
+            {
+                case SequenceVerdict.Duplicate:
+                    Counters.OnDuplicate();
+                    return;
+                case SequenceVerdict.TooOld:
+                    Counters.OnTooOld();
+                    return;
+            }
+        }
+
+        if (!frame.IsFragment)
+        {
+            // The common case skips the reassembler: nothing to hold, one copy of the payload.
+            Deliver(joined, window, frame.SourceId, frame.Sequence, frame.ContentType, frame.TimestampMicroseconds, frame.Payload.ToArray());
+            return;
+        }
+
+        _reassembler.HandleFragment(now, frame, out var message);
+        if (message is not null)
+        {
+            Deliver(joined, window, message.SourceId, message.Sequence, message.ContentType, message.TimestampMicroseconds, message.Payload);
+        }
+
+        ReportLosses();
+    }
+
+    /// <summary>Gives up on incomplete messages whose reassembly time has run out, queuing <see cref="MessageLost"/> for each.</summary>
+    public void HandleTimeout(TimeSpan now)
+    {
+        _reassembler.HandleTimeout(now);
+        ReportLosses();
+    }
+
+    /// <summary>The next datagram to send, oldest first.</summary>
+    public bool TryPollTransmit(out Transmit transmit) => _transmits.TryDequeue(out transmit);
+
+    /// <summary>The next event for the application, oldest first.</summary>
+    public bool TryPollEvent([MaybeNullWhen(false)] out EndpointEvent endpointEvent) =>
+        _events.TryDequeue(out endpointEvent);
+
+    /// <summary>When <see cref="HandleTimeout"/> is next due, or null when nothing waits on time.</summary>
+    public TimeSpan? PollTimeout() => _reassembler.PollTimeout();
+
+    private static byte[] EncodeOwned(in GridCastFrame frame, int atomicMessageSize)
+    {
+        var datagram = new byte[FrameCodec.GetEncodedSize(frame)];
+        FrameCodec.Encode(frame, datagram, atomicMessageSize);
+        return datagram;
+    }
+
+    private void Deliver(JoinedGroup joined, SequenceWindow? window, ulong sourceId, ulong sequence, ContentType contentType, long timestampMicroseconds, ReadOnlyMemory<byte> payload)
+    {
+        if (window is null)
+        {
+            joined.Sources.Add(sourceId, new SequenceWindow(_options.DuplicateWindow, sequence));
+            _events.Enqueue(new NewSource(joined.Name, sourceId));
+        }
+        else
+        {
+            window.Mark(sequence);
+        }
+
+        Counters.OnMessageReceived();
+        var sentAt = DateTimeOffset.UnixEpoch.AddTicks(timestampMicroseconds * TimeSpan.TicksPerMicrosecond);
+        _events.Enqueue(new MessageReceived(new GroupMessage(joined.Name, payload, contentType, sourceId, sequence, sentAt)));
+    }
+
+    private void ReportLosses()
+    {
+        while (_reassembler.TryPollLost(out var lost))
+        {
+            // Leaving a group discards its incomplete messages, so every loss is of a joined group.
+            if (!_joinedByWireName.TryGetValue(lost.Group.Span, out var joined))
+            {
+                continue;
+            }
+
+            var reason = lost.Reason switch
+            {
+                ReassemblyLoss.Expired => MessageLost.ReasonExpired,
+                ReassemblyLoss.Evicted => MessageLost.ReasonEvicted,
+                _ => MessageLost.ReasonInconsistent,
+            };
+            Counters.OnMessageLost();
+            _events.Enqueue(new MessageLost(joined.Name, lost.SourceId, lost.Sequence, reason));
+        }
+    }
+
+    /// <summary>A joined group: its name as the application gave it, and a window per source that delivered.</summary>
+    private sealed class JoinedGroup(GroupName name)
+    {
+        public GroupName Name { get; } = name;
+
+        public Dictionary<ulong, SequenceWindow> Sources { get; } = [];
+    }
+
+    /// <summary>A group sent to: its wire name in UTF-8 and the last sequence number used.</summary>
+    private sealed class SendingGroup(byte[] wireName)
+    {
+        public byte[] WireName { get; } = wireName;
+
+        public ulong LastSequence { get; set; }
+    }
+
+    /// <summary>The joined groups' names, read from the joined-group table without copying it.</summary>
+    private sealed class JoinedGroupCollection(Dictionary<byte[], JoinedGroup> joined) : IReadOnlyCollection<GroupName>
+    {
+        public int Count => joined.Count;
+
+        public IEnumerator<GroupName> GetEnumerator()
+        {
+            foreach (var group in joined.Values)
+            {
+                yield return group.Name;
+            }
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}

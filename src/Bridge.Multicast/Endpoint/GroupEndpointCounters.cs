@@ -1,0 +1,106 @@
+using Bridge.Multicast.Fragmentation;
+using Bridge.Multicast.Wire;
+
+namespace Bridge.Multicast.Endpoint;
+
+/// <summary>
+/// What a <see cref="GroupEndpoint"/> has sent, received and dropped, by reason. Written by the
+/// one thread that drives the endpoint; readable from any thread (for metrics), where a value may
+/// be a moment old.
+/// </summary>
+public sealed class GroupEndpointCounters
+{
+    private readonly long[] _rejected = new long[Enum.GetValues<FrameError>().Length];
+    private long _messagesSent;
+    private long _framesSent;
+    private long _bytesSent;
+    private long _framesReceived;
+    private long _messagesReceived;
+    private long _duplicates;
+    private long _tooOld;
+    private long _notJoined;
+    private long _unsupported;
+    private long _messagesLost;
+
+    internal GroupEndpointCounters(ReassemblyCounters reassembly) => Reassembly = reassembly;
+
+    /// <summary>Messages sent (one per <see cref="GroupEndpoint.Send"/>).</summary>
+    public long MessagesSent => Volatile.Read(ref _messagesSent);
+
+    /// <summary>Frames queued for sending: one per fragment.</summary>
+    public long FramesSent => Volatile.Read(ref _framesSent);
+
+    /// <summary>Bytes of those frames.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    /// <summary>Datagrams that decoded to a valid frame, whatever happened to the frame next.</summary>
+    public long FramesReceived => Volatile.Read(ref _framesReceived);
+
+    /// <summary>Whole messages delivered (<see cref="MessageReceived"/> events).</summary>
+    public long MessagesReceived => Volatile.Read(ref _messagesReceived);
+
+    /// <summary>Frames of a message already delivered (the same frame heard twice, over IPv4 and IPv6 say).</summary>
+    public long Duplicates => Volatile.Read(ref _duplicates);
+
+    /// <summary>
+    /// Frames older than the duplicate window behind the newest message of their source: the
+    /// endpoint can no longer tell whether they are duplicates, so it drops them.
+    /// </summary>
+    public long TooOld => Volatile.Read(ref _tooOld);
+
+    /// <summary>Valid frames for a group this endpoint has not joined (another name on the same address).</summary>
+    public long NotJoined => Volatile.Read(ref _notJoined);
+
+    /// <summary>
+    /// Valid frames this endpoint does not handle: frame types other than data (for the gateway
+    /// logic) and encrypted frames (for the security layer).
+    /// </summary>
+    public long Unsupported => Volatile.Read(ref _unsupported);
+
+    /// <summary>Incomplete messages given up on (<see cref="MessageLost"/> events).</summary>
+    public long MessagesLost => Volatile.Read(ref _messagesLost);
+
+    /// <summary>All datagrams rejected as malformed.</summary>
+    public long RejectedTotal
+    {
+        get
+        {
+            long total = 0;
+            for (var i = 0; i < _rejected.Length; i++)
+            {
+                total += Volatile.Read(ref _rejected[i]);
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Reassembly of fragmented messages: completed, expired, evicted, refused, duplicate and inconsistent fragments.</summary>
+    public ReassemblyCounters Reassembly { get; }
+
+    /// <summary>Datagrams rejected as malformed for <paramref name="reason"/>.</summary>
+    public long Rejected(FrameError reason) => Volatile.Read(ref _rejected[(int)reason]);
+
+    internal void OnSent(int frames, long bytes)
+    {
+        Volatile.Write(ref _messagesSent, _messagesSent + 1);
+        Volatile.Write(ref _framesSent, _framesSent + frames);
+        Volatile.Write(ref _bytesSent, _bytesSent + bytes);
+    }
+
+    internal void OnFrameReceived() => Volatile.Write(ref _framesReceived, _framesReceived + 1);
+
+    internal void OnMessageReceived() => Volatile.Write(ref _messagesReceived, _messagesReceived + 1);
+
+    internal void OnDuplicate() => Volatile.Write(ref _duplicates, _duplicates + 1);
+
+    internal void OnTooOld() => Volatile.Write(ref _tooOld, _tooOld + 1);
+
+    internal void OnNotJoined() => Volatile.Write(ref _notJoined, _notJoined + 1);
+
+    internal void OnUnsupported() => Volatile.Write(ref _unsupported, _unsupported + 1);
+
+    internal void OnMessageLost() => Volatile.Write(ref _messagesLost, _messagesLost + 1);
+
+    internal void OnRejected(FrameError reason) => Volatile.Write(ref _rejected[(int)reason], _rejected[(int)reason] + 1);
+}

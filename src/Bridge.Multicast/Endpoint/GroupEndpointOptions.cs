@@ -1,0 +1,45 @@
+using Bridge.Multicast.Fragmentation;
+using Bridge.Multicast.Wire;
+
+namespace Bridge.Multicast.Endpoint;
+
+/// <summary>Settings of a <see cref="GroupEndpoint"/>.</summary>
+public sealed record GroupEndpointOptions
+{
+    /// <summary>The smallest <see cref="AtomicMessageSize"/>: a header, a one-byte name and one byte of payload.</summary>
+    public const int MinAtomicMessageSize = FrameCodec.MinFrameSize + 1;
+
+    /// <summary>The largest <see cref="DuplicateWindow"/>.</summary>
+    public const int MaxDuplicateWindow = 1 << 20;
+
+    /// <summary>Identifies this sender in every frame it sends; the driver picks it (at random, once per start).</summary>
+    public required ulong SourceId { get; init; }
+
+    /// <summary>
+    /// The largest datagram sent whole by default: 1472, the UDP payload of a 1500-byte Ethernet
+    /// frame over IPv4. Larger messages are fragmented to fit.
+    /// </summary>
+    public int AtomicMessageSize { get; init; } = 1472;
+
+    /// <summary>Bounds of the reassembly of fragmented messages.</summary>
+    public ReassemblyOptions Reassembly { get; init; } = new();
+
+    /// <summary>
+    /// How many sequence numbers back from the newest one delivered, per group and source, a
+    /// receiver remembers to suppress duplicates. Older messages are dropped as too old.
+    /// </summary>
+    public int DuplicateWindow { get; init; } = 1024;
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="Reassembly"/> is null.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(AtomicMessageSize, MinAtomicMessageSize, nameof(AtomicMessageSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(AtomicMessageSize, FrameCodec.DefaultMaxFrameSize, nameof(AtomicMessageSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DuplicateWindow, 1, nameof(DuplicateWindow));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DuplicateWindow, MaxDuplicateWindow, nameof(DuplicateWindow));
+        ArgumentNullException.ThrowIfNull(Reassembly, nameof(Reassembly));
+        Reassembly.Validate();
+    }
+}
