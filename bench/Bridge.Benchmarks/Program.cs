@@ -1,9 +1,22 @@
 using BenchmarkDotNet.Running;
+using Bridge.Benchmarks.Throughput;
 
 namespace Bridge.Benchmarks;
 
-/// <summary>Entry point: pick benchmarks with BenchmarkDotNet's own switches (--filter, --job, ...).</summary>
+/// <summary>
+/// Entry point: <c>throughput</c> runs the loopback throughput harness; anything else goes to
+/// BenchmarkDotNet's switcher (--filter, --job, ...).
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "throughput")
+        {
+            return await LoopbackThroughput.RunAsync(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

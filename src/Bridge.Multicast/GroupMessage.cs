@@ -16,4 +16,11 @@ public sealed record GroupMessage(
     ContentType ContentType,
     ulong SourceId,
     ulong Sequence,
-    DateTimeOffset SentAt);
+    DateTimeOffset SentAt)
+{
+    /// <summary>The address the (last fragment of the) message came from, where the technology has one.</summary>
+    public System.Net.IPEndPoint? From { get; init; }
+
+    /// <summary>The interface it arrived on, such as <c>ip:eth0</c>; null before a socket delivers it.</summary>
+    public string? Interface { get; init; }
+}

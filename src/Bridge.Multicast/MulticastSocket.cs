@@ -1,10 +1,10 @@
-using System.Buffers;
-using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
-using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
+using Bridge.Multicast.Endpoint;
+using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Transports;
 using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
@@ -18,59 +18,90 @@ public sealed record MulticastSocketOptions
     /// <summary>Identifies this sender in every frame; random when not set.</summary>
     public ulong? SourceId { get; init; }
 
-    /// <summary>Settings of the underlying IP sockets.</summary>
+    /// <summary>Bounds and timeout of reassembling fragmented messages.</summary>
+    public ReassemblyOptions Reassembly { get; init; } = new();
+
+    /// <summary>Messages per (group, source) remembered to drop duplicates.</summary>
+    public int DuplicateWindow { get; init; } = 1024;
+
+    /// <summary>Settings of the IP module when the socket is created on a network interface.</summary>
     public IpMulticastOptions Ip { get; init; } = new();
 
     /// <summary>Received messages held for the application before receiving waits for it.</summary>
     public int ReceiveQueueCapacity { get; init; } = 4096;
+
+    /// <summary>Membership events held while the application does not read them; the oldest go first.</summary>
+    public int EventQueueCapacity { get; init; } = 1024;
 }
 
+/// <summary>A group as one interface sees it (RFC 7046 groupSet).</summary>
+/// <param name="Group">The group.</param>
+/// <param name="Joined">This socket receives it there.</param>
+/// <param name="SourceRegistered">This socket is registered as a source of it there.</param>
+public sealed record GroupMembership(GroupName Group, bool Joined, bool SourceRegistered);
+
 /// <summary>
-/// A group socket in the sense of RFC 7046 §5 (createMSocket, join, leave, send, receive), over
-/// the native IPv4 technology module: frames messages with <see cref="FrameCodec"/>, numbers them
-/// per group, drops and counts malformed datagrams, and delivers the messages of joined groups.
+/// The common multicast API of RFC 7046 §5: a socket bound to a set of interfaces, each of a
+/// technology module (native IP, the in-process bus, later the overlay), that joins and leaves
+/// groups, registers as a source, sends and receives, and answers the service calls. The
+/// application names groups only; which technology carries them is the socket's business.
 /// </summary>
 /// <remarks>
-/// One IP socket is opened per group port on the first join of that port, and one unbound socket
-/// for sending on the first send. Receiving is one stream for all joined groups; read it with
-/// <see cref="ReceiveAsync"/> from one consumer.
+/// The socket is the driver of a sans-IO <see cref="GroupEndpoint"/>: it feeds the endpoint the
+/// datagrams its interfaces receive and the timeouts it asks for, with the time taken from
+/// <see cref="TimeProvider"/>, and carries out what the endpoint polls out (datagrams to send,
+/// messages and events to deliver). All calls are thread-safe. Received messages are read by one
+/// consumer through <see cref="ReceiveAsync"/>; when it falls behind by
+/// <see cref="MulticastSocketOptions.ReceiveQueueCapacity"/> messages, receiving waits and the
+/// kernel's buffers take up the slack.
 /// </remarks>
 public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 {
+    private readonly GroupEndpoint _endpoint;
     private readonly MulticastSocketOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly Lock _gate = new();
-    private readonly Dictionary<int, IpMulticastSocket> _receivers = [];
-    private readonly Dictionary<string, GroupName> _joined = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<GroupName, StrongBox<long>> _sequences = new();
+    private readonly List<ITechnologyInterface> _interfaces = [];
+    private readonly Dictionary<string, GroupName> _registered = new(StringComparer.Ordinal);
     private readonly Channel<GroupMessage> _inbox;
+    private readonly Channel<MembershipEvent> _events;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _receiveLoops = [];
-    private IpMulticastSocket? _sender;
+    private readonly Task _timerLoop;
+    private TaskCompletionSource _timerWake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _eventsEnabled;
 
-    private MulticastSocket(MulticastInterface multicastInterface, MulticastSocketOptions options, ILogger logger, TimeProvider time)
+    private MulticastSocket(MulticastSocketOptions options, ILogger logger, TimeProvider time)
     {
-        Interface = multicastInterface;
         _options = options;
         _logger = logger;
         _time = time;
-        SourceId = options.SourceId ?? unchecked((ulong)Random.Shared.NextInt64(1, long.MaxValue));
+        _started = time.GetTimestamp();
+        _endpoint = new GroupEndpoint(new GroupEndpointOptions
+        {
+            SourceId = options.SourceId ?? unchecked((ulong)Random.Shared.NextInt64(1, long.MaxValue)),
+            Reassembly = options.Reassembly,
+            DuplicateWindow = options.DuplicateWindow,
+        });
         _inbox = Channel.CreateBounded<GroupMessage>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _events = Channel.CreateBounded<MembershipEvent>(new BoundedChannelOptions(options.EventQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropOldest,
+        });
+        _timerLoop = TimerLoopAsync(_stopping.Token);
     }
 
     /// <summary>The source id this socket writes into every frame.</summary>
-    public ulong SourceId { get; }
+    public ulong SourceId => _endpoint.SourceId;
 
-    /// <summary>The interface this socket joins and sends on.</summary>
-    public MulticastInterface Interface { get; }
-
-    /// <summary>Sent, received and dropped frames.</summary>
-    public MulticastCounters Counters { get; } = new();
+    /// <summary>Sent, received, rejected and lost frames and messages.</summary>
+    public GroupEndpointCounters Counters => _endpoint.Counters;
 
     /// <summary>The groups joined now.</summary>
     public IReadOnlyCollection<GroupName> JoinedGroups
@@ -79,12 +110,29 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         {
             lock (_gate)
             {
-                return [.. _joined.Values];
+                return _endpoint.JoinedGroups;
             }
         }
     }
 
-    /// <summary>Creates a socket on <paramref name="multicastInterface"/> (RFC 7046 createMSocket).</summary>
+    /// <summary>Creates a socket on <paramref name="interfaces"/> (RFC 7046 createMSocket).</summary>
+    public static MulticastSocket Create(
+        IEnumerable<ITechnologyInterface> interfaces,
+        MulticastSocketOptions? options = null,
+        ILogger<MulticastSocket>? logger = null,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(interfaces);
+        var socket = new MulticastSocket(options ?? new(), logger ?? (ILogger)NullLogger.Instance, time ?? TimeProvider.System);
+        foreach (var technologyInterface in interfaces)
+        {
+            socket.AddInterface(technologyInterface);
+        }
+
+        return socket;
+    }
+
+    /// <summary>Creates a socket on one network interface with the native IP module.</summary>
     public static MulticastSocket Create(
         MulticastInterface multicastInterface,
         MulticastSocketOptions? options = null,
@@ -92,83 +140,221 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(multicastInterface);
-        return new MulticastSocket(multicastInterface, options ?? new(), logger ?? (ILogger)NullLogger.Instance, time ?? TimeProvider.System);
+        options ??= new();
+        return Create([new IpInterface(multicastInterface, options.Ip, logger)], options, logger, time);
     }
 
-    /// <summary>Joins <paramref name="group"/>: its messages appear in <see cref="ReceiveAsync"/>.</summary>
+    /// <summary>The socket's interfaces (RFC 7046 getInterfaces).</summary>
+    public IReadOnlyList<InterfaceId> GetInterfaces()
+    {
+        lock (_gate)
+        {
+            return [.. _interfaces.Select(i => i.Id)];
+        }
+    }
+
+    /// <summary>Adds an interface; groups joined already are joined there too where it can carry them (RFC 7046 addInterface).</summary>
+    public void AddInterface(ITechnologyInterface technologyInterface)
+    {
+        ArgumentNullException.ThrowIfNull(technologyInterface);
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        lock (_gate)
+        {
+            if (_interfaces.Any(i => i.Id == technologyInterface.Id))
+            {
+                throw new ArgumentException($"the socket already has interface {technologyInterface.Id}", nameof(technologyInterface));
+            }
+
+            _interfaces.Add(technologyInterface);
+            foreach (var group in _endpoint.JoinedGroups.Where(technologyInterface.CanCarry))
+            {
+                technologyInterface.Join(group);
+            }
+        }
+
+        technologyInterface.PeerMembershipChanged += OnPeerMembership;
+        technologyInterface.Start(OnDatagramAsync);
+    }
+
+    /// <summary>Removes and closes an interface (RFC 7046 delInterface).</summary>
+    public async ValueTask DeleteInterfaceAsync(InterfaceId id)
+    {
+        ITechnologyInterface removed;
+        lock (_gate)
+        {
+            removed = Find(id);
+            _interfaces.Remove(removed);
+        }
+
+        removed.PeerMembershipChanged -= OnPeerMembership;
+        await removed.DisposeAsync();
+    }
+
+    /// <summary>Joins <paramref name="group"/> on every interface that can carry it (RFC 7046 join).</summary>
+    /// <exception cref="ArgumentException">No interface of the socket can carry the group.</exception>
     public void Join(GroupName group)
     {
         ArgumentNullException.ThrowIfNull(group);
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        var endpoint = IPv4(group);
+        List<InterfaceId> joinedOn;
         lock (_gate)
         {
-            if (!_receivers.TryGetValue(endpoint.Port, out var receiver))
+            var carriers = Carriers(group);
+            foreach (var carrier in carriers)
             {
-                receiver = IpMulticastSocket.Open(endpoint.Port, Interface, _options.Ip);
-                _receivers.Add(endpoint.Port, receiver);
-                _receiveLoops.Add(ReceiveLoopAsync(receiver, _stopping.Token));
+                carrier.Join(group);
             }
 
-            receiver.Join(endpoint.Address);
-            _joined[group.Canonical] = group;
+            _endpoint.Join(group);
+            joinedOn = [.. carriers.Select(c => c.Id)];
         }
 
-        Log.Joined(_logger, group.Canonical, Interface.Name);
+        foreach (var id in joinedOn)
+        {
+            Raise(new MembershipEvent(MembershipEventKind.Join, group, id, MembershipEvent.LocalMember));
+        }
     }
 
-    /// <summary>Leaves <paramref name="group"/>; its messages stop arriving.</summary>
+    /// <summary>Leaves <paramref name="group"/> on every interface (RFC 7046 leave).</summary>
     public void Leave(GroupName group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        var endpoint = IPv4(group);
+        List<InterfaceId> leftOn = [];
         lock (_gate)
         {
-            if (!_joined.Remove(group.Canonical))
+            foreach (var technologyInterface in _interfaces.Where(i => i.JoinedGroups.Contains(group)))
             {
-                return;
+                technologyInterface.Leave(group);
+                leftOn.Add(technologyInterface.Id);
             }
 
-            // Another joined name may map to the same address and port; keep the membership then.
-            var stillNeeded = _joined.Values.Any(g => IPv4(g).Equals(endpoint));
-            if (!stillNeeded && _receivers.TryGetValue(endpoint.Port, out var receiver))
-            {
-                receiver.Leave(endpoint.Address);
-            }
+            _endpoint.Leave(group);
         }
 
-        Log.Left(_logger, group.Canonical, Interface.Name);
+        foreach (var id in leftOn)
+        {
+            Raise(new MembershipEvent(MembershipEventKind.Leave, group, id, MembershipEvent.LocalMember));
+        }
     }
 
-    /// <summary>Sends one frame carrying <paramref name="payload"/> to <paramref name="group"/>.</summary>
+    /// <summary>Registers this socket as a source of <paramref name="group"/>; returns the interfaces it will send on (RFC 7046 srcRegister).</summary>
+    public IReadOnlyList<InterfaceId> RegisterSource(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        lock (_gate)
+        {
+            var carriers = Carriers(group);
+            _registered[group.Canonical] = group;
+            return [.. carriers.Select(c => c.Id)];
+        }
+    }
+
+    /// <summary>Withdraws a source registration (RFC 7046 srcDeregister).</summary>
+    public void DeregisterSource(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        lock (_gate)
+        {
+            _registered.Remove(group.Canonical);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="payload"/> to <paramref name="group"/> on every interface that can carry
+    /// it (RFC 7046 send): one numbered message, fragmented to the smallest atomic message size among them.
+    /// </summary>
     public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        var sender = GetSender();
-        var sequence = Interlocked.Increment(ref _sequences.GetOrAdd(group, static _ => new StrongBox<long>()).Value);
-        var groupBytes = Encoding.UTF8.GetBytes(group.Canonical);
-        var frame = new GridCastFrame
+        List<ITechnologyInterface> carriers;
+        List<Transmit> transmits = [];
+        lock (_gate)
         {
-            Type = FrameType.Data,
-            ContentType = contentType,
-            Group = groupBytes,
-            SourceId = SourceId,
-            Sequence = (ulong)sequence,
-            TimestampMicroseconds = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000,
-            Payload = payload,
-        };
-        var buffer = new ArrayBufferWriter<byte>(FrameCodec.GetEncodedSize(groupBytes.Length, payload.Length));
-        var size = FrameCodec.Encode(frame, buffer);
-        await sender.SendAsync(buffer.WrittenMemory, IPv4(group), cancellationToken);
-        Counters.OnSent(size);
+            carriers = Carriers(group);
+            var timestamp = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+            _endpoint.Send(Now(), timestamp, group, payload, contentType, carriers.Min(c => c.AtomicMessageSize));
+            while (_endpoint.TryPollTransmit(out var transmit))
+            {
+                transmits.Add(transmit);
+            }
+        }
+
+        foreach (var transmit in transmits)
+        {
+            foreach (var carrier in carriers)
+            {
+                await carrier.SendAsync(transmit.Group, transmit.Datagram, cancellationToken);
+            }
+        }
     }
 
-    /// <summary>The messages of joined groups, in arrival order, until cancelled or disposed.</summary>
+    /// <summary>The messages of joined groups, in arrival order, until cancelled or disposed (RFC 7046 receive).</summary>
     public IAsyncEnumerable<GroupMessage> ReceiveAsync(CancellationToken cancellationToken = default)
         => _inbox.Reader.ReadAllAsync(cancellationToken);
 
+    /// <summary>Sets the TTL / hop limit on one interface, or on all (RFC 7046 setTTL).</summary>
+    public void SetTimeToLive(int timeToLive, InterfaceId? on = null)
+    {
+        lock (_gate)
+        {
+            foreach (var technologyInterface in on is null ? _interfaces : [Find(on)])
+            {
+                technologyInterface.SetTimeToLive(timeToLive);
+            }
+        }
+    }
+
+    /// <summary>The largest message an interface carries without fragmenting, less the frame header (RFC 7046 getAtomicMsgSize).</summary>
+    public int GetAtomicMessageSize(InterfaceId id)
+    {
+        lock (_gate)
+        {
+            return Find(id).AtomicMessageSize;
+        }
+    }
+
+    /// <summary>The groups this socket joined or registered as a source on an interface (RFC 7046 groupSet).</summary>
+    public IReadOnlyList<GroupMembership> GroupSet(InterfaceId id)
+    {
+        lock (_gate)
+        {
+            var technologyInterface = Find(id);
+            var joined = technologyInterface.JoinedGroups;
+            var registered = _registered.Values.Where(technologyInterface.CanCarry).ToList();
+            return [.. joined.Union(registered)
+                .Select(g => new GroupMembership(g, joined.Contains(g), registered.Contains(g)))
+                .OrderBy(m => m.Group.Canonical, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>The neighbours on an interface (RFC 7046 neighborSet).</summary>
+    public IReadOnlyCollection<string> NeighborSet(InterfaceId id) => Ask(id, i => i.Neighbors);
+
+    /// <summary>Where an interface forwards a group (RFC 7046 childrenSet).</summary>
+    public IReadOnlyCollection<string> ChildrenSet(GroupName group, InterfaceId id) => Ask(id, i => i.ChildrenOf(group));
+
+    /// <summary>Where a group comes from on an interface (RFC 7046 parentSet).</summary>
+    public IReadOnlyCollection<string> ParentSet(GroupName group, InterfaceId id) => Ask(id, i => i.ParentsOf(group));
+
+    /// <summary>Whether this host forwards the group for its link on an interface (RFC 7046 designatedHost).</summary>
+    public bool DesignatedHost(GroupName group, InterfaceId id) => Ask(id, i => i.IsDesignatedHost(group));
+
+    /// <summary>Starts delivering membership events to <see cref="EventsAsync"/> (RFC 7046 enableEvents).</summary>
+    public void EnableEvents() => Volatile.Write(ref _eventsEnabled, true);
+
+    /// <summary>Stops delivering membership events (RFC 7046 disableEvents).</summary>
+    public void DisableEvents() => Volatile.Write(ref _eventsEnabled, false);
+
+    /// <summary>Membership events while enabled, in order.</summary>
+    public IAsyncEnumerable<MembershipEvent> EventsAsync(CancellationToken cancellationToken = default)
+        => _events.Reader.ReadAllAsync(cancellationToken);
+
     /// <inheritdoc/>
+    ValueTask IGroupSender.SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken)
+        => SendAsync(group, payload, contentType, cancellationToken);
+
+    /// <summary>Closes every interface and ends receiving (RFC 7046 deleteMSocket).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_stopping.IsCancellationRequested)
@@ -177,106 +363,163 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
-        Task[] loops;
+        ITechnologyInterface[] interfaces;
         lock (_gate)
         {
-            foreach (var receiver in _receivers.Values)
-            {
-                receiver.Dispose();
-            }
-
-            loops = [.. _receiveLoops];
+            interfaces = [.. _interfaces];
+            _interfaces.Clear();
         }
 
-        await Task.WhenAll(loops);
-        _sender?.Dispose();
+        foreach (var technologyInterface in interfaces)
+        {
+            technologyInterface.PeerMembershipChanged -= OnPeerMembership;
+            await technologyInterface.DisposeAsync();
+        }
+
+        await _timerLoop;
         _inbox.Writer.TryComplete();
+        _events.Writer.TryComplete();
         _stopping.Dispose();
     }
 
-    private static IPEndPoint IPv4(GroupName group)
-        => group.Addresses.IPv4 ?? throw new ArgumentException($"group {group} has no IPv4 address", nameof(group));
+    private TimeSpan Now() => _time.GetElapsedTime(_started);
 
-    private IpMulticastSocket GetSender()
+    private ITechnologyInterface Find(InterfaceId id)
+        => _interfaces.FirstOrDefault(i => i.Id == id)
+           ?? throw new ArgumentException($"the socket has no interface {id} (it has {string.Join(", ", _interfaces.Select(i => i.Id))})", nameof(id));
+
+    private List<ITechnologyInterface> Carriers(GroupName group)
+    {
+        var carriers = _interfaces.Where(i => i.CanCarry(group)).ToList();
+        if (carriers.Count == 0)
+        {
+            throw new ArgumentException(
+                $"no interface of the socket can carry {group} (interfaces: {string.Join(", ", _interfaces.Select(i => i.Id))})", nameof(group));
+        }
+
+        return carriers;
+    }
+
+    private T Ask<T>(InterfaceId id, Func<ITechnologyInterface, T> question)
     {
         lock (_gate)
         {
-            return _sender ??= IpMulticastSocket.Open(0, Interface, _options.Ip);
+            return question(Find(id));
         }
     }
 
-    private async Task ReceiveLoopAsync(IpMulticastSocket receiver, CancellationToken cancellationToken)
+    private void Raise(MembershipEvent membershipEvent)
+    {
+        if (Volatile.Read(ref _eventsEnabled))
+        {
+            _events.Writer.TryWrite(membershipEvent);
+        }
+    }
+
+    private void OnPeerMembership(ITechnologyInterface source, PeerMembership change)
+    {
+        bool joined;
+        lock (_gate)
+        {
+            joined = source.JoinedGroups.Contains(change.Group) || _registered.ContainsKey(change.Group.Canonical);
+        }
+
+        // RFC 7046 reports membership changes of the groups the socket takes part in.
+        if (joined)
+        {
+            Raise(new MembershipEvent(change.Joined ? MembershipEventKind.Join : MembershipEventKind.Leave, change.Group, source.Id, change.Peer));
+        }
+    }
+
+    private async ValueTask OnDatagramAsync(ITechnologyInterface source, ReadOnlyMemory<byte> datagram, IPEndPoint? from)
+    {
+        List<GroupMessage> messages = [];
+        lock (_gate)
+        {
+            _endpoint.HandleDatagram(Now(), datagram);
+            DrainEvents(source, from, messages);
+        }
+
+        WakeTimer();
+        foreach (var message in messages)
+        {
+            await _inbox.Writer.WriteAsync(message, _stopping.Token);
+        }
+    }
+
+    // Called under _gate.
+    private void DrainEvents(ITechnologyInterface? source, IPEndPoint? from, List<GroupMessage> messages)
+    {
+        while (_endpoint.TryPollEvent(out var endpointEvent))
+        {
+            switch (endpointEvent)
+            {
+                case MessageReceived received:
+                    messages.Add(received.Message with { From = from, Interface = source?.Id.ToString() });
+                    break;
+                case NewSource newSource when source is not null:
+                    Raise(new MembershipEvent(
+                        MembershipEventKind.NewSource, newSource.Group, source.Id, newSource.SourceId.ToString("x16", CultureInfo.InvariantCulture)));
+                    break;
+                case FrameRejected rejected:
+                    Log.FrameRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", rejected.Length, rejected.Reason);
+                    break;
+                case MessageLost lost:
+                    Log.MessageLost(_logger, lost.Group.Canonical, lost.SourceId, lost.Sequence, lost.Reason);
+                    break;
+            }
+        }
+    }
+
+    private void WakeTimer() => _timerWake.TrySetResult();
+
+    private async Task TimerLoopAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var buffer = new byte[ushort.MaxValue];
         while (!cancellationToken.IsCancellationRequested)
         {
-            int length;
-            IPEndPoint sender;
-            try
-            {
-                (length, sender) = await receiver.ReceiveAsync(buffer, cancellationToken);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (System.Net.Sockets.SocketException ex)
-            {
-                Log.ReceiveFailed(_logger, receiver.Port, ex.SocketErrorCode.ToString(), ex);
-                continue;
-            }
-
-            if (!FrameCodec.TryDecodeDatagram(buffer.AsMemory(0, length), out var frame, out var error))
-            {
-                Counters.OnDropped(error);
-                Log.FrameDropped(_logger, sender.ToString(), length, error);
-                continue;
-            }
-
-            GroupName? group;
+            TimeSpan? deadline;
+            Task wake;
             lock (_gate)
             {
-                _joined.TryGetValue(Encoding.UTF8.GetString(frame.Group.Span), out group);
+                deadline = _endpoint.PollTimeout();
+                if (_timerWake.Task.IsCompleted)
+                {
+                    _timerWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                wake = _timerWake.Task;
             }
 
-            if (group is null)
+            var wait = deadline is { } due ? due - Now() : Timeout.InfiniteTimeSpan;
+            if (wait > TimeSpan.Zero || wait == Timeout.InfiniteTimeSpan)
             {
-                Counters.OnNotJoined();
-                continue;
+                // Wait for the deadline or for new work that may bring an earlier one; the timer of
+                // an abandoned wait is cancelled rather than left to fire.
+                using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                await Task.WhenAny(wake, Task.Delay(wait, _time, abandon.Token));
+                await abandon.CancelAsync();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
 
-            Counters.OnReceived();
-            var message = new GroupMessage(
-                group,
-                frame.Payload.ToArray(),
-                frame.ContentType,
-                frame.SourceId,
-                frame.Sequence,
-                DateTimeOffset.FromUnixTimeMilliseconds(frame.TimestampMicroseconds / 1000));
-            try
+            List<GroupMessage> messages = [];
+            lock (_gate)
             {
-                await _inbox.Writer.WriteAsync(message, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                _endpoint.HandleTimeout(Now());
+                DrainEvents(null, null, messages);
             }
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Joined {Group} on {Interface}")]
-        public static partial void Joined(ILogger logger, string group, string @interface);
-
-        [LoggerMessage(2, LogLevel.Debug, "Left {Group} on {Interface}")]
-        public static partial void Left(ILogger logger, string group, string @interface);
-
         [LoggerMessage(3, LogLevel.Warning, "Dropped a datagram of {Length} bytes from {Sender}: {Reason}")]
-        public static partial void FrameDropped(ILogger logger, string sender, int length, FrameError reason);
+        public static partial void FrameRejected(ILogger logger, string sender, int length, FrameError reason);
 
-        [LoggerMessage(4, LogLevel.Warning, "Receiving on port {Port} failed: {SocketError}")]
-        public static partial void ReceiveFailed(ILogger logger, int port, string socketError, Exception exception);
+        [LoggerMessage(5, LogLevel.Warning, "Lost message {Sequence} of source {SourceId:x16} in {Group}: {Reason}")]
+        public static partial void MessageLost(ILogger logger, string group, ulong sourceId, ulong sequence, string reason);
     }
 }

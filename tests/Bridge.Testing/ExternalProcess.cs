@@ -139,6 +139,20 @@ public sealed class ExternalProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Writes <paramref name="line"/> and a newline to the process's standard input, at once (not buffered).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(line);
+            await _process.StandardInput.FlushAsync();
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"could not write '{line}' to '{CommandLine}' ({e.Message}).\n{Transcript()}", e);
+        }
+    }
+
     /// <summary>Sends SIGTERM (a graceful stop) to the process.</summary>
     public void Terminate()
     {

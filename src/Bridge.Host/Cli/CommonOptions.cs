@@ -31,6 +31,29 @@ internal static class CommonOptions
         CustomParser = ParseGroup,
     };
 
+    public static Argument<GroupName[]> Groups() => new("GROUP")
+    {
+        Description = "Group names, e.g. ham:ip:239.192.0.7:5000 ham:ip:[ff15::7]:5000 ham:ip:232.1.1.1@10.0.0.2:5000",
+        Arity = ArgumentArity.OneOrMore,
+        CustomParser = result =>
+        {
+            var names = new List<GroupName>();
+            foreach (var token in result.Tokens)
+            {
+                if (GroupName.TryParse(token.Value, out var name, out var error))
+                {
+                    names.Add(name);
+                }
+                else
+                {
+                    result.AddError(error);
+                }
+            }
+
+            return [.. names];
+        },
+    };
+
     public static Option<GroupName> GroupOption(string name, string description, string defaultGroup) => new(name)
     {
         Description = description,

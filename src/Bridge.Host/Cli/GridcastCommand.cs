@@ -28,6 +28,7 @@ internal static class GridcastCommand
             PubCommand.Create(),
             SubCommand.Create(),
             BridgeCommand.Create(),
+            UriCommand.Create(),
         };
 
         var parsed = root.Parse(args);

@@ -4,33 +4,41 @@ using System.Text;
 using System.Text.Json;
 using Bridge.Host.Cli;
 using Bridge.Multicast;
+using Bridge.Multicast.Naming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Bridge.Host.Tools;
 
 /// <summary>One received message as <c>gridcast sub --json</c> prints it.</summary>
-internal sealed record SubMessage(string Group, string Source, ulong Sequence, string Payload, DateTimeOffset SentAt)
+internal sealed record SubMessage(string Group, string Source, ulong Sequence, string Payload, DateTimeOffset SentAt, string? From)
 {
-    public static SubMessage From(GroupMessage message) => new(
+    public static SubMessage Of(GroupMessage message) => new(
         message.Group.Canonical,
         FormatSource(message.SourceId),
         message.Sequence,
         Encoding.UTF8.GetString(message.Payload.Span),
-        message.SentAt);
+        message.SentAt,
+        message.From?.Address.ToString());
 
     public static string FormatSource(ulong sourceId) => sourceId.ToString("x16", CultureInfo.InvariantCulture);
 }
 
-/// <summary><c>gridcast sub GROUP</c>: prints what a group carries, in the spirit of mosquitto_sub.</summary>
+/// <summary>
+/// <c>gridcast sub GROUP...</c>: prints what groups carry, in the spirit of mosquitto_sub. While it
+/// runs it takes <c>join GROUP</c> and <c>leave GROUP</c> on standard input, one per line.
+/// </summary>
 internal static class SubCommand
 {
-    /// <summary>Written to standard error once the group is joined; scripts wait for it.</summary>
+    /// <summary>Written to standard error once a group is joined; scripts wait for it.</summary>
     public const string ReadyLine = "subscribed to";
+
+    /// <summary>Written to standard error once a group is left.</summary>
+    public const string LeftLine = "left";
 
     public static Command Create()
     {
-        var group = CommonOptions.Group();
+        var groups = CommonOptions.Groups();
         var count = new Option<int?>("--count", "-C")
         {
             Description = "Exit after K messages (exit code 0); without it, run until stopped",
@@ -44,10 +52,12 @@ internal static class SubCommand
         var json = CommonOptions.Json();
         var @interface = CommonOptions.Interface();
         var verbose = CommonOptions.Verbose();
-        var command = new Command("sub", "Print the messages of a group") { group, count, timeout, json, @interface, verbose };
+        var command = new Command("sub", "Print the messages of groups; reads 'join GROUP' and 'leave GROUP' lines on standard input")
+        {
+            groups, count, timeout, json, @interface, verbose,
+        };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var name = result.GetRequiredValue(group);
             var wanted = result.GetValue(count);
             if (wanted is < 1)
             {
@@ -60,8 +70,11 @@ internal static class SubCommand
             var time = host.Services.GetRequiredService<TimeProvider>();
             await using var socket = MulticastSocket.Create(
                 multicastInterface, logger: host.Services.GetRequiredService<ILogger<MulticastSocket>>(), time: time);
-            socket.Join(name);
-            await Console.Error.WriteLineAsync($"{ReadyLine} {name} on {multicastInterface.Name}");
+            foreach (var name in result.GetRequiredValue(groups))
+            {
+                socket.Join(name);
+                await Console.Error.WriteLineAsync($"{ReadyLine} {name} on {multicastInterface.Name}");
+            }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (result.GetValue(timeout) is { } seconds)
@@ -69,6 +82,7 @@ internal static class SubCommand
                 stop.CancelAfter(TimeSpan.FromSeconds(seconds));
             }
 
+            _ = Task.Factory.StartNew(() => FollowCommands(socket, multicastInterface.Name), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var received = 0;
             try
             {
@@ -96,15 +110,58 @@ internal static class SubCommand
                 return GridcastCommand.Ok;
             }
 
-            await Console.Error.WriteLineAsync($"gridcast: timed out with {received} of {wanted} message(s) from {name}");
+            await Console.Error.WriteLineAsync($"gridcast: timed out with {received} of {wanted} message(s)");
             return GridcastCommand.Failed;
         });
         return command;
     }
 
+    // Console input blocks a thread, so this runs on its own (background) thread until end of input.
+    private static void FollowCommands(MulticastSocket socket, string interfaceName)
+    {
+        while (Console.In.ReadLine() is { } line)
+        {
+            var parts = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (parts.Length == 0)
+            {
+                continue;
+            }
+
+            if (parts.Length != 2 || parts[0] is not ("join" or "leave"))
+            {
+                Console.Error.WriteLine($"gridcast: unknown command '{line}' (use: join GROUP, leave GROUP)");
+                continue;
+            }
+
+            if (!GroupName.TryParse(parts[1], out var group, out var error))
+            {
+                Console.Error.WriteLine($"gridcast: {error}");
+                continue;
+            }
+
+            try
+            {
+                if (parts[0] == "join")
+                {
+                    socket.Join(group);
+                    Console.Error.WriteLine($"{ReadyLine} {group} on {interfaceName}");
+                }
+                else
+                {
+                    socket.Leave(group);
+                    Console.Error.WriteLine($"{LeftLine} {group}");
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                Console.Error.WriteLine($"gridcast: {parts[0]} {group} failed: {ex.Message}");
+            }
+        }
+    }
+
     private static void Print(GroupMessage message, bool json)
     {
-        var line = SubMessage.From(message);
+        var line = SubMessage.Of(message);
         Console.WriteLine(json
             ? JsonSerializer.Serialize(line, CliJson.Default.SubMessage)
             : $"{line.Group} {line.Source} #{line.Sequence}: {line.Payload}");

@@ -81,7 +81,7 @@ public sealed class PubSubCommandTests
 
     [Theory]
     [InlineData("pub", "ham:ip:239.1.2.3:0", "x", "port '0'")]
-    [InlineData("pub", "ham:sip:alice", "x", "namespace 'sip'")]
+    [InlineData("pub", "ham:foo:alice", "x", "namespace 'foo'")]
     [InlineData("sub", "239.1.2.3", "--json", "'239.1.2.3' is not of the form")]
     public async Task Tools_BadGroupName_ExitsWithUsageErrorNamingThePart(string verb, string group, string extra, string expected)
     {

@@ -1,0 +1,324 @@
+using System.Net;
+using System.Net.Sockets;
+using Bridge.Multicast.Naming;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bridge.Multicast.Transports.Ip;
+
+/// <summary>
+/// The native IP technology module on one network interface: IPv4 and IPv6, any-source and
+/// source-specific groups (the source is the instantiation of an <c>ip</c> name), TTL / hop limit,
+/// loopback on or off. A name that maps to both families is joined on both the interface has and
+/// sent on one (IPv4 first), so receivers hear it whichever family a sender uses.
+/// </summary>
+public sealed partial class IpInterface : ITechnologyInterface
+{
+    /// <summary>The technology name in interface ids (<c>ip:eth0</c>).</summary>
+    public const string Technology = "ip";
+
+    private const int MaxUdpPayloadIPv4 = 65507;
+    private const int MaxUdpPayloadIPv6 = 65527;
+
+    private readonly IpMulticastOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, GroupName> _joined = new(StringComparer.Ordinal);
+    private readonly Dictionary<(AddressFamily Family, int Port), IpMulticastSocket> _receivers = [];
+    private readonly Dictionary<(AddressFamily Family, int Port, IPAddress Group, IPAddress? Source), int> _memberships = [];
+    private readonly Dictionary<AddressFamily, IpMulticastSocket> _senders = [];
+    private readonly List<Task> _loops = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private DatagramHandler? _handler;
+    private int _timeToLive;
+
+    /// <summary>Creates the module on <paramref name="multicastInterface"/>.</summary>
+    public IpInterface(MulticastInterface multicastInterface, IpMulticastOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(multicastInterface);
+        Interface = multicastInterface;
+        _options = options ?? new IpMulticastOptions();
+        _timeToLive = _options.TimeToLive;
+        _logger = logger ?? NullLogger.Instance;
+        Id = new InterfaceId(Technology, multicastInterface.Name);
+        var sizes = new List<int>();
+        if (multicastInterface.Supports(AddressFamily.InterNetwork))
+        {
+            sizes.Add(Math.Min(multicastInterface.Mtu - 28, MaxUdpPayloadIPv4));
+        }
+
+        if (multicastInterface.Supports(AddressFamily.InterNetworkV6))
+        {
+            sizes.Add(Math.Min(multicastInterface.Mtu - 48, MaxUdpPayloadIPv6));
+        }
+
+        AtomicMessageSize = sizes.Count > 0 ? sizes.Min() : 0;
+    }
+
+    /// <summary>The network interface.</summary>
+    public MulticastInterface Interface { get; }
+
+    /// <inheritdoc/>
+    public InterfaceId Id { get; }
+
+    /// <inheritdoc/>
+    public int AtomicMessageSize { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyCollection<GroupName> JoinedGroups
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _joined.Values];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyCollection<string> Neighbors => [];
+
+    /// <inheritdoc/>
+    /// <remarks>Never raised: a host sees no other members' IGMP or MLD reports.</remarks>
+    public event Action<ITechnologyInterface, PeerMembership>? PeerMembershipChanged
+    {
+        add { }
+        remove { }
+    }
+
+    /// <inheritdoc/>
+    public bool CanCarry(GroupName group) => Targets(group).Any();
+
+    /// <inheritdoc/>
+    public void Join(GroupName group)
+    {
+        var targets = RequireTargets(group);
+        lock (_gate)
+        {
+            if (!_joined.TryAdd(group.Canonical, group))
+            {
+                return;
+            }
+
+            foreach (var endpoint in targets)
+            {
+                var key = (endpoint.AddressFamily, endpoint.Port, endpoint.Address, SourceFor(group, endpoint.AddressFamily));
+                var count = _memberships.GetValueOrDefault(key);
+                if (count == 0)
+                {
+                    Receiver(endpoint.AddressFamily, endpoint.Port).Join(endpoint.Address, key.Item4);
+                }
+
+                _memberships[key] = count + 1;
+            }
+        }
+
+        Log.Joined(_logger, group.Canonical, Id.ToString());
+    }
+
+    /// <inheritdoc/>
+    public void Leave(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        lock (_gate)
+        {
+            if (!_joined.Remove(group.Canonical))
+            {
+                return;
+            }
+
+            foreach (var endpoint in Targets(group))
+            {
+                var key = (endpoint.AddressFamily, endpoint.Port, endpoint.Address, SourceFor(group, endpoint.AddressFamily));
+                var count = _memberships.GetValueOrDefault(key) - 1;
+                if (count <= 0)
+                {
+                    _memberships.Remove(key);
+                    _receivers[(endpoint.AddressFamily, endpoint.Port)].Leave(endpoint.Address, key.Item4);
+                }
+                else
+                {
+                    _memberships[key] = count;
+                }
+            }
+        }
+
+        Log.Left(_logger, group.Canonical, Id.ToString());
+    }
+
+    /// <inheritdoc/>
+    public void SetTimeToLive(int timeToLive)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(timeToLive);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeToLive, 255);
+        lock (_gate)
+        {
+            _timeToLive = timeToLive;
+            foreach (var sender in _senders.Values)
+            {
+                sender.SetTimeToLive(timeToLive);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
+    {
+        // One copy per send: IPv4 when the name and the interface both have it, else IPv6.
+        var endpoint = RequireTargets(group).First();
+        IpMulticastSocket sender;
+        lock (_gate)
+        {
+            if (!_senders.TryGetValue(endpoint.AddressFamily, out sender!))
+            {
+                sender = IpMulticastSocket.Open(endpoint.AddressFamily, 0, Interface, _options with { TimeToLive = _timeToLive });
+                _senders.Add(endpoint.AddressFamily, sender);
+            }
+        }
+
+        await sender.SendAsync(datagram, endpoint, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public void Start(DatagramHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_gate)
+        {
+            if (_handler is not null)
+            {
+                throw new InvalidOperationException($"interface {Id} is already started");
+            }
+
+            _handler = handler;
+            foreach (var receiver in _receivers.Values)
+            {
+                _loops.Add(ReceiveLoopAsync(receiver, handler, _stopping.Token));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyCollection<string> ChildrenOf(GroupName group) => [];
+
+    /// <inheritdoc/>
+    public IReadOnlyCollection<string> ParentsOf(GroupName group) => [];
+
+    /// <inheritdoc/>
+    public bool IsDesignatedHost(GroupName group) => false;
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        Task[] loops;
+        lock (_gate)
+        {
+            foreach (var socket in _receivers.Values.Concat(_senders.Values))
+            {
+                socket.Dispose();
+            }
+
+            loops = [.. _loops];
+        }
+
+        await Task.WhenAll(loops);
+        _stopping.Dispose();
+    }
+
+    private static IPAddress? SourceFor(GroupName group, AddressFamily family)
+        => group.Addresses.Source is { } source && source.AddressFamily == family ? source : null;
+
+    private IEnumerable<IPEndPoint> Targets(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (group.Addresses.IPv4 is { } v4 && Interface.Supports(AddressFamily.InterNetwork))
+        {
+            yield return v4;
+        }
+
+        if (group.Addresses.IPv6 is { } v6 && Interface.Supports(AddressFamily.InterNetworkV6))
+        {
+            yield return v6;
+        }
+    }
+
+    private List<IPEndPoint> RequireTargets(GroupName group)
+    {
+        var targets = Targets(group).ToList();
+        if (targets.Count == 0)
+        {
+            var families = string.Join(" and ", new[] { group.Addresses.IPv4 is null ? null : "IPv4", group.Addresses.IPv6 is null ? null : "IPv6" }.OfType<string>());
+            throw new ArgumentException($"interface {Id} cannot carry {group}: the name maps to {families}, which {Interface.Name} has no multicast for", nameof(group));
+        }
+
+        return targets;
+    }
+
+    private IpMulticastSocket Receiver(AddressFamily family, int port)
+    {
+        if (!_receivers.TryGetValue((family, port), out var receiver))
+        {
+            receiver = IpMulticastSocket.Open(family, port, Interface, _options with { TimeToLive = _timeToLive });
+            _receivers.Add((family, port), receiver);
+            if (_handler is not null)
+            {
+                _loops.Add(ReceiveLoopAsync(receiver, _handler, _stopping.Token));
+            }
+        }
+
+        return receiver;
+    }
+
+    private async Task ReceiveLoopAsync(IpMulticastSocket receiver, DatagramHandler handler, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var buffer = new byte[ushort.MaxValue];
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            int length;
+            IPEndPoint sender;
+            try
+            {
+                (length, sender) = await receiver.ReceiveAsync(buffer, cancellationToken);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // An ICMP error or a full buffer surfaces here; the socket keeps working.
+                Log.ReceiveFailed(_logger, Id.ToString(), receiver.Port, ex.SocketErrorCode.ToString());
+                continue;
+            }
+
+            try
+            {
+                await handler(this, buffer.AsMemory(0, length), sender);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(11, LogLevel.Debug, "Joined {Group} on {Interface}")]
+        public static partial void Joined(ILogger logger, string group, string @interface);
+
+        [LoggerMessage(12, LogLevel.Debug, "Left {Group} on {Interface}")]
+        public static partial void Left(ILogger logger, string group, string @interface);
+
+        [LoggerMessage(13, LogLevel.Warning, "Receiving on {Interface} port {Port} failed: {SocketError}")]
+        public static partial void ReceiveFailed(ILogger logger, string @interface, int port, string socketError);
+    }
+}

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace Bridge.Testing.Namespaces;
+
+/// <summary>
+/// One Ethernet segment of real hosts: a Linux bridge in a network namespace of its own and
+/// hosts in namespaces, each joined to the bridge by a veth pair. Host <c>k</c> (from 1) has
+/// 10.250.0.<c>k+1</c>/24 and fd00:250::<c>k+1</c>/64 on its interface <see cref="HostInterface"/>.
+/// </summary>
+/// <remarks>
+/// Everything is created inside the LAN's own namespaces (the veth ends are created directly
+/// there), so nothing appears in the namespace the tests run in and traffic can reach no other
+/// address. Namespaces are named with a prefix unique to the LAN (<c>gc&lt;pid&gt;-&lt;n&gt;-</c>),
+/// so LANs of tests running at once do not meet. Creating first deletes what a crashed earlier
+/// run left under the same prefix; disposing deletes every namespace under the prefix, also when
+/// building failed half way. A test process that exits without disposing, or is stopped with
+/// SIGTERM, deletes them too; SIGKILL leaves them for the next run with the same prefix.
+/// </remarks>
+public sealed partial class NamespaceLan : IDisposable
+{
+    /// <summary>The name of every host's interface into the bridge, as seen inside the host.</summary>
+    public const string HostInterface = "eth0";
+
+    private const string Bridge = "br0";
+    private const int MaxHosts = 200;
+    private static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(10);
+    private static int _lastLan;
+
+    private readonly List<NamespaceHost> _hosts = [];
+    private readonly EventHandler _onProcessExit;
+    private PosixSignalRegistration? _onTerminate;
+
+    private NamespaceLan(string prefix)
+    {
+        Prefix = prefix;
+        BridgeNamespace = prefix + "br";
+        _onProcessExit = (_, _) => DeleteAtExit();
+    }
+
+    /// <summary>The prefix of every namespace of this LAN.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The namespace holding the bridge.</summary>
+    public string BridgeNamespace { get; }
+
+    /// <summary>The hosts, in the order of their addresses (the first has 10.250.0.2).</summary>
+    public IReadOnlyList<NamespaceHost> Hosts => _hosts;
+
+    /// <summary>
+    /// Builds a LAN of <paramref name="hostCount"/> hosts and waits until every bridge port
+    /// forwards. Throws naming the reason when this is not Linux, not root or <c>ip</c> is missing.
+    /// </summary>
+    /// <param name="hostCount">How many hosts, 1 to 200.</param>
+    /// <param name="prefix">The namespaces' name prefix; a fresh one per LAN when absent.</param>
+    public static NamespaceLan Create(int hostCount, string? prefix = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hostCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(hostCount, MaxHosts);
+        prefix ??= string.Create(CultureInfo.InvariantCulture, $"gc{Environment.ProcessId}-{Interlocked.Increment(ref _lastLan)}-");
+        if (!PrefixPattern().IsMatch(prefix))
+        {
+            // An empty or odd prefix would make disposal delete namespaces that are not ours.
+            throw new ArgumentException($"'{prefix}' is not a namespace prefix of 2 to 40 letters, digits, '-' and '_' starting with a letter", nameof(prefix));
+        }
+
+        _ = IpCommand.Path; // Fails here, with the reason, when namespaces cannot be made at all.
+        var lan = new NamespaceLan(prefix);
+        try
+        {
+            lan.DeleteOwnNamespaces();
+            lan.DeleteWhenTheProcessEnds();
+            lan.Build(hostCount);
+            lan.WaitUntilForwarding();
+            return lan;
+        }
+        catch (Exception failure)
+        {
+            try
+            {
+                lan.Dispose();
+            }
+            catch (Exception cleanup) when (cleanup is InvalidOperationException or TimeoutException)
+            {
+                throw new AggregateException($"building LAN {prefix} failed, and so did removing it", failure, cleanup);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The names of this LAN's namespaces that exist now.</summary>
+    public IReadOnlyList<string> ExistingNamespaces()
+        => [.. IpCommand.Run("netns", "list")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ')[0]) // "name (id: 3)" once the namespace has an id
+            .Where(name => name.StartsWith(Prefix, StringComparison.Ordinal))];
+
+    /// <summary>Deletes every namespace of this LAN; throws naming any that could not be deleted.</summary>
+    public void Dispose()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
+        _onTerminate?.Dispose();
+        DeleteOwnNamespaces();
+    }
+
+    /// <summary>
+    /// The test host raises no ProcessExit when stopped with SIGTERM, so that is handled as well
+    /// (without cancelling it: the process still ends). SIGINT is not: the test host ignores it
+    /// and goes on running tests, which need their namespaces.
+    /// </summary>
+    private void DeleteWhenTheProcessEnds()
+    {
+        AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
+        _onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteAtExit());
+    }
+
+    private void Build(int hostCount)
+    {
+        IpCommand.Run("netns", "add", BridgeNamespace);
+        // No snooping: the bridge floods every multicast frame to every port, so what a host
+        // receives is decided by the host's own memberships, the thing under test.
+        IpCommand.Run("-n", BridgeNamespace, "link", "add", Bridge, "type", "bridge", "mcast_snooping", "0");
+        IpCommand.Run("-n", BridgeNamespace, "link", "set", Bridge, "up");
+        for (var number = 1; number <= hostCount; number++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}h{number}");
+            var port = string.Create(CultureInfo.InvariantCulture, $"p{number}");
+            // The last part is the same digits in both families: host 9 is .10 and ::10.
+            var ipv4 = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.250.0.{number + 1}"));
+            var ipv6 = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"fd00:250::{number + 1}"));
+            IpCommand.Run("netns", "add", name);
+            IpCommand.Run("link", "add", HostInterface, "netns", name, "type", "veth", "peer", "name", port, "netns", BridgeNamespace);
+            IpCommand.Run("-n", BridgeNamespace, "link", "set", port, "master", Bridge, "up");
+            IpCommand.Run("-n", name, "addr", "add", $"{ipv4}/24", "dev", HostInterface);
+            // nodad: usable at once instead of after duplicate address detection (about 1 s).
+            IpCommand.Run("-n", name, "addr", "add", $"{ipv6}/64", "dev", HostInterface, "nodad");
+            IpCommand.Run("-n", name, "link", "set", HostInterface, "up");
+            IpCommand.Run("-n", name, "link", "set", "lo", "up");
+            _hosts.Add(new NamespaceHost(name, HostInterface, ipv4, ipv6));
+        }
+    }
+
+    /// <summary>
+    /// Carrier and bridge port state follow a link going up asynchronously (the kernel's link
+    /// watch), so frames sent right after building could be dropped; wait for the state instead.
+    /// </summary>
+    private void WaitUntilForwarding()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var ports = IpCommand.Run("-n", BridgeNamespace, "-o", "-d", "link", "show", "master", Bridge)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var forwarding = ports.Count(p => p.Contains(" state UP ", StringComparison.Ordinal)
+                && p.Contains("bridge_slave state forwarding", StringComparison.Ordinal));
+            var hostsUp = _hosts.Count(h => IpCommand.Run("-n", h.Name, "-o", "link", "show", HostInterface)
+                .Contains(" state UP ", StringComparison.Ordinal));
+            if (forwarding == _hosts.Count && hostsUp == _hosts.Count)
+            {
+                return;
+            }
+
+            if (clock.Elapsed > ReadyPatience)
+            {
+                throw new TimeoutException(
+                    $"LAN {Prefix}: after {ReadyPatience.TotalSeconds} s only {forwarding} of {_hosts.Count} bridge ports forward and {hostsUp} host interfaces are up:\n{string.Join('\n', ports)}");
+            }
+
+            Thread.Sleep(10); // Polling a kernel state with a deadline; there is no event to wait for here.
+        }
+    }
+
+    private void DeleteOwnNamespaces()
+    {
+        var failures = new List<string>();
+        foreach (var name in ExistingNamespaces())
+        {
+            try
+            {
+                EndProcessesIn(name);
+                IpCommand.Run("netns", "delete", name);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                failures.Add(e.Message);
+            }
+        }
+
+        var left = ExistingNamespaces();
+        if (left.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"namespaces {string.Join(", ", left)} are left after deleting them: {string.Join("; ", failures)}");
+        }
+    }
+
+    /// <summary>
+    /// A process still inside would keep the namespace, its veth and its sockets alive after the
+    /// name is deleted. Only processes the tests started can be in a namespace of this LAN.
+    /// </summary>
+    private static void EndProcessesIn(string name)
+    {
+        var ids = IpCommand.Run("netns", "pids", name)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(id => int.Parse(id, CultureInfo.InvariantCulture));
+        foreach (var id in ids)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(id);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // It ended meanwhile.
+            }
+        }
+    }
+
+    private void DeleteAtExit()
+    {
+        try
+        {
+            DeleteOwnNamespaces();
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            // Nothing can report it as the process ends; the next run with this prefix removes them.
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{1,39}$")]
+    private static partial Regex PrefixPattern();
+}
