@@ -33,9 +33,13 @@ internal static class PubCommand
             Description = "IP TTL of the datagrams (1 stays on the link)",
             DefaultValueFactory = _ => 1,
         };
+        var noLoopback = new Option<bool>("--no-loopback")
+        {
+            Description = "Keep receivers on this host from hearing the message (IP_MULTICAST_LOOP off; the loopback interface delivers regardless)",
+        };
         var @interface = CommonOptions.Interface();
         var verbose = CommonOptions.Verbose();
-        var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, @interface, verbose };
+        var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, noLoopback, @interface, verbose };
         command.SetAction(async (result, cancellationToken) =>
         {
             var name = result.GetRequiredValue(group);
@@ -46,7 +50,7 @@ internal static class PubCommand
             var time = host.Services.GetRequiredService<TimeProvider>();
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { Ip = new() { TimeToLive = result.GetValue(ttl) } },
+                new MulticastSocketOptions { Ip = new() { TimeToLive = result.GetValue(ttl), Loopback = !result.GetValue(noLoopback) } },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             var payload = Encoding.UTF8.GetBytes(result.GetRequiredValue(text));

@@ -10,7 +10,7 @@ namespace Bridge.Host.Tests.RealHosts;
 /// <summary>
 /// <c>gridcast pub</c> and <c>gridcast sub</c> on separate hosts (network namespaces on one Linux
 /// bridge), with real sockets and kernel multicast: delivery to every receiver over IPv4 and IPv6,
-/// source-specific joins, and leaving a group.
+/// source-specific joins, leaving a group, and multicast loopback turned off.
 /// </summary>
 /// <remarks>
 /// Absence ("never printed") is shown against a witness: after the message that must not arrive,
@@ -111,6 +111,26 @@ public sealed class FourHostsTests
         Assert.Equal(
             ["before leaving", "on the kept group"],
             Messages(leaver).Select(m => m.GetProperty("payload").GetString()));
+    }
+
+    [Fact]
+    public async Task Pub_NoLoopback_ReceiversOnItsOwnHostDoNotHearItOthersDo()
+    {
+        const string group = "ham:ip:239.1.2.5:5000";
+        using var lan = NamespaceLan.Create(2);
+        var (senderHost, otherHost) = (lan.Hosts[0], lan.Hosts[1]);
+        await using var local = StartSub(senderHost, [group]);
+        await using var remote = StartSub(otherHost, [group]);
+        await SubscribedAsync(local, group, senderHost);
+        await SubscribedAsync(remote, group, otherHost);
+
+        await PublishAsync(senderHost, senderHost.Interface, group, "not looped back", "--no-loopback");
+        await PublishAsync(senderHost, senderHost.Interface, group, "looped back");
+        await local.WaitForLineAsync(Carrying("looped back"), Patience);
+        await remote.WaitForLineAsync(Carrying("looped back"), Patience);
+
+        Assert.Equal(["looped back"], Messages(local).Select(m => m.GetProperty("payload").GetString()));
+        Assert.Equal(["not looped back", "looped back"], Messages(remote).Select(m => m.GetProperty("payload").GetString()));
     }
 
     /// <summary>Starts <c>gridcast sub</c> with JSON output on <paramref name="host"/>'s interface into the LAN.</summary>
