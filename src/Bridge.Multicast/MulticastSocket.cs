@@ -441,9 +441,16 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         }
 
         WakeTimer();
-        foreach (var message in messages)
+        try
         {
-            await _inbox.Writer.WriteAsync(message, _stopping.Token);
+            foreach (var message in messages)
+            {
+                await _inbox.Writer.WriteAsync(message, _stopping.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException && _stopping.IsCancellationRequested)
+        {
+            // Closing: what the application will no longer read is dropped with the socket.
         }
     }
 

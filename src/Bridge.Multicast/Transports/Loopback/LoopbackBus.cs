@@ -245,7 +245,14 @@ public sealed class LoopbackInterface : ITechnologyInterface
         await Task.Yield();
         await foreach (var (datagram, _) in _inbox.Reader.ReadAllAsync())
         {
-            await handler(this, datagram, null);
+            try
+            {
+                await handler(this, datagram, null);
+            }
+            catch (OperationCanceledException)
+            {
+                // The socket above is closing; the bus goes on for the other interfaces.
+            }
         }
     }
 }
