@@ -23,12 +23,17 @@ public sealed record NewSource(GroupName Group, ulong SourceId) : EndpointEvent;
 /// <param name="Length">The datagram's length in bytes.</param>
 public sealed record FrameRejected(FrameError Reason, int Length) : EndpointEvent;
 
-/// <summary>An incomplete fragmented message was given up on; it will not be delivered unless all of it arrives again.</summary>
+/// <summary>
+/// A fragmented message of which some fragments arrived was given up on. Raised once per message:
+/// fragments of it that arrive later, within the reassembly timeout, are dropped as late
+/// (<see cref="Fragmentation.ReassemblyCounters.LateFragments"/>) and raise nothing.
+/// </summary>
 /// <param name="Group">The group.</param>
 /// <param name="SourceId">The sending instance.</param>
 /// <param name="Sequence">The message's sequence number.</param>
 /// <param name="Reason">
-/// <see cref="ReasonExpired"/>, <see cref="ReasonEvicted"/> or <see cref="ReasonInconsistent"/>.
+/// <see cref="ReasonExpired"/>, <see cref="ReasonEvicted"/>, <see cref="ReasonInconsistent"/> or
+/// <see cref="ReasonTooLarge"/>.
 /// </param>
 public sealed record MessageLost(GroupName Group, ulong SourceId, ulong Sequence, string Reason) : EndpointEvent
 {
@@ -40,4 +45,10 @@ public sealed record MessageLost(GroupName Group, ulong SourceId, ulong Sequence
 
     /// <summary>A fragment contradicted the others, so none of them can be trusted.</summary>
     public const string ReasonInconsistent = "inconsistent";
+
+    /// <summary>
+    /// Its announced length is above the reassembly's byte bound
+    /// (<see cref="Fragmentation.ReassemblyOptions.MaxBufferedBytes"/>), so it was refused at its first fragment.
+    /// </summary>
+    public const string ReasonTooLarge = "too large";
 }

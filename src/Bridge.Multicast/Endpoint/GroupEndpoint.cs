@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Bridge.Multicast.Fragmentation;
@@ -48,6 +49,13 @@ namespace Bridge.Multicast.Endpoint;
 /// <see cref="NewSource"/> precedes the first <see cref="MessageReceived"/> of each (group, source).
 /// </description></item>
 /// <item><description>
+/// Loss is never silent: a fragmented message that starts reassembly ends delivered or reported
+/// as <see cref="MessageLost"/>, unless its group is left first; one too large for the
+/// reassembly bound is reported at its first fragment. Its later fragments are dropped as late
+/// for <see cref="ReassemblyOptions.Timeout"/> after it ended, so it is reported once as long as
+/// no more than <see cref="ReassemblyOptions.MaxRememberedMessages"/> messages end in that time.
+/// </description></item>
+/// <item><description>
 /// A peer's bytes never throw: a malformed datagram is counted under its <see cref="FrameError"/>
 /// and reported as <see cref="FrameRejected"/>; a frame for a group not joined is counted and
 /// dropped silently (another name can share the address). Misuse of this API (a null group, an
@@ -59,7 +67,8 @@ namespace Bridge.Multicast.Endpoint;
 /// stay valid after later calls. The received datagram is not kept after <see cref="HandleDatagram"/> returns.
 /// </description></item>
 /// <item><description>
-/// Memory is bounded by the reassembly options for incomplete messages and by one window per
+/// Memory is bounded by the reassembly options for incomplete and recently ended messages
+/// (<see cref="GroupEndpointCounters.Reassembly"/> shows what is held now) and by one window per
 /// (joined group, source that delivered); leaving a group frees its share. Transmits and events
 /// accumulate until polled, which is why the driver drains them after every call.
 /// </description></item>
@@ -306,7 +315,9 @@ public sealed class GroupEndpoint
             {
                 ReassemblyLoss.Expired => MessageLost.ReasonExpired,
                 ReassemblyLoss.Evicted => MessageLost.ReasonEvicted,
-                _ => MessageLost.ReasonInconsistent,
+                ReassemblyLoss.Inconsistent => MessageLost.ReasonInconsistent,
+                ReassemblyLoss.TooLarge => MessageLost.ReasonTooLarge,
+                _ => throw new UnreachableException($"reassembly loss {lost.Reason} has no reason string"),
             };
             Counters.OnMessageLost();
             _events.Enqueue(new MessageLost(joined.Name, lost.SourceId, lost.Sequence, reason));

@@ -57,7 +57,7 @@ public sealed class GroupEndpointCounters
     /// </summary>
     public long Unsupported => Volatile.Read(ref _unsupported);
 
-    /// <summary>Incomplete messages given up on (<see cref="MessageLost"/> events).</summary>
+    /// <summary>Fragmented messages given up on, incomplete or too large (<see cref="MessageLost"/> events).</summary>
     public long MessagesLost => Volatile.Read(ref _messagesLost);
 
     /// <summary>All datagrams rejected as malformed.</summary>
@@ -75,7 +75,10 @@ public sealed class GroupEndpointCounters
         }
     }
 
-    /// <summary>Reassembly of fragmented messages: completed, expired, evicted, refused, duplicate and inconsistent fragments.</summary>
+    /// <summary>
+    /// Reassembly of fragmented messages: completed, lost by reason, duplicate, inconsistent and
+    /// late fragments, and the bytes, incomplete messages and ended messages it holds now.
+    /// </summary>
     public ReassemblyCounters Reassembly { get; }
 
     /// <summary>Datagrams rejected as malformed for <paramref name="reason"/>.</summary>

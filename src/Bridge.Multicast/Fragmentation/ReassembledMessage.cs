@@ -34,14 +34,20 @@ public enum ReassemblyLoss
 
     /// <summary>A fragment contradicted the others (count, length, sizes, type or content type).</summary>
     Inconsistent,
+
+    /// <summary>
+    /// Its announced length is above <see cref="ReassemblyOptions.MaxBufferedBytes"/>, so it was
+    /// refused at its first fragment without buffering anything.
+    /// </summary>
+    TooLarge,
 }
 
-/// <summary>An incomplete message the <see cref="Reassembler"/> dropped.</summary>
+/// <summary>An incomplete message the <see cref="Reassembler"/> gave up on; reported once.</summary>
 /// <param name="Group">The group's wire name in UTF-8 (owned).</param>
 /// <param name="SourceId">The sending instance.</param>
 /// <param name="Sequence">The sender's sequence number of the message.</param>
 /// <param name="Reason">Why it was dropped.</param>
-/// <param name="FragmentsReceived">How many distinct fragments had arrived.</param>
+/// <param name="FragmentsReceived">How many distinct fragments had arrived (1 for <see cref="ReassemblyLoss.TooLarge"/>: the one refused).</param>
 /// <param name="FragmentCount">How many the message has.</param>
 public readonly record struct LostMessage(
     ReadOnlyMemory<byte> Group,

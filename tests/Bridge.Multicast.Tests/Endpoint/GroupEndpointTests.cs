@@ -11,8 +11,8 @@ namespace Bridge.Multicast.Tests.Endpoint;
 
 /// <summary>
 /// <see cref="GroupEndpoint"/>, two of them wired by hand: what one sends the other receives,
-/// whole or in fragments, once, for joined groups only; peers' garbage is counted, never thrown;
-/// time moves only when the test says so.
+/// whole or in fragments, once, for joined groups only; what could not be reassembled is reported
+/// lost once; peers' garbage is counted, never thrown; time moves only when the test says so.
 /// </summary>
 public sealed class GroupEndpointTests
 {
@@ -353,6 +353,69 @@ public sealed class GroupEndpointTests
         receiver.HandleDatagram(T0, transmits[3].Datagram);
 
         Assert.Equal(new MessageLost(Tariffs, 0x5E4D, 1, MessageLost.ReasonEvicted), Assert.Single(Events(receiver)));
+    }
+
+    [Fact]
+    public void HandleDatagram_ReassemblyFullWithMessagesInterleaved_ReportsEvictedOnceAndDeliversTheOther()
+    {
+        var receiver = new GroupEndpoint(new GroupEndpointOptions { SourceId = 2, Reassembly = new ReassemblyOptions { MaxPendingMessages = 1 } });
+        receiver.Join(Tariffs);
+        _sender.Send(T0, Timestamp, Tariffs, Payload(3000), ContentType.Raw);
+        _sender.Send(T0, Timestamp, Tariffs, Payload(3000), ContentType.Raw);
+        var transmits = Transmits(_sender); // 3 fragments each
+
+        // Room for one message: the first is evicted by the second, and its stragglers must not
+        // take the room back.
+        foreach (var index in new[] { 0, 3, 1, 4, 2, 5 })
+        {
+            receiver.HandleDatagram(T0, transmits[index].Datagram);
+        }
+
+        receiver.HandleTimeout(T0 + TimeSpan.FromMinutes(1));
+
+        var events = Events(receiver);
+        Assert.Equal(new MessageLost(Tariffs, 0x5E4D, 1, MessageLost.ReasonEvicted), events[0]);
+        Assert.Equal([2UL], events.OfType<MessageReceived>().Select(e => e.Message.Sequence));
+        Assert.Single(events, e => e is MessageLost);
+        Assert.Equal(1, receiver.Counters.MessagesLost);
+        Assert.Equal(2, receiver.Counters.Reassembly.LateFragments);
+    }
+
+    [Fact]
+    public void HandleDatagram_MessageLongerThanReassemblyBound_ReportsItLostOnceAsTooLarge()
+    {
+        var receiver = new GroupEndpoint(new GroupEndpointOptions { SourceId = 2, Reassembly = new ReassemblyOptions { MaxBufferedBytes = 2999 } });
+        receiver.Join(Tariffs);
+        _sender.Send(T0, Timestamp, Tariffs, Payload(3000), ContentType.Raw);
+
+        Deliver(_sender, receiver);
+
+        Assert.Equal(new MessageLost(Tariffs, 0x5E4D, 1, MessageLost.ReasonTooLarge), Assert.Single(Events(receiver)));
+        Assert.Equal(1, receiver.Counters.MessagesLost);
+        Assert.Equal((1L, 2L), (receiver.Counters.Reassembly.Refused, receiver.Counters.Reassembly.LateFragments));
+        Assert.Equal(0, receiver.Counters.Reassembly.BufferedBytes);
+        Assert.Null(receiver.PollTimeout());
+    }
+
+    [Fact]
+    public void Counters_Reassembly_ShowWhatIsHeldNowAndLeaveFreesIt()
+    {
+        _receiver.Join(Tariffs);
+        _sender.Send(T0, Timestamp, Tariffs, Payload(3000), ContentType.Raw);
+        _sender.Send(T0, Timestamp, Tariffs, Payload(5000), ContentType.Raw);
+        var transmits = Transmits(_sender); // 3 then 4 fragments
+        _receiver.HandleDatagram(T0, transmits[0].Datagram);
+        _receiver.HandleDatagram(T0, transmits[3].Datagram);
+        var reassembly = _receiver.Counters.Reassembly;
+
+        Assert.Equal((2L, 8000L, 0L), (reassembly.PendingMessages, reassembly.BufferedBytes, reassembly.RememberedMessages));
+        _receiver.HandleDatagram(T0, transmits[1].Datagram);
+        _receiver.HandleDatagram(T0, transmits[2].Datagram);
+        Assert.Equal((1L, 5000L, 1L), (reassembly.PendingMessages, reassembly.BufferedBytes, reassembly.RememberedMessages));
+
+        _receiver.Leave(Tariffs);
+
+        Assert.Equal((0L, 0L, 0L), (reassembly.PendingMessages, reassembly.BufferedBytes, reassembly.RememberedMessages));
     }
 
     [Fact]

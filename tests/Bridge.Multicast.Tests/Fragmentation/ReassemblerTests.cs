@@ -9,7 +9,8 @@ namespace Bridge.Multicast.Tests.Fragmentation;
 /// <summary>
 /// <see cref="Reassembler"/>: messages rebuilt whatever the order and duplication of their
 /// fragments; the bounds (eviction, refusal, timeout driven only by the <c>now</c> passed in);
-/// and fragments that contradict each other.
+/// fragments that contradict each other; every loss reported once; and the memory of ended
+/// messages that turns their stragglers into late fragments.
 /// </summary>
 public sealed class ReassemblerTests
 {
@@ -27,13 +28,22 @@ public sealed class ReassemblerTests
         var seen = payloads.Select(_ => new HashSet<int>()).ToArray();
         var completed = new ReassembledMessage?[payloads.Length];
         var duplicatesBeforeCompletion = 0;
+        var lateAfterCompletion = 0;
+        var completions = 0;
 
         foreach (var (m, index) in test.Arrivals)
         {
             var fresh = seen[m].Add(index);
+            var accepted = reassembler.HandleFragment(T0, fragments[m][index], out var message);
+            completions += message is null ? 0 : 1;
             if (completed[m] is not null)
             {
-                // Delivered messages are the caller's to de-duplicate; the test stops feeding them.
+                // A straggler of a delivered multi-fragment message starts nothing; a whole message comes
+                // back again, since de-duplicating whole messages is the caller's job.
+                var whole = fragments[m].Length == 1;
+                Assert.Equal(whole, accepted);
+                Assert.Equal(whole, message is not null);
+                lateAfterCompletion += whole ? 0 : 1;
                 continue;
             }
 
@@ -41,8 +51,6 @@ public sealed class ReassemblerTests
             {
                 duplicatesBeforeCompletion++;
             }
-
-            var accepted = reassembler.HandleFragment(T0, fragments[m][index], out var message);
 
             Assert.Equal(fresh, accepted);
             Assert.Equal(seen[m].Count == fragments[m].Length, message is not null);
@@ -59,10 +67,13 @@ public sealed class ReassemblerTests
             Assert.Equal(ContentType.GooseApdu, message.ContentType);
         }
 
-        Assert.Equal(payloads.Length, reassembler.Counters.Completed);
+        Assert.Equal(completions, reassembler.Counters.Completed);
         Assert.Equal(duplicatesBeforeCompletion, reassembler.Counters.DuplicateFragments);
+        Assert.Equal(lateAfterCompletion, reassembler.Counters.LateFragments);
+        Assert.Equal(fragments.Count(f => f.Length > 1), reassembler.RememberedMessages);
         Assert.Equal(0, reassembler.PendingMessages);
         Assert.Equal(0, reassembler.BufferedBytes);
+        Assert.Equal((0L, 0L), (reassembler.Counters.PendingMessages, reassembler.Counters.BufferedBytes));
         Assert.Null(reassembler.PollTimeout());
         Assert.False(reassembler.TryPollLost(out _));
     }
@@ -93,6 +104,7 @@ public sealed class ReassemblerTests
         Assert.Null(message);
         Assert.Equal(1, reassembler.PendingMessages);
         Assert.Equal(1000, reassembler.BufferedBytes);
+        Assert.Equal((1L, 1000L), (reassembler.Counters.PendingMessages, reassembler.Counters.BufferedBytes));
         Assert.Equal(T0 + reassembler.Options.Timeout, reassembler.PollTimeout());
     }
 
@@ -153,7 +165,7 @@ public sealed class ReassemblerTests
     }
 
     [Fact]
-    public void HandleFragment_LastFragmentAtDeadline_DoesNotCompleteExpiredMessage()
+    public void HandleFragment_LastFragmentAtDeadline_DoesNotCompleteExpiredMessageNorRestartIt()
     {
         var reassembler = new Reassembler();
         var fragments = Fragments(Payload(300), Atomic, sequence: 1);
@@ -163,12 +175,38 @@ public sealed class ReassemblerTests
         // No HandleTimeout call: the fragment's own arrival time decides.
         var accepted = reassembler.HandleFragment(T0 + reassembler.Options.Timeout, fragments[2], out var message);
 
-        Assert.True(accepted);
+        Assert.False(accepted);
         Assert.Null(message);
         Assert.Equal(1, reassembler.Counters.Expired);
+        Assert.Equal(1, reassembler.Counters.LateFragments);
         Assert.True(reassembler.TryPollLost(out var lost));
         Assert.Equal(ReassemblyLoss.Expired, lost.Reason);
-        Assert.Equal(1, reassembler.PendingMessages); // the late fragment starts the message afresh
+        Assert.False(reassembler.TryPollLost(out _));
+        Assert.Equal(0, reassembler.PendingMessages);
+        Assert.Null(reassembler.PollTimeout());
+    }
+
+    [Fact]
+    public void HandleFragment_ExpiredMessage_IsRememberedForTimeoutAfterItsDeadlineWhenEverHandleTimeoutCame()
+    {
+        var timeout = TimeSpan.FromMilliseconds(500);
+        var reassembler = new Reassembler(new ReassemblyOptions { Timeout = timeout });
+        var fragments = Fragments(Payload(1000), Atomic, sequence: 1);
+        var deadline = T0 + timeout;
+        reassembler.HandleFragment(T0, fragments[0], out _);
+
+        // The driver's timer fires late; the message still ended at its deadline.
+        reassembler.HandleTimeout(deadline + TimeSpan.FromMilliseconds(300));
+        var lateJustBefore = reassembler.HandleFragment(deadline + timeout - TimeSpan.FromTicks(1), fragments[1], out _);
+        var freshAtForgetTime = reassembler.HandleFragment(deadline + timeout, fragments[2], out _);
+
+        Assert.False(lateJustBefore);
+        Assert.True(freshAtForgetTime);
+        Assert.Equal(1, reassembler.Counters.LateFragments);
+        Assert.Equal(1, reassembler.PendingMessages);
+        Assert.Equal(deadline + timeout + timeout, reassembler.PollTimeout());
+        Assert.True(reassembler.TryPollLost(out _));
+        Assert.False(reassembler.TryPollLost(out _));
     }
 
     [Fact]
@@ -203,10 +241,93 @@ public sealed class ReassemblerTests
         Assert.Equal((1UL, ReassemblyLoss.Evicted), (lost.Sequence, lost.Reason));
         Assert.Equal(T0 + TimeSpan.FromMilliseconds(1) + reassembler.Options.Timeout, reassembler.PollTimeout());
 
-        // The evicted message's remaining fragments cannot complete it: its first one is gone.
-        reassembler.HandleFragment(T0 + TimeSpan.FromMilliseconds(3), messages[0][1], out var first);
-        reassembler.HandleFragment(T0 + TimeSpan.FromMilliseconds(3), messages[0][2], out first);
+        // The evicted message's remaining fragments cannot complete it, since its first one is
+        // gone, and must not start it again, which would evict another.
+        Assert.False(reassembler.HandleFragment(T0 + TimeSpan.FromMilliseconds(3), messages[0][1], out var first));
+        Assert.False(reassembler.HandleFragment(T0 + TimeSpan.FromMilliseconds(3), messages[0][2], out first));
         Assert.Null(first);
+        Assert.Equal(2, reassembler.Counters.LateFragments);
+        Assert.Equal(1, reassembler.Counters.Evicted);
+        Assert.False(reassembler.TryPollLost(out _));
+    }
+
+    [Fact]
+    public void HandleFragment_StragglersOfEvictedMessageUnderOverload_NeitherThrashNorReportItAgain()
+    {
+        var reassembler = new Reassembler(new ReassemblyOptions { MaxPendingMessages = 1 });
+        var first = Fragments(Payload(300, seed: 1), Atomic, sequence: 1);
+        var second = Fragments(Payload(300, seed: 2), Atomic, sequence: 2);
+        var completed = new List<ulong>();
+        var losses = new List<(ulong, ReassemblyLoss)>();
+
+        // Two messages' fragments interleaved, with room for one.
+        for (var i = 0; i < first.Length; i++)
+        {
+            foreach (var fragment in new[] { first[i], second[i] })
+            {
+                reassembler.HandleFragment(T0, fragment, out var message);
+                if (message is not null)
+                {
+                    completed.Add(message.Sequence);
+                }
+
+                while (reassembler.TryPollLost(out var lost))
+                {
+                    losses.Add((lost.Sequence, lost.Reason));
+                }
+            }
+        }
+
+        reassembler.HandleTimeout(T0 + TimeSpan.FromHours(1));
+        while (reassembler.TryPollLost(out var lost))
+        {
+            losses.Add((lost.Sequence, lost.Reason));
+        }
+
+        Assert.Equal([2UL], completed);
+        Assert.Equal([(1UL, ReassemblyLoss.Evicted)], losses);
+        Assert.Equal(1, reassembler.Counters.Evicted);
+        Assert.Equal(2, reassembler.Counters.LateFragments);
+    }
+
+    [Fact]
+    public void HandleFragment_StragglerOfCompletedMessage_IsLateAndNeverExpiresAsFalseLoss()
+    {
+        var reassembler = new Reassembler();
+        var fragments = Fragments(Payload(300), Atomic, sequence: 1);
+        foreach (var fragment in fragments)
+        {
+            reassembler.HandleFragment(T0, fragment, out _);
+        }
+
+        var accepted = reassembler.HandleFragment(T0 + TimeSpan.FromMilliseconds(50), fragments[1], out var message);
+        reassembler.HandleTimeout(T0 + TimeSpan.FromHours(1));
+
+        Assert.False(accepted);
+        Assert.Null(message);
+        Assert.Equal(1, reassembler.Counters.LateFragments);
+        Assert.Equal(0, reassembler.PendingMessages);
+        Assert.Equal(0, reassembler.Counters.Expired);
+        Assert.False(reassembler.TryPollLost(out _));
+    }
+
+    [Fact]
+    public void HandleFragment_MoreMessagesEndThanRemembered_ForgetsThoseThatEndedFirst()
+    {
+        var reassembler = new Reassembler(new ReassemblyOptions { MaxRememberedMessages = 2 });
+        var messages = Enumerable.Range(1, 3).Select(s => Fragments(Payload(300), Atomic, sequence: (ulong)s)).ToArray();
+        foreach (var message in messages)
+        {
+            reassembler.HandleFragment(T0, message[0], out _);
+            reassembler.HandleFragment(T0, message[1], out _);
+            reassembler.HandleFragment(T0, message[2], out _);
+        }
+
+        Assert.Equal(2, reassembler.RememberedMessages);
+        Assert.Equal(2L, reassembler.Counters.RememberedMessages);
+        Assert.True(reassembler.HandleFragment(T0, messages[0][0], out _)); // forgotten: starts afresh
+        Assert.False(reassembler.HandleFragment(T0, messages[2][0], out _)); // remembered: late
+        Assert.Equal(2, reassembler.RememberedMessages);
     }
 
     [Fact]
@@ -221,26 +342,50 @@ public sealed class ReassemblerTests
         reassembler.HandleFragment(T0, messages[2][0], out _);
 
         Assert.Equal(2000, reassembler.BufferedBytes);
+        Assert.Equal(2000, reassembler.Counters.BufferedBytes);
         Assert.Equal(1, reassembler.Counters.Evicted);
         Assert.True(reassembler.TryPollLost(out var lost));
         Assert.Equal(1UL, lost.Sequence);
     }
 
     [Fact]
-    public void HandleFragment_MessageLongerThanMaxBufferedBytes_IsRefusedAtEveryFragment()
+    public void HandleFragment_MessageLongerThanMaxBufferedBytes_IsRefusedAndReportedLostOnceAsTooLarge()
     {
         var reassembler = new Reassembler(new ReassemblyOptions { MaxBufferedBytes = 999 });
-        var fragments = Fragments(Payload(1000), Atomic, sequence: 1);
+        var fragments = Fragments(Payload(1000), Atomic, sequence: 4);
 
-        foreach (var fragment in fragments)
+        foreach (var fragment in fragments.Reverse())
         {
             Assert.False(reassembler.HandleFragment(T0, fragment, out var message));
             Assert.Null(message);
         }
 
-        Assert.Equal(fragments.Length, reassembler.Counters.Refused);
+        Assert.Equal(1, reassembler.Counters.Refused);
+        Assert.Equal(fragments.Length - 1, reassembler.Counters.LateFragments);
         Assert.Equal(0, reassembler.PendingMessages);
         Assert.Equal(0, reassembler.BufferedBytes);
+        Assert.Null(reassembler.PollTimeout());
+        Assert.True(reassembler.TryPollLost(out var lost));
+        Assert.Equal(new LostMessage(lost.Group, 0xABCDEF, 4, ReassemblyLoss.TooLarge, 1, fragments.Length), lost);
+        Assert.Equal(GroupA, lost.Group.ToArray());
+        Assert.False(reassembler.TryPollLost(out _));
+    }
+
+    [Fact]
+    public void HandleFragment_MessageLongerThanMaxBufferedBytes_EvictsNothingAlreadyHeld()
+    {
+        var reassembler = new Reassembler(new ReassemblyOptions { MaxBufferedBytes = 999, MaxPendingMessages = 1 });
+        var held = Fragments(Payload(300), Atomic, sequence: 1);
+        reassembler.HandleFragment(T0, held[0], out _);
+
+        reassembler.HandleFragment(T0, Fragments(Payload(1000), Atomic, sequence: 2)[0], out _);
+        reassembler.HandleFragment(T0, held[1], out _);
+        reassembler.HandleFragment(T0, held[2], out var message);
+
+        Assert.NotNull(message);
+        Assert.Equal(0, reassembler.Counters.Evicted);
+        Assert.True(reassembler.TryPollLost(out var lost));
+        Assert.Equal((2UL, ReassemblyLoss.TooLarge), (lost.Sequence, lost.Reason));
         Assert.False(reassembler.TryPollLost(out _));
     }
 
@@ -308,6 +453,12 @@ public sealed class ReassemblerTests
         Assert.Equal(0, reassembler.BufferedBytes);
         Assert.True(reassembler.TryPollLost(out var lost));
         Assert.Equal((1UL, ReassemblyLoss.Inconsistent, 1), (lost.Sequence, lost.Reason, lost.FragmentsReceived));
+
+        // The genuine rest of the message can no longer be trusted either: late, not a new reassembly.
+        Assert.False(reassembler.HandleFragment(T0, fragments[2], out _));
+        Assert.Equal(0, reassembler.PendingMessages);
+        Assert.Equal(1, reassembler.Counters.LateFragments);
+        Assert.False(reassembler.TryPollLost(out _));
     }
 
     [Fact]
@@ -351,6 +502,24 @@ public sealed class ReassemblerTests
     }
 
     [Fact]
+    public void Discard_Group_ForgetsThatGroupsEndedMessagesOnly()
+    {
+        var reassembler = new Reassembler();
+        var inA = Fragments(Payload(300), Atomic, sequence: 1);
+        var inB = Fragments(Payload(300), Atomic, sequence: 1, group: GroupB);
+        foreach (var fragment in inA.Concat(inB))
+        {
+            reassembler.HandleFragment(T0, fragment, out _);
+        }
+
+        reassembler.Discard(GroupA);
+
+        Assert.Equal(1, reassembler.RememberedMessages);
+        Assert.True(reassembler.HandleFragment(T0, inA[0], out _));
+        Assert.False(reassembler.HandleFragment(T0, inB[0], out _));
+    }
+
+    [Fact]
     public void Discard_Group_ForgetsOnlyThatGroupsMessagesUnreported()
     {
         var reassembler = new Reassembler();
@@ -363,6 +532,7 @@ public sealed class ReassemblerTests
         Assert.Equal(2, discarded);
         Assert.Equal(1, reassembler.PendingMessages);
         Assert.Equal(500, reassembler.BufferedBytes);
+        Assert.Equal((1L, 500L), (reassembler.Counters.PendingMessages, reassembler.Counters.BufferedBytes));
         Assert.False(reassembler.TryPollLost(out _));
         reassembler.HandleTimeout(T0 + reassembler.Options.Timeout);
         Assert.True(reassembler.TryPollLost(out var lost));
@@ -381,13 +551,20 @@ public sealed class ReassemblerTests
     }
 
     [Theory]
-    [InlineData(0L, 1, 1000)]
-    [InlineData(1L, 0, 1000)]
-    [InlineData(1L, 1, 0)]
-    [InlineData(1L, 1, -1)]
-    public void Constructor_BoundNotPositive_Throws(long maxBytes, int maxPending, int timeoutMs)
+    [InlineData(0L, 1, 1000, 1)]
+    [InlineData(1L, 0, 1000, 1)]
+    [InlineData(1L, 1, 0, 1)]
+    [InlineData(1L, 1, -1, 1)]
+    [InlineData(1L, 1, 1000, 0)]
+    public void Constructor_BoundNotPositive_Throws(long maxBytes, int maxPending, int timeoutMs, int maxRemembered)
     {
-        var options = new ReassemblyOptions { MaxBufferedBytes = maxBytes, MaxPendingMessages = maxPending, Timeout = TimeSpan.FromMilliseconds(timeoutMs) };
+        var options = new ReassemblyOptions
+        {
+            MaxBufferedBytes = maxBytes,
+            MaxPendingMessages = maxPending,
+            Timeout = TimeSpan.FromMilliseconds(timeoutMs),
+            MaxRememberedMessages = maxRemembered,
+        };
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new Reassembler(options));
     }
