@@ -29,6 +29,7 @@ internal static class GridcastCommand
             SubCommand.Create(),
             BridgeCommand.Create(),
             UriCommand.Create(),
+            CertsCommand.Create(),
         };
 
         var parsed = root.Parse(args);
