@@ -11,7 +11,7 @@ namespace Bridge.Multicast.Tests.Architecture;
 /// </summary>
 public sealed partial class SansIoTests
 {
-    private static readonly string[] ProtocolFolders = ["Wire", "Naming", "Fragmentation", "Endpoint"];
+    private static readonly string[] ProtocolFolders = ["Wire", "Naming", "Fragmentation", "Endpoint", "Overlay"];
 
     public static TheoryData<string> ProtocolSources()
     {
