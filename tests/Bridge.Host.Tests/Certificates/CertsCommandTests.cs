@@ -2,6 +2,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Multicast.Transports.Overlay;
 using Bridge.Testing;
+using Bridge.Testing.Tls;
 
 namespace Bridge.Host.Tests.Certificates;
 
@@ -24,8 +25,8 @@ public sealed class CertsCommandTests : IDisposable
         using var a = Load(pki, "gw-a", pki);
         using var b = Load(pki, "gw-b", pki);
 
-        var aDialsB = await OverlayHandshake.RunAsync(server: b, client: a, "gw-b", TimeProvider.System);
-        var bDialsA = await OverlayHandshake.RunAsync(server: a, client: b, "gw-a", TimeProvider.System);
+        var aDialsB = await LoopbackTls.HandshakeAsync(server: b, client: a, "gw-b", TimeProvider.System);
+        var bDialsA = await LoopbackTls.HandshakeAsync(server: a, client: b, "gw-a", TimeProvider.System);
 
         Assert.True(aDialsB.Succeeded, aDialsB.ToString());
         Assert.Equal("gw-a", aDialsB.ServerSawName);
@@ -48,7 +49,7 @@ public sealed class CertsCommandTests : IDisposable
         using var intruder = Load(other, "gw-x", trustedCa: lab);
 
         var check = a.CheckPeer(intruder.Certificate, OverlayPeerRole.Client, DateTimeOffset.UtcNow);
-        var handshake = await OverlayHandshake.RunAsync(server: a, client: intruder, "gw-a", TimeProvider.System);
+        var handshake = await LoopbackTls.HandshakeAsync(server: a, client: intruder, "gw-a", TimeProvider.System);
 
         Assert.Equal(PeerCertificateRejection.UnknownAuthority, check.Rejection);
         Assert.Contains("CN=gw-x", check.Detail, StringComparison.Ordinal);

@@ -5,10 +5,10 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Multicast.Transports.Overlay;
 
-namespace Bridge.Host.Tests.Certificates;
+namespace Bridge.Testing.Tls;
 
 /// <summary>The outcome of one TLS handshake between two overlay nodes over loopback TCP.</summary>
-internal sealed record OverlayHandshakeResult(
+public sealed record HandshakeResult(
     string? ServerSawName,
     string? ClientSawName,
     Exception? ServerError,
@@ -24,13 +24,13 @@ internal sealed record OverlayHandshakeResult(
 }
 
 /// <summary>
-/// A real mutually authenticated TLS handshake, SslStream on both ends of a loopback TCP
-/// connection, with the options <see cref="OverlayCredentials"/> makes; then one byte each way,
-/// because in TLS 1.3 the client finishes before the server has judged its certificate.
+/// Runs a real mutually authenticated TLS handshake with SslStream on both ends of a loopback TCP
+/// connection, then one byte each way, so a rejection after the client thinks it is done (TLS 1.3
+/// checks the client certificate last) shows up too.
 /// </summary>
-internal static class OverlayHandshake
+public static class LoopbackTls
 {
-    public static async Task<OverlayHandshakeResult> RunAsync(OverlayCredentials server, OverlayCredentials client, string dialledName, TimeProvider time)
+    public static async Task<HandshakeResult> HandshakeAsync(OverlayCredentials server, OverlayCredentials client, string dialledName, TimeProvider time)
     {
         var serverChecks = new List<PeerCertificateCheck>();
         var clientChecks = new List<PeerCertificateCheck>();
@@ -39,14 +39,14 @@ internal static class OverlayHandshake
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        var serverSide = AcceptAsync(listener, server.CreateServerOptions(time, serverChecks.Add), timeout.Token);
+        var serverSide = ServeAsync(listener, server.CreateServerOptions(time, serverChecks.Add), timeout.Token);
         var clientSide = DialAsync(port, client.CreateClientOptions(dialledName, time, clientChecks.Add), timeout.Token);
         var (serverSaw, serverError) = await serverSide;
         var (clientSaw, clientError) = await clientSide;
         return new(serverSaw, clientSaw, serverError, clientError, serverChecks, clientChecks);
     }
 
-    private static async Task<(string? Name, Exception? Error)> AcceptAsync(TcpListener listener, SslServerAuthenticationOptions options, CancellationToken cancellationToken)
+    private static async Task<(string? Name, Exception? Error)> ServeAsync(TcpListener listener, SslServerAuthenticationOptions options, CancellationToken cancellationToken)
     {
         try
         {
@@ -92,10 +92,11 @@ internal static class OverlayHandshake
         }
     }
 
-    private static string? NameOf(X509Certificate? certificate) => certificate switch
-    {
-        null => null,
-        X509Certificate2 full => full.GetNameInfo(X509NameType.SimpleName, false),
-        _ => X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()).GetNameInfo(X509NameType.SimpleName, false),
-    };
+    private static string? NameOf(X509Certificate? certificate)
+        => certificate switch
+        {
+            null => null,
+            X509Certificate2 full => full.GetNameInfo(X509NameType.SimpleName, false),
+            _ => X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()).GetNameInfo(X509NameType.SimpleName, false),
+        };
 }
