@@ -110,7 +110,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         {
             lock (_gate)
             {
-                return _endpoint.JoinedGroups;
+                return [.. _endpoint.JoinedGroups];
             }
         }
     }
