@@ -1,0 +1,12 @@
+using Bridge.Multicast.Overlay.Routing;
+
+namespace Bridge.Multicast.Overlay.Flooding;
+
+/// <summary>Something the owner of a <see cref="LinkStateFlooding"/> may act on.</summary>
+public abstract record FloodingEvent;
+
+/// <summary>
+/// The database installed, replaced or removed the advertisement of <paramref name="Origin"/>;
+/// when <see cref="LinkStateChange.TreesChanged"/> holds, trees must be recomputed.
+/// </summary>
+public sealed record DatabaseChanged(GatewayId Origin, LinkStateChange Change) : FloodingEvent;

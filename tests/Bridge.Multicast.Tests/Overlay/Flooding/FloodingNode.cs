@@ -1,0 +1,74 @@
+using Bridge.Multicast.Overlay.Flooding;
+using Bridge.Multicast.Overlay.Routing;
+using Bridge.Testing.Simulation;
+
+namespace Bridge.Multicast.Tests.Overlay.Flooding;
+
+/// <summary>
+/// Puts a <see cref="LinkStateFlooding"/> on a <see cref="Simulator"/>: its transmits travel over
+/// the point-to-point link to the neighbour's node, as a driver sends them on the overlay link.
+/// Counts what it sends per neighbour, so tests can bound the messages per link.
+/// </summary>
+internal sealed class FloodingNode(LinkStateFlooding flooding, FloodingNetwork network) : ISimulatedNode
+{
+    private readonly Dictionary<GatewayId, long> _sentTo = [];
+
+    public LinkStateFlooding Flooding { get; } = flooding;
+
+    public GatewayId Id => Flooding.Self;
+
+    /// <summary>Messages handed over per neighbour since the start.</summary>
+    public IReadOnlyDictionary<GatewayId, long> SentTo => _sentTo;
+
+    public void HandleDatagram(TimeSpan now, NodeId from, ReadOnlyMemory<byte> datagram)
+    {
+        Flooding.HandleMessage(now, network.GatewayOf(from), datagram.Span);
+        Drain();
+    }
+
+    public void HandleTimeout(TimeSpan now)
+    {
+        Flooding.HandleTimeout(now);
+        Drain();
+    }
+
+    public bool TryPollTransmit(out SimTransmit transmit)
+    {
+        Drain();
+        if (!Flooding.TryPollTransmit(out var next))
+        {
+            transmit = default;
+            return false;
+        }
+
+        _sentTo[next.To] = _sentTo.GetValueOrDefault(next.To) + 1;
+        transmit = SimTransmit.ToNode(network.NodeOf(next.To), next.Bytes);
+        return true;
+    }
+
+    public TimeSpan? PollTimeout() => Flooding.PollTimeout();
+
+    private void Drain()
+    {
+        while (Flooding.TryPollEvent(out _))
+        {
+        }
+    }
+}
+
+/// <summary>The gateway ↔ simulator node mapping of one run.</summary>
+internal sealed class FloodingNetwork
+{
+    private readonly Dictionary<GatewayId, NodeId> _nodes = [];
+    private readonly Dictionary<NodeId, GatewayId> _gateways = [];
+
+    public NodeId NodeOf(GatewayId gateway) => _nodes[gateway];
+
+    public GatewayId GatewayOf(NodeId node) => _gateways[node];
+
+    public void Add(GatewayId gateway, NodeId node)
+    {
+        _nodes.Add(gateway, node);
+        _gateways.Add(node, gateway);
+    }
+}
