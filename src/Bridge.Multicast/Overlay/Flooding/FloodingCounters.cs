@@ -23,6 +23,9 @@ public sealed class FloodingCounters
     /// <summary>Advertisements refused as too old: past the max age, or at or below a removed number.</summary>
     public long Expired { get; internal set; }
 
+    /// <summary>Advertisements refused because they came from a new origin while the database held <see cref="FloodingOptions.MaxOrigins"/>.</summary>
+    public long RefusedOverMaxOrigins { get; internal set; }
+
     /// <summary>Messages dropped for <paramref name="reason"/>.</summary>
     public long MalformedBy(LsaError reason) => (int)reason < _malformed.Length ? _malformed[(int)reason] : 0;
 

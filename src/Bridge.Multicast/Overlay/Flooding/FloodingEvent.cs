@@ -10,3 +10,10 @@ public abstract record FloodingEvent;
 /// when <see cref="LinkStateChange.TreesChanged"/> holds, trees must be recomputed.
 /// </summary>
 public sealed record DatabaseChanged(GatewayId Origin, LinkStateChange Change) : FloodingEvent;
+
+/// <summary>
+/// An advertisement of <paramref name="Origin"/>, received from neighbour <paramref name="From"/>,
+/// was refused because the database already held <paramref name="MaxOrigins"/> origins
+/// (<see cref="FloodingOptions.MaxOrigins"/>); it was acknowledged but neither installed nor flooded.
+/// </summary>
+public sealed record OriginRefused(GatewayId Origin, GatewayId From, int MaxOrigins) : FloodingEvent;

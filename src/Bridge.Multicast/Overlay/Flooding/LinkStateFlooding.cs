@@ -19,7 +19,9 @@ namespace Bridge.Multicast.Overlay.Flooding;
 /// neighbour) throws; anything a peer sends is counted and dropped, never thrown.</para>
 /// <para><b>Protocol.</b> The gateway issues its own advertisement (its neighbours with their
 /// costs, its groups) at construction, on every command that changes them, and every
-/// <see cref="FloodingOptions.RefreshInterval"/>, each time with a higher sequence number. An
+/// <see cref="FloodingOptions.RefreshInterval"/>, each time with a higher sequence number; a
+/// change less than <see cref="FloodingOptions.MinOriginationInterval"/> after the last issue
+/// waits until the interval ends and goes out together with any others made meanwhile. An
 /// advertisement newer than the one held is installed, acknowledged to the neighbour it came
 /// from and sent to every other neighbour; a duplicate is acknowledged, unless this gateway had
 /// sent the same one to that neighbour, which then counts as the acknowledgement both ways; an
@@ -27,7 +29,12 @@ namespace Bridge.Multicast.Overlay.Flooding;
 /// acknowledgement and is sent again each <see cref="FloodingOptions.RetransmitInterval"/> until
 /// it comes, the neighbour goes down, or a newer one replaces it; the wait doubles with each
 /// retransmission, up to 16 intervals. A neighbour that comes up is
-/// sent the whole database.</para>
+/// sent the whole database at once; our own advertisement goes with the re-issue that adds the
+/// link, at once or when the minimum interval ends.</para>
+/// <para><b>Size.</b> The database holds at most <see cref="FloodingOptions.MaxOrigins"/>
+/// origins; an advertisement from a further origin is acknowledged (so the neighbour stops
+/// sending it) but neither installed nor flooded, counted in
+/// <see cref="FloodingCounters.RefusedOverMaxOrigins"/> and raised as <see cref="OriginRefused"/>.</para>
 /// <para><b>Ageing.</b> Messages carry the age of the advertisement; each gateway drops an
 /// advertisement <see cref="FloodingOptions.MaxAge"/> after its origin issued it unless a newer one
 /// came, and for another max age refuses that origin's numbers up to the dropped one (the
@@ -36,7 +43,8 @@ namespace Bridge.Multicast.Overlay.Flooding;
 /// gateway's own advertisement is always in the database and never ages out; every advertisement
 /// in the database has its encoded bytes and issue time held beside it.</para>
 /// <para><b>Timers</b> are data: the retransmit deadline of each pending advertisement, the next
-/// refresh, the expiry of each held advertisement and of each remembered removal;
+/// refresh, the batched re-issue if one waits, the expiry of each held advertisement and of
+/// each remembered removal;
 /// <see cref="PollTimeout"/> is the earliest of them.</para>
 /// </remarks>
 public sealed class LinkStateFlooding
@@ -51,6 +59,8 @@ public sealed class LinkStateFlooding
     private GroupName[] _groups = [];
     private ulong _ownSequence;
     private TimeSpan _nextRefresh;
+    private TimeSpan _lastOrigination;
+    private TimeSpan? _originationDue;
 
     /// <summary>
     /// The flooding of gateway <paramref name="self"/>, which issues its first advertisement at
@@ -104,14 +114,17 @@ public sealed class LinkStateFlooding
             if (known.Cost != costMicroseconds)
             {
                 known.Cost = costMicroseconds;
-                Originate(now);
+                RequestOrigination(now);
             }
 
             return;
         }
 
         _neighbors.Add(neighbor, new Neighbor(costMicroseconds));
-        Originate(now); // reaches the new neighbour too
+        // Our own advertisement reaches the new neighbour with the issue, now or when the minimum
+        // interval ends; the copy held already lacks this link, and sending it would only flood
+        // a stale copy ahead of the batched one.
+        RequestOrigination(now);
         foreach (var origin in _held.Keys.Where(o => o != Self).Order().ToList())
         {
             Send(now, neighbor, origin, retransmission: false);
@@ -123,7 +136,7 @@ public sealed class LinkStateFlooding
     {
         if (_neighbors.Remove(neighbor))
         {
-            Originate(now);
+            RequestOrigination(now);
         }
     }
 
@@ -143,7 +156,7 @@ public sealed class LinkStateFlooding
         }
 
         _groups = next;
-        Originate(now);
+        RequestOrigination(now);
     }
 
     /// <summary>A flooding message arrived from <paramref name="from"/>; garbage is counted and dropped.</summary>
@@ -195,7 +208,7 @@ public sealed class LinkStateFlooding
             _removed.Remove(origin);
         }
 
-        if (now >= _nextRefresh)
+        if (now >= _nextRefresh || _originationDue <= now)
         {
             Originate(now);
         }
@@ -218,7 +231,7 @@ public sealed class LinkStateFlooding
     /// <summary>When <see cref="HandleTimeout"/> is next due; there is always a refresh ahead.</summary>
     public TimeSpan? PollTimeout()
     {
-        var earliest = _nextRefresh;
+        var earliest = _originationDue < _nextRefresh ? _originationDue.Value : _nextRefresh;
         foreach (var neighbor in _neighbors.Values)
         {
             foreach (var pending in neighbor.Pending.Values)
@@ -285,6 +298,14 @@ public sealed class LinkStateFlooding
             return;
         }
 
+        if (!_held.ContainsKey(origin) && _held.Count >= Options.MaxOrigins)
+        {
+            Counters.RefusedOverMaxOrigins++;
+            _events.Enqueue(new OriginRefused(origin, from, Options.MaxOrigins));
+            SendAck(from, origin, sequence); // so the neighbour stops sending it; we cannot take it
+            return;
+        }
+
         _removed.Remove(origin);
         _held[origin] = new Held(sequence, encoded.ToArray(), now - age);
         var change = Database.Install(advertisement);
@@ -300,6 +321,22 @@ public sealed class LinkStateFlooding
         }
     }
 
+    /// <summary>
+    /// Issues our advertisement now, or, within the minimum interval of the last issue, once the
+    /// interval ends (RFC 2328 §12.4).
+    /// </summary>
+    private void RequestOrigination(TimeSpan now)
+    {
+        var earliest = _lastOrigination + Options.MinOriginationInterval;
+        if (now >= earliest && _originationDue is null)
+        {
+            Originate(now);
+            return;
+        }
+
+        _originationDue ??= earliest;
+    }
+
     private void Originate(TimeSpan now)
     {
         // Saturates rather than wraps: a wrapped number would be older than every copy held.
@@ -313,6 +350,8 @@ public sealed class LinkStateFlooding
         _held[Self] = new Held(_ownSequence, encoded.WrittenSpan.ToArray(), now);
         _events.Enqueue(new DatabaseChanged(Self, Database.Install(advertisement)));
         _nextRefresh = now + Options.RefreshInterval;
+        _lastOrigination = now;
+        _originationDue = null; // this issue carries every change that waited
         foreach (var neighbor in _neighbors.Keys)
         {
             Send(now, neighbor, Self, retransmission: false);

@@ -165,6 +165,39 @@ public sealed class LinkStateFloodingSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Flooding_BringUp_MinOriginationIntervalCutsTheMessagesMarkedlyAndStillConverges()
+    {
+        // The same overlays (same seeds), brought up with every change issued at once and with
+        // the default interval batching the changes of the first 50 ms into one issue per gateway.
+        // Batched, each origin floods about once (some 2 messages per link and origin); at once,
+        // the intermediate issues flood too. Measured: about 0.62 to 0.65 of the messages.
+        static (long Messages, TimeSpan Took, int Count) BringUp(int seed, TimeSpan interval)
+        {
+            var sim = new Simulator(seed);
+            var overlay = FloodingOverlay.Create(sim, Options with { MinOriginationInterval = interval });
+            var all = Enumerable.Range(0, overlay.Nodes.Count).ToList();
+            var took = overlay.DriveUntil(() => overlay.Agree(all, all.Count) && overlay.Quiet(all), ConvergenceBound, "convergence");
+            sim.DriveFor(TimeSpan.FromSeconds(1)); // let stragglers land
+            Assert.True(overlay.Agree(all, all.Count), "the databases should still agree");
+            Assert.True(sim.Now < Options.RefreshInterval, "no refresh should fall into the window counted");
+            return (sim.Counters.Transmits, took, all.Count);
+        }
+
+        Assert.Equal(TimeSpan.FromMilliseconds(50), new FloodingOptions().MinOriginationInterval);
+        foreach (var seed in SimulationSeed.Seeds(8, first: 600))
+        {
+            var eager = BringUp(seed, TimeSpan.Zero);
+            var batched = BringUp(seed, new FloodingOptions().MinOriginationInterval);
+
+            output.WriteLine($"seed {seed}: {eager.Count} gateways: bring-up took {eager.Messages} messages in {eager.Took.TotalMilliseconds} ms at once, {batched.Messages} in {batched.Took.TotalMilliseconds} ms batched");
+            Assert.Equal(eager.Count, batched.Count);
+            Assert.True(
+                batched.Messages * 4 <= eager.Messages * 3,
+                $"seed {seed}: batching should cut the bring-up by a quarter at least, took {batched.Messages} against {eager.Messages} messages");
+        }
+    }
+
+    [Fact]
     public void Flooding_SameSeed_ReplaysTheSameRunEventForEvent()
     {
         static (ulong Digest, long Events) RunOnce()

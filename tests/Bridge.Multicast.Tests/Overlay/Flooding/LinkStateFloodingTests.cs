@@ -89,17 +89,22 @@ public sealed class LinkStateFloodingTests
     public void HandleTimeout_NoAck_RetransmitsAfterTheIntervalUntilAcked()
     {
         var a = Started(A, B);
-        Assert.Equal(100 * Ms, a.PollTimeout());
+        // B came up within the minimum interval of the first issue: the re-issue that adds it waits.
+        Assert.Equal(Options.MinOriginationInterval, a.PollTimeout());
+        a.HandleTimeout(Options.MinOriginationInterval);
+        var issued = Assert.Single(Drain(a)).Message;
+        var sentAt = Options.MinOriginationInterval;
+        Assert.Equal(sentAt + (100 * Ms), a.PollTimeout());
 
-        a.HandleTimeout(100 * Ms);
+        a.HandleTimeout(sentAt + (100 * Ms));
         var (to, message) = Assert.Single(Drain(a));
-        Assert.Equal((B, FloodingMessageKind.Advertisement, A), (to, message.Kind, message.Origin));
+        Assert.Equal((B, FloodingMessageKind.Advertisement, A, issued.Sequence), (to, message.Kind, message.Origin, message.Sequence));
         Assert.Equal(1, a.Counters.Retransmissions);
-        Assert.Equal(300 * Ms, a.PollTimeout()); // the wait doubles
+        Assert.Equal(sentAt + (300 * Ms), a.PollTimeout()); // the wait doubles
 
-        a.HandleMessage(150 * Ms, B, Ack(A, message.Sequence));
+        a.HandleMessage(sentAt + (150 * Ms), B, Ack(A, message.Sequence));
         Assert.Equal(0, a.PendingCount);
-        Assert.Equal(Options.RefreshInterval, a.PollTimeout());
+        Assert.Equal(sentAt + Options.RefreshInterval, a.PollTimeout());
     }
 
     [Fact]
@@ -144,8 +149,12 @@ public sealed class LinkStateFloodingTests
 
         a.NeighborUp(2 * Ms, C, 10);
 
-        var toC = Drain(a).Where(s => s.To == C).Select(s => s.Message.Origin).Order().ToList();
-        Assert.Equal([A, X], toC);
+        // The others' advertisements at once; ours, which must now list C, when the minimum interval ends.
+        Assert.Equal([X], Drain(a).Where(s => s.To == C).Select(s => s.Message.Origin).ToList());
+        a.HandleTimeout(Options.MinOriginationInterval);
+        var (to, own) = Assert.Single(Drain(a), s => s.To == C);
+        Assert.Equal((A, a.OwnSequence), (own.Origin, own.Sequence));
+        Assert.Contains(own.Advertisement!.Links, l => l.Neighbor == C);
     }
 
     [Fact]
@@ -157,9 +166,109 @@ public sealed class LinkStateFloodingTests
 
         a.SetGroups(Ms, [tariff]);
         a.SetGroups(2 * Ms, [tariff]);
+        a.HandleTimeout(Options.MinOriginationInterval); // the change waits out the minimum interval
 
         Assert.Equal(before + 1, a.OwnSequence);
         Assert.Equal([A], a.Database.InterestedIn(tariff));
+    }
+
+    [Fact]
+    public void Changes_WithinMinOriginationInterval_AreIssuedOnceWhenItEnds()
+    {
+        var a = new LinkStateFlooding(A, TimeSpan.Zero, Options);
+        var first = a.OwnSequence;
+        var tariff = GroupName.Parse("ham:sg:ami.tariff.rtp");
+
+        a.NeighborUp(10 * Ms, B, 10);
+        a.NeighborUp(20 * Ms, C, 10);
+        a.SetGroups(30 * Ms, [tariff]);
+
+        // Nothing is issued yet: the held copy lacks the new links, so the new neighbours get ours with the batch.
+        Assert.Empty(Drain(a));
+        Assert.Equal(first, a.OwnSequence);
+        Assert.Equal(Options.MinOriginationInterval, a.PollTimeout());
+
+        a.HandleTimeout(Options.MinOriginationInterval);
+
+        Assert.Equal(first + 1, a.OwnSequence);
+        Assert.True(a.Database.TryGet(A, out var own));
+        Assert.Equal([B, C], own.Links.Select(l => l.Neighbor).Order().ToList());
+        Assert.Equal([A], a.Database.InterestedIn(tariff));
+        var issued = Drain(a);
+        Assert.Equal([B, C], issued.Select(s => s.To).Order().ToList());
+        Assert.All(issued, s => Assert.Equal((A, first + 1), (s.Message.Origin, s.Message.Sequence)));
+    }
+
+    [Fact]
+    public void Change_LongAfterTheLastIssue_IsIssuedAtOnce()
+    {
+        var a = Started(A, B);
+        a.HandleTimeout(Options.MinOriginationInterval);
+        Drain(a);
+        var before = a.OwnSequence;
+
+        a.SetGroups(TimeSpan.FromSeconds(1), [GroupName.Parse("ham:sg:vpp.schedule")]);
+
+        Assert.Equal(before + 1, a.OwnSequence);
+        Assert.Contains(Drain(a), s => s.To == B && s.Message.Origin == A && s.Message.Sequence == before + 1);
+    }
+
+    [Fact]
+    public void Change_WithZeroMinOriginationInterval_IsIssuedAtOnce()
+    {
+        var a = new LinkStateFlooding(A, TimeSpan.Zero, Options with { MinOriginationInterval = TimeSpan.Zero });
+
+        a.NeighborUp(TimeSpan.Zero, B, 10);
+        a.NeighborUp(TimeSpan.Zero, C, 10);
+
+        Assert.Equal(3UL, a.OwnSequence);
+        Assert.Equal(100 * Ms, a.PollTimeout());
+    }
+
+    [Fact]
+    public void HandleMessage_NewOriginBeyondMaxOrigins_IsRefusedCountedAndRaised()
+    {
+        var a = new LinkStateFlooding(A, TimeSpan.Zero, Options with { MaxOrigins = 2 });
+        a.NeighborUp(TimeSpan.Zero, B, 10);
+        a.NeighborUp(TimeSpan.Zero, C, 10);
+        Drain(a);
+        while (a.TryPollEvent(out _))
+        {
+        }
+
+        a.HandleMessage(Ms, B, Advertisement(Lsa(B, 1, A), age: 0)); // fills the database: A and B
+        Drain(a);
+        while (a.TryPollEvent(out _))
+        {
+        }
+
+        a.HandleMessage(2 * Ms, B, Advertisement(Lsa(X, 1, B), age: 0));
+
+        Assert.False(a.Database.TryGet(X, out _));
+        Assert.Equal(2, a.Database.Count);
+        Assert.Equal(1, a.Counters.RefusedOverMaxOrigins);
+        var (to, message) = Assert.Single(Drain(a)); // acknowledged, not flooded to C
+        Assert.Equal((B, FloodingMessageKind.Ack, X), (to, message.Kind, message.Origin));
+        Assert.True(a.TryPollEvent(out var raised));
+        Assert.Equal(new OriginRefused(X, B, 2), raised);
+        Assert.False(a.TryPollEvent(out _));
+
+        // A newer advertisement from an origin already held still replaces it.
+        a.HandleMessage(3 * Ms, B, Advertisement(Lsa(B, 2, A, C), age: 0));
+        Assert.True(a.Database.TryGet(B, out var held));
+        Assert.Equal(2UL, held.Sequence);
+        Assert.Equal(1, a.Counters.RefusedOverMaxOrigins);
+    }
+
+    [Theory]
+    [InlineData(-1, 4096)]
+    [InlineData(10_000, 4096)]
+    [InlineData(50, 0)]
+    public void Options_MinOriginationIntervalOrMaxOriginsOutOfRange_Throw(int intervalMs, int maxOrigins)
+    {
+        var options = Options with { MinOriginationInterval = intervalMs * Ms, MaxOrigins = maxOrigins };
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LinkStateFlooding(A, TimeSpan.Zero, options));
     }
 
     private static LinkStateFlooding Started(GatewayId self, params GatewayId[] neighbors)
