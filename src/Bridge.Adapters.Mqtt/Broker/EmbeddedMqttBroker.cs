@@ -11,7 +11,7 @@ namespace Bridge.Adapters.Mqtt.Broker;
 /// directly. Every message published to it is also routed to the groups its topic maps to; a
 /// QoS 1 publisher gets its PUBACK only after that hand-off.
 /// </summary>
-public sealed partial class EmbeddedMqttBroker : ITopicPublisher, IAsyncDisposable
+public sealed partial class EmbeddedMqttBroker : IAdapter
 {
     /// <summary>The client id the broker gives messages that came from a group.</summary>
     public const string BridgeClientId = "gridcast-bridge";

@@ -49,7 +49,7 @@ public sealed record MqttClientSettings
 /// acknowledges it only after the hand-off; publishes group messages for the from-group rules.
 /// Reconnects with backoff and subscribes again after each reconnect.
 /// </summary>
-public sealed partial class MqttBrokerClient : ITopicPublisher, IAsyncDisposable
+public sealed partial class MqttBrokerClient : IAdapter
 {
     private readonly IMqttClient _client;
     private readonly MqttClientSettings _settings;

@@ -32,7 +32,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             {
                 try
                 {
-                    await router.RouteFromGroupAsync(message, (ITopicPublisher)adapter, stoppingToken);
+                    await router.RouteFromGroupAsync(message, adapter, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -46,7 +46,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         }
     }
 
-    private async Task<IAsyncDisposable> StartAdapterAsync(Router router, CancellationToken cancellationToken)
+    private async Task<IAdapter> StartAdapterAsync(Router router, CancellationToken cancellationToken)
     {
         if (settings.Broker is null)
         {

@@ -20,6 +20,8 @@ public sealed partial class IpInterface : ITechnologyInterface
     private const int MaxUdpPayloadIPv4 = 65507;
     private const int MaxUdpPayloadIPv6 = 65527;
 
+    private static readonly AddressFamily[] Families = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6];
+
     private readonly IpMulticastOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -238,14 +240,13 @@ public sealed partial class IpInterface : ITechnologyInterface
     private IEnumerable<IPEndPoint> Targets(GroupName group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (group.Addresses.IPv4 is { } v4 && Interface.Supports(AddressFamily.InterNetwork))
+        // IPv4 first: SendAsync sends on the first target.
+        foreach (var family in Families)
         {
-            yield return v4;
-        }
-
-        if (group.Addresses.IPv6 is { } v6 && Interface.Supports(AddressFamily.InterNetworkV6))
-        {
-            yield return v6;
+            if (group.Addresses.For(family) is { } endpoint && Interface.Supports(family))
+            {
+                yield return endpoint;
+            }
         }
     }
 
