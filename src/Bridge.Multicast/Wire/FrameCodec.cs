@@ -46,7 +46,7 @@ public static class FrameCodec
 
     private const byte Magic0 = 0x47;
     private const byte Magic1 = 0x43;
-    private const byte DefinedFlags = (byte)(FrameFlags.Retransmission | FrameFlags.Encrypted | FrameFlags.LastValue);
+    private const byte DefinedFlags = (byte)(FrameFlags.Retransmission | FrameFlags.Encrypted | FrameFlags.LastValue | FrameFlags.Relayed);
 
     /// <summary>The encoded size of a frame with these group, payload and tag lengths.</summary>
     public static int GetEncodedSize(int groupLength, int payloadLength, int tagLength = 0) =>
@@ -364,7 +364,7 @@ public static class FrameCodec
         long timestampMicroseconds,
         int maxFrameSize)
     {
-        if (type is < (byte)FrameType.Data or > (byte)FrameType.Heartbeat)
+        if (type is < (byte)FrameType.Data or > (byte)FrameType.Relay)
         {
             return FrameError.UnknownFrameType;
         }

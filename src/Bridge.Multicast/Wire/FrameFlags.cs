@@ -22,4 +22,10 @@ public enum FrameFlags : byte
 
     /// <summary>A retained (last-value) message: the latest state of the group, such as a retained MQTT publish.</summary>
     LastValue = 0x04,
+
+    /// <summary>
+    /// A gateway carried this frame into the domain from the overlay; gateways do not carry it out
+    /// again. Receivers ignore it, and an authentication tag is computed with this bit cleared.
+    /// </summary>
+    Relayed = 0x08,
 }

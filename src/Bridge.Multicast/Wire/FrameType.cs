@@ -27,4 +27,7 @@ public enum FrameType : byte
 
     /// <summary>Liveness of a source or gateway.</summary>
     Heartbeat = 7,
+
+    /// <summary>A frame carried between gateways over an overlay link, with the gateway where it entered the overlay.</summary>
+    Relay = 8,
 }

@@ -97,9 +97,9 @@ public sealed class FrameCodecTests
         ("version 0", f => f[2] = 0, FrameError.UnsupportedVersion),
         ("version 2", f => f[2] = 2, FrameError.UnsupportedVersion),
         ("frame type 0", f => f[3] = 0, FrameError.UnknownFrameType),
-        ("frame type 8, one past Heartbeat", f => f[3] = 8, FrameError.UnknownFrameType),
+        ("frame type 9, one past Relay", f => f[3] = 9, FrameError.UnknownFrameType),
         ("frame type 0xFF", f => f[3] = 0xFF, FrameError.UnknownFrameType),
-        ("lowest undefined flag bit set", f => f[4] = 0x08, FrameError.UnknownFlags),
+        ("lowest undefined flag bit set", f => f[4] = 0x10, FrameError.UnknownFlags),
         ("highest flag bit set", f => f[4] = 0x80, FrameError.UnknownFlags),
         ("every flag bit set", f => f[4] = 0xFF, FrameError.UnknownFlags),
         ("content type 5, one past GooseApdu", f => f[5] = 5, FrameError.UnknownContentType),
@@ -406,7 +406,7 @@ public sealed class FrameCodecTests
     {
         { "the default frame", default, FrameError.UnknownFrameType },
         { "undefined frame type", Reference.ToFrame() with { Type = (FrameType)0x7F }, FrameError.UnknownFrameType },
-        { "undefined flag", Reference.ToFrame() with { Flags = (FrameFlags)0x08 }, FrameError.UnknownFlags },
+        { "undefined flag", Reference.ToFrame() with { Flags = (FrameFlags)0x10 }, FrameError.UnknownFlags },
         { "undefined content type", Reference.ToFrame() with { ContentType = (ContentType)0x7F }, FrameError.UnknownContentType },
         { "empty group name", WithGroup([]).ToFrame(), FrameError.BadGroupNameLength },
         { "group name above the maximum", WithGroup([.. Enumerable.Repeat((byte)'a', FrameCodec.MaxGroupNameLength + 1)]).ToFrame(), FrameError.BadGroupNameLength },
@@ -734,7 +734,7 @@ public static class FrameGenerators
 
     private static Gen<FrameSpec> FrameOf(int maxPayload) =>
         from type in Gen.Elements(Enum.GetValues<FrameType>())
-        from flags in Gen.Choose(0, 7).Select(f => (FrameFlags)f)
+        from flags in Gen.Choose(0, 15).Select(f => (FrameFlags)f)
         from contentType in Gen.Elements(Enum.GetValues<ContentType>())
         from sourceId in AnyUInt64
         from sequence in AnyUInt64

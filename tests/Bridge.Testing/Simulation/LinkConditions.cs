@@ -34,12 +34,29 @@ public sealed record LinkConditions
     /// <summary>The most a held-back copy is delayed beyond the others.</summary>
     public TimeSpan ReorderDelay { get; init; }
 
+    /// <summary>
+    /// When set, the link is reliable as TCP is: a datagram drawn as lost is not dropped but
+    /// arrives this much later (again for each further loss drawn), so loss shows up as delay and
+    /// as reordering against the datagrams sent after it. Null: lost datagrams are gone.
+    /// </summary>
+    public TimeSpan? RetransmitAfter { get; init; }
+
     /// <summary>Throws when a delay is negative or a probability lies outside [0, 1].</summary>
     public void Validate()
     {
         CheckDelay(Delay, nameof(Delay));
         CheckDelay(Jitter, nameof(Jitter));
         CheckDelay(ReorderDelay, nameof(ReorderDelay));
+        if (RetransmitAfter is { } retransmit && retransmit <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RetransmitAfter), retransmit, $"{nameof(RetransmitAfter)} must be positive");
+        }
+
+        if (RetransmitAfter is not null && LossProbability >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LossProbability), LossProbability, "a retransmitting link cannot lose everything");
+        }
+
         CheckProbability(LossProbability, nameof(LossProbability));
         CheckProbability(DuplicationProbability, nameof(DuplicationProbability));
         CheckProbability(ReorderProbability, nameof(ReorderProbability));

@@ -603,17 +603,25 @@ public sealed class Simulator
             return;
         }
 
-        if (conditions.LossProbability > 0 && _random.NextDouble() < conditions.LossProbability)
+        var recovery = TimeSpan.Zero;
+        while (conditions.LossProbability > 0 && _random.NextDouble() < conditions.LossProbability)
         {
-            Counters.Lost++;
-            Trace.Add(Now, SimTraceKind.Drop, to, from, domain, datagram.Length, hash, SimDropReason.Loss);
-            return;
+            if (conditions.RetransmitAfter is not { } timeout)
+            {
+                Counters.Lost++;
+                Trace.Add(Now, SimTraceKind.Drop, to, from, domain, datagram.Length, hash, SimDropReason.Loss);
+                return;
+            }
+
+            // A reliable transport under the link (TCP) sends the lost copy again: loss becomes delay.
+            Counters.Retransmitted++;
+            recovery += timeout;
         }
 
         var copies = conditions.DuplicationProbability > 0 && _random.NextDouble() < conditions.DuplicationProbability ? 2 : 1;
         for (var copy = 0; copy < copies; copy++)
         {
-            var delay = conditions.Delay + Fraction(conditions.Jitter);
+            var delay = conditions.Delay + recovery + Fraction(conditions.Jitter);
             if (conditions.ReorderProbability > 0 && _random.NextDouble() < conditions.ReorderProbability)
             {
                 Counters.Reordered++;

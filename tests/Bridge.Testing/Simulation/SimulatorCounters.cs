@@ -15,6 +15,9 @@ public sealed class SimulatorCounters
     /// <summary>Datagrams lost by a link or domain.</summary>
     public long Lost { get; internal set; }
 
+    /// <summary>Losses a reliable link recovered by sending again (<see cref="LinkConditions.RetransmitAfter"/>).</summary>
+    public long Retransmitted { get; internal set; }
+
     /// <summary>Second copies scheduled.</summary>
     public long Duplicated { get; internal set; }
 

@@ -1,0 +1,47 @@
+namespace Bridge.Multicast.Overlay.Gateway;
+
+/// <summary>What an <see cref="OverlayGateway"/> has done, for metrics and tests.</summary>
+public sealed class GatewayCounters
+{
+    /// <summary>Data frames taken from the domain into the overlay (this gateway as ingress).</summary>
+    public long NativeIngress { get; internal set; }
+
+    /// <summary>Data frames from the domain dropped because another gateway of the domain is designated for the group.</summary>
+    public long NativeStandby { get; internal set; }
+
+    /// <summary>Frames from the domain with the Relayed flag, which a gateway sent there; never carried out again.</summary>
+    public long NativeRelayedIgnored { get; internal set; }
+
+    /// <summary>Data frames from the domain for groups this gateway does not carry.</summary>
+    public long NativeNotCarried { get; internal set; }
+
+    /// <summary>Frames from the domain heard already (by (group, source, sequence, fragment)).</summary>
+    public long NativeDuplicates { get; internal set; }
+
+    /// <summary>Datagrams from the domain that were not valid frames.</summary>
+    public long NativeMalformed { get; internal set; }
+
+    /// <summary>Frames from the domain of other types than Data and the control group's hellos.</summary>
+    public long NativeUnsupported { get; internal set; }
+
+    /// <summary>Relay frames accepted from peers.</summary>
+    public long RelaysReceived { get; internal set; }
+
+    /// <summary>Relay frames from peers heard already: the safety net caught a copy.</summary>
+    public long RelayDuplicates { get; internal set; }
+
+    /// <summary>Relay frames that arrived from another peer than the tree's parent (while trees settle).</summary>
+    public long RelaysOffTree { get; internal set; }
+
+    /// <summary>Relay frames sent to peers (one per copy).</summary>
+    public long RelaysSent { get; internal set; }
+
+    /// <summary>Frames sent into the domain from the overlay.</summary>
+    public long DomainDeliveries { get; internal set; }
+
+    /// <summary>Frames from peers that were malformed or not allowed from that kind of peer.</summary>
+    public long PeerRejected { get; internal set; }
+
+    /// <summary>Frames from a gateway that is not (or no longer) a peer.</summary>
+    public long UnknownPeer { get; internal set; }
+}

@@ -1,0 +1,126 @@
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Flooding;
+using Bridge.Multicast.Overlay.Routing;
+
+namespace Bridge.Multicast.Overlay.Gateway;
+
+/// <summary>Where a gateway stands in the overlay (DESIGN.md §6).</summary>
+public enum GatewayRole
+{
+    /// <summary>A provider gateway: takes part in link-state routing and may serve leaf gateways.</summary>
+    Transit,
+
+    /// <summary>A home gateway: attaches to one or two upstream transit gateways and stays out of the link-state.</summary>
+    Leaf,
+}
+
+/// <summary>What the gateway at the other end of an overlay link is to this one.</summary>
+public enum PeerKind
+{
+    /// <summary>A transit gateway: a link of the link-state overlay.</summary>
+    Gateway,
+
+    /// <summary>A leaf gateway this transit gateway serves.</summary>
+    Leaf,
+
+    /// <summary>An upstream transit gateway of this leaf gateway.</summary>
+    Upstream,
+}
+
+/// <summary>How an <see cref="OverlayGateway"/> behaves.</summary>
+public sealed record GatewayOptions
+{
+    /// <summary>The well-known group on which the gateways of a domain exchange their election hellos.</summary>
+    public static GroupName DefaultControlGroup { get; } = GroupName.Parse("ham:sg:gridcast.gateways");
+
+    /// <summary>This gateway's id: unique in the overlay, and the CN of its certificate.</summary>
+    public required GatewayId Id { get; init; }
+
+    /// <summary>Transit or leaf.</summary>
+    public GatewayRole Role { get; init; } = GatewayRole.Transit;
+
+    /// <summary>
+    /// The groups this gateway carries between its domain and the overlay: it takes their frames
+    /// from the domain (when designated) and brings their frames from the overlay into it.
+    /// </summary>
+    public IReadOnlyList<GroupName> Carry { get; init; } = [];
+
+    /// <summary>A leaf's upstream gateways, preferred first. Ignored for a transit gateway.</summary>
+    public IReadOnlyList<GatewayId> Upstreams { get; init; } = [];
+
+    /// <summary>The group of the domain's election hellos.</summary>
+    public GroupName ControlGroup { get; init; } = DefaultControlGroup;
+
+    /// <summary>The source id of the frames this gateway itself sends (its hellos); the driver draws it at random.</summary>
+    public ulong SourceId { get; init; }
+
+    /// <summary>Priority in the election of designated gateways, 0 to 255 (higher wins).</summary>
+    public byte Priority { get; init; } = 100;
+
+    /// <summary>Time between election hellos.</summary>
+    public TimeSpan HelloInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long a silent gateway of the domain still counts as alive; with <see cref="HelloInterval"/>
+    /// it bounds the failover time.
+    /// </summary>
+    public TimeSpan HoldTime { get; init; } = TimeSpan.FromMilliseconds(350);
+
+    /// <summary>How long a starting gateway listens before it claims groups; the hold time when null.</summary>
+    public TimeSpan? StartupWait { get; init; }
+
+    /// <summary>Link-state flooding timers (transit gateways).</summary>
+    public FloodingOptions Flooding { get; init; } = new();
+
+    /// <summary>Sequence numbers remembered per (group, source) for duplicate suppression.</summary>
+    public int DuplicateWindow { get; init; } = 4096;
+
+    /// <summary>Fragments remembered per (group, source) for duplicate suppression.</summary>
+    public int FragmentHistory { get; init; } = 8192;
+
+    /// <summary>The most (group, source) pairs remembered; past it the least recently used is forgotten.</summary>
+    public int MaxSources { get; init; } = 65_536;
+
+    /// <summary>A (group, source) pair not heard for this long is forgotten.</summary>
+    public TimeSpan SourceIdleTime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The election settings these options imply.</summary>
+    public ElectionOptions ElectionOptions => new()
+    {
+        Id = Id,
+        Priority = Priority,
+        HelloInterval = HelloInterval,
+        HoldTime = HoldTime,
+        StartupWait = StartupWait,
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting no gateway can run with.</summary>
+    public void Validate()
+    {
+        GatewayId.ThrowIfDefault(Id, nameof(Id));
+        ArgumentNullException.ThrowIfNull(Carry);
+        ArgumentNullException.ThrowIfNull(Upstreams);
+        ArgumentNullException.ThrowIfNull(ControlGroup);
+        ElectionOptions.Validate();
+        if (Role == GatewayRole.Leaf && Upstreams.Count is < 1 or > 2)
+        {
+            throw new ArgumentException($"A leaf gateway needs one or two upstream gateways, not {Upstreams.Count}.", nameof(Upstreams));
+        }
+
+        if (Upstreams.Contains(Id))
+        {
+            throw new ArgumentException($"Gateway {Id} cannot be its own upstream.", nameof(Upstreams));
+        }
+
+        if (Carry.Contains(ControlGroup))
+        {
+            throw new ArgumentException($"The control group {ControlGroup} cannot be carried.", nameof(Carry));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(DuplicateWindow, 64);
+        ArgumentOutOfRangeException.ThrowIfLessThan(FragmentHistory, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSources, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SourceIdleTime, TimeSpan.Zero);
+    }
+}

@@ -1,0 +1,719 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Flooding;
+using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Wire;
+
+namespace Bridge.Multicast.Overlay.Gateway;
+
+/// <summary>
+/// An Inter-domain Multicast Gateway as a sans-IO state machine (DESIGN.md §6): it carries the
+/// groups of its domain into the overlay and the overlay's frames into its domain, along
+/// source-rooted shortest-path trees, for the groups it is the designated gateway of.
+/// </summary>
+/// <remarks>
+/// <para>
+/// It joins four parts: the designated-gateway election of its domain (hellos on the control
+/// group), link-state flooding with the other transit gateways (links with their round-trip
+/// times, and the groups each gateway wants), the shortest-path trees computed from that
+/// database, and duplicate suppression by (group, source, sequence, fragment).
+/// </para>
+/// <para>
+/// A frame from the domain enters the overlay at the designated gateway of its group, the
+/// ingress, and travels in a Relay frame (docs/wire-format.md §5.1.4) that names the ingress.
+/// Every transit gateway forwards it to its children on the tree rooted at the ingress; a
+/// gateway that wants the group sends the inner frame, with the Relayed flag, into its domain,
+/// where no gateway takes it out again. A transit gateway advertises a group only when it is the
+/// designated gateway of a domain that wants it, or a leaf it serves asks for it, so the trees
+/// reach exactly the gateways that deliver.
+/// </para>
+/// <para>
+/// A leaf gateway (a home gateway) has only upstream links: it asks its preferred live upstream
+/// for the groups it carries, sends what its domain publishes there, and takes no part in the
+/// link-state. The upstream treats what a leaf sends as entering the overlay at itself.
+/// </para>
+/// <para>
+/// Driver call order (as every state machine here): one input (<see cref="PeerUp"/>,
+/// <see cref="PeerDown"/>, <see cref="HandleNativeDatagram"/>, <see cref="HandlePeerFrame"/>,
+/// <see cref="HandleTimeout"/>), then <see cref="TryPollTransmit"/> and <see cref="TryPollEvent"/>
+/// until false, then <see cref="PollTimeout"/>. <c>now</c> never decreases.
+/// </para>
+/// </remarks>
+public sealed class OverlayGateway
+{
+    /// <summary>The group name that link-local control frames (link state, a leaf's interest) carry on a link.</summary>
+    public static ReadOnlyMemory<byte> LinkGroup { get; } = "link"u8.ToArray();
+
+    private const int MaxQueuedEvents = 1024;
+
+    private readonly GatewayOptions _options;
+    private readonly LinkStateFlooding? _flooding;
+    private readonly ShortestPathTrees? _trees;
+    private readonly DesignatedGatewayElection _election;
+    private readonly FrameDeduplicator _dedup;
+    private readonly Dictionary<string, GroupName> _carried;
+    private readonly byte[] _controlGroupWire;
+    private readonly Dictionary<GatewayId, PeerKind> _peers = [];
+    private readonly Dictionary<GatewayId, HashSet<GroupName>> _leafInterest = [];
+    private readonly Dictionary<GroupName, HashSet<GatewayId>> _ingressesSeen = [];
+    private readonly Dictionary<string, GroupName> _names = new(StringComparer.Ordinal);
+    private readonly Queue<GatewayTransmit> _transmits = new();
+    private readonly Queue<GatewayEvent> _events = new();
+    private GroupName[] _interest = [];
+    private GatewayId? _activeUpstream;
+    private ulong _controlSequence;
+    private TimeSpan _nextSweep;
+
+    /// <summary>A gateway that starts now: it listens to its domain for the election's startup wait before it claims groups.</summary>
+    public OverlayGateway(GatewayOptions options, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _controlGroupWire = Encoding.UTF8.GetBytes(options.ControlGroup.WireName);
+        _carried = options.Carry.Distinct().ToDictionary(static g => g.WireName, StringComparer.Ordinal);
+        _dedup = new FrameDeduplicator(options.DuplicateWindow, options.MaxSources, options.FragmentHistory);
+        if (options.Role == GatewayRole.Transit)
+        {
+            _flooding = new LinkStateFlooding(options.Id, now, options.Flooding);
+            _trees = new ShortestPathTrees(_flooding.Database);
+        }
+
+        _election = new DesignatedGatewayElection(options.ElectionOptions);
+        _election.Start(now);
+        foreach (var group in _carried.Values)
+        {
+            _election.Serve(group);
+        }
+
+        _nextSweep = now + options.SourceIdleTime;
+        Drain(now);
+    }
+
+    /// <summary>This gateway's id.</summary>
+    public GatewayId Id => _options.Id;
+
+    /// <summary>The options it runs with.</summary>
+    public GatewayOptions Options => _options;
+
+    /// <summary>What it has done.</summary>
+    public GatewayCounters Counters { get; } = new();
+
+    /// <summary>The designated-gateway election of its domain.</summary>
+    public DesignatedGatewayElection Election => _election;
+
+    /// <summary>Link-state flooding; null on a leaf gateway.</summary>
+    public LinkStateFlooding? Flooding => _flooding;
+
+    /// <summary>
+    /// The groups the driver joins on the domain's interfaces: the control group, to hear the
+    /// other gateways, and every carried group, to hear the domain's sources.
+    /// </summary>
+    public IReadOnlyList<GroupName> NativeGroups => [_options.ControlGroup, .. _carried.Values];
+
+    /// <summary>The groups this gateway advertises in the link-state (transit) or asks its upstream for (leaf).</summary>
+    public IReadOnlyList<GroupName> Interest => _interest;
+
+    /// <summary>The overlay peers with a link up now (RFC 7046 neighborSet).</summary>
+    public IReadOnlyCollection<GatewayId> Neighbors => _peers.Keys;
+
+    /// <summary>The leaf's upstream that it uses now, or null (transit gateways, or no upstream up).</summary>
+    public GatewayId? ActiveUpstream => _activeUpstream;
+
+    /// <summary>How many (group, source) pairs duplicate suppression remembers now.</summary>
+    public int RememberedSources => _dedup.SourceCount;
+
+    /// <summary>Whether this gateway forwards <paramref name="group"/> for its domain (RFC 7046 designatedHost).</summary>
+    public bool IsDesignated(GroupName group) => _election.IsDesignated(group);
+
+    /// <summary>
+    /// Where this gateway sends a frame of <paramref name="group"/> that its own domain publishes
+    /// (RFC 7046 childrenSet): its children on the tree rooted here, and the leaves that want it.
+    /// </summary>
+    public IReadOnlyList<GatewayId> ChildrenOf(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (_options.Role == GatewayRole.Leaf)
+        {
+            return _activeUpstream is { } up ? [up] : [];
+        }
+
+        return [.. _trees!.NextHops(Id, Id, group).Concat(LeavesWanting(group, except: null)).Distinct().Order()];
+    }
+
+    /// <summary>
+    /// Where frames of <paramref name="group"/> reach this gateway from (RFC 7046 parentSet): its
+    /// parent on the tree of each ingress gateway it has had the group from, or the leaf's upstream.
+    /// </summary>
+    public IReadOnlyList<GatewayId> ParentsOf(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (_options.Role == GatewayRole.Leaf)
+        {
+            return _activeUpstream is { } up ? [up] : [];
+        }
+
+        if (!_ingressesSeen.TryGetValue(group, out var ingresses))
+        {
+            return [];
+        }
+
+        var parents = new SortedSet<GatewayId>();
+        foreach (var ingress in ingresses)
+        {
+            if (_trees!.GetPosition(Id, ingress, group).Parent is { } parent)
+            {
+                parents.Add(parent);
+            }
+        }
+
+        return [.. parents];
+    }
+
+    /// <summary>
+    /// An overlay link to <paramref name="peer"/> is up, or its measured cost changed. A transit
+    /// gateway's peers are gateways or leaves; a leaf's are its upstreams.
+    /// </summary>
+    /// <exception cref="ArgumentException">The kind does not fit this gateway's role, or the peer is this gateway.</exception>
+    public void PeerUp(TimeSpan now, GatewayId peer, PeerKind kind, uint costMicroseconds)
+    {
+        GatewayId.ThrowIfDefault(peer, nameof(peer));
+        if (peer == Id)
+        {
+            throw new ArgumentException("A gateway is not its own peer.", nameof(peer));
+        }
+
+        var allowed = _options.Role == GatewayRole.Leaf ? kind == PeerKind.Upstream : kind != PeerKind.Upstream;
+        if (!allowed)
+        {
+            throw new ArgumentException($"A {_options.Role} gateway has no {kind} peers.", nameof(kind));
+        }
+
+        if (_peers.TryGetValue(peer, out var known) && known != kind)
+        {
+            PeerDown(now, peer);
+        }
+
+        _peers[peer] = kind;
+        switch (kind)
+        {
+            case PeerKind.Gateway:
+                _flooding!.NeighborUp(now, peer, Math.Max(1u, costMicroseconds));
+                break;
+            case PeerKind.Leaf:
+                _leafInterest.TryAdd(peer, []);
+                break;
+            case PeerKind.Upstream:
+                ChooseUpstream();
+                break;
+        }
+
+        Drain(now);
+    }
+
+    /// <summary>The overlay link to <paramref name="peer"/> is down. A peer not up is ignored.</summary>
+    public void PeerDown(TimeSpan now, GatewayId peer)
+    {
+        if (!_peers.Remove(peer, out var kind))
+        {
+            return;
+        }
+
+        switch (kind)
+        {
+            case PeerKind.Gateway:
+                _flooding!.NeighborDown(now, peer);
+                break;
+            case PeerKind.Leaf:
+                _leafInterest.Remove(peer);
+                UpdateInterest(now);
+                break;
+            case PeerKind.Upstream:
+                ChooseUpstream();
+                break;
+        }
+
+        Drain(now);
+    }
+
+    /// <summary>A datagram arrived on one of the domain's interfaces. Whatever is wrong with it is counted, never thrown.</summary>
+    public void HandleNativeDatagram(TimeSpan now, ReadOnlyMemory<byte> datagram)
+    {
+        if (!FrameCodec.TryDecodeDatagram(datagram, out var frame, out var error))
+        {
+            Counters.NativeMalformed++;
+            Reject(null, $"malformed frame from the domain: {error}");
+            return;
+        }
+
+        if (frame.Type == FrameType.Membership && frame.Group.Span.SequenceEqual(_controlGroupWire))
+        {
+            if (frame.IsFragment)
+            {
+                Counters.NativeMalformed++;
+                Reject(null, "a fragmented election hello");
+            }
+            else
+            {
+                _election.HandleHello(now, frame.Payload.Span);
+            }
+
+            Drain(now);
+            return;
+        }
+
+        if (frame.Type != FrameType.Data)
+        {
+            Counters.NativeUnsupported++;
+            return;
+        }
+
+        if ((frame.Flags & FrameFlags.Relayed) != 0)
+        {
+            Counters.NativeRelayedIgnored++;
+            return;
+        }
+
+        var wire = Encoding.UTF8.GetString(frame.Group.Span);
+        if (!_carried.TryGetValue(wire, out var group))
+        {
+            Counters.NativeNotCarried++;
+            return;
+        }
+
+        if (!_election.IsDesignated(group))
+        {
+            Counters.NativeStandby++;
+            return;
+        }
+
+        if (!_dedup.TryAccept(now, wire, frame))
+        {
+            Counters.NativeDuplicates++;
+            return;
+        }
+
+        Counters.NativeIngress++;
+        if (_options.Role == GatewayRole.Leaf)
+        {
+            if (_activeUpstream is { } upstream)
+            {
+                Send(upstream, RelayCodec.Encode(Id, frame, datagram.Span));
+            }
+        }
+        else
+        {
+            Forward(Id, group, frame, datagram.Span, _trees!.NextHops(Id, Id, group), from: null);
+        }
+
+        Drain(now);
+    }
+
+    /// <summary>
+    /// A frame arrived on the overlay link from <paramref name="from"/> (link heartbeats excepted).
+    /// Its memory is only read during this call. Whatever is wrong with it is counted, never thrown.
+    /// </summary>
+    public void HandlePeerFrame(TimeSpan now, GatewayId from, in GridCastFrame frame)
+    {
+        if (!_peers.TryGetValue(from, out var kind))
+        {
+            Counters.UnknownPeer++;
+            return;
+        }
+
+        switch (frame.Type)
+        {
+            case FrameType.LinkState when kind == PeerKind.Gateway && !frame.IsFragment:
+                _flooding!.HandleMessage(now, from, frame.Payload.Span);
+                break;
+            case FrameType.Membership when kind == PeerKind.Leaf && !frame.IsFragment:
+                HandleLeafInterest(now, from, frame.Payload.Span);
+                break;
+            case FrameType.Relay:
+                HandleRelay(now, from, kind, frame);
+                break;
+            default:
+                Counters.PeerRejected++;
+                Reject(from, $"a {frame.Type} frame is not expected from a {kind} peer");
+                break;
+        }
+
+        Drain(now);
+    }
+
+    /// <summary>The deadline last returned by <see cref="PollTimeout"/> has passed.</summary>
+    public void HandleTimeout(TimeSpan now)
+    {
+        if (_flooding?.PollTimeout() is { } flooding && flooding <= now)
+        {
+            _flooding.HandleTimeout(now);
+        }
+
+        if (_election.PollTimeout() is { } election && election <= now)
+        {
+            _election.HandleTimeout(now);
+        }
+
+        if (_nextSweep <= now)
+        {
+            _dedup.Sweep(now - _options.SourceIdleTime);
+            _nextSweep = now + _options.SourceIdleTime;
+        }
+
+        Drain(now);
+    }
+
+    /// <summary>The next frame to send.</summary>
+    public bool TryPollTransmit(out GatewayTransmit transmit) => _transmits.TryDequeue(out transmit);
+
+    /// <summary>The next event to report.</summary>
+    public bool TryPollEvent([MaybeNullWhen(false)] out GatewayEvent gatewayEvent) => _events.TryDequeue(out gatewayEvent);
+
+    /// <summary>When <see cref="HandleTimeout"/> is next due.</summary>
+    public TimeSpan? PollTimeout()
+    {
+        var next = _nextSweep;
+        if (_flooding?.PollTimeout() is { } flooding && flooding < next)
+        {
+            next = flooding;
+        }
+
+        if (_election.PollTimeout() is { } election && election < next)
+        {
+            next = election;
+        }
+
+        return next;
+    }
+
+    private void HandleRelay(TimeSpan now, GatewayId from, PeerKind kind, in GridCastFrame relay)
+    {
+        if (!RelayCodec.TryDecode(relay, out var ingress, out var innerBytes, out var inner, out var error))
+        {
+            Counters.PeerRejected++;
+            Reject(from, $"malformed relay: {error}");
+            return;
+        }
+
+        var wire = Encoding.UTF8.GetString(inner.Group.Span);
+        if (!TryGetName(wire, out var group))
+        {
+            Counters.PeerRejected++;
+            Reject(from, $"relay for a group name that does not parse: '{wire}'");
+            return;
+        }
+
+        if (!_dedup.TryAccept(now, wire, inner))
+        {
+            Counters.RelayDuplicates++;
+            return;
+        }
+
+        Counters.RelaysReceived++;
+        switch (kind)
+        {
+            case PeerKind.Upstream:
+                DeliverToDomain(group, innerBytes.Span);
+                break;
+            case PeerKind.Leaf:
+                // What a leaf sends enters the overlay here.
+                Forward(Id, group, inner, innerBytes.Span, _trees!.NextHops(Id, Id, group), from);
+                DeliverToDomain(group, innerBytes.Span);
+                break;
+            default:
+                NoteIngress(group, ingress);
+                var position = _trees!.GetPosition(Id, ingress, group);
+                if (position.Parent != from)
+                {
+                    Counters.RelaysOffTree++;
+                }
+
+                Forward(ingress, group, inner, innerBytes.Span, position.Children, from);
+                DeliverToDomain(group, innerBytes.Span);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Sends the frame, in one Relay naming <paramref name="ingress"/> and encoded once, to the
+    /// tree's <paramref name="children"/> and to the leaves that want the group, never back to
+    /// <paramref name="from"/>.
+    /// </summary>
+    private void Forward(GatewayId ingress, GroupName group, in GridCastFrame inner, ReadOnlySpan<byte> innerBytes, IReadOnlyList<GatewayId> children, GatewayId? from)
+    {
+        byte[]? relay = null;
+        foreach (var child in children)
+        {
+            if (child != from && _peers.ContainsKey(child))
+            {
+                relay ??= RelayCodec.Encode(ingress, inner, innerBytes);
+                Send(child, relay);
+            }
+        }
+
+        foreach (var leaf in LeavesWanting(group, from))
+        {
+            relay ??= RelayCodec.Encode(ingress, inner, innerBytes);
+            Send(leaf, relay);
+        }
+    }
+
+    private IEnumerable<GatewayId> LeavesWanting(GroupName group, GatewayId? except)
+    {
+        foreach (var (leaf, groups) in _leafInterest)
+        {
+            if (leaf != except && groups.Contains(group))
+            {
+                yield return leaf;
+            }
+        }
+    }
+
+    private void DeliverToDomain(GroupName group, ReadOnlySpan<byte> innerBytes)
+    {
+        if (_carried.ContainsKey(group.WireName) && _election.IsDesignated(group))
+        {
+            Counters.DomainDeliveries++;
+            _transmits.Enqueue(GatewayTransmit.ToDomain(group, RelayCodec.MarkRelayed(innerBytes)));
+        }
+    }
+
+    private void Send(GatewayId peer, byte[] frame)
+    {
+        Counters.RelaysSent++;
+        _transmits.Enqueue(GatewayTransmit.ToPeer(peer, frame));
+    }
+
+    private void NoteIngress(GroupName group, GatewayId ingress)
+    {
+        if (!_ingressesSeen.TryGetValue(group, out var set))
+        {
+            if (_ingressesSeen.Count >= _options.MaxSources)
+            {
+                _ingressesSeen.Clear();
+            }
+
+            set = [];
+            _ingressesSeen.Add(group, set);
+        }
+
+        set.Add(ingress);
+    }
+
+    private bool TryGetName(string wire, [NotNullWhen(true)] out GroupName? group)
+    {
+        if (_carried.TryGetValue(wire, out group) || _names.TryGetValue(wire, out group))
+        {
+            return true;
+        }
+
+        if (!GroupName.TryParse(wire, out group, out _))
+        {
+            return false;
+        }
+
+        if (_names.Count >= _options.MaxSources)
+        {
+            _names.Clear();
+        }
+
+        _names[wire] = group;
+        return true;
+    }
+
+    private void HandleLeafInterest(TimeSpan now, GatewayId leaf, ReadOnlySpan<byte> payload)
+    {
+        if (!GatewayHelloCodec.TryDecode(payload, out var hello, out var error))
+        {
+            Counters.PeerRejected++;
+            Reject(leaf, $"malformed interest: {error}");
+            return;
+        }
+
+        if (hello.Gateway != leaf)
+        {
+            Counters.PeerRejected++;
+            Reject(leaf, $"interest names gateway {hello.Gateway}, not the peer");
+            return;
+        }
+
+        _leafInterest[leaf] = [.. hello.Groups];
+        UpdateInterest(now);
+    }
+
+    private void ChooseUpstream()
+    {
+        GatewayId? next = null;
+        foreach (var upstream in _options.Upstreams)
+        {
+            if (_peers.ContainsKey(upstream))
+            {
+                next = upstream;
+                break;
+            }
+        }
+
+        if (next == _activeUpstream)
+        {
+            return;
+        }
+
+        // The old upstream, when still up, is told to stop; the new one gets the whole interest.
+        if (_activeUpstream is { } old && _peers.ContainsKey(old))
+        {
+            SendInterest(old, []);
+        }
+
+        _activeUpstream = next;
+        if (next is { } chosen)
+        {
+            SendInterest(chosen, _interest);
+        }
+    }
+
+    private void UpdateInterest(TimeSpan now)
+    {
+        var next = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var group in _carried.Values)
+        {
+            if (_election.IsDesignated(group))
+            {
+                next.Add(group.WireName);
+            }
+        }
+
+        foreach (var groups in _leafInterest.Values)
+        {
+            foreach (var group in groups)
+            {
+                next.Add(group.WireName);
+            }
+        }
+
+        if (next.Count == _interest.Length && _interest.All(g => next.Contains(g.WireName)))
+        {
+            return;
+        }
+
+        _interest = [.. next.Select(w => TryGetName(w, out var g) ? g : GroupName.Parse(w))];
+        Enqueue(new InterestChanged(_interest));
+        if (_flooding is not null)
+        {
+            _flooding.SetGroups(now, _interest);
+        }
+        else if (_activeUpstream is { } upstream)
+        {
+            SendInterest(upstream, _interest);
+        }
+    }
+
+    private void SendInterest(GatewayId upstream, IReadOnlyList<GroupName> groups)
+    {
+        var hello = new GatewayHello(Id, _options.Priority, Ready: true, _options.HelloInterval, _options.HoldTime, groups);
+        _transmits.Enqueue(GatewayTransmit.ToPeer(upstream, EncodeControl(FrameType.Membership, LinkGroup, GatewayHelloCodec.Encode(hello))));
+    }
+
+    private byte[] EncodeControl(FrameType type, ReadOnlyMemory<byte> group, ReadOnlyMemory<byte> payload)
+    {
+        var frame = new GridCastFrame
+        {
+            Type = type,
+            Group = group,
+            SourceId = _options.SourceId,
+            Sequence = ++_controlSequence,
+            Payload = payload,
+        };
+        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
+        FrameCodec.Encode(frame, bytes, bytes.Length);
+        return bytes;
+    }
+
+    private void Drain(TimeSpan now)
+    {
+        var interestStale = false;
+        while (true)
+        {
+            var progressed = false;
+            if (_flooding is not null)
+            {
+                while (_flooding.TryPollTransmit(out var flood))
+                {
+                    progressed = true;
+                    _transmits.Enqueue(GatewayTransmit.ToPeer(flood.To, EncodeControl(FrameType.LinkState, LinkGroup, flood.Bytes)));
+                }
+
+                while (_flooding.TryPollEvent(out var floodingEvent))
+                {
+                    progressed = true;
+                    switch (floodingEvent)
+                    {
+                        case DatabaseChanged { Change.TopologyChanged: true } changed:
+                            Enqueue(new TopologyChanged(changed.Origin, _flooding.Database.Count));
+                            break;
+                        case OriginRefused refused:
+                            Reject(refused.From, $"advertisement of {refused.Origin} refused: the database holds {refused.MaxOrigins} origins");
+                            break;
+                    }
+                }
+            }
+
+            while (_election.TryPollTransmit(out var hello))
+            {
+                progressed = true;
+                _transmits.Enqueue(GatewayTransmit.ToDomain(_options.ControlGroup, EncodeControl(FrameType.Membership, _controlGroupWire, hello)));
+            }
+
+            while (_election.TryPollEvent(out var electionEvent))
+            {
+                progressed = true;
+                switch (electionEvent)
+                {
+                    case BecameDesignated became:
+                        interestStale = true;
+                        Enqueue(new DesignationChanged(became.Group, true, Id));
+                        break;
+                    case StoodDown stood:
+                        interestStale = true;
+                        Enqueue(new DesignationChanged(stood.Group, false, stood.Successor));
+                        break;
+                    case Election.PeerUp up:
+                        Enqueue(new DomainPeerChanged(up.Peer, true));
+                        break;
+                    case Election.PeerDown down:
+                        Enqueue(new DomainPeerChanged(down.Peer, false));
+                        break;
+                    case HelloRejected rejected:
+                        Counters.NativeMalformed++;
+                        Reject(null, $"malformed election hello ({rejected.Length} bytes): {rejected.Reason}");
+                        break;
+                }
+            }
+
+            if (interestStale)
+            {
+                interestStale = false;
+                UpdateInterest(now);
+                progressed = true;
+            }
+
+            if (!progressed)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Reject(GatewayId? from, string reason) => Enqueue(new InputRejected(from, reason));
+
+    private void Enqueue(GatewayEvent gatewayEvent)
+    {
+        if (_events.Count >= MaxQueuedEvents)
+        {
+            _events.Dequeue();
+        }
+
+        _events.Enqueue(gatewayEvent);
+    }
+}
