@@ -1,3 +1,4 @@
+using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Wire;
 
 namespace Bridge.Multicast.Transports.Overlay;
@@ -19,9 +20,10 @@ public sealed record OverlayLinkOptions
 
     /// <summary>
     /// The largest frame a link accepts or sends. It is also the size of a link's receive buffer:
-    /// a header announcing more closes the link before its body is read.
+    /// a header announcing more closes the link before its body is read. The default leaves room
+    /// for a Relay around the largest datagram frame.
     /// </summary>
-    public int MaxFrameSize { get; init; } = FrameCodec.DefaultMaxFrameSize;
+    public int MaxFrameSize { get; init; } = FrameCodec.DefaultMaxFrameSize + RelayCodec.MaxOverhead;
 
     /// <summary>Throws <see cref="ArgumentException"/> for values no link can run with.</summary>
     internal void Validate()

@@ -1,0 +1,671 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.Channels;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bridge.Multicast.Transports.Overlay;
+
+/// <summary>
+/// The driver of an <see cref="OverlayGateway"/>: the domain's interface, the overlay listener,
+/// dialling and redialling peers, one writer per link, and the timers. Every input reaches the
+/// state machine through one loop, so the state machine is never called concurrently.
+/// </summary>
+/// <remarks>
+/// A link's frames and the domain's datagrams are handed to the loop and awaited, so their buffers
+/// stay valid without a copy and a busy gateway slows its senders down (TCP back-pressure on links;
+/// on the domain, the socket's receive buffer). Frames for a peer wait in a bounded queue that its
+/// link's writer empties; when the queue is full, frames for that peer are dropped and counted.
+/// </remarks>
+public sealed partial class GatewayNode : IAsyncDisposable
+{
+    private readonly GatewayNodeOptions _options;
+    private readonly ITechnologyInterface _domain;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long _started;
+    private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<GatewayId, PeerLink> _links = [];
+    private readonly Dictionary<GatewayId, GatewayPeer> _configured;
+    private readonly ConcurrentDictionary<GatewayId, bool> _connected = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentBag<Task> _tasks = [];
+    private readonly Lock _snapshotLock = new();
+    private readonly OverlayGateway _gateway;
+    private OverlayListener? _listener;
+    private Snapshot _snapshot = Snapshot.Empty;
+    private long _peerQueueDrops;
+
+    /// <summary>A gateway over <paramref name="domain"/> (its native interface); call <see cref="StartAsync"/> to run it.</summary>
+    public GatewayNode(GatewayNodeOptions options, ITechnologyInterface domain, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(domain);
+        options.Link.Validate();
+        _options = options;
+        _domain = domain;
+        _time = time ?? TimeProvider.System;
+        _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<GatewayNode>();
+        Loggers = loggers ?? NullLoggerFactory.Instance;
+        _started = _time.GetTimestamp();
+        _configured = options.Peers.ToDictionary(static p => p.Id);
+        _gateway = new OverlayGateway(options.Gateway, Now);
+    }
+
+    /// <summary>This gateway's id.</summary>
+    public GatewayId Id => _options.Gateway.Id;
+
+    /// <summary>The groups this gateway carries between its domain and the overlay.</summary>
+    public IReadOnlyList<GroupName> Carried => _options.Gateway.Carry;
+
+    /// <summary>Where the overlay listener is bound, once started (a transit gateway with a listen address).</summary>
+    public IPEndPoint? ListenEndPoint => _listener?.LocalEndPoint;
+
+    /// <summary>Frames for a peer dropped because its queue was full.</summary>
+    public long PeerQueueDrops => Interlocked.Read(ref _peerQueueDrops);
+
+    /// <summary>What the gateway knew when it last handled an input: safe to read from any thread.</summary>
+    public Snapshot State
+    {
+        get
+        {
+            lock (_snapshotLock)
+            {
+                return _snapshot;
+            }
+        }
+    }
+
+    private ILoggerFactory Loggers { get; }
+
+    private TimeSpan Now => _time.GetElapsedTime(_started);
+
+    /// <summary>Joins the domain's groups, starts listening and dialling, and starts the loop.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var group in _gateway.NativeGroups)
+        {
+            _domain.Join(group);
+        }
+
+        _domain.Start(OnDatagramAsync);
+        if (_options.Listen is { } listen)
+        {
+            _listener = new OverlayListener(_options.Credentials, listen, _options.Link, _time, Loggers.CreateLogger<OverlayListener>());
+            _listener.Start();
+            _tasks.Add(AcceptLoopAsync(_listener, _stopping.Token));
+        }
+
+        foreach (var peer in _options.Peers.Where(static p => p.Address is not null))
+        {
+            _tasks.Add(DialLoopAsync(peer, _stopping.Token));
+        }
+
+        _tasks.Add(RunLoopAsync(_stopping.Token));
+        Log.Started(_logger, Id.Value, _options.Gateway.Role.ToString(), _options.Listen?.ToString() ?? "-", _options.Gateway.Carry.Count);
+        await Task.CompletedTask.ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Takes <paramref name="datagram"/> (a whole GridCast frame) as if it came from the domain:
+    /// the way an application on the gateway host sends into the overlay.
+    /// </summary>
+    public ValueTask InjectAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
+        => SubmitAsync(new Input(InputKind.Native, datagram), cancellationToken);
+
+    /// <summary>Raised, on the loop, for every frame the gateway sends into its domain (for local receivers).</summary>
+    public event Action<GroupName, ReadOnlyMemory<byte>>? DeliveredToDomain;
+
+    /// <summary>Stops the loop, closes every link and the listener.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        List<PeerLink> links;
+        lock (_links)
+        {
+            links = [.. _links.Values];
+        }
+
+        foreach (var link in links)
+        {
+            await link.Link.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _inputs.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        // The token source stays undisposed: the domain interface, which the owner disposes
+        // later, may still hand in a datagram, and it finds the token cancelled.
+    }
+
+    private async ValueTask OnDatagramAsync(ITechnologyInterface source, ReadOnlyMemory<byte> datagram, IPEndPoint? from)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await SubmitAsync(new Input(InputKind.Native, datagram), _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Hands an input to the loop and waits until the loop has handled it.</summary>
+    private async ValueTask SubmitAsync(Input input, CancellationToken cancellationToken)
+    {
+        if (!_inputs.Writer.TryWrite(input))
+        {
+            throw new OperationCanceledException("the gateway is stopping");
+        }
+
+        await input.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunLoopAsync(CancellationToken cancellationToken)
+    {
+        var reader = _inputs.Reader;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                while (reader.TryRead(out var input))
+                {
+                    Handle(input);
+                }
+
+                if (_gateway.PollTimeout() is { } due && due <= Now)
+                {
+                    _gateway.HandleTimeout(Now);
+                    await FlushAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                await FlushAsync().ConfigureAwait(false);
+                PublishSnapshot();
+                var wait = _gateway.PollTimeout() is { } next ? next - Now : Timeout.InfiniteTimeSpan;
+                if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
+                {
+                    using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    if (wait != Timeout.InfiniteTimeSpan)
+                    {
+                        timer.CancelAfter(wait);
+                    }
+
+                    try
+                    {
+                        if (!await reader.WaitToReadAsync(timer.Token).ConfigureAwait(false))
+                        {
+                            return;
+                        }
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // The timer fired.
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception ex)
+        {
+            Log.LoopFailed(_logger, Id.Value, ex);
+            throw;
+        }
+    }
+
+    private void Handle(Input input)
+    {
+        try
+        {
+            var now = Now;
+            switch (input.Kind)
+            {
+                case InputKind.Native:
+                    _gateway.HandleNativeDatagram(now, input.Bytes);
+                    break;
+                case InputKind.Frame:
+                    _gateway.HandlePeerFrame(now, input.Peer, input.Frame);
+                    break;
+                case InputKind.Up:
+                    _gateway.PeerUp(now, input.Peer, input.PeerKind, input.Cost);
+                    break;
+                case InputKind.Down:
+                    _gateway.PeerDown(now, input.Peer);
+                    break;
+            }
+        }
+        finally
+        {
+            input.Done.TrySetResult();
+        }
+    }
+
+    private async ValueTask FlushAsync()
+    {
+        while (_gateway.TryPollEvent(out var gatewayEvent))
+        {
+            Report(gatewayEvent);
+        }
+
+        while (_gateway.TryPollTransmit(out var transmit))
+        {
+            if (transmit.Peer is { } peer)
+            {
+                PeerLink? link;
+                lock (_links)
+                {
+                    _links.TryGetValue(peer, out link);
+                }
+
+                if (link is not null && !link.Queue.Writer.TryWrite(transmit.Frame))
+                {
+                    Interlocked.Increment(ref _peerQueueDrops);
+                }
+            }
+            else if (transmit.Group is { } group)
+            {
+                DeliveredToDomain?.Invoke(group, transmit.Frame);
+                try
+                {
+                    await _domain.SendAsync(group, transmit.Frame, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
+                {
+                    Log.DomainSendFailed(_logger, group.WireName, ex.Message);
+                }
+            }
+        }
+    }
+
+    private void Report(GatewayEvent gatewayEvent)
+    {
+        switch (gatewayEvent)
+        {
+            case DesignationChanged { Designated: true } became:
+                Log.Designated(_logger, Id.Value, became.Group.WireName);
+                break;
+            case DesignationChanged stood:
+                Log.StoodDown(_logger, Id.Value, stood.Group.WireName, stood.Successor?.Value ?? "none");
+                break;
+            case DomainPeerChanged peer:
+                Log.DomainPeer(_logger, peer.Peer.Value, peer.Up ? "up" : "down");
+                break;
+            case InterestChanged interest:
+                Log.Interest(_logger, interest.Groups.Count, string.Join(", ", interest.Groups.Select(static g => g.WireName)));
+                break;
+            case TopologyChanged topology:
+                Log.Topology(_logger, topology.Origin.Value, topology.Gateways);
+                break;
+            case InputRejected rejected:
+                Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason);
+                break;
+        }
+    }
+
+    private void PublishSnapshot()
+    {
+        var carried = _options.Gateway.Carry;
+        var snapshot = new Snapshot(
+            [.. _gateway.Neighbors.Order()],
+            carried.ToDictionary(static g => g, g => (IReadOnlyList<GatewayId>)_gateway.ChildrenOf(g)),
+            carried.ToDictionary(static g => g, g => (IReadOnlyList<GatewayId>)_gateway.ParentsOf(g)),
+            carried.Where(_gateway.IsDesignated).ToHashSet(),
+            _gateway.Interest,
+            _gateway.ActiveUpstream,
+            _gateway.Flooding?.Database.Count ?? 0,
+            CopyCounters(_gateway.Counters));
+        lock (_snapshotLock)
+        {
+            _snapshot = snapshot;
+        }
+    }
+
+    private static GatewayCounters CopyCounters(GatewayCounters c) => new()
+    {
+        NativeIngress = c.NativeIngress,
+        NativeStandby = c.NativeStandby,
+        NativeRelayedIgnored = c.NativeRelayedIgnored,
+        NativeNotCarried = c.NativeNotCarried,
+        NativeDuplicates = c.NativeDuplicates,
+        NativeMalformed = c.NativeMalformed,
+        NativeUnsupported = c.NativeUnsupported,
+        RelaysReceived = c.RelaysReceived,
+        RelayDuplicates = c.RelayDuplicates,
+        RelaysOffTree = c.RelaysOffTree,
+        RelaysSent = c.RelaysSent,
+        DomainDeliveries = c.DomainDeliveries,
+        PeerRejected = c.PeerRejected,
+        UnknownPeer = c.UnknownPeer,
+    };
+
+    private async Task AcceptLoopAsync(OverlayListener listener, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var outcome = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                if (outcome.Link is { } link)
+                {
+                    _tasks.Add(RunLinkAsync(link, cancellationToken));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task DialLoopAsync(GatewayPeer peer, CancellationToken cancellationToken)
+    {
+        var connector = new OverlayConnector(_options.Credentials, _options.Link, _time, Loggers.CreateLogger<OverlayConnector>());
+        var delay = _options.MinRedialDelay;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (!_connected.ContainsKey(peer.Id))
+                {
+                    var result = await connector.ConnectAsync(peer.Address!, peer.Id.Value, cancellationToken).ConfigureAwait(false);
+                    if (result.Link is { } link)
+                    {
+                        delay = _options.MinRedialDelay;
+                        await RunLinkAsync(link, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(_options.MinRedialDelay, _time, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    Log.DialFailed(_logger, peer.Id.Value, peer.Address!.ToString()!, result.Failure?.ToString() ?? "unknown");
+                }
+
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRedialDelay.Ticks));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task RunLinkAsync(OverlayLink link, CancellationToken cancellationToken)
+    {
+        var peer = new GatewayId(link.PeerName);
+        if (!TryClassify(peer, out var kind))
+        {
+            Log.PeerRefused(_logger, link.PeerName, link.RemoteEndPoint?.ToString() ?? "?");
+            await link.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        var entry = new PeerLink(link, Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(_options.PeerQueueLength)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        }));
+        PeerLink? replaced;
+        lock (_links)
+        {
+            _links.TryGetValue(peer, out replaced);
+            _links[peer] = entry;
+        }
+
+        _connected[peer] = true;
+        if (replaced is not null)
+        {
+            Log.LinkReplaced(_logger, peer.Value);
+            await replaced.Link.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var cost = CostOf(link.SmoothedRoundTripTime);
+        entry.AdvertisedCost = cost;
+        var writer = WriteLoopAsync(entry);
+        try
+        {
+            await SubmitAsync(new Input(InputKind.Up, peer, kind, cost), cancellationToken).ConfigureAwait(false);
+            var closure = await link.RunAsync(new Handler(this, peer, kind, entry), cancellationToken).ConfigureAwait(false);
+            Log.LinkDown(_logger, peer.Value, closure.ToString());
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            entry.Queue.Writer.TryComplete();
+            bool current;
+            lock (_links)
+            {
+                current = _links.TryGetValue(peer, out var now) && ReferenceEquals(now, entry);
+                if (current)
+                {
+                    _links.Remove(peer);
+                }
+            }
+
+            if (current)
+            {
+                _connected.TryRemove(peer, out _);
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await SubmitAsync(new Input(InputKind.Down, peer, kind, 0), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Stopping.
+                    }
+                }
+            }
+
+            await link.DisposeAsync().ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteLoopAsync(PeerLink entry)
+    {
+        await foreach (var frame in entry.Queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (!await entry.Link.SendAsync(frame).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
+    }
+
+    private bool TryClassify(GatewayId peer, out PeerKind kind)
+    {
+        if (_options.Gateway.Role == GatewayRole.Leaf)
+        {
+            kind = PeerKind.Upstream;
+            return _options.Gateway.Upstreams.Contains(peer);
+        }
+
+        if (_configured.ContainsKey(peer))
+        {
+            kind = PeerKind.Gateway;
+            return true;
+        }
+
+        kind = PeerKind.Leaf;
+        return _options.AcceptLeaves && peer != Id;
+    }
+
+    /// <summary>The link cost: the smoothed round-trip time in microseconds, 1 ms until the first sample.</summary>
+    private static uint CostOf(TimeSpan? smoothed) =>
+        smoothed is { } rtt ? (uint)Math.Clamp(rtt.Ticks / TimeSpan.TicksPerMicrosecond, 1, uint.MaxValue) : 1000;
+
+    private void OnRoundTrip(GatewayId peer, PeerKind kind, PeerLink entry, TimeSpan smoothed)
+    {
+        // Re-advertise only changes of a quarter or more, so that jitter does not flood the overlay.
+        var cost = CostOf(smoothed);
+        var old = entry.AdvertisedCost;
+        if (kind == PeerKind.Gateway && (cost > old + (old / 4) || cost < old - (old / 4)))
+        {
+            entry.AdvertisedCost = cost;
+            _ = SubmitAsync(new Input(InputKind.Up, peer, kind, cost), _stopping.Token).AsTask().ContinueWith(
+                static t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>What the gateway knew after the loop's last turn.</summary>
+    /// <param name="Neighbors">Overlay peers with a link up (neighborSet).</param>
+    /// <param name="Children">For each carried group, where the group goes from here (childrenSet).</param>
+    /// <param name="Parents">For each carried group, where it came from (parentSet).</param>
+    /// <param name="Designated">The carried groups this gateway is designated for (designatedHost).</param>
+    /// <param name="Interest">The groups advertised (transit) or asked of the upstream (leaf).</param>
+    /// <param name="ActiveUpstream">A leaf's upstream in use.</param>
+    /// <param name="Gateways">Gateways in the link-state database.</param>
+    /// <param name="Counters">The state machine's counters.</param>
+    public sealed record Snapshot(
+        IReadOnlyList<GatewayId> Neighbors,
+        IReadOnlyDictionary<GroupName, IReadOnlyList<GatewayId>> Children,
+        IReadOnlyDictionary<GroupName, IReadOnlyList<GatewayId>> Parents,
+        IReadOnlySet<GroupName> Designated,
+        IReadOnlyList<GroupName> Interest,
+        GatewayId? ActiveUpstream,
+        int Gateways,
+        GatewayCounters Counters)
+    {
+        /// <summary>Before the first turn of the loop.</summary>
+        public static Snapshot Empty { get; } = new([], new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new HashSet<GroupName>(), [], null, 0, new GatewayCounters());
+    }
+
+    private enum InputKind
+    {
+        Native,
+        Frame,
+        Up,
+        Down,
+    }
+
+    private sealed class Input
+    {
+        public Input(InputKind kind, ReadOnlyMemory<byte> bytes)
+        {
+            Kind = kind;
+            Bytes = bytes;
+        }
+
+        public Input(InputKind kind, GatewayId peer, GridCastFrame frame)
+        {
+            Kind = kind;
+            Peer = peer;
+            Frame = frame;
+        }
+
+        public Input(InputKind kind, GatewayId peer, PeerKind peerKind, uint cost)
+        {
+            Kind = kind;
+            Peer = peer;
+            PeerKind = peerKind;
+            Cost = cost;
+        }
+
+        public InputKind Kind { get; }
+
+        public ReadOnlyMemory<byte> Bytes { get; }
+
+        public GatewayId Peer { get; }
+
+        public GridCastFrame Frame { get; }
+
+        public PeerKind PeerKind { get; }
+
+        public uint Cost { get; }
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class PeerLink(OverlayLink link, Channel<ReadOnlyMemory<byte>> queue)
+    {
+        public OverlayLink Link { get; } = link;
+
+        public Channel<ReadOnlyMemory<byte>> Queue { get; } = queue;
+
+        public uint AdvertisedCost { get; set; }
+    }
+
+    private sealed class Handler(GatewayNode node, GatewayId peer, PeerKind kind, PeerLink entry) : IOverlayLinkHandler
+    {
+        public ValueTask OnFrameAsync(OverlayLink link, GridCastFrame frame, CancellationToken cancellationToken)
+            => node.SubmitAsync(new Input(InputKind.Frame, peer, frame), cancellationToken);
+
+        public void OnRoundTripTime(OverlayLink link, TimeSpan sample, TimeSpan smoothed) => node.OnRoundTrip(peer, kind, entry, smoothed);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(501, LogLevel.Information, "Gateway {Id} started: {Role}, listening on {Listen}, carrying {Groups} group(s)")]
+        public static partial void Started(ILogger logger, string id, string role, string listen, int groups);
+
+        [LoggerMessage(502, LogLevel.Information, "Gateway {Id} is now the designated gateway of {Group}")]
+        public static partial void Designated(ILogger logger, string id, string group);
+
+        [LoggerMessage(503, LogLevel.Information, "Gateway {Id} stood down for {Group}; successor {Successor}")]
+        public static partial void StoodDown(ILogger logger, string id, string group, string successor);
+
+        [LoggerMessage(504, LogLevel.Information, "Domain gateway {Peer} is {State}")]
+        public static partial void DomainPeer(ILogger logger, string peer, string state);
+
+        [LoggerMessage(505, LogLevel.Debug, "Advertising {Count} group(s): {Groups}")]
+        public static partial void Interest(ILogger logger, int count, string groups);
+
+        [LoggerMessage(506, LogLevel.Debug, "Link-state changed by {Origin}: {Gateways} gateway(s) known")]
+        public static partial void Topology(ILogger logger, string origin, int gateways);
+
+        [LoggerMessage(507, LogLevel.Warning, "Refused input from {From}: {Reason}")]
+        public static partial void Rejected(ILogger logger, string from, string reason);
+
+        [LoggerMessage(508, LogLevel.Warning, "Dialling {Peer} at {Address} failed: {Failure}")]
+        public static partial void DialFailed(ILogger logger, string peer, string address, string failure);
+
+        [LoggerMessage(509, LogLevel.Warning, "Refused overlay link from {Peer} at {Remote}: not a configured peer or upstream")]
+        public static partial void PeerRefused(ILogger logger, string peer, string remote);
+
+        [LoggerMessage(510, LogLevel.Information, "A new link to {Peer} replaces the old one")]
+        public static partial void LinkReplaced(ILogger logger, string peer);
+
+        [LoggerMessage(511, LogLevel.Information, "Overlay link to {Peer} is down: {Closure}")]
+        public static partial void LinkDown(ILogger logger, string peer, string closure);
+
+        [LoggerMessage(512, LogLevel.Warning, "Sending into the domain for {Group} failed: {Error}")]
+        public static partial void DomainSendFailed(ILogger logger, string group, string error);
+
+        [LoggerMessage(513, LogLevel.Critical, "The loop of gateway {Id} failed")]
+        public static partial void LoopFailed(ILogger logger, string id, Exception exception);
+    }
+}

@@ -1,0 +1,228 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Transports;
+using Bridge.Multicast.Transports.Loopback;
+using Bridge.Multicast.Transports.Overlay;
+using Bridge.Multicast.Wire;
+
+namespace Bridge.Multicast.Tests.Transports;
+
+/// <summary>
+/// Two real <see cref="GatewayNode"/>s joined by a TLS overlay link on loopback, each over its own
+/// in-process domain (a <see cref="LoopbackBus"/>): a group spans both domains, and the RFC 7046
+/// service calls of the overlay module answer from the gateways' state.
+/// </summary>
+public sealed class GatewayNodeTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private static readonly string[] BothUsages = [OverlayCredentials.ServerAuthOid, OverlayCredentials.ClientAuthOid];
+    private static readonly GroupName Tariff = GroupName.Parse("ham:sg:tariff.north");
+    private static readonly GatewayId West = new("gw-west");
+    private static readonly GatewayId East = new("gw-east");
+
+    private readonly DateTimeOffset _notBefore = DateTimeOffset.UtcNow.AddMinutes(-5);
+    private readonly X509Certificate2 _authority;
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly LoopbackBus _westDomain = new();
+    private readonly LoopbackBus _eastDomain = new();
+    private int _started;
+
+    public GatewayNodeTests()
+    {
+        _authority = TestCertificates.Authority("Overlay CA", _notBefore);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        _authority.Dispose();
+    }
+
+    [Fact]
+    public async Task Message_PublishedInOneDomain_ReachesTheOtherThroughTheOverlay_AndBack()
+    {
+        var (west, east) = await StartPairAsync();
+        var westSocket = Socket(_westDomain.Attach("west-host"));
+        var eastSocket = Socket(_eastDomain.Attach("east-host"));
+        westSocket.Join(Tariff);
+        eastSocket.Join(Tariff);
+
+        var first = await SendUntilReceivedAsync(westSocket, eastSocket, "tariff 0.31");
+        Assert.Equal("tariff 0.31", Encoding.UTF8.GetString(first.Payload.Span));
+
+        var back = await SendUntilReceivedAsync(eastSocket, westSocket, "ack from east");
+        Assert.Equal("ack from east", Encoding.UTF8.GetString(back.Payload.Span));
+
+        // Each message entered the overlay at one gateway and came out at the other.
+        Assert.True(west.State.Counters.NativeIngress >= 1);
+        Assert.True(east.State.Counters.DomainDeliveries >= 1);
+        Assert.Equal(0, west.State.Counters.PeerRejected + east.State.Counters.PeerRejected);
+    }
+
+    [Fact]
+    public async Task ServiceCalls_OfTheOverlayModule_AnswerFromTheGatewayState()
+    {
+        var (west, east) = await StartPairAsync();
+        var westSocket = Socket(_westDomain.Attach("west-host"));
+        var eastSocket = Socket(_eastDomain.Attach("east-host"));
+        westSocket.Join(Tariff);
+        eastSocket.Join(Tariff);
+        await SendUntilReceivedAsync(westSocket, eastSocket, "probe");
+
+        var overlay = new OverlayInterface(west);
+        var gatewaySocket = MulticastSocket.Create([overlay]);
+        _owned.Add(gatewaySocket);
+        await WaitForAsync(() => gatewaySocket.ChildrenSet(Tariff, overlay.Id).Count == 1, "west's tree reaches east");
+
+        Assert.Equal(["gw-east"], gatewaySocket.NeighborSet(overlay.Id));
+        Assert.Equal(["gw-east"], gatewaySocket.ChildrenSet(Tariff, overlay.Id));
+        Assert.True(gatewaySocket.DesignatedHost(Tariff, overlay.Id));
+        Assert.False(gatewaySocket.DesignatedHost(GroupName.Parse("ham:sg:not.carried"), overlay.Id));
+
+        // East's messages reach west along east's tree, whose parent at west is east.
+        await SendUntilReceivedAsync(eastSocket, westSocket, "from east");
+        await WaitForAsync(() => gatewaySocket.ParentSet(Tariff, overlay.Id).Count == 1, "west learns its parent for east's messages");
+        Assert.Equal(["gw-east"], gatewaySocket.ParentSet(Tariff, overlay.Id));
+
+        // A socket on the gateway host sends into the overlay and receives from it.
+        gatewaySocket.Join(Tariff);
+        var fromGateway = await SendUntilReceivedAsync(gatewaySocket, eastSocket, "from the gateway host");
+        Assert.Equal("from the gateway host", Encoding.UTF8.GetString(fromGateway.Payload.Span));
+        var toGateway = await SendUntilReceivedAsync(eastSocket, gatewaySocket, "to the gateway host");
+        Assert.Equal("to the gateway host", Encoding.UTF8.GetString(toGateway.Payload.Span));
+        _ = east;
+    }
+
+    [Fact]
+    public async Task LinkLost_TheDiallerRedials_AndDeliveryResumes()
+    {
+        var (west, east) = await StartPairAsync();
+        var westSocket = Socket(_westDomain.Attach("west-host"));
+        var eastSocket = Socket(_eastDomain.Attach("east-host"));
+        westSocket.Join(Tariff);
+        eastSocket.Join(Tariff);
+        await SendUntilReceivedAsync(westSocket, eastSocket, "before");
+
+        // Restarting west drops the link; east keeps dialling the same address until the new west answers.
+        var port = west.ListenEndPoint!.Port;
+        await west.DisposeAsync();
+        var reborn = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, port), new GatewayPeer(East, null));
+        var after = await SendUntilReceivedAsync(westSocket, eastSocket, "after");
+        Assert.Equal("after", Encoding.UTF8.GetString(after.Payload.Span));
+        Assert.Contains(West, east.State.Neighbors);
+        Assert.Contains(East, reborn.State.Neighbors);
+    }
+
+    private async Task<(GatewayNode West, GatewayNode East)> StartPairAsync()
+    {
+        var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0), new GatewayPeer(East, null));
+        var east = await StartGatewayAsync(East, _eastDomain, null, new GatewayPeer(West, west.ListenEndPoint));
+        return (west, east);
+    }
+
+    private async Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, params GatewayPeer[] peers)
+    {
+        var options = new GatewayNodeOptions
+        {
+            Gateway = new GatewayOptions
+            {
+                Id = id,
+                Carry = [Tariff],
+                SourceId = (ulong)id.Value.Length,
+                HelloInterval = TimeSpan.FromMilliseconds(50),
+                HoldTime = TimeSpan.FromMilliseconds(200),
+            },
+            Credentials = Credentials(id.Value),
+            Listen = listen,
+            Peers = peers,
+            Link = new OverlayLinkOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100), DeadInterval = TimeSpan.FromMilliseconds(1000) },
+            MinRedialDelay = TimeSpan.FromMilliseconds(20),
+            MaxRedialDelay = TimeSpan.FromMilliseconds(200),
+        };
+        var domainInterface = domain.Attach($"{id}-{++_started}", loopback: false);
+        _owned.Add(domainInterface);
+        var node = new GatewayNode(options, domainInterface);
+        _owned.Add(node);
+        await node.StartAsync();
+        return node;
+    }
+
+    private MulticastSocket Socket(ITechnologyInterface domain)
+    {
+        var socket = MulticastSocket.Create([domain]);
+        _owned.Add(socket);
+        return socket;
+    }
+
+    private OverlayCredentials Credentials(string name)
+    {
+        using var node = TestCertificates.Node(_authority, name, _notBefore, BothUsages);
+        var credentials = OverlayCredentials.Create(X509CertificateLoader.LoadPkcs12(node.Export(X509ContentType.Pkcs12), null), _authority);
+        _owned.Add(new Disposer(credentials.Dispose));
+        return credentials;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="text"/> from <paramref name="from"/> every 50 ms until <paramref name="to"/>
+    /// receives it: the gateways elect and learn their trees first, and what is sent before that is
+    /// not carried. Returns the first copy received.
+    /// </summary>
+    private static async Task<GroupMessage> SendUntilReceivedAsync(MulticastSocket from, MulticastSocket to, string text)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        var payload = Encoding.UTF8.GetBytes(text);
+        await using var receiving = to.ReceiveAsync(deadline.Token).GetAsyncEnumerator(deadline.Token);
+        var next = receiving.MoveNextAsync().AsTask();
+        while (true)
+        {
+            await from.SendAsync(Tariff, payload, ContentType.Raw, deadline.Token);
+            var tick = Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+            while (await Task.WhenAny(next, tick) == next)
+            {
+                Assert.True(await next, "the receiving socket stopped");
+                var message = receiving.Current;
+                if (message.Payload.Span.SequenceEqual(payload))
+                {
+                    return message;
+                }
+
+                next = receiving.MoveNextAsync().AsTask();
+            }
+
+            deadline.Token.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        while (!condition())
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                Assert.Fail($"timed out waiting until {what}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
+        }
+    }
+
+    private sealed class Disposer(Action dispose) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
