@@ -163,6 +163,24 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/>, a name <c>kill</c> knows (<c>KILL</c>, <c>STOP</c>, <c>CONT</c>),
+    /// to the process alone, not its children: <c>KILL</c> is a crash with no clean-up. Does not
+    /// wait; <see cref="WaitForExitAsync"/> does.
+    /// </summary>
+    public void Kill(string signal)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+            if (kill.ExitCode != 0 && !_process.HasExited)
+            {
+                throw new InvalidOperationException($"'kill -{signal} {_process.Id}' failed with exit code {kill.ExitCode}");
+            }
+        }
+    }
+
     /// <summary>Everything the process printed, for assertion messages.</summary>
     public string Transcript()
     {

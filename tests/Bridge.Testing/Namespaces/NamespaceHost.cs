@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace Bridge.Testing.Namespaces;
 
 /// <summary>
-/// One host of a <see cref="NamespaceLan"/>: a network namespace with loopback and one veth
-/// (<see cref="Interface"/>) into the LAN's bridge, carrying an IPv4 and an IPv6 address.
+/// One host of a <see cref="NamespaceLan"/> or of a domain of <see cref="RoutedDomains"/>: a
+/// network namespace with loopback and one veth (<see cref="Interface"/>) into the bridge,
+/// carrying an IPv4 and an IPv6 address.
 /// </summary>
 public sealed class NamespaceHost
 {
@@ -23,10 +24,10 @@ public sealed class NamespaceHost
     /// <summary>The name of the host's interface into the bridge, as seen inside the host.</summary>
     public string Interface { get; }
 
-    /// <summary>The host's address in 10.250.0.0/24.</summary>
+    /// <summary>The host's IPv4 address (in 10.250.0.0/24 on a <see cref="NamespaceLan"/>).</summary>
     public IPAddress IPv4 { get; }
 
-    /// <summary>The host's unique local address in fd00:250::/64.</summary>
+    /// <summary>The host's unique local IPv6 address (in fd00:250::/64 on a <see cref="NamespaceLan"/>).</summary>
     public IPAddress IPv6 { get; }
 
     /// <summary>The host's address of <paramref name="family"/>.</summary>

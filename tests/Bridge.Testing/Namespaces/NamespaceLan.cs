@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 
 namespace Bridge.Testing.Namespaces;
 
@@ -18,9 +16,10 @@ namespace Bridge.Testing.Namespaces;
 /// so LANs of tests running at once do not meet. Creating first deletes what a crashed earlier
 /// run left under the same prefix; disposing deletes every namespace under the prefix, also when
 /// building failed half way. A test process that exits without disposing, or is stopped with
-/// SIGTERM, deletes them too; SIGKILL leaves them for the next run with the same prefix.
+/// SIGTERM, deletes them too; SIGKILL leaves them for the next run with the same prefix
+/// (<see cref="OwnedNamespaces"/>).
 /// </remarks>
-public sealed partial class NamespaceLan : IDisposable
+public sealed class NamespaceLan : IDisposable
 {
     /// <summary>The name of every host's interface into the bridge, as seen inside the host.</summary>
     public const string HostInterface = "eth0";
@@ -28,21 +27,18 @@ public sealed partial class NamespaceLan : IDisposable
     private const string Bridge = "br0";
     private const int MaxHosts = 200;
     private static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(10);
-    private static int _lastLan;
 
     private readonly List<NamespaceHost> _hosts = [];
-    private readonly EventHandler _onProcessExit;
-    private PosixSignalRegistration? _onTerminate;
+    private readonly OwnedNamespaces _namespaces;
 
-    private NamespaceLan(string prefix)
+    private NamespaceLan(OwnedNamespaces namespaces)
     {
-        Prefix = prefix;
-        BridgeNamespace = prefix + "br";
-        _onProcessExit = (_, _) => DeleteAtExit();
+        _namespaces = namespaces;
+        BridgeNamespace = Prefix + "br";
     }
 
     /// <summary>The prefix of every namespace of this LAN.</summary>
-    public string Prefix { get; }
+    public string Prefix => _namespaces.Prefix;
 
     /// <summary>The namespace holding the bridge.</summary>
     public string BridgeNamespace { get; }
@@ -60,19 +56,9 @@ public sealed partial class NamespaceLan : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hostCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hostCount, MaxHosts);
-        prefix ??= string.Create(CultureInfo.InvariantCulture, $"gc{Environment.ProcessId}-{Interlocked.Increment(ref _lastLan)}-");
-        if (!PrefixPattern().IsMatch(prefix))
-        {
-            // An empty or odd prefix would make disposal delete namespaces that are not ours.
-            throw new ArgumentException($"'{prefix}' is not a namespace prefix of 2 to 40 letters, digits, '-' and '_' starting with a letter", nameof(prefix));
-        }
-
-        _ = IpCommand.Path; // Fails here, with the reason, when namespaces cannot be made at all.
-        var lan = new NamespaceLan(prefix);
+        var lan = new NamespaceLan(OwnedNamespaces.Claim(prefix));
         try
         {
-            lan.DeleteOwnNamespaces();
-            lan.DeleteWhenTheProcessEnds();
             lan.Build(hostCount);
             lan.WaitUntilForwarding();
             return lan;
@@ -85,7 +71,7 @@ public sealed partial class NamespaceLan : IDisposable
             }
             catch (Exception cleanup) when (cleanup is InvalidOperationException or TimeoutException)
             {
-                throw new AggregateException($"building LAN {prefix} failed, and so did removing it", failure, cleanup);
+                throw new AggregateException($"building LAN {lan.Prefix} failed, and so did removing it", failure, cleanup);
             }
 
             throw;
@@ -93,34 +79,14 @@ public sealed partial class NamespaceLan : IDisposable
     }
 
     /// <summary>The names of this LAN's namespaces that exist now.</summary>
-    public IReadOnlyList<string> ExistingNamespaces()
-        => [.. IpCommand.Run("netns", "list")
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split(' ')[0]) // "name (id: 3)" once the namespace has an id
-            .Where(name => name.StartsWith(Prefix, StringComparison.Ordinal))];
+    public IReadOnlyList<string> ExistingNamespaces() => _namespaces.Existing();
 
     /// <summary>Deletes every namespace of this LAN; throws naming any that could not be deleted.</summary>
-    public void Dispose()
-    {
-        AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
-        _onTerminate?.Dispose();
-        DeleteOwnNamespaces();
-    }
-
-    /// <summary>
-    /// The test host raises no ProcessExit when stopped with SIGTERM, so that is handled as well
-    /// (without cancelling it: the process still ends). SIGINT is not: the test host ignores it
-    /// and goes on running tests, which need their namespaces.
-    /// </summary>
-    private void DeleteWhenTheProcessEnds()
-    {
-        AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
-        _onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteAtExit());
-    }
+    public void Dispose() => _namespaces.Dispose();
 
     private void Build(int hostCount)
     {
-        IpCommand.Run("netns", "add", BridgeNamespace);
+        _namespaces.Add(BridgeNamespace);
         // No snooping: the bridge floods every multicast frame to every port, so what a host
         // receives is decided by the host's own memberships, the thing under test.
         IpCommand.Run("-n", BridgeNamespace, "link", "add", Bridge, "type", "bridge", "mcast_snooping", "0");
@@ -132,7 +98,7 @@ public sealed partial class NamespaceLan : IDisposable
             // The last part is the same digits in both families: host 9 is .10 and ::10.
             var ipv4 = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.250.0.{number + 1}"));
             var ipv6 = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"fd00:250::{number + 1}"));
-            IpCommand.Run("netns", "add", name);
+            _namespaces.Add(name);
             IpCommand.Run("link", "add", HostInterface, "netns", name, "type", "veth", "peer", "name", port, "netns", BridgeNamespace);
             IpCommand.Run("-n", BridgeNamespace, "link", "set", port, "master", Bridge, "up");
             IpCommand.Run("-n", name, "addr", "add", $"{ipv4}/24", "dev", HostInterface);
@@ -173,66 +139,4 @@ public sealed partial class NamespaceLan : IDisposable
             Thread.Sleep(10); // Polling a kernel state with a deadline; there is no event to wait for here.
         }
     }
-
-    private void DeleteOwnNamespaces()
-    {
-        var failures = new List<string>();
-        foreach (var name in ExistingNamespaces())
-        {
-            try
-            {
-                EndProcessesIn(name);
-                IpCommand.Run("netns", "delete", name);
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
-            {
-                failures.Add(e.Message);
-            }
-        }
-
-        var left = ExistingNamespaces();
-        if (left.Count > 0)
-        {
-            throw new InvalidOperationException(
-                $"namespaces {string.Join(", ", left)} are left after deleting them: {string.Join("; ", failures)}");
-        }
-    }
-
-    /// <summary>
-    /// A process still inside would keep the namespace, its veth and its sockets alive after the
-    /// name is deleted. Only processes the tests started can be in a namespace of this LAN.
-    /// </summary>
-    private static void EndProcessesIn(string name)
-    {
-        var ids = IpCommand.Run("netns", "pids", name)
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(id => int.Parse(id, CultureInfo.InvariantCulture));
-        foreach (var id in ids)
-        {
-            try
-            {
-                using var process = Process.GetProcessById(id);
-                process.Kill();
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                // It ended meanwhile.
-            }
-        }
-    }
-
-    private void DeleteAtExit()
-    {
-        try
-        {
-            DeleteOwnNamespaces();
-        }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
-        {
-            // Nothing can report it as the process ends; the next run with this prefix removes them.
-        }
-    }
-
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{1,39}$")]
-    private static partial Regex PrefixPattern();
 }

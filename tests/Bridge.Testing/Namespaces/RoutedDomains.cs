@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+
+namespace Bridge.Testing.Namespaces;
+
+/// <summary>
+/// Several multicast domains joined by routed unicast only. Each domain is one Ethernet segment of
+/// real hosts, as a <see cref="NamespaceLan"/> is; one router namespace has a leg into every
+/// domain's bridge and forwards unicast between them, and nothing forwards multicast.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Domain <c>d</c> (from 1) is 10.251.<c>d</c>.0/24 and fd00:251:<c>d</c>::/64: host <c>k</c>
+/// (from 1) has .<c>k+1</c> and ::<c>k+1</c> on <see cref="HostInterface"/>, the router .254 and
+/// ::254. Every host's default route goes through its domain's router address, and 224.0.0.0/4
+/// and ff00::/8 are routed out of <see cref="HostInterface"/>, so a join or send without an
+/// interface stays on the host's own segment.
+/// </para>
+/// <para>
+/// The router has IPv4 and IPv6 forwarding on and runs no multicast routing: the kernel forwards
+/// multicast only while a multicast routing daemon holds its mroute socket, which shows as
+/// <c>mc_forwarding</c> 1. Creating checks that it is 0 for both families.
+/// </para>
+/// <para>
+/// Namespaces are <c>PREFIXrt</c> (the router), <c>PREFIXd&lt;d&gt;br</c> (a domain's bridge)
+/// and <c>PREFIXd&lt;d&gt;h&lt;k&gt;</c> (hosts), under a prefix unique to the network; creating,
+/// disposing and cleaning up at process end work as for <see cref="NamespaceLan"/>
+/// (<see cref="OwnedNamespaces"/>).
+/// </para>
+/// </remarks>
+public sealed class RoutedDomains : IDisposable, IAsyncDisposable
+{
+    /// <summary>The name of every host's interface into its domain's bridge, as seen inside the host.</summary>
+    public const string HostInterface = "eth0";
+
+    private const string Bridge = "br0";
+    private const string RouterPort = "rt";
+    private const int MaxDomains = 250;
+    private const int MaxHostsPerDomain = 200;
+    private const int RouterHostPart = 254;
+    private static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(10);
+    private static readonly Lazy<string> SysctlPath = new(FindSysctl);
+
+    private readonly List<MulticastDomain> _domains = [];
+    private readonly OwnedNamespaces _namespaces;
+
+    private RoutedDomains(OwnedNamespaces namespaces)
+    {
+        _namespaces = namespaces;
+        RouterNamespace = Prefix + "rt";
+    }
+
+    /// <summary>The prefix of every namespace of this network.</summary>
+    public string Prefix => _namespaces.Prefix;
+
+    /// <summary>The router's namespace.</summary>
+    public string RouterNamespace { get; }
+
+    /// <summary>The domains, in the order of their numbers (the first is domain 1).</summary>
+    public IReadOnlyList<MulticastDomain> Domains => _domains;
+
+    /// <summary>Every host of every domain, domain by domain.</summary>
+    public IEnumerable<NamespaceHost> Hosts => _domains.SelectMany(d => d.Hosts);
+
+    /// <summary>
+    /// Builds one domain per entry of <paramref name="hostsPerDomain"/>, with that many hosts, and
+    /// the router between them; waits until every bridge port forwards. Throws naming the reason
+    /// when this is not Linux, not root, or <c>ip</c> or <c>sysctl</c> is missing.
+    /// </summary>
+    /// <param name="hostsPerDomain">Hosts in domain 1, 2, ...: 1 to 250 domains of 1 to 200 hosts; <c>[2, 1, 1]</c> is three domains, the first with two hosts.</param>
+    /// <param name="prefix">The namespaces' name prefix; a fresh one per network when absent.</param>
+    public static RoutedDomains Create(IReadOnlyList<int> hostsPerDomain, string? prefix = null)
+    {
+        ArgumentNullException.ThrowIfNull(hostsPerDomain);
+        ArgumentOutOfRangeException.ThrowIfLessThan(hostsPerDomain.Count, 1, nameof(hostsPerDomain));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(hostsPerDomain.Count, MaxDomains, nameof(hostsPerDomain));
+        foreach (var count in hostsPerDomain)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(hostsPerDomain));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxHostsPerDomain, nameof(hostsPerDomain));
+        }
+
+        var network = new RoutedDomains(OwnedNamespaces.Claim(prefix));
+        try
+        {
+            _ = SysctlPath.Value;
+            network.BuildRouter();
+            for (var number = 1; number <= hostsPerDomain.Count; number++)
+            {
+                network.BuildDomain(number, hostsPerDomain[number - 1]);
+            }
+
+            network.StartForwarding();
+            network.WaitUntilForwarding();
+            return network;
+        }
+        catch (Exception failure)
+        {
+            try
+            {
+                network.Dispose();
+            }
+            catch (Exception cleanup) when (cleanup is InvalidOperationException or TimeoutException)
+            {
+                throw new AggregateException($"building routed domains {network.Prefix} failed, and so did removing them", failure, cleanup);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The names of this network's namespaces that exist now.</summary>
+    public IReadOnlyList<string> ExistingNamespaces() => _namespaces.Existing();
+
+    /// <summary>Deletes every namespace of this network; throws naming any that could not be deleted.</summary>
+    public void Dispose() => _namespaces.Dispose();
+
+    /// <summary>As <see cref="Dispose"/>, for <c>await using</c>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Runs <c>sysctl ARGS</c> in the router's namespace and returns its output.</summary>
+    public string RouterSysctl(params string[] arguments)
+        => IpCommand.Run(["netns", "exec", RouterNamespace, SysctlPath.Value, .. arguments]);
+
+    private void BuildRouter()
+    {
+        _namespaces.Add(RouterNamespace);
+        IpCommand.Run("-n", RouterNamespace, "link", "set", "lo", "up");
+    }
+
+    private void BuildDomain(int number, int hostCount)
+    {
+        var bridgeNamespace = string.Create(CultureInfo.InvariantCulture, $"{Prefix}d{number}br");
+        var leg = string.Create(CultureInfo.InvariantCulture, $"d{number}");
+        var domain = new MulticastDomain(
+            number,
+            bridgeNamespace,
+            leg,
+            IPNetwork.Parse(string.Create(CultureInfo.InvariantCulture, $"10.251.{number}.0/24")),
+            IPNetwork.Parse(string.Create(CultureInfo.InvariantCulture, $"fd00:251:{number}::/64")),
+            IPv4Of(number, RouterHostPart),
+            IPv6Of(number, RouterHostPart));
+
+        _namespaces.Add(bridgeNamespace);
+        // No snooping, as on a NamespaceLan: the bridge floods every multicast frame to every
+        // port, the router's included, so only the router keeps multicast in the domain.
+        IpCommand.Run("-n", bridgeNamespace, "link", "add", Bridge, "type", "bridge", "mcast_snooping", "0");
+        IpCommand.Run("-n", bridgeNamespace, "link", "set", Bridge, "up");
+
+        IpCommand.Run("link", "add", leg, "netns", RouterNamespace, "type", "veth", "peer", "name", RouterPort, "netns", bridgeNamespace);
+        IpCommand.Run("-n", bridgeNamespace, "link", "set", RouterPort, "master", Bridge, "up");
+        IpCommand.Run("-n", RouterNamespace, "addr", "add", $"{domain.RouterIPv4}/24", "dev", leg);
+        // nodad: usable at once instead of after duplicate address detection (about 1 s).
+        IpCommand.Run("-n", RouterNamespace, "addr", "add", $"{domain.RouterIPv6}/64", "dev", leg, "nodad");
+        IpCommand.Run("-n", RouterNamespace, "link", "set", leg, "up");
+
+        for (var k = 1; k <= hostCount; k++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}d{number}h{k}");
+            var port = string.Create(CultureInfo.InvariantCulture, $"p{k}");
+            var ipv4 = IPv4Of(number, k + 1);
+            var ipv6 = IPv6Of(number, k + 1);
+            _namespaces.Add(name);
+            IpCommand.Run("link", "add", HostInterface, "netns", name, "type", "veth", "peer", "name", port, "netns", bridgeNamespace);
+            IpCommand.Run("-n", bridgeNamespace, "link", "set", port, "master", Bridge, "up");
+            IpCommand.Run("-n", name, "addr", "add", $"{ipv4}/24", "dev", HostInterface);
+            IpCommand.Run("-n", name, "addr", "add", $"{ipv6}/64", "dev", HostInterface, "nodad");
+            IpCommand.Run("-n", name, "link", "set", HostInterface, "up");
+            IpCommand.Run("-n", name, "link", "set", "lo", "up");
+            // Without these, multicast sent or joined without naming an interface would follow
+            // the default route; with them it stays on the segment whatever the default route is.
+            IpCommand.Run("-n", name, "route", "add", "224.0.0.0/4", "dev", HostInterface);
+            IpCommand.Run("-n", name, "-6", "route", "add", "ff00::/8", "dev", HostInterface);
+            IpCommand.Run("-n", name, "route", "add", "default", "via", domain.RouterIPv4.ToString(), "dev", HostInterface);
+            IpCommand.Run("-n", name, "-6", "route", "add", "default", "via", domain.RouterIPv6.ToString(), "dev", HostInterface);
+            domain.HostList.Add(new NamespaceHost(name, HostInterface, ipv4, ipv6));
+        }
+
+        _domains.Add(domain);
+    }
+
+    /// <summary>
+    /// Turns unicast forwarding on once every leg exists (the IPv6 "all" switch sets the legs
+    /// there are), then checks that no multicast forwarding is on.
+    /// </summary>
+    private void StartForwarding()
+    {
+        RouterSysctl("-q", "-w", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        var multicastForwarding = RouterSysctl("-n", "net.ipv4.conf.all.mc_forwarding", "net.ipv6.conf.all.mc_forwarding")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (multicastForwarding is not ["0", "0"])
+        {
+            throw new InvalidOperationException(
+                $"router {RouterNamespace} forwards multicast (mc_forwarding IPv4, IPv6: {string.Join(", ", multicastForwarding)}); the domains would not be separate");
+        }
+    }
+
+    /// <summary>
+    /// Carrier and bridge port state follow a link going up asynchronously (the kernel's link
+    /// watch), so frames sent right after building could be dropped; wait for the state instead.
+    /// </summary>
+    private void WaitUntilForwarding()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var waitingFor = new List<string>();
+            foreach (var domain in _domains)
+            {
+                var ports = IpCommand.Run("-n", domain.BridgeNamespace, "-o", "-d", "link", "show", "master", Bridge)
+                    .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var forwarding = ports.Count(p => p.Contains(" state UP ", StringComparison.Ordinal)
+                    && p.Contains("bridge_slave state forwarding", StringComparison.Ordinal));
+                var expected = domain.Hosts.Count + 1; // and the router's port
+                if (forwarding != expected)
+                {
+                    waitingFor.Add($"{forwarding} of {expected} ports of {domain.BridgeNamespace} forward:\n{string.Join('\n', ports)}");
+                }
+
+                if (!IsUp(RouterNamespace, domain.RouterInterface))
+                {
+                    waitingFor.Add($"router interface {domain.RouterInterface} is not up");
+                }
+
+                waitingFor.AddRange(domain.Hosts
+                    .Where(h => !IsUp(h.Name, h.Interface))
+                    .Select(h => $"{h.Interface} of {h.Name} is not up"));
+            }
+
+            if (waitingFor.Count == 0)
+            {
+                return;
+            }
+
+            if (clock.Elapsed > ReadyPatience)
+            {
+                throw new TimeoutException(
+                    $"routed domains {Prefix}: not ready after {ReadyPatience.TotalSeconds} s: {string.Join("; ", waitingFor)}");
+            }
+
+            Thread.Sleep(10); // Polling a kernel state with a deadline; there is no event to wait for here.
+        }
+    }
+
+    private static bool IsUp(string @namespace, string @interface)
+        => IpCommand.Run("-n", @namespace, "-o", "link", "show", @interface).Contains(" state UP ", StringComparison.Ordinal);
+
+    // The last part is the same digits in both families: host 9 is .10 and ::10.
+    private static IPAddress IPv4Of(int domain, int hostPart)
+        => IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.251.{domain}.{hostPart}"));
+
+    private static IPAddress IPv6Of(int domain, int hostPart)
+        => IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"fd00:251:{domain}::{hostPart}"));
+
+    private static string FindSysctl()
+    {
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
+        return directories.Select(d => Path.Combine(d, "sysctl")).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException(
+                "routed domains need the 'sysctl' command (Debian package procps) to turn on forwarding in the router; it is neither in PATH nor in /usr/sbin or /sbin");
+    }
+}
