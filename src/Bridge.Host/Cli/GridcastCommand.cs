@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Bridge.Host.Bridging;
 using Bridge.Host.Demo;
+using Bridge.Host.Node;
 using Bridge.Host.Tools;
 
 namespace Bridge.Host.Cli;
@@ -30,6 +31,8 @@ internal static class GridcastCommand
             BridgeCommand.Create(),
             UriCommand.Create(),
             CertsCommand.Create(),
+            ConfigCommand.Create(),
+            RunCommand.Create(),
         };
 
         var parsed = root.Parse(args);

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Security.Cryptography;
+using Bridge.Host.Cli;
+using Bridge.Host.Configuration;
+using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Transports.Ip;
+using Bridge.Multicast.Transports.Overlay;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ConfiguredRole = Bridge.Host.Configuration.GatewayRole;
+using OverlayRole = Bridge.Multicast.Overlay.Gateway.GatewayRole;
+
+namespace Bridge.Host.Node;
+
+/// <summary>Adds a gateway node (the <c>gateway</c> section of a node configuration) to the host.</summary>
+internal static partial class GatewayRegistration
+{
+    public static void Add(IServiceCollection services, NodeConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(config.Gateway);
+        services.AddHostedService(provider => new GatewayService(
+            config,
+            provider.GetRequiredService<ILoggerFactory>(),
+            provider.GetService<TimeProvider>() ?? TimeProvider.System));
+    }
+
+    /// <summary>The options of the gateway driver that a validated configuration describes.</summary>
+    public static GatewayNodeOptions ToNodeOptions(NodeConfiguration config, OverlayCredentials credentials)
+    {
+        var gateway = config.Gateway ?? throw new ArgumentException("the configuration has no gateway section", nameof(config));
+        var leaf = gateway.Role == ConfiguredRole.Leaf;
+        var peers = leaf
+            ? gateway.Upstreams.Select(static u => new GatewayPeer(new GatewayId(u.Id), EndPointOf(u.Address)))
+            : gateway.Peers.Select(static p => new GatewayPeer(new GatewayId(p.Id), p.Address is null ? null : EndPointOf(p.Address)));
+        return new GatewayNodeOptions
+        {
+            Gateway = new GatewayOptions
+            {
+                Id = new GatewayId(config.Node.Id),
+                Role = leaf ? OverlayRole.Leaf : OverlayRole.Transit,
+                Carry = gateway.Carry,
+                Upstreams = leaf ? [.. gateway.Upstreams.Select(static u => new GatewayId(u.Id))] : [],
+                SourceId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)),
+                Priority = (byte)gateway.Priority,
+                HelloInterval = gateway.HelloInterval,
+                HoldTime = gateway.HoldTime,
+            },
+            Credentials = credentials,
+            Listen = gateway.Listen,
+            Peers = [.. peers],
+            AcceptLeaves = gateway.AcceptLeaves,
+            Link = new OverlayLinkOptions { HeartbeatInterval = gateway.HeartbeatInterval, DeadInterval = gateway.DeadAfter },
+        };
+    }
+
+    private static EndPoint EndPointOf(HostPort address) =>
+        IPAddress.TryParse(address.Host, out var ip) ? new IPEndPoint(ip, address.Port) : new DnsEndPoint(address.Host, address.Port);
+
+    /// <summary>Runs the gateway driver for the lifetime of the host.</summary>
+    private sealed partial class GatewayService(NodeConfiguration config, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
+    {
+        private readonly ILogger _logger = loggers.CreateLogger<GatewayService>();
+        private OverlayCredentials? _credentials;
+        private IpInterface? _domain;
+        private GatewayNode? _node;
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var gateway = config.Gateway!;
+            _credentials = OverlayCredentials.Load(gateway.Tls.Certificate, gateway.Tls.Key, gateway.Tls.Authority);
+            if (!string.Equals(_credentials.Name, config.Node.Id, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"{gateway.Tls.Certificate}: the certificate is issued to '{_credentials.Name}', but node.id is '{config.Node.Id}'; peers check the id against the certificate");
+            }
+
+            var options = ToNodeOptions(config, _credentials);
+            _domain = new IpInterface(CommonOptions.ResolveInterface(config.Domain.Interface), config.Domain.ToIpOptions(), loggers.CreateLogger<IpInterface>());
+            _node = new GatewayNode(options, _domain, time, loggers);
+            await _node.StartAsync(cancellationToken);
+            Log.Ready(_logger, config.Node.Id, _node.ListenEndPoint?.ToString() ?? "-", _domain.Id.ToString());
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_node is not null)
+            {
+                await _node.DisposeAsync();
+                _node = null;
+            }
+
+            if (_domain is not null)
+            {
+                await _domain.DisposeAsync();
+                _domain = null;
+            }
+
+            _credentials?.Dispose();
+            _credentials = null;
+        }
+
+        private static partial class Log
+        {
+            [LoggerMessage(450, LogLevel.Information, "Gateway ready {Node}: overlay on {Listen}, domain on {Interface}")]
+            public static partial void Ready(ILogger logger, string node, string listen, string @interface);
+        }
+    }
+}

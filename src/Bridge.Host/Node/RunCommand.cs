@@ -1,0 +1,82 @@
+using System.CommandLine;
+using Bridge.Host.Bridging;
+using Bridge.Host.Cli;
+using Bridge.Host.Configuration;
+using Bridge.Host.Tools;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Bridge.Host.Node;
+
+/// <summary>
+/// <c>gridcast run --config FILE</c>: runs the node a configuration file describes, a gateway, an
+/// edge bridge or both, until stopped. A configuration with errors starts nothing: every error is
+/// listed and the exit code is 2.
+/// </summary>
+internal static partial class RunCommand
+{
+    /// <summary>Written to standard error (through the log) once the node's services are started.</summary>
+    public const string StartedLine = "Node started";
+
+    public static Command Create()
+    {
+        var config = new Option<string>("--config", "-c")
+        {
+            Description = "Node configuration file, .yaml, .yml or .json (docs/configuration.md)",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var verbose = CommonOptions.Verbose();
+        var command = new Command("run", "Run a gateway, an edge bridge or both, as a configuration file describes, until stopped")
+        {
+            config, verbose,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var path = result.GetRequiredValue(config);
+            var (configuration, errors) = NodeConfigurationLoader.Load(path);
+            if (configuration is null)
+            {
+                ConfigCommand.PrintErrors(path, errors);
+                await Console.Error.WriteLineAsync($"gridcast: {path} has {errors.Count} error(s); nothing started");
+                return GridcastCommand.UsageError;
+            }
+
+            var builder = CliHost.CreateBuilder(CommonOptions.LogLevelFor(result.GetValue(verbose), LogLevel.Information));
+            builder.Services.AddSingleton(configuration);
+            if (configuration.Bridge is { } bridge)
+            {
+                // An interface that does not exist throws ArgumentException: exit code 2, like the other verbs.
+                builder.Services.AddSingleton(bridge.ToSettings(CommonOptions.ResolveInterface(configuration.Domain.Interface)));
+                builder.Services.AddHostedService<BridgeService>();
+            }
+
+            if (configuration.Gateway is not null)
+            {
+                GatewayRegistration.Add(builder.Services, configuration);
+            }
+
+            using var host = builder.Build();
+            await host.StartAsync(cancellationToken);
+            Log.Started(
+                host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunCommand)),
+                configuration.Node.Id,
+                configuration.Gateway is { } gateway ? $"{gateway.Role} gateway" : "no gateway",
+                configuration.Bridge is null ? "no bridge" : "edge bridge");
+            await host.WaitForShutdownAsync(cancellationToken);
+
+            // A part that failed (a port in use, a broker that refused us) stops the host; the
+            // log has said why, and the exit code must say it too.
+            var failed = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true });
+            return failed ? GridcastCommand.Failed : GridcastCommand.Ok;
+        });
+        return command;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(401, LogLevel.Information, StartedLine + " {Node}: {Gateway}, {Bridge}")]
+        public static partial void Started(ILogger logger, string node, string gateway, string bridge);
+    }
+}
