@@ -320,6 +320,7 @@ public sealed class OverlayGateway
         if (!_peers.TryGetValue(from, out var kind))
         {
             Counters.UnknownPeer++;
+            Reject(from, $"a {frame.Type} frame from {from}, which is not a peer");
             return;
         }
 
