@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Running;
+using Bridge.Benchmarks.Gateway;
 using Bridge.Benchmarks.Throughput;
 
 namespace Bridge.Benchmarks;
 
 /// <summary>
-/// Entry point: <c>throughput</c> runs the loopback throughput harness; anything else goes to
-/// BenchmarkDotNet's switcher (--filter, --job, ...).
+/// Entry point: <c>throughput</c> runs the loopback throughput harness, <c>gateway-latency</c>
+/// the gateway chain harness; anything else goes to BenchmarkDotNet's switcher (--filter, --job, ...).
 /// </summary>
 public static class Program
 {
@@ -14,6 +15,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "throughput")
         {
             return await LoopbackThroughput.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "gateway-latency")
+        {
+            return await GatewayLatency.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

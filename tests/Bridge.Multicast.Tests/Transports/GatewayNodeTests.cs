@@ -63,9 +63,9 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         var back = await SendUntilReceivedAsync(eastSocket, westSocket, "ack from east");
         Assert.Equal("ack from east", Encoding.UTF8.GetString(back.Payload.Span));
 
-        // Each message entered the overlay at one gateway and came out at the other.
-        Assert.True(west.State.Counters.NativeIngress >= 1);
-        Assert.True(east.State.Counters.DomainDeliveries >= 1);
+        // Each message entered the overlay at one gateway and came out at the other (the state
+        // a gateway shows is refreshed every 20 ms).
+        await WaitForAsync(() => west.State.Counters is { NativeIngress: >= 1, DomainDeliveries: >= 1 } && east.State.Counters is { NativeIngress: >= 1, DomainDeliveries: >= 1 }, "both gateways show ingress and delivery");
         Assert.Equal(0, west.State.Counters.PeerRejected + east.State.Counters.PeerRejected);
     }
 

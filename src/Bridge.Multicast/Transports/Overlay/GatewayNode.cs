@@ -23,6 +23,9 @@ namespace Bridge.Multicast.Transports.Overlay;
 /// </remarks>
 public sealed partial class GatewayNode : IAsyncDisposable
 {
+    /// <summary>How stale <see cref="State"/> may be.</summary>
+    private static readonly TimeSpan SnapshotInterval = TimeSpan.FromMilliseconds(20);
+
     private readonly GatewayNodeOptions _options;
     private readonly ITechnologyInterface _domain;
     private readonly TimeProvider _time;
@@ -39,6 +42,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     private OverlayListener? _listener;
     private Snapshot _snapshot = Snapshot.Empty;
     private long _peerQueueDrops;
+    private TimeSpan _snapshotAt = -SnapshotInterval;
 
     /// <summary>A gateway over <paramref name="domain"/> (its native interface); call <see cref="StartAsync"/> to run it.</summary>
     public GatewayNode(GatewayNodeOptions options, ITechnologyInterface domain, TimeProvider? time = null, ILoggerFactory? loggers = null)
@@ -65,7 +69,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     /// <summary>Where the overlay listener is bound, once started (a transit gateway with a listen address).</summary>
     public IPEndPoint? ListenEndPoint => _listener?.LocalEndPoint;
 
-    /// <summary>Frames for a peer dropped because its queue was full.</summary>
+    /// <summary>Frames for a peer dropped because its queue was full or its link had just gone down.</summary>
     public long PeerQueueDrops => Interlocked.Read(ref _peerQueueDrops);
 
     /// <summary>What the gateway knew when it last handled an input: safe to read from any thread.</summary>
@@ -208,7 +212,12 @@ public sealed partial class GatewayNode : IAsyncDisposable
                 }
 
                 await FlushAsync().ConfigureAwait(false);
-                PublishSnapshot();
+                if (Now - _snapshotAt >= SnapshotInterval)
+                {
+                    // Under load the loop goes idle after nearly every frame; the snapshot is rebuilt at most this often.
+                    PublishSnapshot();
+                }
+
                 var wait = _gateway.PollTimeout() is { } next ? next - Now : Timeout.InfiniteTimeSpan;
                 if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
                 {
@@ -287,7 +296,8 @@ public sealed partial class GatewayNode : IAsyncDisposable
                     _links.TryGetValue(peer, out link);
                 }
 
-                if (link is not null && !link.Queue.Writer.TryWrite(transmit.Frame))
+                // No link (it went down a moment ago) or a full queue: the frame is dropped and counted.
+                if (link is null || !link.Queue.Writer.TryWrite(transmit.Frame))
                 {
                     Interlocked.Increment(ref _peerQueueDrops);
                 }
@@ -334,6 +344,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
     private void PublishSnapshot()
     {
+        _snapshotAt = Now;
         var carried = _options.Gateway.Carry;
         var snapshot = new Snapshot(
             [.. _gateway.Neighbors.Order()],
