@@ -9,6 +9,7 @@ cd "$root"
 declare -A packages=(
   [docker-compose]=docker-compose   # validates compose/demo.yml without a Docker engine
   [mosquitto]=mosquitto             # the real MQTT broker of the client-mode tests
+  [rabbitmq-server]=rabbitmq-server # the real AMQP brokers of the AMQP adapter tests
   [ip]=iproute2                     # network namespaces, veth and bridges of the real-host tests
 )
 missing=()

@@ -1,0 +1,443 @@
+using System.Text;
+using Bridge.Core.Routing;
+using Bridge.Multicast.Wire;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace Bridge.Adapters.Amqp.Client;
+
+/// <summary>
+/// A client of an existing AMQP 0-9-1 broker (RabbitMQ). To-group side: a durable queue named from
+/// the client id is bound to the settings' topic exchange with the pattern of every to-group rule
+/// (<see cref="AmqpRoutingKeys.BindingPattern"/>); each delivery is routed with its routing key as
+/// the topic (<see cref="AmqpRoutingKeys"/>) and acknowledged only after the router handed it to
+/// the multicast layer; a failed hand-off is returned to the queue (basic.nack, requeue). From-group
+/// side (<see cref="PublishAsync"/>): persistent messages to the same exchange on a channel with
+/// publisher confirms, each confirm awaited.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Start: connects with backoff until the broker first answers. After that, the client library's
+/// automatic recovery reconnects at <see cref="AmqpClientSettings.ReconnectDelay"/> intervals and
+/// declares the exchange, queue, bindings and consumer again (topology recovery); the tests restart
+/// a real broker to hold it to that. Deliveries in flight when the connection dropped are not
+/// acknowledged (their tags died with the channel) and the broker delivers them again.
+/// </para>
+/// <para>
+/// Messages this client published carry its id in the <c>x-gridcast-bridge</c> header; when one
+/// of them comes back through its own bindings it is acknowledged and not routed, the AMQP
+/// counterpart of MQTT's No Local, which RabbitMQ does not implement.
+/// </para>
+/// <para>
+/// A delivery whose routing key cannot be a topic is rejected without requeue (it never could be
+/// routed; a dead-letter exchange on the queue keeps it) and counted in <see cref="Malformed"/>;
+/// one that no rule maps, or that came from another exchange through a binding left from an
+/// earlier configuration, is acknowledged and counted in <see cref="Unroutable"/>.
+/// </para>
+/// </remarks>
+public sealed partial class AmqpBrokerClient : IAdapter
+{
+    /// <summary>The header that names the bridge a message came from.</summary>
+    public const string BridgeHeader = "x-gridcast-bridge";
+
+    private readonly AmqpClientSettings _settings;
+    private readonly Router _router;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly byte[] _ownId;
+    private readonly CancellationTokenSource _stopping = new();
+    private IConnection? _connection;
+    private IChannel? _consumeChannel;
+    private IChannel? _publishChannel;
+    private long _acknowledged;
+    private long _malformed;
+    private long _unroutable;
+    private long _routeFailures;
+    private long _echoes;
+    private long _published;
+    private long _recoveries;
+
+    private AmqpBrokerClient(AmqpClientSettings settings, Router router, ILogger logger, TimeProvider time)
+    {
+        _settings = settings;
+        _router = router;
+        _logger = logger;
+        _time = time;
+        _ownId = Encoding.UTF8.GetBytes(settings.ClientId);
+    }
+
+    /// <summary>Whether the connection is open now.</summary>
+    public bool IsConnected => _connection?.IsOpen == true;
+
+    /// <summary>
+    /// Deliveries handed to the multicast layer and then acknowledged; one whose channel closed
+    /// before the ack is not counted (the broker delivers it again, and the group hears it twice).
+    /// </summary>
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+    /// <summary>Deliveries rejected because their routing key cannot be a topic.</summary>
+    public long Malformed => Interlocked.Read(ref _malformed);
+
+    /// <summary>Deliveries acknowledged without routing: no rule maps them, or another exchange sent them.</summary>
+    public long Unroutable => Interlocked.Read(ref _unroutable);
+
+    /// <summary>Deliveries returned to the queue because the hand-off to the multicast layer failed.</summary>
+    public long RouteFailures => Interlocked.Read(ref _routeFailures);
+
+    /// <summary>This client's own publications that came back through its bindings, acknowledged and dropped.</summary>
+    public long Echoes => Interlocked.Read(ref _echoes);
+
+    /// <summary>Messages published and confirmed by the broker.</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Times the connection was recovered after a loss.</summary>
+    public long Recoveries => Interlocked.Read(ref _recoveries);
+
+    /// <summary>
+    /// Connects (retrying with backoff until the broker answers or <paramref name="cancellationToken"/>
+    /// ends it), declares the exchange, the queue and its bindings, and starts consuming.
+    /// </summary>
+    /// <exception cref="FormatException">A to-group rule's filter has no AMQP binding pattern.</exception>
+    public static async Task<AmqpBrokerClient> StartAsync(
+        AmqpClientSettings settings, Router router, ILogger logger, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(logger);
+        var patterns = router.Table.ToGroup
+            .Select(r => AmqpRoutingKeys.BindingPattern(r.Filter))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var client = new AmqpBrokerClient(settings, router, logger, time ?? TimeProvider.System);
+        var delay = settings.ReconnectDelay;
+        while (true)
+        {
+            try
+            {
+                await client.ConnectAsync(patterns, cancellationToken);
+                Log.Connected(logger, Redacted(settings.Broker), settings.Exchange, patterns.Count);
+                return client;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                await client.CloseAsync();
+                Log.ConnectFailed(logger, Redacted(settings.Broker), delay.TotalMilliseconds, ex.Message);
+            }
+            catch
+            {
+                await client.DisposeAsync();
+                throw;
+            }
+
+            try
+            {
+                await Task.Delay(delay, client._time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await client.DisposeAsync();
+                throw;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxReconnectDelay.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Publishes a message that came from a group to the exchange, with the topic's routing key,
+    /// persistent, and returns once the broker confirmed it.
+    /// </summary>
+    /// <exception cref="PublishException">The broker refused the message (basic.nack).</exception>
+    /// <exception cref="AlreadyClosedException">The connection is down; it is being recovered.</exception>
+    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        var channel = _publishChannel ?? throw new ObjectDisposedException(nameof(AmqpBrokerClient));
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            AppId = "gridcast",
+            Headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [BridgeHeader] = _ownId },
+        };
+
+        // With confirmation tracking on, this returns after basic.ack and throws on basic.nack.
+        await channel.BasicPublishAsync(_settings.Exchange, AmqpRoutingKeys.FromTopic(topic), mandatory: false, properties, payload, cancellationToken);
+        Interlocked.Increment(ref _published);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        await CloseAsync();
+        _stopping.Dispose();
+    }
+
+    private static string Redacted(Uri broker)
+        => new UriBuilder(broker) { UserName = string.Empty, Password = string.Empty }.Uri.ToString();
+
+    private static bool IsAbort(Exception ex)
+        => ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException or IOException;
+
+    private async Task ConnectAsync(List<string> patterns, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory
+        {
+            Uri = _settings.Broker,
+            ClientProvidedName = _settings.ClientId,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = _settings.ReconnectDelay,
+            RequestedHeartbeat = _settings.Heartbeat,
+        };
+        if (_settings.VirtualHost is not null)
+        {
+            factory.VirtualHost = _settings.VirtualHost;
+        }
+
+        var connection = await factory.CreateConnectionAsync(cancellationToken);
+        _connection = connection;
+        connection.ConnectionShutdownAsync += OnConnectionShutdownAsync;
+        connection.RecoverySucceededAsync += OnRecoverySucceededAsync;
+        connection.ConnectionRecoveryErrorAsync += OnRecoveryErrorAsync;
+
+        _publishChannel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+            cancellationToken);
+        if (_settings.DeclareExchange)
+        {
+            await _publishChannel.ExchangeDeclareAsync(_settings.Exchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        }
+        else
+        {
+            await _publishChannel.ExchangeDeclarePassiveAsync(_settings.Exchange, cancellationToken);
+        }
+
+        if (patterns.Count == 0)
+        {
+            return;
+        }
+
+        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        _consumeChannel = channel;
+        await channel.BasicQosAsync(0, _settings.Prefetch, global: false, cancellationToken);
+        await channel.QueueDeclareAsync(_settings.QueueName, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
+        foreach (var pattern in patterns)
+        {
+            await channel.QueueBindAsync(_settings.QueueName, _settings.Exchange, pattern, cancellationToken: cancellationToken);
+        }
+
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += OnDeliveryAsync;
+        await channel.BasicConsumeAsync(_settings.QueueName, autoAck: false, consumer, cancellationToken);
+    }
+
+    private async Task CloseAsync()
+    {
+        foreach (var channel in new[] { _consumeChannel, _publishChannel })
+        {
+            if (channel is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await channel.CloseAsync();
+            }
+            catch (Exception ex) when (IsAbort(ex))
+            {
+                // The connection is already gone.
+            }
+
+            channel.Dispose();
+        }
+
+        _consumeChannel = null;
+        _publishChannel = null;
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            connection.ConnectionShutdownAsync -= OnConnectionShutdownAsync;
+            try
+            {
+                await connection.CloseAsync();
+            }
+            catch (Exception ex) when (IsAbort(ex))
+            {
+                // The broker went away first.
+            }
+
+            connection.Dispose();
+        }
+    }
+
+    private async Task OnDeliveryAsync(object sender, BasicDeliverEventArgs delivery)
+    {
+        var channel = ((AsyncEventingBasicConsumer)sender).Channel;
+        var token = _stopping.Token;
+        if (IsOwn(delivery.BasicProperties))
+        {
+            Interlocked.Increment(ref _echoes);
+            await SettleAsync(channel, delivery, Settlement.Ack);
+            return;
+        }
+
+        if (!AmqpRoutingKeys.TryGetTopic(delivery.RoutingKey, out var topic, out var reason))
+        {
+            Interlocked.Increment(ref _malformed);
+            Log.Malformed(_logger, delivery.Exchange, delivery.RoutingKey, reason);
+            await SettleAsync(channel, delivery, Settlement.Reject);
+            return;
+        }
+
+        if (!string.Equals(delivery.Exchange, _settings.Exchange, StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _unroutable);
+            Log.ForeignExchange(_logger, delivery.Exchange, delivery.RoutingKey, _settings.Exchange);
+            await SettleAsync(channel, delivery, Settlement.Ack);
+            return;
+        }
+
+        int groups;
+        try
+        {
+            // Copied: the client library reuses the delivery's buffer after this handler returns.
+            groups = await _router.RouteAsync(new InboundMessage(topic, delivery.Body.ToArray(), ContentType.AmqpMessage), token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopping: the delivery stays unacknowledged and the broker requeues it on close.
+            return;
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref _routeFailures);
+            Log.RouteFailed(_logger, delivery.RoutingKey, _settings.RetryDelay.TotalMilliseconds, ex);
+            try
+            {
+                await Task.Delay(_settings.RetryDelay, _time, token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await SettleAsync(channel, delivery, Settlement.Requeue);
+            return;
+        }
+
+        if (groups == 0)
+        {
+            Interlocked.Increment(ref _unroutable);
+            Log.Unroutable(_logger, delivery.RoutingKey, topic);
+        }
+
+        if (await SettleAsync(channel, delivery, Settlement.Ack) && groups > 0)
+        {
+            Interlocked.Increment(ref _acknowledged);
+        }
+    }
+
+    private bool IsOwn(IReadOnlyBasicProperties properties)
+        => properties.Headers is { } headers
+            && headers.TryGetValue(BridgeHeader, out var value)
+            && value is byte[] id
+            && id.AsSpan().SequenceEqual(_ownId);
+
+    private async Task<bool> SettleAsync(IChannel channel, BasicDeliverEventArgs delivery, Settlement settlement)
+    {
+        try
+        {
+            switch (settlement)
+            {
+                case Settlement.Ack:
+                    await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                    break;
+                case Settlement.Requeue:
+                    await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+                    break;
+                default:
+                    await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);
+                    break;
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (IsAbort(ex))
+        {
+            // The channel died with the connection: the broker delivers the message again.
+            Log.SettleLost(_logger, delivery.RoutingKey, settlement.ToString(), ex.Message);
+            return false;
+        }
+    }
+
+    private Task OnConnectionShutdownAsync(object sender, ShutdownEventArgs args)
+    {
+        if (args.Initiator != ShutdownInitiator.Application)
+        {
+            Log.ConnectionLost(_logger, Redacted(_settings.Broker), args.ReplyCode, args.ReplyText);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoverySucceededAsync(object sender, AsyncEventArgs args)
+    {
+        Interlocked.Increment(ref _recoveries);
+        Log.Recovered(_logger, Redacted(_settings.Broker));
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoveryErrorAsync(object sender, ConnectionRecoveryErrorEventArgs args)
+    {
+        Log.RecoveryFailed(_logger, Redacted(_settings.Broker), _settings.ReconnectDelay.TotalMilliseconds, args.Exception.Message);
+        return Task.CompletedTask;
+    }
+
+    private enum Settlement
+    {
+        Ack,
+        Requeue,
+        Reject,
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(121, LogLevel.Information, "Connected to AMQP broker {Broker}, exchange {Exchange}, {Bindings} binding(s)")]
+        public static partial void Connected(ILogger logger, string broker, string exchange, int bindings);
+
+        [LoggerMessage(122, LogLevel.Warning, "Connecting to AMQP broker {Broker} failed, retrying in {DelayMs} ms: {Reason}")]
+        public static partial void ConnectFailed(ILogger logger, string broker, double delayMs, string reason);
+
+        [LoggerMessage(123, LogLevel.Warning, "Connection to AMQP broker {Broker} lost ({ReplyCode} {ReplyText}); recovering")]
+        public static partial void ConnectionLost(ILogger logger, string broker, ushort replyCode, string replyText);
+
+        [LoggerMessage(124, LogLevel.Information, "Connection to AMQP broker {Broker} recovered, topology declared again")]
+        public static partial void Recovered(ILogger logger, string broker);
+
+        [LoggerMessage(125, LogLevel.Warning, "Recovering the connection to AMQP broker {Broker} failed, retrying in {DelayMs} ms: {Reason}")]
+        public static partial void RecoveryFailed(ILogger logger, string broker, double delayMs, string reason);
+
+        [LoggerMessage(126, LogLevel.Error, "Routing {RoutingKey} failed; the message goes back to the queue in {DelayMs} ms")]
+        public static partial void RouteFailed(ILogger logger, string routingKey, double delayMs, Exception exception);
+
+        [LoggerMessage(127, LogLevel.Warning, "Rejected a message from exchange {Exchange} with routing key {RoutingKey}: {Reason}")]
+        public static partial void Malformed(ILogger logger, string exchange, string routingKey, string reason);
+
+        [LoggerMessage(128, LogLevel.Warning, "No rule maps routing key {RoutingKey} (topic {Topic}); acknowledged and dropped")]
+        public static partial void Unroutable(ILogger logger, string routingKey, string topic);
+
+        [LoggerMessage(129, LogLevel.Warning, "A message from exchange {Exchange} ({RoutingKey}) reached the queue of exchange {Expected} through an old binding; acknowledged and dropped")]
+        public static partial void ForeignExchange(ILogger logger, string exchange, string routingKey, string expected);
+
+        [LoggerMessage(130, LogLevel.Information, "Could not {Settlement} {RoutingKey}, the channel closed; the broker delivers it again: {Reason}")]
+        public static partial void SettleLost(ILogger logger, string routingKey, string settlement, string reason);
+    }
+}

@@ -1,0 +1,237 @@
+using System.Globalization;
+using RabbitMQ.Client;
+
+namespace Bridge.Testing.Brokers;
+
+/// <summary>
+/// A real RabbitMQ (Debian's <c>rabbitmq-server</c> package) as a child process: its own epmd, a
+/// unique node name, the AMQP and distribution ports free on 127.0.0.1, its database, logs, cookie
+/// and config in a fresh temp directory, and <c>guest</c> allowed from loopback.
+/// </summary>
+/// <remarks>
+/// The server is run from <see cref="ServerScript"/> directly: the /usr/sbin wrapper switches to
+/// the rabbitmq user, whose Erlang cookie is not ours. epmd is started first as our own child, or
+/// the node would start a daemon that outlives the test. Readiness is an AMQP connection the
+/// broker accepts (boot takes a few seconds); an early exit fails with the transcript. A Docker
+/// engine would allow Testcontainers instead; CI here has none, so the process is the only path.
+/// Disposing stops the node (killing its process tree if it does not stop in time), then the epmd it
+/// started, and deletes its directory; nothing else is touched.
+/// </remarks>
+public sealed class RabbitMqBroker : IAsyncDisposable
+{
+    /// <summary>Where Debian installs the server's start script.</summary>
+    public const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(100);
+    private static int _instances;
+
+    private readonly string _directory;
+    private readonly Dictionary<string, string> _environment;
+    private ExternalProcess? _epmd;
+    private ExternalProcess? _server;
+
+    private RabbitMqBroker(string directory, int port, Dictionary<string, string> environment)
+    {
+        _directory = directory;
+        Port = port;
+        _environment = environment;
+    }
+
+    /// <summary>The AMQP port on 127.0.0.1; it stays the same across <see cref="RestartAsync"/>.</summary>
+    public int Port { get; }
+
+    /// <summary>The broker with the default user, as the bridge's settings name it.</summary>
+    public Uri Uri => new($"amqp://guest:guest@127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
+
+    /// <summary>Starts a broker on free ports and returns once it accepts AMQP connections.</summary>
+    /// <exception cref="FileNotFoundException">RabbitMQ is not installed.</exception>
+    public static async Task<RabbitMqBroker> StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(ServerScript))
+        {
+            throw new FileNotFoundException(
+                $"{ServerScript} does not exist. These tests run a real broker: install Debian's "
+                + "rabbitmq-server package (apt-get install -y rabbitmq-server; scripts/test.sh does).",
+                ServerScript);
+        }
+
+        var directory = Directory.CreateTempSubdirectory("gridcast-rabbitmq-").FullName;
+        var broker = new RabbitMqBroker(directory, FreePorts.Tcp(), Environment(directory));
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq.conf"), "loopback_users = none\n", cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[].\n", cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(directory, "empty-env"), string.Empty, cancellationToken);
+            Directory.CreateDirectory(Path.Combine(directory, "home"));
+            var epmdPort = FreePorts.Tcp();
+            broker._environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
+            broker._environment["RABBITMQ_NODE_PORT"] = broker.Port.ToString(CultureInfo.InvariantCulture);
+            broker._environment["RABBITMQ_DIST_PORT"] = FreePorts.Tcp().ToString(CultureInfo.InvariantCulture);
+            broker._epmd = ExternalProcess.Start(
+                "epmd", ["-address", "127.0.0.1", "-port", epmdPort.ToString(CultureInfo.InvariantCulture)]);
+            await broker.LaunchAsync(cancellationToken);
+            return broker;
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops the node gracefully (SIGTERM, as an operator's restart would) and starts it again on
+    /// the same port with the same database, so durable exchanges, queues, bindings and persistent
+    /// messages survive; returns once it accepts AMQP connections again.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await StopAsync();
+        await LaunchAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops the node gracefully and waits until it has exited; <see cref="StartAgainAsync"/>
+    /// brings it back. Clients see their connections closed.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        var old = _server ?? throw new InvalidOperationException("rabbitmq-server is not running");
+        _server = null;
+        try
+        {
+            // The script waits for the Erlang VM; SIGTERM to the VM stops the node cleanly.
+            var pidFile = Path.Combine(_directory, "rabbit.pid");
+            if (File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture, out var vm))
+            {
+                using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", vm.ToString(CultureInfo.InvariantCulture)]);
+                await kill.WaitForExitAsync();
+            }
+            else
+            {
+                old.Terminate();
+            }
+
+            await old.WaitForExitAsync(StopTimeout);
+        }
+        finally
+        {
+            await old.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts a node stopped by <see cref="StopAsync"/> again, on the same port and database.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default)
+        => _server is null ? LaunchAsync(cancellationToken) : throw new InvalidOperationException("rabbitmq-server is running");
+
+    /// <summary>What the node printed so far (its log goes to standard output).</summary>
+    public string Transcript() => _server?.Transcript() ?? "(rabbitmq-server is not running)";
+
+    /// <summary>A connection factory for ordinary clients of this broker (no automatic recovery).</summary>
+    public ConnectionFactory ConnectionFactory(string name) => new()
+    {
+        Uri = Uri,
+        ClientProvidedName = name,
+        AutomaticRecoveryEnabled = false,
+        RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            // A graceful stop lets the start script reap the VM; killing the tree would leave the
+            // VM a zombie of init in a container whose init does not reap.
+            try
+            {
+                await StopAsync();
+            }
+            catch (TimeoutException)
+            {
+                // StopAsync killed the tree.
+            }
+        }
+
+        var epmd = _epmd;
+        _epmd = null;
+        if (epmd is not null)
+        {
+            await epmd.DisposeAsync();
+        }
+
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private static Dictionary<string, string> Environment(string directory)
+    {
+        var node = $"gridcast{System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}x"
+            + $"{Interlocked.Increment(ref _instances).ToString(CultureInfo.InvariantCulture)}@localhost";
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["HOME"] = Path.Combine(directory, "home"),
+            ["RABBITMQ_NODENAME"] = node,
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(directory, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(directory, "log"),
+            ["RABBITMQ_LOGS"] = "-",
+            ["RABBITMQ_PID_FILE"] = Path.Combine(directory, "rabbit.pid"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(directory, "enabled_plugins"),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(directory, "rabbitmq"),
+            ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(directory, "empty-env"),
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+        };
+    }
+
+    private async Task LaunchAsync(CancellationToken cancellationToken)
+    {
+        var server = ExternalProcess.Start(ServerScript, [], _environment, _directory);
+        _server = server;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartTimeout);
+        var exited = server.WaitForLineAsync(static _ => false, StartTimeout);
+        try
+        {
+            while (true)
+            {
+                if (exited.IsCompleted)
+                {
+                    // Never a match: it completes only by failing, with the transcript.
+                    await exited;
+                }
+
+                try
+                {
+                    await using var probe = await ConnectionFactory("readiness-probe").CreateConnectionAsync(deadline.Token);
+                    break;
+                }
+                catch (Exception) when (!deadline.IsCancellationRequested)
+                {
+                    // Not listening yet (unreachable), or listening but still booting (handshake refused).
+                }
+
+                await Task.WhenAny(exited, Task.Delay(ProbeInterval, deadline.Token));
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"rabbitmq-server did not accept AMQP on 127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)} within "
+                + $"{StartTimeout.TotalSeconds} s.\n{server.Transcript()}");
+        }
+        finally
+        {
+            _ = exited.ContinueWith(
+                static t => _ = t.Exception,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+}
