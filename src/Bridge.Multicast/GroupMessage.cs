@@ -23,4 +23,7 @@ public sealed record GroupMessage(
 
     /// <summary>The interface it arrived on, such as <c>ip:eth0</c>; null before a socket delivers it.</summary>
     public string? Interface { get; init; }
+
+    /// <summary>Whether the sender marked the message as the group's latest state (a retained message; the LastValue flag).</summary>
+    public bool IsLastValue { get; init; }
 }

@@ -263,7 +263,14 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     /// Sends <paramref name="payload"/> to <paramref name="group"/> on every interface that can carry
     /// it (RFC 7046 send): one numbered message, fragmented to the smallest atomic message size among them.
     /// </summary>
-    public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
+        => SendAsync(group, payload, contentType, lastValue: false, cancellationToken);
+
+    /// <summary>
+    /// Sends as <see cref="SendAsync(GroupName, ReadOnlyMemory{byte}, ContentType, CancellationToken)"/>
+    /// does; <paramref name="lastValue"/> marks the message as the group's latest state (a retained message).
+    /// </summary>
+    public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, bool lastValue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
@@ -273,7 +280,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         {
             carriers = Carriers(group);
             var timestamp = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
-            _endpoint.Send(Now(), timestamp, group, payload, contentType, carriers.Min(c => c.AtomicMessageSize));
+            _endpoint.Send(Now(), timestamp, group, payload, contentType, carriers.Min(c => c.AtomicMessageSize), lastValue);
             while (_endpoint.TryPollTransmit(out var transmit))
             {
                 transmits.Add(transmit);

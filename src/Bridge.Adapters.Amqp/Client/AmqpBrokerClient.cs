@@ -151,7 +151,7 @@ public sealed partial class AmqpBrokerClient : IAdapter
     /// </summary>
     /// <exception cref="PublishException">The broker refused the message (basic.nack).</exception>
     /// <exception cref="AlreadyClosedException">The connection is down; it is being recovered.</exception>
-    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
     {
         var channel = _publishChannel ?? throw new ObjectDisposedException(nameof(AmqpBrokerClient));
         var properties = new BasicProperties

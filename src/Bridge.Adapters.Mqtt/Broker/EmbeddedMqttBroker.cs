@@ -49,7 +49,7 @@ public sealed partial class EmbeddedMqttBroker : IAdapter
     }
 
     /// <summary>Publishes a message that came from a group to this broker's subscribers.</summary>
-    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
     {
         var message = MqttMessages.FromGroup(topic, payload);
         await _server.InjectApplicationMessage(

@@ -95,7 +95,7 @@ public sealed partial class MqttBrokerClient : IAdapter
     }
 
     /// <summary>Publishes a message that came from a group (QoS 1).</summary>
-    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
     {
         var message = MqttMessages.FromGroup(topic, payload);
         await _client.PublishAsync(message, cancellationToken);

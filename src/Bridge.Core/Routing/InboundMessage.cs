@@ -6,4 +6,5 @@ namespace Bridge.Core.Routing;
 /// <param name="Topic">Where it came from, in the adapter's terms (an MQTT topic name).</param>
 /// <param name="Payload">The message body.</param>
 /// <param name="ContentType">What the body holds.</param>
-public sealed record InboundMessage(string Topic, ReadOnlyMemory<byte> Payload, ContentType ContentType);
+/// <param name="Retained">Whether it is the topic's retained (last-value) message; it goes to the group with the LastValue flag.</param>
+public sealed record InboundMessage(string Topic, ReadOnlyMemory<byte> Payload, ContentType ContentType, bool Retained = false);

@@ -28,7 +28,7 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
         var groups = 0;
         foreach (var group in Table.GroupsFor(message.Topic))
         {
-            await sender.SendAsync(group, message.Payload, message.ContentType, cancellationToken);
+            await sender.SendAsync(group, message.Payload, message.ContentType, message.Retained, cancellationToken);
             groups++;
         }
 
@@ -44,7 +44,7 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
         var topics = 0;
         foreach (var topic in Table.TopicsFor(message.Group))
         {
-            await publisher.PublishAsync(topic, message.Payload, cancellationToken);
+            await publisher.PublishAsync(topic, message.Payload, new PublishOptions(Retain: message.IsLastValue), cancellationToken);
             topics++;
         }
 

@@ -144,12 +144,13 @@ public sealed class GroupEndpoint
     /// <param name="payload">The message; copied into the datagrams before this returns.</param>
     /// <param name="contentType">What the payload holds.</param>
     /// <param name="atomicMessageSize">The largest datagram the technology carries whole, when not the default.</param>
+    /// <param name="lastValue">Marks the message as the group's latest state (the LastValue flag), as a retained MQTT message is.</param>
     /// <exception cref="ArgumentException">
     /// No room for payload in the atomic size, more than 65535 fragments needed, an undefined
     /// content type, a timestamp outside years 1 to 9999, or a wire name the codec refuses.
     /// Nothing is queued and no number is used then.
     /// </exception>
-    public void Send(TimeSpan now, long timestampMicroseconds, GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, int? atomicMessageSize = null)
+    public void Send(TimeSpan now, long timestampMicroseconds, GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, int? atomicMessageSize = null, bool lastValue = false)
     {
         ArgumentNullException.ThrowIfNull(group);
         var atomic = atomicMessageSize ?? _options.AtomicMessageSize;
@@ -165,6 +166,7 @@ public sealed class GroupEndpoint
             new GridCastFrame
             {
                 Type = FrameType.Data,
+                Flags = lastValue ? FrameFlags.LastValue : FrameFlags.None,
                 ContentType = contentType,
                 Group = sending.WireName,
                 SourceId = SourceId,
@@ -247,14 +249,14 @@ public sealed class GroupEndpoint
         if (!frame.IsFragment)
         {
             // The common case skips the reassembler: nothing to hold, one copy of the payload.
-            Deliver(joined, window, frame.SourceId, frame.Sequence, frame.ContentType, frame.TimestampMicroseconds, frame.Payload.ToArray());
+            Deliver(joined, window, frame.SourceId, frame.Sequence, frame.ContentType, frame.Flags, frame.TimestampMicroseconds, frame.Payload.ToArray());
             return;
         }
 
         _reassembler.HandleFragment(now, frame, out var message);
         if (message is not null)
         {
-            Deliver(joined, window, message.SourceId, message.Sequence, message.ContentType, message.TimestampMicroseconds, message.Payload);
+            Deliver(joined, window, message.SourceId, message.Sequence, message.ContentType, message.Flags, message.TimestampMicroseconds, message.Payload);
         }
 
         ReportLosses();
@@ -284,7 +286,7 @@ public sealed class GroupEndpoint
         return datagram;
     }
 
-    private void Deliver(JoinedGroup joined, SequenceWindow? window, ulong sourceId, ulong sequence, ContentType contentType, long timestampMicroseconds, ReadOnlyMemory<byte> payload)
+    private void Deliver(JoinedGroup joined, SequenceWindow? window, ulong sourceId, ulong sequence, ContentType contentType, FrameFlags flags, long timestampMicroseconds, ReadOnlyMemory<byte> payload)
     {
         if (window is null)
         {
@@ -298,7 +300,7 @@ public sealed class GroupEndpoint
 
         Counters.OnMessageReceived();
         var sentAt = DateTimeOffset.UnixEpoch.AddTicks(timestampMicroseconds * TimeSpan.TicksPerMicrosecond);
-        _events.Enqueue(new MessageReceived(new GroupMessage(joined.Name, payload, contentType, sourceId, sequence, sentAt)));
+        _events.Enqueue(new MessageReceived(new GroupMessage(joined.Name, payload, contentType, sourceId, sequence, sentAt) { IsLastValue = (flags & FrameFlags.LastValue) != 0 }));
     }
 
     private void ReportLosses()

@@ -350,6 +350,9 @@ public sealed class Reassembler
         private readonly FrameType _type;
         private readonly ContentType _contentType;
         private readonly long _timestampMicroseconds;
+        /// <summary>Flags that may differ between the fragments of one message: repair copies, and frames a gateway brought in.</summary>
+        private const FrameFlags IgnoredFlags = FrameFlags.Retransmission | FrameFlags.Relayed;
+
         private FrameFlags _flags;
 
         public PendingMessage(MessageKey key, FragmentLayout layout, in GridCastFrame first, TimeSpan deadline)
@@ -388,7 +391,7 @@ public sealed class Reassembler
             layout == Layout
             && fragment.Type == _type
             && fragment.ContentType == _contentType
-            && (fragment.Flags & ~FrameFlags.Retransmission) == (_flags & ~FrameFlags.Retransmission);
+            && (fragment.Flags & ~IgnoredFlags) == (_flags & ~IgnoredFlags);
 
         public bool Has(int index) => (_received[index >> 6] & (1UL << (index & 63))) != 0;
 

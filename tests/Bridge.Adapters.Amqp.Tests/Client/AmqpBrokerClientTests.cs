@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 using Bridge.Adapters.Amqp.Client;
@@ -249,7 +248,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
         await using var headEnd = await AmqpTestClient.ConnectAsync(brokers.First, "head-end");
 
         // Confirmed means queued, so the bridge's queue holds this before the head-end's message.
-        await bridge.PublishAsync("meters/north/tariff", "from the group"u8.ToArray());
+        await bridge.PublishAsync("meters/north/tariff", "from the group"u8.ToArray(), default);
         await headEnd.PublishAsync(HeadEndExchange, RoutingKey, "from the head-end");
 
         Assert.Equal("from the head-end", Text(await _device.FirstAsync(Patience)));
@@ -404,7 +403,10 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
 
         public void Open() => _open.TrySetResult();
 
-        public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
+        public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
+            => SendAsync(group, payload, contentType, lastValue: false, cancellationToken);
+
+        public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, bool lastValue, CancellationToken cancellationToken = default)
         {
             if (Interlocked.Increment(ref _calls) > passes)
             {
@@ -412,28 +414,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
                 await _open.Task.WaitAsync(cancellationToken);
             }
 
-            await inner.SendAsync(group, payload, contentType, cancellationToken);
-        }
-    }
-
-    /// <summary>Sends to the group, except the first time, which fails as a full socket buffer would.</summary>
-    private sealed class FailingOnceSender(IGroupSender inner) : IGroupSender
-    {
-        private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _calls;
-
-        /// <summary>Completes when the first send has failed.</summary>
-        public Task Failed => _failed.Task;
-
-        public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Increment(ref _calls) > 1)
-            {
-                return inner.SendAsync(group, payload, contentType, cancellationToken);
-            }
-
-            _failed.TrySetResult();
-            return ValueTask.FromException(new SocketException((int)SocketError.NoBufferSpaceAvailable));
+            await inner.SendAsync(group, payload, contentType, lastValue, cancellationToken);
         }
     }
 }

@@ -89,7 +89,7 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
         await subscriber.SubscribeAsync("meters/north/tariff", MqttQualityOfServiceLevel.AtLeastOnce);
 
         // The topic matches the to-group rule: were it routed, the device would hear it first.
-        await _broker.PublishAsync("meters/north/tariff", "from the group"u8.ToArray());
+        await _broker.PublishAsync("meters/north/tariff", "from the group"u8.ToArray(), default);
         Assert.Equal("from the group", await received.Task.WaitAsync(Patience));
 
         using var headEnd = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "head-end");

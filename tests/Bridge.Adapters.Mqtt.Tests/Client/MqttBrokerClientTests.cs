@@ -84,7 +84,7 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
         // The topic matches the bridge's own to-group filter. Mosquitto queues a copy for every
         // matching subscription before the subscriber sees its copy, so without No Local the
         // bridge would route this one to the group before anything published after it.
-        await bridge.PublishAsync(Topic, "from the group"u8.ToArray());
+        await bridge.PublishAsync(Topic, "from the group"u8.ToArray(), default);
         Assert.Equal("from the group", await received.Task.WaitAsync(Patience));
 
         using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
@@ -206,27 +206,6 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
     }
 
     private static string Text(GroupMessage message) => Encoding.UTF8.GetString(message.Payload.Span);
-
-    /// <summary>Sends to the group, except the first time, which fails as a full socket buffer would.</summary>
-    private sealed class FailingOnceSender(IGroupSender inner) : IGroupSender
-    {
-        private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _calls;
-
-        /// <summary>Completes when the first send has failed.</summary>
-        public Task Failed => _failed.Task;
-
-        public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Increment(ref _calls) > 1)
-            {
-                return inner.SendAsync(group, payload, contentType, cancellationToken);
-            }
-
-            _failed.TrySetResult();
-            return ValueTask.FromException(new SocketException((int)SocketError.NoBufferSpaceAvailable));
-        }
-    }
 
     /// <summary>A clock whose timers never fire; it counts the timers not yet disposed.</summary>
     private sealed class ManualTimeProvider : TimeProvider

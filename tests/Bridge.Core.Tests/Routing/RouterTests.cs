@@ -74,7 +74,7 @@ public sealed class RouterTests
     {
         public List<string> Topics { get; } = [];
 
-        public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+        public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
         {
             Topics.Add(topic);
             return ValueTask.CompletedTask;
