@@ -22,6 +22,13 @@ public sealed class RoutingTable
     /// <summary>The groups joined to receive for <see cref="FromGroup"/> rules.</summary>
     public IEnumerable<GroupName> SourceGroups => FromGroup.Select(r => r.Group).Distinct();
 
+    /// <summary>
+    /// The topic filters an adapter subscribes to (or binds) for the to-group direction, each
+    /// with the strongest delivery guarantee a rule asks of it.
+    /// </summary>
+    public IReadOnlyList<(string Filter, DeliveryGuarantee Guarantee)> SubscriptionFilters =>
+        [.. ToGroup.Select(static r => r.Filter.Text).Distinct(StringComparer.Ordinal).Select(static f => (f, DeliveryGuarantee.AtLeastOnce))];
+
     /// <summary>The distinct groups a message on <paramref name="topic"/> goes to.</summary>
     public IEnumerable<GroupName> GroupsFor(string topic)
         => ToGroup.Where(r => r.Filter.Matches(topic)).Select(r => r.Group).Distinct();
