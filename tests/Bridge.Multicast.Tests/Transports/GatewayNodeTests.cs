@@ -23,6 +23,7 @@ public sealed class GatewayNodeTests : IAsyncLifetime
     private static readonly GroupName Tariff = GroupName.Parse("ham:sg:tariff.north");
     private static readonly GatewayId West = new("gw-west");
     private static readonly GatewayId East = new("gw-east");
+    private static readonly GatewayId Home = new("home-17");
 
     private readonly DateTimeOffset _notBefore = DateTimeOffset.UtcNow.AddMinutes(-5);
     private readonly X509Certificate2 _authority;
@@ -123,6 +124,28 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         Assert.Contains(East, reborn.State.Neighbors);
     }
 
+    [Fact]
+    public async Task LeafGateway_GetsWhatItAsksItsUpstreamFor_AndWhatItsHomeSendsEntersTheOverlay()
+    {
+        var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0));
+        var home = await StartGatewayAsync(Home, _eastDomain, null, [West], new GatewayPeer(West, west.ListenEndPoint));
+        var westSocket = Socket(_westDomain.Attach("west-host"));
+        var homeSocket = Socket(_eastDomain.Attach("home-host"));
+        westSocket.Join(Tariff);
+        homeSocket.Join(Tariff);
+
+        var down = await SendUntilReceivedAsync(westSocket, homeSocket, "tariff for the home");
+        Assert.Equal("tariff for the home", Encoding.UTF8.GetString(down.Payload.Span));
+        var up = await SendUntilReceivedAsync(homeSocket, westSocket, "meter reading from the home");
+        Assert.Equal("meter reading from the home", Encoding.UTF8.GetString(up.Payload.Span));
+
+        // The leaf is outside the link-state: the upstream's database holds only itself.
+        await WaitForAsync(() => home.State.ActiveUpstream == West && west.State.Neighbors.Contains(Home), "the leaf is attached");
+        Assert.Equal(1, west.State.Gateways);
+        Assert.Equal(0, home.State.Gateways);
+        Assert.Contains(Tariff, west.State.Interest);
+    }
+
     private async Task<(GatewayNode West, GatewayNode East)> StartPairAsync()
     {
         var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0), new GatewayPeer(East, null));
@@ -130,13 +153,18 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         return (west, east);
     }
 
-    private async Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, params GatewayPeer[] peers)
+    private Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, params GatewayPeer[] peers)
+        => StartGatewayAsync(id, domain, listen, upstreams: [], peers);
+
+    private async Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, GatewayId[] upstreams, params GatewayPeer[] peers)
     {
         var options = new GatewayNodeOptions
         {
             Gateway = new GatewayOptions
             {
                 Id = id,
+                Role = upstreams.Length > 0 ? GatewayRole.Leaf : GatewayRole.Transit,
+                Upstreams = upstreams,
                 Carry = [Tariff],
                 SourceId = (ulong)id.Value.Length,
                 HelloInterval = TimeSpan.FromMilliseconds(50),
