@@ -61,6 +61,7 @@ public sealed class OverlayGateway
     private readonly Dictionary<string, GroupName> _names = new(StringComparer.Ordinal);
     private readonly Queue<GatewayTransmit> _transmits = new();
     private readonly Queue<GatewayEvent> _events = new();
+    private readonly Dictionary<GroupName, Handover> _handovers = [];
     private GroupName[] _interest = [];
     private GatewayId? _activeUpstream;
     private ulong _controlSequence;
@@ -357,6 +358,16 @@ public sealed class OverlayGateway
             _election.HandleTimeout(now);
         }
 
+        if (_handovers.Values.Any(h => h.Until <= now))
+        {
+            foreach (var (group, _) in _handovers.Where(h => h.Value.Until <= now).ToList())
+            {
+                _handovers.Remove(group);
+            }
+
+            UpdateInterest(now);
+        }
+
         if (_nextSweep <= now)
         {
             _dedup.Sweep(now - _options.SourceIdleTime);
@@ -384,6 +395,14 @@ public sealed class OverlayGateway
         if (_election.PollTimeout() is { } election && election < next)
         {
             next = election;
+        }
+
+        foreach (var handover in _handovers.Values)
+        {
+            if (handover.Until < next)
+            {
+                next = handover.Until;
+            }
         }
 
         return next;
@@ -474,7 +493,7 @@ public sealed class OverlayGateway
 
     private void DeliverToDomain(GroupName group, ReadOnlySpan<byte> innerBytes)
     {
-        if (_carried.ContainsKey(group.WireName) && _election.IsDesignated(group))
+        if (_carried.ContainsKey(group.WireName) && (_election.IsDesignated(group) || _handovers.ContainsKey(group)))
         {
             Counters.DomainDeliveries++;
             _transmits.Enqueue(GatewayTransmit.ToDomain(group, RelayCodec.MarkRelayed(innerBytes)));
@@ -579,7 +598,7 @@ public sealed class OverlayGateway
         var next = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var group in _carried.Values)
         {
-            if (_election.IsDesignated(group))
+            if (_election.IsDesignated(group) || _handovers.ContainsKey(group))
             {
                 next.Add(group.WireName);
             }
@@ -650,8 +669,13 @@ public sealed class OverlayGateway
                     progressed = true;
                     switch (floodingEvent)
                     {
-                        case DatabaseChanged { Change.TopologyChanged: true } changed:
-                            Enqueue(new TopologyChanged(changed.Origin, _flooding.Database.Count));
+                        case DatabaseChanged changed:
+                            if (changed.Change.TopologyChanged)
+                            {
+                                Enqueue(new TopologyChanged(changed.Origin, _flooding.Database.Count));
+                            }
+
+                            NoteSuccessorAdvertisement(now, changed.Origin);
                             break;
                         case OriginRefused refused:
                             Reject(refused.From, $"advertisement of {refused.Origin} refused: the database holds {refused.MaxOrigins} origins");
@@ -672,10 +696,12 @@ public sealed class OverlayGateway
                 switch (electionEvent)
                 {
                     case BecameDesignated became:
+                        _handovers.Remove(became.Group);
                         interestStale = true;
                         Enqueue(new DesignationChanged(became.Group, true, Id));
                         break;
                     case StoodDown stood:
+                        BeginHandover(now, stood.Group, stood.Successor);
                         interestStale = true;
                         Enqueue(new DesignationChanged(stood.Group, false, stood.Successor));
                         break;
@@ -706,6 +732,41 @@ public sealed class OverlayGateway
         }
     }
 
+    /// <summary>
+    /// Make-before-break: a transit gateway that stands down for a group its successor in the
+    /// domain takes over keeps wanting and delivering the group until one hold time after the
+    /// successor's own advertisement of it reached the database (by then the ingress gateways have
+    /// it too, and the frames they sent along the old trees have arrived), or for twice the hold
+    /// time at most. Meanwhile both gateways may deliver a frame; receivers drop the second copy
+    /// by (source, sequence), as they do any duplicate.
+    /// </summary>
+    private void BeginHandover(TimeSpan now, GroupName group, GatewayId? successor)
+    {
+        if (_flooding is null || successor is not { } heir || !_carried.ContainsKey(group.WireName) || Advertises(heir, group))
+        {
+            return;
+        }
+
+        _handovers[group] = new Handover(heir, now + (2 * _options.HoldTime), SuccessorSeen: false);
+    }
+
+    /// <summary>Shortens the handovers whose successor, <paramref name="origin"/>, now advertises the group, to one hold time from now.</summary>
+    private void NoteSuccessorAdvertisement(TimeSpan now, GatewayId origin)
+    {
+        foreach (var (group, handover) in _handovers.Where(h => h.Value.Successor == origin && !h.Value.SuccessorSeen).ToList())
+        {
+            if (Advertises(origin, group))
+            {
+                _handovers[group] = handover with { Until = Min(handover.Until, now + _options.HoldTime), SuccessorSeen = true };
+            }
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private bool Advertises(GatewayId gateway, GroupName group) =>
+        _flooding!.Database.TryGet(gateway, out var advertisement) && advertisement.Groups.Contains(group);
+
     private void Reject(GatewayId? from, string reason) => Enqueue(new InputRejected(from, reason));
 
     private void Enqueue(GatewayEvent gatewayEvent)
@@ -717,4 +778,7 @@ public sealed class OverlayGateway
 
         _events.Enqueue(gatewayEvent);
     }
+
+    /// <summary>A group this gateway stood down for and still delivers until <paramref name="Until"/>; shortened once <paramref name="Successor"/> advertises it.</summary>
+    private readonly record struct Handover(GatewayId Successor, TimeSpan Until, bool SuccessorSeen);
 }

@@ -23,6 +23,12 @@ namespace Bridge.Multicast.Transports.Overlay;
 /// </remarks>
 public sealed partial class GatewayNode : IAsyncDisposable
 {
+    /// <summary>The smallest change of a link's round-trip time that is re-advertised, in microseconds.</summary>
+    private const uint CostChangeMicroseconds = 2000;
+
+    /// <summary>How long a link's advertised cost stays put after it changed.</summary>
+    private static readonly TimeSpan CostHoldDown = TimeSpan.FromSeconds(5);
+
     /// <summary>How stale <see cref="State"/> may be.</summary>
     private static readonly TimeSpan SnapshotInterval = TimeSpan.FromMilliseconds(20);
 
@@ -461,6 +467,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
         var cost = CostOf(link.SmoothedRoundTripTime);
         entry.AdvertisedCost = cost;
+        entry.CostChangedAt = Now;
         var writer = WriteLoopAsync(entry);
         try
         {
@@ -541,15 +548,25 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
     private void OnRoundTrip(GatewayId peer, PeerKind kind, PeerLink entry, TimeSpan smoothed)
     {
-        // Re-advertise only changes of a quarter or more, so that jitter does not flood the overlay.
+        // Every re-advertisement moves trees everywhere, and frames in flight while gateways
+        // disagree may miss a member; so jitter must not re-advertise. A cost changes only by half
+        // or more and by at least 2 ms, and a link's cost at most once per hold-down, except that
+        // the first sample replaces the 1 ms guess at once.
         var cost = CostOf(smoothed);
         var old = entry.AdvertisedCost;
-        if (kind == PeerKind.Gateway && (cost > old + (old / 4) || cost < old - (old / 4)))
+        var change = cost > old ? cost - old : old - cost;
+        var now = Now;
+        var first = !entry.Measured;
+        entry.Measured = true;
+        if (kind != PeerKind.Gateway || change < Math.Max(old / 2, CostChangeMicroseconds) || (!first && now - entry.CostChangedAt < CostHoldDown))
         {
-            entry.AdvertisedCost = cost;
-            _ = SubmitAsync(new Input(InputKind.Up, peer, kind, cost), _stopping.Token).AsTask().ContinueWith(
-                static t => _ = t.Exception, TaskScheduler.Default);
+            return;
         }
+
+        entry.AdvertisedCost = cost;
+        entry.CostChangedAt = now;
+        _ = SubmitAsync(new Input(InputKind.Up, peer, kind, cost), _stopping.Token).AsTask().ContinueWith(
+            static t => _ = t.Exception, TaskScheduler.Default);
     }
 
     /// <summary>What the gateway knew after the loop's last turn.</summary>
@@ -628,6 +645,11 @@ public sealed partial class GatewayNode : IAsyncDisposable
         public Channel<ReadOnlyMemory<byte>> Queue { get; } = queue;
 
         public uint AdvertisedCost { get; set; }
+
+        public TimeSpan CostChangedAt { get; set; }
+
+        /// <summary>Whether a round-trip sample came yet; the first may replace the 1 ms guess at once.</summary>
+        public bool Measured { get; set; }
     }
 
     private sealed class Handler(GatewayNode node, GatewayId peer, PeerKind kind, PeerLink entry) : IOverlayLinkHandler

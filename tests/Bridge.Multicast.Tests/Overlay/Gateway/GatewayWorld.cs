@@ -78,7 +78,7 @@ internal sealed class GatewayWorld(Simulator sim)
     }
 
     /// <summary>Adds a gateway to a domain; it carries <see cref="Group"/> when the domain is a member. Returns its index.</summary>
-    public int AddGateway(int domain, string? name = null, GatewayRole role = GatewayRole.Transit, IReadOnlyList<int>? upstreams = null)
+    public int AddGateway(int domain, string? name = null, GatewayRole role = GatewayRole.Transit, IReadOnlyList<int>? upstreams = null, byte priority = 100)
     {
         var index = _gateways.Count;
         var entry = _domains[domain];
@@ -90,6 +90,7 @@ internal sealed class GatewayWorld(Simulator sim)
             Carry = entry.Member ? [Group] : [],
             Upstreams = upstreams is null ? [] : [.. upstreams.Select(u => _gateways[u].Id)],
             SourceId = NextSourceId(),
+            Priority = priority,
             Flooding = Flooding,
         };
         var node = new GatewaySimNode(new OverlayGateway(options, Sim.Now), entry.Id, Directory);

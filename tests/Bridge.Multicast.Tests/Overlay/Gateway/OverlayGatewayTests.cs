@@ -190,6 +190,42 @@ public sealed class OverlayGatewayTests
     }
 
     [Fact]
+    public void Handover_PreferredGatewayJoinsMidStream_TheDomainMissesNoMessage()
+    {
+        Simulator.Run(SimulationSeed.Seeds(8, first: 3500), sim =>
+        {
+            var world = new GatewayWorld(sim);
+            var (d0, d1, d2) = (world.AddDomain(member: true), world.AddDomain(member: true), world.AddDomain(member: false));
+            int[] g = [world.AddGateway(d0), world.AddGateway(d1), world.AddGateway(d2)];
+            world.Link(g[0], g[2], 5 * Ms);
+            world.Link(g[1], g[2], 5 * Ms);
+            world.DriveUntil(() => world.Settled(g, 3), TimeSpan.FromSeconds(5), "settling");
+            var (source, sourceNode) = world.AddSource(d0);
+            const ulong Messages = 150;
+            for (ulong k = 1; k <= Messages; k++)
+            {
+                var at = sim.Now + TimeSpan.FromMilliseconds(10 * (double)k);
+                var sequence = k;
+                sim.Schedule(at, "publish", () => world.Publish(source, sourceNode, sequence));
+            }
+
+            // A gateway that wins the election joins domain 1 during the stream: the incumbent
+            // stands down, and keeps delivering until the newcomer's advertisement has spread.
+            sim.DriveFor(TimeSpan.FromMilliseconds(300));
+            var incumbent = world.Gateways[g[1]];
+            var newcomer = world.AddGateway(d1, "gw-newcomer", priority: 200);
+            world.Link(newcomer, g[2], 5 * Ms);
+            sim.DriveFor(TimeSpan.FromSeconds(2));
+
+            Assert.True(world.Gateways[newcomer].Gateway.IsDesignated(GatewayWorld.Group));
+            Assert.False(incumbent.Gateway.IsDesignated(GatewayWorld.Group));
+            Assert.True(world.Gateways[newcomer].Gateway.Counters.DomainDeliveries > 0, "the newcomer delivers after the handover");
+            var missed = Enumerable.Range(1, (int)Messages).Where(k => world.Domains[d1].Host.TimesReceived(source.SourceId, (ulong)k) == 0).ToList();
+            Assert.True(missed.Count == 0, $"seed {sim.Seed}: domain 1 missed {string.Join(", ", missed)}");
+        });
+    }
+
+    [Fact]
     public void Leaf_AttachedToTwoUpstreams_GetsItsGroupsSendsViaItsUpstreamAndFailsOver()
     {
         Simulator.Run(SimulationSeed.Seeds(5, first: 4000), sim =>
