@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Bridge.Benchmarks.BrokerFanout;
 using Bridge.Benchmarks.Gateway;
 using Bridge.Benchmarks.Throughput;
 
@@ -6,7 +7,8 @@ namespace Bridge.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>throughput</c> runs the loopback throughput harness, <c>gateway-latency</c>
-/// the gateway chain harness; anything else goes to BenchmarkDotNet's switcher (--filter, --job, ...).
+/// the gateway chain harness, <c>fanout</c> the bridge against the broker's own fan-out; anything
+/// else goes to BenchmarkDotNet's switcher (--filter, --job, ...).
 /// </summary>
 public static class Program
 {
@@ -20,6 +22,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "gateway-latency")
         {
             return await GatewayLatency.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "fanout")
+        {
+            return await BridgeVersusBroker.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

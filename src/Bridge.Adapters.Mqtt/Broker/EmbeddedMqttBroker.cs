@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Bridge.Core.Routing;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
@@ -9,7 +11,8 @@ namespace Bridge.Adapters.Mqtt.Broker;
 /// <summary>
 /// Embedded-broker mode: an MQTT broker (MQTTnet) inside the bridge that head-ends connect to
 /// directly. Every message published to it is also routed to the groups its topic maps to; a
-/// QoS 1 publisher gets its PUBACK only after that hand-off.
+/// QoS 1 publisher gets its PUBACK only after that hand-off. A retained publish goes to the groups
+/// as their last value. Messages from groups go to subscribers only, never back into a group.
 /// </summary>
 public sealed partial class EmbeddedMqttBroker : IAdapter
 {
@@ -19,21 +22,27 @@ public sealed partial class EmbeddedMqttBroker : IAdapter
     private readonly MqttServer _server;
     private readonly Router _router;
     private readonly ILogger _logger;
+    private readonly MqttCredentials? _credentials;
 
-    private EmbeddedMqttBroker(MqttServer server, IPEndPoint endpoint, Router router, ILogger logger)
+    private EmbeddedMqttBroker(MqttServer server, IPEndPoint endpoint, Router router, ILogger logger, MqttCredentials? credentials)
     {
         _server = server;
         Endpoint = endpoint;
         _router = router;
         _logger = logger;
+        _credentials = credentials;
+        _server.ValidatingConnectionAsync += OnConnectingAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
     }
 
     /// <summary>Where the broker listens.</summary>
     public IPEndPoint Endpoint { get; }
 
-    /// <summary>Starts a broker on <paramref name="endpoint"/> that routes through <paramref name="router"/>.</summary>
-    public static async Task<EmbeddedMqttBroker> StartAsync(IPEndPoint endpoint, Router router, ILogger logger)
+    /// <summary>
+    /// Starts a broker on <paramref name="endpoint"/> that routes through <paramref name="router"/>;
+    /// with <paramref name="credentials"/>, only clients that present them may connect.
+    /// </summary>
+    public static async Task<EmbeddedMqttBroker> StartAsync(IPEndPoint endpoint, Router router, ILogger logger, MqttCredentials? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         var options = new MqttServerOptionsBuilder()
@@ -42,16 +51,19 @@ public sealed partial class EmbeddedMqttBroker : IAdapter
             .WithDefaultEndpointPort(endpoint.Port)
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
-        var broker = new EmbeddedMqttBroker(server, endpoint, router, logger);
+        var broker = new EmbeddedMqttBroker(server, endpoint, router, logger, credentials);
         await server.StartAsync();
         Log.Started(logger, endpoint.ToString());
         return broker;
     }
 
-    /// <summary>Publishes a message that came from a group to this broker's subscribers.</summary>
+    /// <summary>
+    /// Publishes a message that came from a group to this broker's subscribers, with the rule's
+    /// QoS; with <see cref="PublishOptions.Retain"/> it becomes the topic's retained message.
+    /// </summary>
     public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
     {
-        var message = MqttMessages.FromGroup(topic, payload);
+        var message = MqttMessages.FromGroup(topic, payload, options);
         await _server.InjectApplicationMessage(
             new InjectedMqttApplicationMessage(message) { SenderClientId = BridgeClientId },
             cancellationToken);
@@ -61,8 +73,31 @@ public sealed partial class EmbeddedMqttBroker : IAdapter
     public async ValueTask DisposeAsync()
     {
         _server.InterceptingPublishAsync -= OnPublishAsync;
+        _server.ValidatingConnectionAsync -= OnConnectingAsync;
         await _server.StopAsync();
         _server.Dispose();
+    }
+
+    private static bool SameSecret(string? presented, string expected)
+        => presented is not null
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
+
+    private Task OnConnectingAsync(ValidatingConnectionEventArgs args)
+    {
+        // The bridge's own id marks messages from groups; a client using it would never be routed.
+        if (string.Equals(args.ClientId, BridgeClientId, StringComparison.Ordinal))
+        {
+            args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            Log.ConnectionRefused(_logger, args.ClientId, "client id reserved for the bridge");
+        }
+        else if (_credentials is { } expected
+            && !(string.Equals(args.UserName, expected.UserName, StringComparison.Ordinal) & SameSecret(args.Password, expected.Password)))
+        {
+            args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            Log.ConnectionRefused(_logger, args.ClientId, "bad user name or password");
+        }
+
+        return Task.CompletedTask;
     }
 
     private async Task OnPublishAsync(InterceptingPublishEventArgs args)
@@ -100,5 +135,13 @@ public sealed partial class EmbeddedMqttBroker : IAdapter
 
         [LoggerMessage(103, LogLevel.Error, "Routing {Topic} from {ClientId} failed; the publish is refused")]
         public static partial void RouteFailed(ILogger logger, string topic, string clientId, Exception exception);
+
+        [LoggerMessage(104, LogLevel.Warning, "Embedded MQTT broker refused client {ClientId}: {Reason}")]
+        public static partial void ConnectionRefused(ILogger logger, string clientId, string reason);
     }
 }
+
+/// <summary>The user name and password clients must present to the embedded broker.</summary>
+/// <param name="UserName">The user name.</param>
+/// <param name="Password">The password.</param>
+public sealed record MqttCredentials(string UserName, string Password);

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using Bridge.Core.Routing;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -6,58 +7,42 @@ using MQTTnet.Protocol;
 
 namespace Bridge.Adapters.Mqtt.Client;
 
-/// <summary>Where and how <see cref="MqttBrokerClient"/> connects.</summary>
-public sealed record MqttClientSettings
-{
-    /// <summary>The broker, as <c>mqtt://host:port</c> (port 1883 when absent).</summary>
-    public required Uri Broker { get; init; }
-
-    /// <summary>
-    /// The MQTT client id. The default names host and process, so bridges in containers (where
-    /// every process may be PID 1) do not take each other's session.
-    /// </summary>
-    public string ClientId { get; init; } = $"gridcast-{Environment.MachineName}-{Environment.ProcessId}";
-
-    /// <summary>
-    /// How long the broker keeps this client's session (its subscriptions and the QoS 1 messages
-    /// not yet acknowledged) after the connection drops. A message the bridge could not hand to a
-    /// group stays unacknowledged and comes again when the client reconnects within this time.
-    /// </summary>
-    public TimeSpan SessionExpiry { get; init; } = TimeSpan.FromHours(1);
-
-    /// <summary>Wait before the first reconnect; doubles up to <see cref="MaxReconnectDelay"/>.</summary>
-    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>The longest wait between reconnects.</summary>
-    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Parses and checks a broker URL, naming what is wrong with it.</summary>
-    public static Uri ParseBroker(string text)
-    {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != "mqtt" || string.IsNullOrEmpty(uri.Host))
-        {
-            throw new FormatException($"broker URL '{text}' is not of the form mqtt://host[:port]");
-        }
-
-        return uri;
-    }
-}
-
 /// <summary>
-/// Client mode: connects to an existing broker (MQTT 5) with a persistent session, subscribes the
-/// filters of the to-group rules with No Local set, routes each message it receives and
-/// acknowledges it only after the hand-off; publishes group messages for the from-group rules.
-/// Reconnects with backoff and subscribes again after each reconnect.
+/// Client mode: connects to an existing broker (MQTT 5 or 3.1.1, optionally over TLS and with a
+/// user name) with a persistent session, subscribes the filters of the to-group rules, routes
+/// each message it receives and acknowledges a QoS 1 message only after the hand-off to the
+/// multicast layer; publishes group messages for the from-group rules. Reconnects with backoff
+/// and subscribes again after each reconnect.
 /// </summary>
+/// <remarks>
+/// Loops: a message the bridge published from a group must not come back into a group. With
+/// MQTT 5 the subscriptions carry No Local (MQTT 5 §3.8.3.1), so the broker never sends the
+/// bridge its own publications. MQTT 3.1.1 has no such option: the client remembers what it
+/// published for <see cref="MqttClientSettings.EchoWindow"/> and drops one matching message per
+/// publication, counted in <see cref="Echoes"/>; see <see cref="EchoSuppression"/> for the limits.
+/// <para>
+/// Retained messages become the group's last value (<see cref="InboundMessage.Retained"/>). With
+/// MQTT 5 the subscriptions ask for Retain As Published, so a retained update published while the
+/// bridge is subscribed keeps its RETAIN flag. MQTT 3.1.1 §3.3.1.3 has the broker clear the flag
+/// on every live delivery: only the retained messages sent on subscribing (at start, or after a
+/// reconnect that lost the session) are marked; a live retained update reaches the group as a
+/// plain message and does not replace the group's last value.
+/// </para>
+/// </remarks>
 public sealed partial class MqttBrokerClient : IAdapter
 {
     private readonly IMqttClient _client;
     private readonly MqttClientSettings _settings;
+    private readonly BrokerTrust _trust;
+    private readonly EchoSuppression? _echoSuppression;
     private readonly Router _router;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly long _origin;
     private readonly CancellationTokenSource _stopping = new();
     private Task _connectLoop = Task.CompletedTask;
+    private long _acknowledged;
+    private long _echoes;
 
     private MqttBrokerClient(MqttClientSettings settings, Router router, ILogger logger, TimeProvider time)
     {
@@ -65,6 +50,9 @@ public sealed partial class MqttBrokerClient : IAdapter
         _router = router;
         _logger = logger;
         _time = time;
+        _origin = time.GetTimestamp();
+        _trust = BrokerTrust.Load(settings.Tls);
+        _echoSuppression = settings.Protocol == MqttProtocol.V311 ? new EchoSuppression(settings.EchoWindow, settings.EchoCapacity) : null;
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
     }
@@ -72,11 +60,26 @@ public sealed partial class MqttBrokerClient : IAdapter
     /// <summary>Whether the client is connected now.</summary>
     public bool IsConnected => _client.IsConnected;
 
-    /// <summary>Starts connecting in the background; the returned task ends at the first connection.</summary>
+    /// <summary>QoS 1 messages acknowledged to the broker, each after it was handed to the multicast layer.</summary>
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+    /// <summary>MQTT 3.1.1: the broker's copies of the client's own publications, dropped instead of routed.</summary>
+    public long Echoes => Interlocked.Read(ref _echoes);
+
+    /// <summary>
+    /// Starts connecting in the background; the returned task ends at the first connection.
+    /// </summary>
+    /// <exception cref="ArgumentException">The settings cannot work, or a TLS file cannot be read.</exception>
+    /// <exception cref="MqttBrokerRefusedException">
+    /// The broker refused the first connection for good (credentials, authorisation, certificate,
+    /// protocol version); connection failures that may pass (no broker listening yet) are retried.
+    /// </exception>
     public static async Task<MqttBrokerClient> StartAsync(
         MqttClientSettings settings, Router router, ILogger logger, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(router);
+        settings.Validate();
         var client = new MqttBrokerClient(settings, router, logger, time ?? TimeProvider.System);
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client._connectLoop = client.KeepConnectedAsync(connected);
@@ -84,7 +87,7 @@ public sealed partial class MqttBrokerClient : IAdapter
         {
             await connected.Task.WaitAsync(cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or MqttBrokerRefusedException)
         {
             // Nobody else holds the client: stop its reconnect loop before giving up.
             await client.DisposeAsync();
@@ -94,16 +97,27 @@ public sealed partial class MqttBrokerClient : IAdapter
         return client;
     }
 
-    /// <summary>Publishes a message that came from a group (QoS 1).</summary>
+    /// <summary>
+    /// Publishes a message that came from a group: QoS 1 for <see cref="DeliveryGuarantee.AtLeastOnce"/>
+    /// (the task ends at the broker's PUBACK), QoS 0 otherwise; retained when <see cref="PublishOptions.Retain"/>.
+    /// </summary>
     public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
     {
-        var message = MqttMessages.FromGroup(topic, payload);
+        var message = MqttMessages.FromGroup(topic, payload, options);
+
+        // Before the publish: the broker may send the echo before the PUBACK.
+        _echoSuppression?.Published(topic, payload.Span, Now());
         await _client.PublishAsync(message, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await _connectLoop;
         if (_client.IsConnected)
@@ -112,13 +126,68 @@ public sealed partial class MqttBrokerClient : IAdapter
         }
 
         _client.Dispose();
+        _trust.Dispose();
         _stopping.Dispose();
     }
+
+    /// <summary>The subscription for <paramref name="filters"/>: QoS 0 or 1 per guarantee, No Local with MQTT 5.</summary>
+    internal static MqttClientSubscribeOptions Subscription(IReadOnlyList<(string Filter, DeliveryGuarantee Guarantee)> filters, MqttProtocol protocol)
+    {
+        var subscribe = new MqttClientSubscribeOptionsBuilder();
+        foreach (var (filter, guarantee) in filters)
+        {
+            subscribe.WithTopicFilter(f =>
+            {
+                f.WithTopic(filter).WithQualityOfServiceLevel(QoS(guarantee));
+                if (protocol == MqttProtocol.V5)
+                {
+                    // No Local: no loops through this client (§3.8.3.1). Retain As Published keeps
+                    // the RETAIN flag on live retained publishes too, so they update the group's
+                    // last value; retained messages are sent only for a subscription the session
+                    // did not hold, not again after every reconnect.
+                    f.WithNoLocal(true)
+                        .WithRetainAsPublished(true)
+                        .WithRetainHandling(MqttRetainHandling.SendAtSubscribeIfNewSubscriptionOnly);
+                }
+            });
+        }
+
+        return subscribe.Build();
+    }
+
+    /// <summary>The QoS a delivery guarantee asks of MQTT.</summary>
+    internal static MqttQualityOfServiceLevel QoS(DeliveryGuarantee guarantee)
+        => guarantee == DeliveryGuarantee.AtMostOnce ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce;
+
+    /// <summary>Whether a refused CONNECT names a cause a retry will not cure.</summary>
+    private static bool IsPermanent(MqttClientConnectResultCode code)
+        => code is MqttClientConnectResultCode.BadUserNameOrPassword
+            or MqttClientConnectResultCode.NotAuthorized
+            or MqttClientConnectResultCode.Banned
+            or MqttClientConnectResultCode.BadAuthenticationMethod
+            or MqttClientConnectResultCode.ClientIdentifierNotValid
+            or MqttClientConnectResultCode.UnsupportedProtocolVersion;
+
+    private static AuthenticationException? TlsFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException tls)
+            {
+                return tls;
+            }
+        }
+
+        return null;
+    }
+
+    private TimeSpan Now() => _time.GetElapsedTime(_origin);
 
     private async Task KeepConnectedAsync(TaskCompletionSource firstConnection)
     {
         var delay = _settings.ReconnectDelay;
         var token = _stopping.Token;
+        var broker = _settings.Broker.ToString();
         while (!token.IsCancellationRequested)
         {
             if (!_client.IsConnected)
@@ -126,7 +195,7 @@ public sealed partial class MqttBrokerClient : IAdapter
                 try
                 {
                     await ConnectAndSubscribeAsync(token);
-                    Log.Connected(_logger, _settings.Broker.ToString());
+                    Log.Connected(_logger, broker, _settings.Protocol.ToString());
                     firstConnection.TrySetResult();
                     delay = _settings.ReconnectDelay;
                 }
@@ -135,9 +204,18 @@ public sealed partial class MqttBrokerClient : IAdapter
                     // Disposed while connecting: whatever MQTTnet threw for the abort is expected.
                     break;
                 }
+                catch (MqttBrokerRefusedException ex)
+                {
+                    Log.Refused(_logger, broker, delay.TotalMilliseconds, ex.Message);
+                    if (firstConnection.TrySetException(ex))
+                    {
+                        // Nobody waits for a client that never connected: StartAsync throws instead.
+                        return;
+                    }
+                }
                 catch (Exception ex)
                 {
-                    Log.ConnectFailed(_logger, _settings.Broker.ToString(), delay.TotalMilliseconds, ex.Message);
+                    Log.ConnectFailed(_logger, broker, delay.TotalMilliseconds, ex.Message);
                 }
             }
 
@@ -159,59 +237,139 @@ public sealed partial class MqttBrokerClient : IAdapter
         firstConnection.TrySetCanceled(token);
     }
 
+    private MqttClientOptions ConnectOptions()
+    {
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer(_settings.Broker.Host, _settings.Port)
+            .WithClientId(_settings.ClientId)
+            .WithProtocolVersion(_settings.Protocol == MqttProtocol.V5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
+            .WithCleanSession(!_settings.PersistentSession);
+        if (_settings.Protocol == MqttProtocol.V5)
+        {
+            options.WithSessionExpiryInterval(_settings.PersistentSession ? (uint)_settings.SessionExpiry.TotalSeconds : 0);
+        }
+
+        if (_settings.UserName is { } user)
+        {
+            options.WithCredentials(user, _settings.Password);
+        }
+
+        if (_settings.UsesTls)
+        {
+            options.WithTlsOptions(tls =>
+            {
+                tls.UseTls()
+                    .WithTargetHost(_settings.Tls?.ServerName ?? _settings.Broker.Host)
+                    .WithCertificateValidationHandler(e => _trust.Accepts(e.Certificate, e.Chain, e.SslPolicyErrors));
+                if (_trust.ClientCertificate is { } certificate)
+                {
+                    tls.WithClientCertificates([certificate]);
+                }
+            });
+        }
+
+        return options.Build();
+    }
+
     private async Task ConnectAndSubscribeAsync(CancellationToken cancellationToken)
     {
-        var port = _settings.Broker.IsDefaultPort ? 1883 : _settings.Broker.Port;
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer(_settings.Broker.Host, port)
-            .WithClientId(_settings.ClientId)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithCleanSession(false)
-            .WithSessionExpiryInterval((uint)_settings.SessionExpiry.TotalSeconds)
-            .Build();
-        await _client.ConnectAsync(options, cancellationToken);
-        var filters = _router.Table.ToGroup.Select(r => r.Filter.Text).Distinct(StringComparer.Ordinal).ToList();
+        MqttClientConnectResult result;
+        try
+        {
+            result = await _client.ConnectAsync(ConnectOptions(), cancellationToken);
+        }
+        catch (Exception ex) when (TlsFailure(ex) is { } tls && !cancellationToken.IsCancellationRequested)
+        {
+            throw new MqttBrokerRefusedException($"TLS with {_settings.Broker} failed: {tls.Message}", ex);
+        }
+
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            var reason = $"broker {_settings.Broker} refused the connection: {result.ResultCode} {result.ReasonString}".TrimEnd();
+            throw IsPermanent(result.ResultCode) ? new MqttBrokerRefusedException(reason) : new InvalidOperationException(reason);
+        }
+
+        var filters = _router.Table.SubscriptionFilters;
         if (filters.Count == 0)
         {
             return;
         }
 
-        var subscribe = new MqttClientSubscribeOptionsBuilder();
-        foreach (var filter in filters)
+        var subscribed = await _client.SubscribeAsync(Subscription(filters, _settings.Protocol), cancellationToken);
+        foreach (var item in subscribed.Items)
         {
-            subscribe.WithTopicFilter(f => f.WithTopic(filter).WithNoLocal(true).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
+            // A refused filter (an ACL, say) leaves its rules without messages, not the others.
+            if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+            {
+                Log.SubscribeRefused(_logger, item.TopicFilter.Topic, item.ResultCode.ToString());
+            }
         }
-
-        await _client.SubscribeAsync(subscribe.Build(), cancellationToken);
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs args)
     {
-        args.AutoAcknowledge = false;
         var message = args.ApplicationMessage;
-        try
+        var acknowledged = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
+        args.AutoAcknowledge = false;
+        var inbound = MqttMessages.ToInbound(message);
+        if (_echoSuppression is not null && _echoSuppression.TryTakeEcho(inbound.Topic, inbound.Payload.Span, Now()))
         {
-            await _router.RouteAsync(MqttMessages.ToInbound(message), _stopping.Token);
+            Interlocked.Increment(ref _echoes);
+            Log.EchoDropped(_logger, message.Topic);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        else
         {
-            // Not acknowledged: the broker keeps it in the session and sends it again on reconnect.
-            Log.RouteFailed(_logger, message.Topic, ex);
+            try
+            {
+                await _router.RouteAsync(inbound, _stopping.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not acknowledged: the broker keeps it in the session and sends it again on reconnect.
+                Log.RouteFailed(_logger, message.Topic, ex);
+                return;
+            }
+        }
+
+        if (!acknowledged)
+        {
             return;
         }
 
-        await args.AcknowledgeAsync(_stopping.Token);
+        try
+        {
+            await args.AcknowledgeAsync(_stopping.Token);
+            Interlocked.Increment(ref _acknowledged);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The connection went between hand-off and PUBACK: the broker sends it again, the
+            // group gets a duplicate, which at-least-once allows.
+            Log.AcknowledgeFailed(_logger, message.Topic, ex.Message);
+        }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(111, LogLevel.Information, "Connected to MQTT broker {Broker}")]
-        public static partial void Connected(ILogger logger, string broker);
+        [LoggerMessage(111, LogLevel.Information, "Connected to MQTT broker {Broker} ({Protocol})")]
+        public static partial void Connected(ILogger logger, string broker, string protocol);
 
         [LoggerMessage(112, LogLevel.Warning, "Connecting to MQTT broker {Broker} failed, retrying in {DelayMs} ms: {Reason}")]
         public static partial void ConnectFailed(ILogger logger, string broker, double delayMs, string reason);
 
         [LoggerMessage(113, LogLevel.Error, "Routing {Topic} failed; the message is not acknowledged")]
         public static partial void RouteFailed(ILogger logger, string topic, Exception exception);
+
+        [LoggerMessage(114, LogLevel.Error, "MQTT broker {Broker} refused the bridge, retrying in {DelayMs} ms: {Reason}")]
+        public static partial void Refused(ILogger logger, string broker, double delayMs, string reason);
+
+        [LoggerMessage(115, LogLevel.Warning, "MQTT broker refused the subscription to {Filter}: {Reason}; its rules get no messages")]
+        public static partial void SubscribeRefused(ILogger logger, string filter, string reason);
+
+        [LoggerMessage(116, LogLevel.Debug, "Dropped the echo of the bridge's own publication on {Topic}")]
+        public static partial void EchoDropped(ILogger logger, string topic);
+
+        [LoggerMessage(117, LogLevel.Warning, "Acknowledging {Topic} failed, the broker will send it again: {Reason}")]
+        public static partial void AcknowledgeFailed(ILogger logger, string topic, string reason);
     }
 }

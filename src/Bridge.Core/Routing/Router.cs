@@ -1,25 +1,41 @@
+using System.Collections.Concurrent;
 using Bridge.Multicast;
+using Bridge.Multicast.Naming;
 
 namespace Bridge.Core.Routing;
 
 /// <summary>
 /// Hands each inbound adapter message to the multicast layer, once per group its topic maps to,
 /// and each received group message to an adapter, once per topic its group maps to. An adapter
-/// acknowledges a message to its broker only after <see cref="RouteAsync"/> returned.
+/// acknowledges a message to its broker only after <see cref="RouteAsync"/> returned. The table
+/// may be replaced while messages flow (a configuration reload); each message is routed by one
+/// table, the one in force when it arrived.
 /// </summary>
 public sealed class Router(RoutingTable table, IGroupSender sender)
 {
+    // The last-value payload last published per group, so periodic refreshes of an unchanged
+    // value are not published again.
+    private readonly ConcurrentDictionary<GroupName, byte[]> _lastValues = new();
+    private RoutingTable _table = table;
     private long _routed;
     private long _unmatched;
+    private long _repeatedLastValues;
 
-    /// <summary>The rules in force.</summary>
-    public RoutingTable Table { get; } = table;
+    /// <summary>The rules in force; setting it replaces them for the messages that arrive from then on.</summary>
+    public RoutingTable Table
+    {
+        get => Volatile.Read(ref _table);
+        set => Volatile.Write(ref _table, value ?? throw new ArgumentNullException(nameof(value)));
+    }
 
     /// <summary>Messages sent to at least one group.</summary>
     public long Routed => Interlocked.Read(ref _routed);
 
-    /// <summary>Messages no rule matched.</summary>
+    /// <summary>Messages no rule matched (or whose topic made no valid group name).</summary>
     public long Unmatched => Interlocked.Read(ref _unmatched);
+
+    /// <summary>Last-value messages not published because they repeat the value last published for their group.</summary>
+    public long RepeatedLastValues => Interlocked.Read(ref _repeatedLastValues);
 
     /// <summary>Sends <paramref name="message"/> to every group its topic maps to; returns how many.</summary>
     public async ValueTask<int> RouteAsync(InboundMessage message, CancellationToken cancellationToken = default)
@@ -36,18 +52,36 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
         return groups;
     }
 
-    /// <summary>Publishes a received group message on every topic its group maps to; returns how many.</summary>
+    /// <summary>
+    /// Publishes a received group message on every topic its group maps to, with the guarantee
+    /// of the rule and, for a last-value message, retained; returns how many. A last-value
+    /// message equal to the one last published for its group is not published again (0).
+    /// </summary>
     public async ValueTask<int> RouteFromGroupAsync(GroupMessage message, ITopicPublisher publisher, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(publisher);
-        var topics = 0;
-        foreach (var topic in Table.TopicsFor(message.Group))
+        if (message.IsLastValue && _lastValues.TryGetValue(message.Group, out var last) && message.Payload.Span.SequenceEqual(last))
         {
-            await publisher.PublishAsync(topic, message.Payload, new PublishOptions(Retain: message.IsLastValue), cancellationToken);
+            Interlocked.Increment(ref _repeatedLastValues);
+            return 0;
+        }
+
+        var topics = 0;
+        foreach (var route in Table.TopicsFor(message.Group))
+        {
+            await publisher.PublishAsync(route.Topic, message.Payload, route.Options with { Retain = message.IsLastValue }, cancellationToken);
             topics++;
+        }
+
+        if (message.IsLastValue && topics > 0)
+        {
+            _lastValues[message.Group] = message.Payload.ToArray();
         }
 
         return topics;
     }
+
+    /// <summary>Forgets the last values published, so the next of each is published again (after the adapter was restarted).</summary>
+    public void ForgetLastValues() => _lastValues.Clear();
 }

@@ -4,6 +4,7 @@ using Bridge.Adapters.Mqtt.Client;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Host.Cli;
+using Bridge.Host.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -83,9 +84,9 @@ internal static class BridgeCommand
             var builder = CliHost.CreateBuilder(CommonOptions.LogLevelFor(result.GetValue(verbose), LogLevel.Information));
             builder.Services.AddSingleton(new BridgeSettings
             {
-                Broker = brokerUri,
-                ClientId = result.GetValue(clientId),
-                Listen = listenEndPoint!,
+                Mqtt = brokerUri is null
+                    ? new MqttSection { Listen = listenEndPoint }
+                    : new MqttSection { Broker = brokerUri, ClientId = result.GetValue(clientId) },
                 Rules = new RoutingTable(toRules, fromRules),
                 Interface = CommonOptions.ResolveInterface(result.GetValue(@interface)),
             });

@@ -1,22 +1,25 @@
-using System.Net;
+using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
+using Bridge.Host.Configuration;
 using Bridge.Multicast.Transports.Ip;
 
 namespace Bridge.Host.Bridging;
 
-/// <summary>How <c>gridcast bridge</c> runs: its MQTT side, its rules and its interface.</summary>
+/// <summary>How a bridge runs: its MQTT and AMQP sides, its rules, its interface and which groups repeat their last value.</summary>
 internal sealed record BridgeSettings
 {
-    /// <summary>Connect to this broker (client mode); when null, run the embedded broker.</summary>
-    public Uri? Broker { get; init; }
+    /// <summary>The MQTT side (client of a broker or embedded broker), or null.</summary>
+    public MqttSection? Mqtt { get; init; }
 
-    /// <summary>The MQTT client id in client mode; a host- and process-unique one when null.</summary>
-    public string? ClientId { get; init; }
+    /// <summary>The AMQP side, or null.</summary>
+    public AmqpSection? Amqp { get; init; }
 
-    /// <summary>Where the embedded broker listens.</summary>
-    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 1883);
-
+    /// <summary>The rules of both sides; each side runs the part <see cref="RoutingTable.ForSource"/> gives it.</summary>
     public required RoutingTable Rules { get; init; }
 
+    /// <summary>The interface groups are joined and sent on.</summary>
     public required MulticastInterface Interface { get; init; }
+
+    /// <summary>The groups (templates) whose last value this bridge sends again, and how often.</summary>
+    public IReadOnlyList<(GroupTemplate Group, TimeSpan Refresh)> LastValues { get; init; } = [];
 }

@@ -42,10 +42,34 @@ public sealed record NodeConfiguration
 /// <param name="Id">The node id; a gateway's equals the CN of its certificate.</param>
 public sealed record NodeSection(string Id);
 
-/// <summary>A group: the id rules and gateways refer to, and its name (RFC 7046 URI).</summary>
+/// <summary>
+/// A group: the id rules and gateways refer to, its name (RFC 7046 URI, possibly with
+/// placeholders such as <c>ham:sg:tariff.{region}</c>) and its settings.
+/// </summary>
 /// <param name="Id">The key under <c>groups</c>.</param>
-/// <param name="Name">The parsed <c>uri</c>.</param>
-public sealed record GroupDefinition(string Id, GroupName Name);
+/// <param name="Uri">The parsed <c>uri</c>.</param>
+/// <param name="LastValue">Whether and how often a bridge repeats the group's last retained value; null when off.</param>
+public sealed record GroupDefinition(string Id, GroupTemplate Uri, LastValueSettings? LastValue = null)
+{
+    /// <summary>Whether the URI has placeholders (then it names a family of groups, one per value).</summary>
+    public bool IsTemplate => Uri.Name is null;
+
+    /// <summary>The group, for a URI without placeholders.</summary>
+    /// <exception cref="InvalidOperationException">The URI has placeholders.</exception>
+    public GroupName Name => Uri.Name ?? throw new InvalidOperationException($"group '{Id}' ({Uri.Text}) has placeholders, so it names no single group");
+}
+
+/// <summary>
+/// <c>groups.ID.lastValue</c>: the bridge that sends a retained (last-value) message into the
+/// group sends the group's latest one again every <paramref name="Refresh"/>, so a bridge that
+/// joins later has the current value within one interval.
+/// </summary>
+/// <param name="Refresh">How often the latest value is sent again.</param>
+public sealed record LastValueSettings(TimeSpan Refresh)
+{
+    /// <summary>The interval of <c>lastValue: true</c>.</summary>
+    public static TimeSpan DefaultRefresh { get; } = TimeSpan.FromSeconds(30);
+}
 
 /// <summary>The <c>domain</c> section: how the node meets its native multicast domain.</summary>
 /// <param name="Interface">Interface name or address; null for the default.</param>
@@ -135,55 +159,97 @@ public sealed record GatewaySection
     public TimeSpan HoldTime { get; init; } = TimeSpan.FromMilliseconds(350);
 }
 
-/// <summary>Which way a bridge rule carries messages.</summary>
-public enum RuleDirection
+/// <summary>The MQTT protocol version a bridge speaks to its broker.</summary>
+public enum MqttProtocol
 {
-    /// <summary>MQTT messages on topics matching the filter go to the group.</summary>
-    ToGroup,
+    /// <summary>MQTT 3.1.1 (OASIS, 2014).</summary>
+    V311,
 
-    /// <summary>Messages of the group are published on the topic.</summary>
-    FromGroup,
+    /// <summary>MQTT 5.0 (OASIS, 2019), the default: No Local keeps the bridge's own publications from coming back.</summary>
+    V5,
 }
 
-/// <summary>One rule of the <c>bridge</c> section.</summary>
-/// <param name="Name">Unique name, used in errors and logs.</param>
-/// <param name="Direction">To or from the group.</param>
-/// <param name="Topic">The topic filter (to-group) or the topic to publish on (from-group).</param>
-/// <param name="Group">The group, resolved from its id.</param>
-public sealed record BridgeRule(string Name, RuleDirection Direction, string Topic, GroupName Group);
+/// <summary>The PEM files of TLS to or of an MQTT broker, as absolute paths; each may be absent.</summary>
+/// <param name="Authority">The CA the broker's certificate must chain to; null for the system's trust store.</param>
+/// <param name="Certificate">The client certificate (client mode) or the broker's certificate (embedded mode).</param>
+/// <param name="Key">Its private key.</param>
+public sealed record MqttTlsFiles(string? Authority, string? Certificate, string? Key);
 
-/// <summary>The <c>bridge</c> section: an MQTT edge bridge, as <c>gridcast bridge</c> runs it.</summary>
-public sealed record BridgeSection
+/// <summary>
+/// <c>bridge.mqtt</c>: the MQTT side, as a client of a broker (<see cref="Broker"/>) or as an
+/// embedded broker (<see cref="Listen"/>). The loader checks and carries every key; which of them
+/// the MQTT adapter honours is up to the adapter (docs/configuration.md).
+/// </summary>
+public sealed record MqttSection
 {
-    /// <summary>Client mode: the broker to connect to; null in embedded broker mode.</summary>
+    /// <summary>Client mode: the broker, <c>mqtt://</c> or <c>mqtts://</c>; null in embedded broker mode.</summary>
     public Uri? Broker { get; init; }
-
-    /// <summary>The MQTT client id in client mode; null for a host- and process-unique one.</summary>
-    public string? ClientId { get; init; }
 
     /// <summary>Embedded broker mode: where it listens; null in client mode.</summary>
     public IPEndPoint? Listen { get; init; }
 
-    /// <summary>The rules, in file order.</summary>
-    public required IReadOnlyList<BridgeRule> Rules { get; init; }
+    /// <summary>The MQTT client id in client mode; null for a host- and process-unique one.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>The protocol version in client mode.</summary>
+    public MqttProtocol Protocol { get; init; } = MqttProtocol.V5;
+
+    /// <summary>The user name in client mode.</summary>
+    public string? Username { get; init; }
+
+    /// <summary>The password, as written in the file.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>The file holding the password (absolute path), instead of <see cref="Password"/>.</summary>
+    public string? PasswordFile { get; init; }
+
+    /// <summary>TLS material; null without a <c>tls</c> key.</summary>
+    public MqttTlsFiles? Tls { get; init; }
+}
+
+/// <summary><c>bridge.amqp</c>: the AMQP side, a client of a broker such as RabbitMQ.</summary>
+public sealed record AmqpSection
+{
+    /// <summary>The broker, <c>amqp://user:password@host:port/vhost</c> or <c>amqps://</c>.</summary>
+    public required Uri Broker { get; init; }
+
+    /// <summary>The topic exchange rules bind to and publish on.</summary>
+    public required string Exchange { get; init; }
+
+    /// <summary>The client id (names the connection and the queue); null for a host- and process-unique one.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>How many unacknowledged deliveries the broker lets the bridge hold; null for the adapter's default.</summary>
+    public int? Prefetch { get; init; }
+}
+
+/// <summary>The <c>bridge</c> section: an edge bridge between MQTT and/or AMQP and groups.</summary>
+public sealed record BridgeSection
+{
+    /// <summary>The MQTT side, or null.</summary>
+    public MqttSection? Mqtt { get; init; }
+
+    /// <summary>The AMQP side, or null.</summary>
+    public AmqpSection? Amqp { get; init; }
+
+    /// <summary>The rules, in file order; together they form no loop (<see cref="MappingLoops"/>).</summary>
+    public required IReadOnlyList<MappingRule> Rules { get; init; }
 
     /// <summary>The routing table of the rules.</summary>
-    public RoutingTable ToRoutingTable() => new(
-        Rules.Where(r => r.Direction == RuleDirection.ToGroup).Select(r => new TopicToGroupRule(TopicFilter.Parse(r.Topic), r.Group)),
-        Rules.Where(r => r.Direction == RuleDirection.FromGroup).Select(r => new GroupToTopicRule(r.Group, r.Topic)));
+    public RoutingTable ToRoutingTable() => new(Rules);
 
-    /// <summary>The settings <see cref="BridgeService"/> runs with, on <paramref name="multicastInterface"/>.</summary>
-    internal BridgeSettings ToSettings(MulticastInterface multicastInterface)
+    /// <summary>
+    /// The settings <see cref="BridgeService"/> runs with, on <paramref name="multicastInterface"/>,
+    /// with the last-value settings of <paramref name="groups"/>.
+    /// </summary>
+    internal BridgeSettings ToSettings(MulticastInterface multicastInterface, IReadOnlyList<GroupDefinition> groups) => new()
     {
-        var settings = new BridgeSettings
-        {
-            Broker = Broker,
-            ClientId = ClientId,
-            Rules = ToRoutingTable(),
-            Interface = multicastInterface,
-        };
-        return Listen is null ? settings : settings with { Listen = Listen };
-    }
+        Mqtt = Mqtt,
+        Amqp = Amqp,
+        Rules = ToRoutingTable(),
+        Interface = multicastInterface,
+        LastValues = [.. groups.Where(g => g.LastValue is not null).Select(g => (g.Uri, g.LastValue!.Refresh))],
+    };
 }
 
 /// <summary>

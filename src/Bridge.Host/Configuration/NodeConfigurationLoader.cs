@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Core.Mapping;
+using Bridge.Core.Routing;
 using Bridge.Multicast.Naming;
 
 namespace Bridge.Host.Configuration;
@@ -77,7 +78,7 @@ public static class NodeConfigurationLoader
         // Every group id written under `groups`, including those whose uri is wrong, so a
         // reference to one of those is not also reported as unknown.
         private readonly HashSet<string> _declaredGroups = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, GroupName> _groups = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, GroupTemplate> _groups = new(StringComparer.Ordinal);
 
         public NodeConfiguration? Node(ConfigValue root)
         {
@@ -97,7 +98,7 @@ public static class NodeConfigurationLoader
             var groups = Groups(file);
             var domain = Domain(file);
             var gateway = file.Has(Gateway) ? GatewaySection(file.Section(Gateway, GatewayKeys), node) : null;
-            var bridge = file.Has(Bridge) ? BridgeSection(file.Section(Bridge, "mqtt", "rules")) : null;
+            var bridge = file.Has(Bridge) ? BridgeSection(file.Section(Bridge, "mqtt", "amqp", "rules")) : null;
             if (!file.Has(Gateway) && !file.Has(Bridge))
             {
                 errors.Add(ConfigPath.Root, "a node needs a gateway section, a bridge section or both");
@@ -161,7 +162,7 @@ public static class NodeConfigurationLoader
                     errors.Add(path, $"group id '{id}' must be 1 to {ValueSyntax.MaxIdLength} characters of A-Z a-z 0-9 . _ -");
                 }
 
-                var group = SectionReader.Open(value, path, errors, "uri");
+                var group = SectionReader.Open(value, path, errors, "uri", "lastValue");
                 if (group is null)
                 {
                     if (value is ConfigScalar { Text: null })
@@ -172,15 +173,16 @@ public static class NodeConfigurationLoader
                     continue;
                 }
 
+                var lastValue = LastValue(group);
                 if (group.String("uri", required: true) is not { } uri)
                 {
                     continue;
                 }
 
-                if (GroupName.TryParse(uri, out var name, out var error))
+                if (GroupTemplate.TryParse(uri, out var template, out var error))
                 {
-                    _groups[id] = name;
-                    groups.Add(new GroupDefinition(id, name));
+                    _groups[id] = template;
+                    groups.Add(new GroupDefinition(id, template, lastValue));
                 }
                 else
                 {
@@ -189,6 +191,27 @@ public static class NodeConfigurationLoader
             }
 
             return errors.Count == before ? new ValueList<GroupDefinition>(groups) : null;
+        }
+
+        // lastValue: false (the default), true (refresh every 30s) or { refresh: DURATION }.
+        private LastValueSettings? LastValue(SectionReader group)
+        {
+            switch (group.Value("lastValue"))
+            {
+                case null or ConfigScalar { Text: null }:
+                    return null;
+                case ConfigScalar:
+                    return group.Boolean("lastValue") == true ? new LastValueSettings(LastValueSettings.DefaultRefresh) : null;
+                default:
+                    var section = group.Section("lastValue", "refresh");
+                    var refresh = section?.Duration("refresh");
+                    if (section is not null && !section.Has("refresh"))
+                    {
+                        errors.Add(section.PathOf("refresh"), "is required (or write lastValue: true for every 30s)");
+                    }
+
+                    return refresh is null ? null : new LastValueSettings(refresh.Value.Value);
+            }
         }
 
         private DomainSection? Domain(SectionReader file)
@@ -291,7 +314,7 @@ public static class NodeConfigurationLoader
         {
             if (!section.Has("carry"))
             {
-                return new ValueList<GroupName>(_groups.Values);
+                return new ValueList<GroupName>(_groups.Values.Where(t => t.Name is not null).Select(t => t.Name!));
             }
 
             var items = section.List("carry");
@@ -313,9 +336,16 @@ public static class NodeConfigurationLoader
                 {
                     errors.Add(path, $"group '{id}' is listed twice");
                 }
-                else if (GroupReference(id, path) is { } name)
+                else if (GroupReference(id, path) is { } template)
                 {
-                    carried.Add(name);
+                    if (template.Name is { } name)
+                    {
+                        carried.Add(name);
+                    }
+                    else
+                    {
+                        errors.Add(path, $"group '{id}' ({template.Text}) has placeholders; a gateway carries groups with one name each");
+                    }
                 }
             }
 
@@ -518,47 +548,146 @@ public static class NodeConfigurationLoader
             }
 
             var before = errors.Count;
-            Uri? broker = null;
-            string? clientId = null;
-            IPEndPoint? listen = null;
-            var mqtt = section.Section("mqtt", "broker", "listen", "clientId");
-            if (mqtt is null)
+            var mqtt = section.Has("mqtt") ? MqttSection(section.Section("mqtt", "broker", "listen", "clientId", "protocol", "username", "password", "passwordFile", "tls")) : null;
+            var amqp = section.Has("amqp") ? AmqpSection(section.Section("amqp", "broker", "exchange", "clientId", "prefetch")) : null;
+            if (!section.Has("mqtt") && !section.Has("amqp"))
             {
-                errors.Add(section.PathOf("mqtt"), "is required (broker or listen)");
-            }
-            else
-            {
-                var brokerText = mqtt.String("broker");
-                var listenText = mqtt.String("listen");
-                clientId = mqtt.String("clientId");
-                if (brokerText is not null && listenText is not null)
-                {
-                    errors.Add(mqtt.Path, "give broker or listen, not both");
-                }
-                else if (brokerText is null && listenText is null)
-                {
-                    errors.Add(mqtt.Path, "give broker (connect to a broker) or listen (run the embedded broker)");
-                }
-
-                broker = brokerText is null ? null : Broker(brokerText, mqtt.PathOf("broker"));
-                listen = listenText is null ? null : EndPoint(listenText, mqtt.PathOf("listen"));
-                if (clientId is not null && brokerText is null)
-                {
-                    errors.Add(mqtt.PathOf("clientId"), "only used with broker (client mode)");
-                }
-                else if (clientId is { Length: 0 })
-                {
-                    errors.Add(mqtt.PathOf("clientId"), "must not be empty; leave the key out for a generated one");
-                }
+                errors.Add(section.Path, "give mqtt, amqp or both: the brokers the rules map from and to");
             }
 
             var rules = Rules(section);
             return errors.Count == before && rules is not null
-                ? new BridgeSection { Broker = broker, ClientId = clientId, Listen = listen, Rules = rules }
+                ? new BridgeSection { Mqtt = mqtt, Amqp = amqp, Rules = rules }
                 : null;
         }
 
-        private Uri? Broker(string text, string path)
+        private MqttSection? MqttSection(SectionReader? mqtt)
+        {
+            if (mqtt is null)
+            {
+                return null;
+            }
+
+            var brokerText = mqtt.String("broker");
+            var listenText = mqtt.String("listen");
+            var clientId = mqtt.String("clientId");
+            if (brokerText is not null && listenText is not null)
+            {
+                errors.Add(mqtt.Path, "give broker or listen, not both");
+            }
+            else if (brokerText is null && listenText is null)
+            {
+                errors.Add(mqtt.Path, "give broker (connect to a broker) or listen (run the embedded broker)");
+            }
+
+            var broker = brokerText is null ? null : MqttBroker(brokerText, mqtt.PathOf("broker"));
+            var listen = listenText is null ? null : EndPoint(listenText, mqtt.PathOf("listen"));
+            if (clientId is not null && brokerText is null)
+            {
+                errors.Add(mqtt.PathOf("clientId"), "only used with broker (client mode)");
+            }
+            else if (clientId is { Length: 0 })
+            {
+                errors.Add(mqtt.PathOf("clientId"), "must not be empty; leave the key out for a generated one");
+            }
+
+            var protocolText = mqtt.String("protocol");
+            MqttProtocol? protocol = protocolText switch
+            {
+                null => null,
+                "3.1.1" => MqttProtocol.V311,
+                "5" or "5.0" => MqttProtocol.V5,
+                _ => null,
+            };
+            if (protocolText is not null && protocol is null)
+            {
+                errors.Add(mqtt.PathOf("protocol"), $"'{protocolText}' must be 3.1.1 or 5");
+            }
+
+            var username = mqtt.String("username");
+            var password = mqtt.String("password");
+            var passwordFile = mqtt.String("passwordFile") is { } file ? ExistingFile(file, mqtt.PathOf("passwordFile")) : null;
+            if (password is not null && mqtt.Has("passwordFile"))
+            {
+                errors.Add(mqtt.PathOf("passwordFile"), "give password or passwordFile, not both");
+            }
+
+            foreach (var key in (string[])["protocol", "username", "password", "passwordFile"])
+            {
+                if (brokerText is null && listenText is not null && mqtt.Has(key))
+                {
+                    errors.Add(mqtt.PathOf(key), "only used with broker (client mode)");
+                }
+            }
+
+            if ((password is not null || mqtt.Has("passwordFile")) && username is null)
+            {
+                errors.Add(mqtt.PathOf("username"), "is required with a password");
+            }
+
+            MqttTlsFiles? tls = null;
+            if (mqtt.Section("tls", "authority", "certificate", "key") is { } tlsSection)
+            {
+                tls = new MqttTlsFiles(
+                    tlsSection.String("authority") is { } authority ? ExistingFile(authority, tlsSection.PathOf("authority")) : null,
+                    tlsSection.String("certificate") is { } certificate ? ExistingFile(certificate, tlsSection.PathOf("certificate")) : null,
+                    tlsSection.String("key") is { } key ? ExistingFile(key, tlsSection.PathOf("key")) : null);
+                if (tlsSection.Has("certificate") != tlsSection.Has("key"))
+                {
+                    errors.Add(tlsSection.Path, "give certificate and key together");
+                }
+
+                if (broker is not null && broker.Scheme != "mqtts")
+                {
+                    errors.Add(tlsSection.Path, $"TLS settings need an mqtts:// broker, not '{brokerText}'");
+                }
+                else if (listenText is not null && !tlsSection.Has("certificate"))
+                {
+                    errors.Add(tlsSection.Path, "an embedded broker with TLS needs its certificate and key");
+                }
+            }
+
+            return new MqttSection
+            {
+                Broker = broker,
+                Listen = listen,
+                ClientId = clientId,
+                Protocol = protocol ?? MqttProtocol.V5,
+                Username = username,
+                Password = password,
+                PasswordFile = passwordFile,
+                Tls = tls,
+            };
+        }
+
+        private AmqpSection? AmqpSection(SectionReader? amqp)
+        {
+            if (amqp is null)
+            {
+                return null;
+            }
+
+            var broker = amqp.String("broker", required: true) is { } text ? AmqpBroker(text, amqp.PathOf("broker")) : null;
+            var exchange = amqp.String("exchange", required: true);
+            if (exchange is { Length: 0 } || (exchange is not null && exchange.Length > 255))
+            {
+                errors.Add(amqp.PathOf("exchange"), "must be 1 to 255 characters");
+                exchange = null;
+            }
+
+            var clientId = amqp.String("clientId");
+            if (clientId is { Length: 0 })
+            {
+                errors.Add(amqp.PathOf("clientId"), "must not be empty; leave the key out for a generated one");
+            }
+
+            var prefetch = amqp.Integer("prefetch", 1, ushort.MaxValue);
+            return broker is null || exchange is null
+                ? null
+                : new AmqpSection { Broker = broker, Exchange = exchange, ClientId = clientId, Prefetch = prefetch };
+        }
+
+        private Uri? MqttBroker(string text, string path)
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts") || string.IsNullOrEmpty(uri.Host)
                 || uri.AbsolutePath is not ("" or "/") || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.UserInfo))
@@ -567,17 +696,48 @@ public static class NodeConfigurationLoader
                 return null;
             }
 
-            if (uri.Scheme == "mqtts")
+            return PortInRange(uri, text, path) ? uri : null;
+        }
+
+        private Uri? AmqpBroker(string text, string path)
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps") || string.IsNullOrEmpty(uri.Host)
+                || uri.AbsolutePath.TrimStart('/').Contains('/', StringComparison.Ordinal) || !string.IsNullOrEmpty(uri.Query))
             {
-                // The format keeps mqtts:// for TLS to the broker; connecting in plain text instead would be worse than refusing.
-                errors.Add(path, $"'{text}': mqtts (TLS to the broker) is not supported by the MQTT client yet; use mqtt://");
+                errors.Add(path, $"'{text}' is not amqp://[user:password@]host[:port][/vhost] or amqps://...");
                 return null;
             }
 
-            return uri;
+            return PortInRange(uri, text, path) ? uri : null;
         }
 
-        private ValueList<BridgeRule>? Rules(SectionReader section)
+        // Uri accepts port 0; a broker cannot listen there.
+        private bool PortInRange(Uri uri, string text, string path)
+        {
+            if (uri.IsDefaultPort || uri.Port is > 0 and <= 65535)
+            {
+                return true;
+            }
+
+            errors.Add(path, $"'{text}': port {uri.Port} is not from 1 to 65535");
+            return false;
+        }
+
+        private string? ExistingFile(string text, string path)
+        {
+            var full = System.IO.Path.GetFullPath(text, baseDirectory);
+            if (!File.Exists(full))
+            {
+                errors.Add(path, $"file '{full}' does not exist");
+                return null;
+            }
+
+            return full;
+        }
+
+        private static readonly string[] RuleKeys = ["name", "mqtt", "amqp", "topic", "direction", "group", "groups", "guarantee", "values"];
+
+        private ValueList<MappingRule>? Rules(SectionReader section)
         {
             var items = section.List("rules");
             if (items is null || items.Count == 0)
@@ -590,8 +750,9 @@ public static class NodeConfigurationLoader
                 return null;
             }
 
-            var rules = new List<BridgeRule>();
+            var rules = new List<MappingRule>();
             var names = new HashSet<string>(StringComparer.Ordinal);
+            var paths = new Dictionary<MappingRule, string>(ReferenceEqualityComparer.Instance);
             foreach (var (value, indexPath) in items)
             {
                 // Name the rule in paths once its name is known and unique: bridge.rules[tariffs].group.
@@ -600,57 +761,321 @@ public static class NodeConfigurationLoader
                     : null;
                 var unique = name is not null && names.Add(name);
                 var path = unique ? ConfigPath.Named(section.PathOf("rules"), name!) : indexPath;
-                if (SectionReader.Open(value, path, errors, "name", "direction", "topic", "group") is not { } rule)
+                if (SectionReader.Open(value, path, errors, RuleKeys) is not { } reader)
                 {
                     if (value is ConfigScalar { Text: null })
                     {
-                        errors.Add(path, "expected a rule (name, direction, topic, group), found nothing");
+                        errors.Add(path, "expected a rule (name, mqtt or amqp, direction, group), found nothing");
                     }
 
                     continue;
                 }
 
-                rule.String("name", required: true);
+                reader.String("name", required: true);
                 if (name is not null && !unique)
                 {
-                    errors.Add(rule.PathOf("name"), $"rule name '{name}' is used twice");
+                    errors.Add(reader.PathOf("name"), $"rule name '{name}' is used twice");
                 }
 
-                var directionText = rule.String("direction", required: true);
-                RuleDirection? direction = directionText switch
+                if (Rule(reader, name, section) is { } rule && unique)
                 {
-                    "to-group" => RuleDirection.ToGroup,
-                    "from-group" => RuleDirection.FromGroup,
-                    _ => null,
-                };
-                if (directionText is not null && direction is null)
-                {
-                    errors.Add(rule.PathOf("direction"), $"'{directionText}' must be to-group or from-group");
-                }
-
-                var topic = rule.String("topic", required: true);
-                if (topic is not null)
-                {
-                    if (!TopicFilter.TryParse(topic, out var filter, out var error))
-                    {
-                        errors.Add(rule.PathOf("topic"), error);
-                        topic = null;
-                    }
-                    else if (direction == RuleDirection.FromGroup && filter.HasWildcard)
-                    {
-                        errors.Add(rule.PathOf("topic"), $"topic '{topic}' to publish on must not hold '+' or '#'");
-                        topic = null;
-                    }
-                }
-
-                var group = rule.String("group", required: true) is { } groupId ? GroupReference(groupId, rule.PathOf("group")) : null;
-                if (name is not null && direction is not null && topic is not null && group is not null)
-                {
-                    rules.Add(new BridgeRule(name, direction.Value, topic, group));
+                    rules.Add(rule);
+                    paths[rule] = reader.PathOf(TopicKey(reader));
                 }
             }
 
-            return new ValueList<BridgeRule>(rules);
+            foreach (var loop in MappingLoops.Find(rules))
+            {
+                errors.Add(
+                    paths[loop.Publisher],
+                    ReferenceEquals(loop.Publisher, loop.Reader)
+                        ? $"a loop through the broker: the rule publishes group '{loop.From.WireName}' on '{Shown(loop.Publisher, loop.Topic)}' and takes that topic back into group '{loop.To.WireName}'"
+                        : $"a loop through the broker: the rule publishes group '{loop.From.WireName}' on '{Shown(loop.Publisher, loop.Topic)}', which rule '{loop.Reader.Name}' takes back into group '{loop.To.WireName}'");
+            }
+
+            return new ValueList<MappingRule>(rules);
+        }
+
+        // A topic as the file writes it: AMQP rules write routing keys.
+        private static string Shown(MappingRule rule, string topic) => rule.Source == RuleSource.Amqp ? SwapSeparators(topic) : topic;
+
+        private static string SwapSeparators(string text) => string.Concat(text.Select(c => c switch { '.' => '/', '/' => '.', _ => c }));
+
+        private static string TopicKey(SectionReader rule) => rule.Has("amqp") ? "amqp" : rule.Has("mqtt") ? "mqtt" : "topic";
+
+        private MappingRule? Rule(SectionReader rule, string? name, SectionReader bridge)
+        {
+            var before = errors.Count;
+            var directionText = rule.String("direction", required: true);
+            RuleDirection? direction = directionText switch
+            {
+                "to-group" => RuleDirection.ToGroup,
+                "from-group" => RuleDirection.FromGroup,
+                "both" => RuleDirection.Both,
+                _ => null,
+            };
+            if (directionText is not null && direction is null)
+            {
+                errors.Add(rule.PathOf("direction"), $"'{directionText}' must be to-group, from-group or both");
+            }
+
+            var guaranteeText = rule.String("guarantee");
+            DeliveryGuarantee? guarantee = guaranteeText switch
+            {
+                null or "at-least-once" => DeliveryGuarantee.AtLeastOnce,
+                "at-most-once" => DeliveryGuarantee.AtMostOnce,
+                _ => null,
+            };
+            if (guarantee is null)
+            {
+                errors.Add(rule.PathOf("guarantee"), $"'{guaranteeText}' must be at-most-once or at-least-once");
+            }
+
+            var (source, topic) = RuleTopic(rule, direction, bridge);
+            var groups = RuleGroups(rule);
+            var values = RuleValues(rule, topic);
+            if (topic is not null && groups is not null)
+            {
+                CheckPlaceholders(rule, topic, groups, values, direction);
+            }
+
+            if (errors.Count != before || name is null || direction is null || guarantee is null || topic is null || groups is null || values is null)
+            {
+                return null;
+            }
+
+            return new MappingRule
+            {
+                Name = name,
+                Source = source,
+                Topic = topic,
+                Groups = new ValueList<GroupTemplate>(groups.Select(g => g.Template)),
+                Direction = direction.Value,
+                Guarantee = guarantee.Value,
+                Values = values,
+            };
+        }
+
+        // Exactly one of mqtt, amqp and topic (the older name of mqtt).
+        private (RuleSource Source, TopicTemplate? Topic) RuleTopic(SectionReader rule, RuleDirection? direction, SectionReader bridge)
+        {
+            var given = ((string[])["mqtt", "amqp", "topic"]).Where(rule.Has).ToList();
+            if (given.Count == 0)
+            {
+                errors.Add(rule.PathOf("mqtt"), "is required: give mqtt (a topic template) or amqp (a routing-key template)");
+                return (RuleSource.Mqtt, null);
+            }
+
+            if (given.Count > 1)
+            {
+                errors.Add(rule.PathOf(given[1]), $"give one of mqtt and amqp, not {string.Join(" and ", given)}");
+                return (RuleSource.Mqtt, null);
+            }
+
+            var key = given[0];
+            var source = key == "amqp" ? RuleSource.Amqp : RuleSource.Mqtt;
+            var path = rule.PathOf(key);
+            if (rule.String(key) is not { } text)
+            {
+                return (source, null);
+            }
+
+            var adapter = source == RuleSource.Amqp ? "amqp" : "mqtt";
+            if (!bridge.Has(adapter))
+            {
+                errors.Add(path, $"an {adapter} rule needs bridge.{adapter}");
+            }
+
+            TopicTemplate? topic;
+            string? error;
+            var parsed = source == RuleSource.Amqp
+                ? TopicTemplate.TryParseRoutingKey(text, out topic, out error)
+                : TopicTemplate.TryParse(text, out topic, out error);
+            if (!parsed)
+            {
+                errors.Add(path, error!);
+                return (source, null);
+            }
+
+            if (direction is RuleDirection.FromGroup or RuleDirection.Both && topic!.HasWildcard)
+            {
+                errors.Add(path, $"{(source == RuleSource.Amqp ? "routing key" : "topic")} '{text}' to publish on must not hold {(source == RuleSource.Amqp ? "'*' or '#'" : "'+' or '#'")}");
+                return (source, null);
+            }
+
+            return (source, topic);
+        }
+
+        // group: ID or groups: [ID, ...], each with the path errors about it name.
+        private List<(string Id, GroupTemplate Template, string Path)>? RuleGroups(SectionReader rule)
+        {
+            if (rule.Has("group") && rule.Has("groups"))
+            {
+                errors.Add(rule.PathOf("groups"), "give group or groups, not both");
+                return null;
+            }
+
+            var references = new List<(string Id, string Path)>();
+            if (rule.Has("groups"))
+            {
+                var items = rule.List("groups");
+                if (items is null)
+                {
+                    return null;
+                }
+
+                if (items.Count == 0)
+                {
+                    errors.Add(rule.PathOf("groups"), "at least one group is required");
+                    return null;
+                }
+
+                foreach (var (value, path) in items)
+                {
+                    if (ScalarText(value, path) is { } id)
+                    {
+                        if (references.Any(r => r.Id == id))
+                        {
+                            errors.Add(path, $"group '{id}' is listed twice");
+                        }
+
+                        references.Add((id, path));
+                    }
+                }
+            }
+            else if (rule.String("group", required: true) is { } id)
+            {
+                references.Add((id, rule.PathOf("group")));
+            }
+
+            var groups = new List<(string, GroupTemplate, string)>();
+            var before = errors.Count;
+            foreach (var (id, path) in references)
+            {
+                if (GroupReference(id, path) is { } template)
+                {
+                    groups.Add((id, template, path));
+                }
+                else if (_declaredGroups.Contains(id))
+                {
+                    // Its uri is in error already; the rule cannot be built, but needs no second report.
+                    return null;
+                }
+            }
+
+            return errors.Count == before && groups.Count == references.Count ? groups : null;
+        }
+
+        // values: { name: [value, ...] }; an empty mapping is the same as none.
+        private Dictionary<string, IReadOnlyList<string>>? RuleValues(SectionReader rule, TopicTemplate? topic)
+        {
+            var values = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            if (rule.Section("values") is not { } section)
+            {
+                return rule.Has("values") ? null : values;
+            }
+
+            var before = errors.Count;
+            foreach (var (name, _) in section.Entries)
+            {
+                var path = section.PathOf(name);
+                if (topic is not null && !topic.Placeholders.Contains(name, StringComparer.Ordinal))
+                {
+                    errors.Add(path, $"{{{name}}} is not a placeholder of the rule's topic");
+                    continue;
+                }
+
+                var items = section.List(name);
+                if (items is null)
+                {
+                    if (!section.Has(name))
+                    {
+                        errors.Add(path, "expected a list of values, found nothing");
+                    }
+
+                    continue;
+                }
+
+                var list = new List<string>();
+                foreach (var (value, itemPath) in items)
+                {
+                    if (ScalarText(value, itemPath) is not { } text)
+                    {
+                        continue;
+                    }
+
+                    if (!Placeholders.IsValue(text))
+                    {
+                        errors.Add(itemPath, $"'{text}' must be letters, digits, '-' and '_'");
+                    }
+                    else if (list.Contains(text, StringComparer.Ordinal))
+                    {
+                        errors.Add(itemPath, $"'{text}' is listed twice");
+                    }
+                    else
+                    {
+                        list.Add(text);
+                    }
+                }
+
+                if (items.Count == 0)
+                {
+                    errors.Add(path, "at least one value is required");
+                }
+
+                values[name] = new ValueList<string>(list);
+            }
+
+            return errors.Count == before ? values : null;
+        }
+
+        // Every placeholder of the topic is in every group URI and back; a from-group rule has
+        // values for each, and each combination of values makes a group name.
+        private void CheckPlaceholders(
+            SectionReader rule, TopicTemplate topic, List<(string Id, GroupTemplate Template, string Path)> groups,
+            Dictionary<string, IReadOnlyList<string>>? values, RuleDirection? direction)
+        {
+            var topicPath = rule.PathOf(TopicKey(rule));
+            foreach (var (id, template, path) in groups)
+            {
+                foreach (var missing in topic.Placeholders.Except(template.Placeholders, StringComparer.Ordinal))
+                {
+                    errors.Add(path, $"group '{id}' ({template.Text}) has no {{{missing}}}, which the topic has: the topic's value would be lost");
+                }
+
+                foreach (var extra in template.Placeholders.Except(topic.Placeholders, StringComparer.Ordinal))
+                {
+                    errors.Add(topicPath, $"'{rule.String(TopicKey(rule))}' has no {{{extra}}}, which group '{id}' ({template.Text}) needs");
+                }
+            }
+
+            if (values is null || direction is not (RuleDirection.FromGroup or RuleDirection.Both))
+            {
+                return;
+            }
+
+            var unvalued = topic.Placeholders.Where(p => !values.ContainsKey(p)).ToList();
+            if (unvalued.Count > 0)
+            {
+                errors.Add(
+                    rule.PathOf("values"),
+                    $"a rule that carries groups to the broker needs the values of {string.Join(", ", unvalued.Select(p => $"{{{p}}}"))}, to know which groups to join");
+                return;
+            }
+
+            foreach (var bindings in Placeholders.Combinations(topic.Placeholders, values))
+            {
+                foreach (var (id, template, _) in groups)
+                {
+                    if (!template.TryExpand(bindings, out _, out var error))
+                    {
+                        errors.Add(
+                            rule.PathOf("values"),
+                            $"{string.Join(", ", bindings.Select(b => $"{b.Key}={b.Value}"))} makes no name of group '{id}': {error}");
+                        return;
+                    }
+                }
+            }
         }
 
         private string? Id(SectionReader section, string key, bool required)
@@ -665,7 +1090,7 @@ public static class NodeConfigurationLoader
             return id;
         }
 
-        private GroupName? GroupReference(string id, string path)
+        private GroupTemplate? GroupReference(string id, string path)
         {
             if (_groups.TryGetValue(id, out var name))
             {

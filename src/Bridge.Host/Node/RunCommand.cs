@@ -48,8 +48,19 @@ internal static partial class RunCommand
             if (configuration.Bridge is { } bridge)
             {
                 // An interface that does not exist throws ArgumentException: exit code 2, like the other verbs.
-                builder.Services.AddSingleton(bridge.ToSettings(CommonOptions.ResolveInterface(configuration.Domain.Interface)));
-                builder.Services.AddHostedService<BridgeService>();
+                var multicastInterface = CommonOptions.ResolveInterface(configuration.Domain.Interface);
+                builder.Services.AddSingleton(bridge.ToSettings(multicastInterface, configuration.Groups));
+                builder.Services.AddSingleton<BridgeService>();
+                builder.Services.AddHostedService(services => services.GetRequiredService<BridgeService>());
+
+                // A changed file is loaded, checked and applied to the running bridge; a bad one is refused.
+                builder.Services.AddHostedService(services => new ConfigurationReloader(
+                    path,
+                    configuration,
+                    multicastInterface,
+                    services.GetRequiredService<BridgeService>(),
+                    services.GetRequiredService<ILogger<ConfigurationReloader>>(),
+                    services.GetRequiredService<TimeProvider>()));
             }
 
             if (configuration.Gateway is not null)

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Bridge.Core.Mapping;
+using Bridge.Core.Routing;
 using Bridge.Host.Cli;
 using Bridge.Host.Configuration;
 using Spectre.Console;
@@ -62,10 +64,22 @@ internal static class ConfigCommand
 
         if (configuration.Bridge is { } bridge)
         {
-            lines.Add(new("role", "edge bridge", bridge.Broker is null ? $"embedded broker on {bridge.Listen}" : $"client of {bridge.Broker.GetLeftPart(UriPartial.Authority)}"));
+            var sides = new List<string>();
+            if (bridge.Mqtt is { } mqtt)
+            {
+                sides.Add(mqtt.Broker is null ? $"embedded MQTT broker on {mqtt.Listen}" : $"MQTT client of {mqtt.Broker.GetLeftPart(UriPartial.Authority)}");
+            }
+
+            if (bridge.Amqp is { } amqp)
+            {
+                sides.Add($"AMQP client of {amqp.Broker.Scheme}://{amqp.Broker.Authority}, exchange {amqp.Exchange}");
+            }
+
+            lines.Add(new("role", "edge bridge", string.Join("; ", sides)));
         }
 
-        lines.AddRange(configuration.Groups.Select(g => new ConfigSummaryLine("group", g.Id, g.Name.WireName)));
+        lines.AddRange(configuration.Groups.Select(g => new ConfigSummaryLine(
+            "group", g.Id, g.LastValue is { } lastValue ? $"{g.Uri}, last value every {Duration(lastValue.Refresh)}" : g.Uri.ToString())));
         if (configuration.Gateway is { } links)
         {
             lines.AddRange(links.Peers.Select(p => new ConfigSummaryLine("peer", p.Id, p.Address?.ToString() ?? "accepted only")));
@@ -74,14 +88,34 @@ internal static class ConfigCommand
 
         if (configuration.Bridge is { } rules)
         {
-            lines.AddRange(rules.Rules.Select(r => new ConfigSummaryLine(
-                "rule",
-                r.Name,
-                r.Direction == RuleDirection.ToGroup ? $"to-group: {r.Topic} -> {r.Group.WireName}" : $"from-group: {r.Group.WireName} -> {r.Topic}")));
+            lines.AddRange(rules.Rules.Select(r => new ConfigSummaryLine("rule", r.Name, Describe(r))));
         }
 
         return lines;
     }
+
+    /// <summary>One rule as the summary shows it: source and topic, direction, groups, guarantee.</summary>
+    public static string Describe(MappingRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var topic = rule.Source == RuleSource.Amqp
+            ? $"amqp {string.Concat(rule.Topic.Text.Select(c => c switch { '.' => '/', '/' => '.', '+' => '*', _ => c }))}"
+            : $"mqtt {rule.Topic.Text}";
+        var groups = string.Join(", ", rule.Groups);
+        var direction = rule.Direction switch
+        {
+            RuleDirection.ToGroup => $"to-group: {topic} -> {groups}",
+            RuleDirection.FromGroup => $"from-group: {groups} -> {topic}",
+            _ => $"both: {topic} <-> {groups}",
+        };
+        var guarantee = rule.Guarantee == DeliveryGuarantee.AtMostOnce ? "at-most-once" : "at-least-once";
+        var values = rule.Values.Count == 0 ? string.Empty : $", {string.Join(", ", rule.Values.Select(v => $"{v.Key} in [{string.Join(", ", v.Value)}]"))}";
+        return $"{direction} ({guarantee}{values})";
+    }
+
+    private static string Duration(TimeSpan value) => value.TotalSeconds >= 1 && value.Milliseconds == 0
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{value.TotalSeconds}s")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{value.TotalMilliseconds}ms");
 
     private static Command CreateValidateCommand()
     {

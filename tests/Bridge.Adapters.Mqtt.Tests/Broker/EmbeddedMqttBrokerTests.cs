@@ -98,4 +98,61 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
         Assert.Equal("from the head-end", Encoding.UTF8.GetString(first.Payload.Span));
         Assert.Equal(1, _bridgeSocket.Counters.FramesSent);
     }
+
+    [Fact]
+    public async Task Publish_Retained_ReachesGroupAsLastValue()
+    {
+        using var headEnd = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "head-end");
+
+        await headEnd.PublishAsync(MqttTestClient.Message("meters/north/tariff", "0.3050", retain: true));
+        await headEnd.PublishAsync(MqttTestClient.Message("meters/north/tariff", "0.3100"));
+        var heard = await _device.TakeAsync(2, Patience);
+
+        Assert.True(heard[0].IsLastValue);
+        Assert.False(heard[1].IsLastValue);
+    }
+
+    [Fact]
+    public async Task PublishAsync_Retain_LaterSubscriberGetsItWithRetainFlag()
+    {
+        await _broker.PublishAsync("tariffs/current", "0.2999"u8.ToArray(), new PublishOptions(Retain: true));
+
+        using var late = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "late-subscriber");
+        var received = new TaskCompletionSource<(string, bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        late.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult((Encoding.UTF8.GetString(e.ApplicationMessage.Payload.ToArray()), e.ApplicationMessage.Retain));
+            return Task.CompletedTask;
+        };
+        await late.SubscribeAsync("tariffs/current", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        Assert.Equal(("0.2999", true), await received.Task.WaitAsync(Patience));
+    }
+
+    /// <summary>A client taking the bridge's own id would have its messages taken for the group's and never routed.</summary>
+    [Fact]
+    public async Task Connect_WithTheBridgesClientId_IsRefused()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => MqttTestClient.ConnectAsync(_broker.Endpoint.Port, EmbeddedMqttBroker.BridgeClientId));
+
+        Assert.Contains("ClientIdentifierNotValid", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_WithCredentials_OnlyTheRightPasswordIsAccepted()
+    {
+        await using var broker = await EmbeddedMqttBroker.StartAsync(
+            new IPEndPoint(IPAddress.Loopback, FreePorts.Tcp()), _router, NullLogger.Instance, new MqttCredentials("head-end", "s3cret"));
+
+        var wrong = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => MqttTestClient.ConnectAsync(broker.Endpoint.Port, "head-end", "head-end", "wrong"));
+        var anonymous = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => MqttTestClient.ConnectAsync(broker.Endpoint.Port, "head-end"));
+        using var right = await MqttTestClient.ConnectAsync(broker.Endpoint.Port, "head-end", "head-end", "s3cret");
+
+        Assert.Contains("BadUserNameOrPassword", wrong.Message, StringComparison.Ordinal);
+        Assert.Contains("BadUserNameOrPassword", anonymous.Message, StringComparison.Ordinal);
+        Assert.True(right.IsConnected);
+    }
 }

@@ -53,10 +53,13 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
         await _mosquitto.DisposeAsync();
     }
 
-    [Fact]
-    public async Task StartAsync_MessagePublishedToBrokerOnMappedTopic_ReachesGroupMember()
+    public static TheoryData<MqttProtocol> Protocols => [MqttProtocol.V311, MqttProtocol.V5];
+
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task StartAsync_MessagePublishedToBrokerOnMappedTopic_ReachesGroupMember(MqttProtocol protocol)
     {
-        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket);
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket, protocol);
         using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
 
         var result = await headEnd.PublishAsync(MqttTestClient.Message(Topic, "0.2841"));
@@ -66,12 +69,18 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
         Assert.Equal("0.2841", Text(message));
         Assert.Equal(ContentType.MqttPublish, message.ContentType);
         Assert.Equal(_group, message.Group);
+        Assert.False(message.IsLastValue);
     }
 
-    [Fact]
-    public async Task PublishAsync_MessageFromGroup_ReachesSubscriberAndIsNotRoutedBackToGroup()
+    /// <summary>
+    /// With MQTT 5 the broker never sends the bridge its own publication (No Local); with 3.1.1 it
+    /// does, and the bridge recognises and counts that echo instead of routing it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task PublishAsync_MessageFromGroup_ReachesSubscriberAndIsNotRoutedBackToGroup(MqttProtocol protocol)
     {
-        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket);
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket, protocol);
         using var subscriber = await MqttTestClient.ConnectAsync(_mosquitto.Port, "meter-gateway");
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         subscriber.ApplicationMessageReceivedAsync += e =>
@@ -91,12 +100,16 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
         await headEnd.PublishAsync(MqttTestClient.Message(Topic, "from the head-end"));
         var first = await _device.FirstAsync(Patience);
         Assert.Equal("from the head-end", Text(first));
+
+        // The broker sends the bridge its messages in order: the echo came before the head-end's.
+        Assert.Equal(protocol == MqttProtocol.V311 ? 1 : 0, bridge.Echoes);
     }
 
-    [Fact]
-    public async Task StartAsync_BrokerRestarted_ReconnectsAndSubscribesAgainByItself()
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task StartAsync_BrokerRestarted_ReconnectsAndSubscribesAgainByItself(MqttProtocol protocol)
     {
-        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket);
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket, protocol);
 
         // Without persistence the restarted broker knows neither the session nor the subscription.
         await _mosquitto.RestartAsync();
@@ -107,16 +120,17 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// The client leaves a message unacknowledged when routing fails, and its comment says the
-    /// broker then delivers it again on the next session. It connects with a clean start and no
-    /// session expiry, so the broker discards the session, the message with it, on disconnect.
+    /// The client leaves a message unacknowledged when routing fails; with its persistent session
+    /// (MQTT 5 session expiry, MQTT 3.1.1 Clean Session 0) the broker keeps it and delivers it
+    /// again, first, when the connection is back. Holds for manual acknowledgement in both versions.
     /// </summary>
-    [Fact]
-    public async Task StartAsync_RoutingFailedThenConnectionLost_MessageIsDeliveredAgain()
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task StartAsync_RoutingFailedThenConnectionLost_MessageIsDeliveredAgain(MqttProtocol protocol)
     {
         await using var relay = CuttableRelay.Start(_mosquitto.Port);
         var sender = new FailingOnceSender(_bridgeSocket);
-        await using var bridge = await StartBridgeAsync(relay.Uri, sender);
+        await using var bridge = await StartBridgeAsync(relay.Uri, sender, protocol);
         using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
 
         await headEnd.PublishAsync(MqttTestClient.Message(Topic, "failed once"));
@@ -129,8 +143,8 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// A start cancelled before the first connection throws, but the connect loop it began goes
-    /// on: nothing can dispose that client, and it keeps its next reconnect scheduled.
+    /// A start cancelled before the first connection throws and stops the connect loop it began:
+    /// nothing else could dispose that client, so no reconnect may stay scheduled.
     /// </summary>
     [Fact]
     public async Task StartAsync_CancelledBeforeConnecting_LeavesNoReconnectScheduled()
@@ -149,8 +163,8 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// The connect loop catches failures only while not stopping, so a reconnect that DisposeAsync
-    /// interrupts ends the loop with that exception, and DisposeAsync rethrows it.
+    /// A reconnect that DisposeAsync interrupts fails with whatever MQTTnet throws for the abort;
+    /// the connect loop takes that as the stop it is, and DisposeAsync does not throw.
     /// </summary>
     [Fact]
     public async Task DisposeAsync_WhileReconnectWaitsForBroker_DoesNotThrow()
@@ -166,13 +180,110 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
         Assert.Null(error);
     }
 
+    /// <summary>
+    /// A QoS 0 rule is subscribed at QoS 0: the broker downgrades a QoS 1 publish (§3.8.4) and the
+    /// bridge routes it without a PUBACK; a QoS 1 rule's message is acknowledged after hand-off.
+    /// The bridge handles messages one at a time, so once the group hears the third, the first
+    /// two are done with.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task StartAsync_QoS0AndQoS1Rules_OnlyQoS1MessagesAreAcknowledged(MqttProtocol protocol)
+    {
+        var table = new RoutingTable(
+        [
+            MappingRule.From(TopicToGroupRule.Parse($"meters/+/reading={_group}")) with { Guarantee = DeliveryGuarantee.AtMostOnce },
+            MappingRule.From(TopicToGroupRule.Parse($"meters/+/tariff={_group}")),
+        ]);
+        using var timeout = new CancellationTokenSource(Patience);
+        await using var bridge = await MqttBrokerClient.StartAsync(
+            new MqttClientSettings { Broker = _mosquitto.Uri, ClientId = "bridge-under-test", Protocol = protocol },
+            new Router(table, _bridgeSocket),
+            NullLogger.Instance,
+            cancellationToken: timeout.Token);
+        using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
+
+        await headEnd.PublishAsync(MqttTestClient.Message("meters/north/reading", "1"));
+        await headEnd.PublishAsync(MqttTestClient.Message(Topic, "2"));
+        await headEnd.PublishAsync(MqttTestClient.Message("meters/north/reading", "3"));
+        var heard = await _device.TakeAsync(3, Patience);
+
+        Assert.Equal(["1", "2", "3"], heard.Select(Text));
+        Assert.Equal(1, bridge.Acknowledged);
+    }
+
+    /// <summary>
+    /// A bridge that connects after the head-end set the tariff gets the broker's retained copy
+    /// on subscribing and hands it to the group as the group's last value; a live message is not one.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task StartAsync_RetainedBeforeBridgeConnects_ReachesGroupAsLastValue(MqttProtocol protocol)
+    {
+        using var headEnd = await MqttTestClient.ConnectAsync(_mosquitto.Port, "head-end");
+        var stored = await headEnd.PublishAsync(MqttTestClient.Message(Topic, "0.3050", retain: true));
+        Assert.True(stored.IsSuccess, stored.ReasonString);
+
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket, protocol);
+        var retained = await _device.FirstAsync(Patience);
+        await headEnd.PublishAsync(MqttTestClient.Message(Topic, "0.3100"));
+        var live = await _device.FirstAsync(Patience);
+
+        Assert.Equal("0.3050", Text(retained));
+        Assert.True(retained.IsLastValue);
+        Assert.Equal("0.3100", Text(live));
+        Assert.False(live.IsLastValue);
+    }
+
+    /// <summary>A group's last value published with Retain stays on the broker for subscribers that come later.</summary>
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task PublishAsync_Retain_LaterSubscriberGetsItWithRetainFlag(MqttProtocol protocol)
+    {
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket, protocol);
+
+        // QoS 1: the task ends at the PUBACK, after the broker stored the retained message.
+        await bridge.PublishAsync("tariffs/current", "0.2999"u8.ToArray(), new PublishOptions(Retain: true));
+        using var late = await MqttTestClient.ConnectAsync(_mosquitto.Port, "late-subscriber");
+        var received = new TaskCompletionSource<(string Payload, bool Retain)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        late.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult((Encoding.UTF8.GetString(e.ApplicationMessage.Payload.ToArray()), e.ApplicationMessage.Retain));
+            return Task.CompletedTask;
+        };
+        await late.SubscribeAsync("tariffs/current", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        Assert.Equal(("0.2999", true), await received.Task.WaitAsync(Patience));
+    }
+
+    /// <summary>The rule's guarantee picks the QoS; a QoS 1 subscriber gets the lower of the two (MQTT §3.8.4).</summary>
+    [Theory]
+    [InlineData(DeliveryGuarantee.AtMostOnce, MqttQualityOfServiceLevel.AtMostOnce)]
+    [InlineData(DeliveryGuarantee.AtLeastOnce, MqttQualityOfServiceLevel.AtLeastOnce)]
+    public async Task PublishAsync_Guarantee_PublishesWithMatchingQoS(DeliveryGuarantee guarantee, MqttQualityOfServiceLevel expected)
+    {
+        await using var bridge = await StartBridgeAsync(_mosquitto.Uri, _bridgeSocket);
+        using var subscriber = await MqttTestClient.ConnectAsync(_mosquitto.Port, "meter-gateway");
+        var received = new TaskCompletionSource<MqttQualityOfServiceLevel>(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult(e.ApplicationMessage.QualityOfServiceLevel);
+            return Task.CompletedTask;
+        };
+        await subscriber.SubscribeAsync("tariffs/current", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        await bridge.PublishAsync("tariffs/current", "0.2999"u8.ToArray(), new PublishOptions(Guarantee: guarantee));
+
+        Assert.Equal(expected, await received.Task.WaitAsync(Patience));
+    }
+
     private Router NewRouter(IGroupSender sender)
         => new(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), sender);
 
-    private async Task<MqttBrokerClient> StartBridgeAsync(Uri broker, IGroupSender sender)
+    private async Task<MqttBrokerClient> StartBridgeAsync(Uri broker, IGroupSender sender, MqttProtocol protocol = MqttProtocol.V5)
     {
         using var timeout = new CancellationTokenSource(Patience);
-        var settings = new MqttClientSettings { Broker = broker, ClientId = "bridge-under-test" };
+        var settings = new MqttClientSettings { Broker = broker, ClientId = "bridge-under-test", Protocol = protocol };
         return await MqttBrokerClient.StartAsync(settings, NewRouter(sender), NullLogger.Instance, cancellationToken: timeout.Token);
     }
 
@@ -446,5 +557,44 @@ public sealed class MqttClientSettingsTests
 
         Assert.Equal("127.0.0.1", broker.Host);
         Assert.Equal(18830, broker.Port);
+    }
+
+    [Theory]
+    [InlineData("mqtt://broker", 1883, false)]
+    [InlineData("mqtts://broker", 8883, true)]
+    [InlineData("mqtts://broker:18883", 18883, true)]
+    public void Port_BrokerUrl_IsTheUrlsOrTheSchemesDefault(string text, int port, bool tls)
+    {
+        var settings = new MqttClientSettings { Broker = MqttClientSettings.ParseBroker(text) };
+
+        Assert.Equal(port, settings.Port);
+        Assert.Equal(tls, settings.UsesTls);
+    }
+
+    [Fact]
+    public void ToString_WithPassword_DoesNotShowIt()
+    {
+        var settings = new MqttClientSettings { Broker = new Uri("mqtt://broker"), UserName = "bridge", Password = "s3cret" };
+
+        var text = settings.ToString();
+
+        Assert.DoesNotContain("s3cret", text, StringComparison.Ordinal);
+        Assert.Contains("bridge", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ClientCertificateWithoutKeyAndPasswordWithoutUser_NamesBoth()
+    {
+        var settings = new MqttClientSettings
+        {
+            Broker = new Uri("mqtts://broker"),
+            Password = "secret",
+            Tls = new MqttTlsSettings { ClientCertificateFile = "bridge.crt" },
+        };
+
+        var error = Assert.Throws<ArgumentException>(settings.Validate);
+
+        Assert.Contains("password needs a user name", error.Message, StringComparison.Ordinal);
+        Assert.Contains("client certificate needs its key file", error.Message, StringComparison.Ordinal);
     }
 }

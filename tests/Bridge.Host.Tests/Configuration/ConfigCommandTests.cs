@@ -84,6 +84,61 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_MappingExample_SummarisesEachRule()
+    {
+        var path = RepositoryPaths.Combine("docs", "examples", "headend-mapping.yaml");
+
+        var (code, process) = await GridcastCli.RunAsync(Patience, "config", "validate", path);
+        await using var _ = process;
+
+        Assert.True(code == 0, process.Transcript());
+        Assert.Equal(
+            [
+                "rule   tariffs          both: mqtt meters/{region}/tariff <-> ham:sg:tariff.{region} (at-least-once, region in [north, south, east])",
+                "rule   demand-response  to-group: amqp dr.events.* -> ham:sg:dr.events (at-most-once)",
+                "rule   readings         from-group: ham:sg:ami.readings.{region} -> amqp readings.{region} (at-least-once, region in [north, south, east])",
+                "rule   charger-limits   from-group: ham:sg:charging.limit.{site} -> mqtt chargers/{site}/limit (at-least-once, site in [depot-1, depot-2])",
+            ],
+            process.StandardOutput.Where(l => l.StartsWith("rule", StringComparison.Ordinal)));
+        Assert.Contains("group  tariff           ham:sg:tariff.{region}, last value every 30s", process.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Validate_MappingErrors_NamesRuleAndFieldAndExitsTwo()
+    {
+        var path = _files.Write("edge-1.yaml", """
+            node: { id: edge-1 }
+            groups:
+              tariff: { uri: "ham:sg:tariff.{region}" }
+            bridge:
+              mqtt: { broker: "mqtt://broker.localhost:70000" }
+              rules:
+                - name: tariffs
+                  mqtt: meters/{region}/tariff
+                  group: tarif
+                  direction: from-group
+                - name: events
+                  amqp: dr.events
+                  group: tariff
+                  direction: to-group
+            """);
+
+        var (code, process) = await GridcastCli.RunAsync(Patience, "config", "validate", path);
+        await using var _ = process;
+
+        Assert.Equal(2, code);
+        Assert.Equal(
+            [
+                $"{path}: bridge.mqtt.broker: 'mqtt://broker.localhost:70000' is not mqtt://host[:port] or mqtts://host[:port]",
+                $"{path}: bridge.rules[tariffs].group: unknown group 'tarif'",
+                $"{path}: bridge.rules[events].amqp: an amqp rule needs bridge.amqp",
+                $"{path}: bridge.rules[events].amqp: 'dr.events' has no {{region}}, which group 'tariff' (ham:sg:tariff.{{region}}) needs",
+                $"{path}: 4 error(s)",
+            ],
+            process.StandardError);
+    }
+
+    [Fact]
     public async Task Validate_Json_PrintsErrorsAsObjects()
     {
         var path = _files.Write("bad.yaml", Bad);

@@ -106,11 +106,13 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), gateway.DeadAfter);
         Assert.Equal(TimeSpan.FromMilliseconds(350), gateway.HoldTime);
         var bridge = Assert.IsType<BridgeSection>(configuration.Bridge);
-        Assert.Null(bridge.Broker);
-        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 1883), bridge.Listen);
+        var mqtt = Assert.IsType<MqttSection>(bridge.Mqtt);
+        Assert.Null(mqtt.Broker);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 1883), mqtt.Listen);
+        Assert.Null(bridge.Amqp);
         var table = bridge.ToRoutingTable();
         Assert.Equal([configuration.Group("tariff").Name], table.GroupsFor("meters/17/tariff"));
-        Assert.Equal(["headend/readings"], table.TopicsFor(configuration.Group("readings").Name));
+        Assert.Equal(["headend/readings"], table.TopicsFor(configuration.Group("readings").Name).Select(r => r.Topic));
     }
 
     [Fact]
@@ -198,16 +200,15 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
         { "holdTime: 350ms", "holdTime: 00:00:00.050", "gateway.election.holdTime: '00:00:00.050' must be longer than helloInterval '100ms'" },
         { "priority: 100", "priority: -1", "gateway.election.priority: '-1' must be a whole number from 0 to 255" },
         { "listen: 127.0.0.1:1883", "broker: http://broker", "bridge.mqtt.broker: 'http://broker' is not mqtt://host[:port] or mqtts://host[:port]" },
-        { "listen: 127.0.0.1:1883", "broker: mqtts://broker.localhost",
-            "bridge.mqtt.broker: 'mqtts://broker.localhost': mqtts (TLS to the broker) is not supported by the MQTT client yet; use mqtt://" },
+        { "listen: 127.0.0.1:1883", "broker: mqtt://broker.localhost:0", "bridge.mqtt.broker: 'mqtt://broker.localhost:0': port 0 is not from 1 to 65535" },
         { "listen: 127.0.0.1:1883", "listen: 127.0.0.1:1883\n    broker: mqtt://10.0.0.9", "bridge.mqtt: give broker or listen, not both" },
         { "listen: 127.0.0.1:1883", "clientId: b1", "bridge.mqtt: give broker (connect to a broker) or listen (run the embedded broker)\n"
             + "bridge.mqtt.clientId: only used with broker (client mode)" },
         { "group: tariff", "group: tarif", "bridge.rules[tariffs].group: unknown group 'tarif'" },
         { "topic: meters/+/tariff", "topic: meters/#/tariff",
-            "bridge.rules[tariffs].topic: topic filter 'meters/#/tariff': '#' must be a whole level and the last one (level 2 is '#')" },
+            "bridge.rules[tariffs].topic: topic template 'meters/#/tariff': '#' must be a whole level and the last one (level 2 is '#')" },
         { "topic: headend/readings", "topic: headend/+", "bridge.rules[readings].topic: topic 'headend/+' to publish on must not hold '+' or '#'" },
-        { "direction: to-group", "direction: both", "bridge.rules[tariffs].direction: 'both' must be to-group or from-group" },
+        { "direction: to-group", "direction: sideways", "bridge.rules[tariffs].direction: 'sideways' must be to-group, from-group or both" },
         { "- name: readings", "- name: tariffs", "bridge.rules[1].name: rule name 'tariffs' is used twice" },
         { "      group: readings", "      groop: readings",
             "bridge.rules[readings].groop: unknown key (did you mean 'group'?)\nbridge.rules[readings].group: is required" },
@@ -309,14 +310,14 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
                 "gateway.election.helloInterval: 'abc' is not a duration (use 250ms, 2s, 1m or 00:00:01)",
                 "gateway.heartbeat.deadAfter: '1s' must be longer than interval '2s'",
                 "bridge.mqtt.broker: 'http://x' is not mqtt://host[:port] or mqtts://host[:port]",
-                "bridge.rules[tariffs].topic: topic filter 'meters/#/x': '#' must be a whole level and the last one (level 2 is '#')",
+                "bridge.rules[tariffs].topic: topic template 'meters/#/x': '#' must be a whole level and the last one (level 2 is '#')",
                 "bridge.rules[tariffs].group: unknown group 'tarif'",
                 "bridge.rules[1].name: rule name 'tariffs' is used twice",
-                "bridge.rules[1].direction: 'sideways' must be to-group or from-group",
-                "bridge.rules[2].colour: unknown key (expected name, direction, topic, group)",
+                "bridge.rules[1].direction: 'sideways' must be to-group, from-group or both",
+                "bridge.rules[2].colour: unknown key (expected name, mqtt, amqp, topic, direction, group, groups, guarantee, values)",
                 "bridge.rules[2].name: is required",
                 "bridge.rules[2].direction: is required",
-                "bridge.rules[2].topic: is required",
+                "bridge.rules[2].mqtt: is required: give mqtt (a topic template) or amqp (a routing-key template)",
                 "bridge.rules[2].group: is required",
             ],
             errors.Select(e => e.ToString()));

@@ -4,9 +4,33 @@ using System.Net.Sockets;
 
 namespace Bridge.Testing.Brokers;
 
+/// <summary>A TLS listener's files, PEM: the CA clients are told of, and the broker's certificate and key.</summary>
+/// <param name="CaFile">The CA certificate; with <paramref name="RequireClientCertificate"/>, client certificates must chain to it.</param>
+/// <param name="CertificateFile">The broker's certificate.</param>
+/// <param name="KeyFile">The broker's private key.</param>
+/// <param name="RequireClientCertificate">Whether clients must present a certificate (mutual TLS).</param>
+public sealed record MosquittoTls(string CaFile, string CertificateFile, string KeyFile, bool RequireClientCertificate = false);
+
+/// <summary>What a <see cref="MosquittoBroker"/> adds to its default (anonymous, plain, no persistence) setup.</summary>
+public sealed record MosquittoOptions
+{
+    /// <summary>Users and passwords; when set, a password file holds them and anonymous clients are refused.</summary>
+    public IReadOnlyDictionary<string, string>? Users { get; init; }
+
+    /// <summary>A second listener, with TLS, on <see cref="MosquittoBroker.TlsPort"/>.</summary>
+    public MosquittoTls? Tls { get; init; }
+
+    /// <summary>
+    /// Whether the broker saves its sessions, subscriptions, queued QoS 1 messages and retained
+    /// messages when stopped and reloads them on <see cref="MosquittoBroker.RestartAsync"/>.
+    /// </summary>
+    public bool Persistent { get; init; }
+}
+
 /// <summary>
 /// A real Mosquitto (Debian's <c>mosquitto</c> package) as a child process, listening on a free
 /// loopback port with anonymous access and no persistence, its config in a fresh temp directory.
+/// <see cref="MosquittoOptions"/> add users, a TLS listener or persistence.
 /// </summary>
 /// <remarks>
 /// Readiness is the first of: the broker's "running" log line, or a TCP connection it accepts.
@@ -19,6 +43,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Where Debian installs the broker; /usr/sbin is not always on PATH.</summary>
     public const string DebianPath = "/usr/sbin/mosquitto";
 
+    /// <summary>Where Debian installs the password file tool.</summary>
+    public const string PasswdDebianPath = "/usr/bin/mosquitto_passwd";
+
     private const int StartAttempts = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
@@ -29,17 +56,24 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private readonly string _configPath;
     private ExternalProcess? _process;
 
-    private MosquittoBroker(string executable, string directory, string configPath, int port, ExternalProcess process)
+    private MosquittoBroker(string executable, string directory, string configPath, int port, int? tlsPort, ExternalProcess process)
     {
         _executable = executable;
         _directory = directory;
         _configPath = configPath;
         Port = port;
+        TlsPort = tlsPort;
         _process = process;
     }
 
     /// <summary>The TCP port on 127.0.0.1; it stays the same across <see cref="RestartAsync"/>.</summary>
     public int Port { get; }
+
+    /// <summary>The TLS listener's port on 127.0.0.1, when <see cref="MosquittoOptions.Tls"/> asked for one.</summary>
+    public int? TlsPort { get; }
+
+    /// <summary>The TLS listener as an <c>mqtts://</c> URL.</summary>
+    public Uri TlsUri => new($"mqtts://127.0.0.1:{(TlsPort ?? throw new InvalidOperationException("this broker has no TLS listener")).ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>The broker as the bridge's <c>--broker</c> option names it.</summary>
     public Uri Uri => new($"mqtt://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
@@ -67,22 +101,35 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>Starts a broker on a free port and returns once it accepts connections.</summary>
-    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default)
+        => StartAsync(new MosquittoOptions(), cancellationToken);
+
+    /// <summary>Starts a broker with <paramref name="options"/> on free ports and returns once it accepts connections.</summary>
+    public static async Task<MosquittoBroker> StartAsync(MosquittoOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var executable = FindExecutable();
         var directory = Directory.CreateTempSubdirectory("gridcast-mosquitto-").FullName;
         var configPath = Path.Combine(directory, "mosquitto.conf");
         try
         {
+            string? passwordFile = null;
+            if (options.Users is { Count: > 0 } users)
+            {
+                passwordFile = Path.Combine(directory, "passwords");
+                await WritePasswordFileAsync(passwordFile, users);
+            }
+
             // The port is free when FreePorts picks it but may be taken before mosquitto binds it.
             for (var attempt = 1; ; attempt++)
             {
                 var port = FreePorts.Tcp();
-                await File.WriteAllTextAsync(configPath, Config(port), cancellationToken);
+                int? tlsPort = options.Tls is null ? null : FreePorts.Tcp();
+                await File.WriteAllTextAsync(configPath, Config(port, tlsPort, options, passwordFile, directory), cancellationToken);
                 var (process, failure, portTaken) = await LaunchAsync(executable, configPath, port, cancellationToken);
                 if (process is not null)
                 {
-                    return new MosquittoBroker(executable, directory, configPath, port, process);
+                    return new MosquittoBroker(executable, directory, configPath, port, tlsPort, process);
                 }
 
                 if (!portTaken || attempt == StartAttempts)
@@ -101,7 +148,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>
     /// Stops the broker (SIGTERM, as an operator's restart would) and starts it again on the same
     /// port; returns once it accepts connections. Its clients are disconnected and, with no
-    /// persistence, their sessions and subscriptions are gone.
+    /// persistence, their sessions and subscriptions are gone; with
+    /// <see cref="MosquittoOptions.Persistent"/>, the broker saved them on the way down.
     /// </summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
@@ -143,13 +191,67 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    private static string Config(int port) => string.Join(
-        '\n',
-        $"listener {port.ToString(CultureInfo.InvariantCulture)} 127.0.0.1",
-        "allow_anonymous true",
-        "persistence false",
-        "log_dest stdout",
-        string.Empty);
+    private static string Config(int port, int? tlsPort, MosquittoOptions options, string? passwordFile, string directory)
+    {
+        var lines = new List<string>();
+
+        // Started as root, mosquitto 2 drops to user "mosquitto" before it reads password files,
+        // certificates and its database, which this user's 0700 temp directory keeps from it.
+        if (passwordFile is not null || options.Tls is not null || options.Persistent)
+        {
+            lines.Add($"user {Environment.UserName}");
+        }
+
+        lines.Add($"listener {port.ToString(CultureInfo.InvariantCulture)} 127.0.0.1");
+        if (options.Tls is { } tls && tlsPort is { } securePort)
+        {
+            lines.Add($"listener {securePort.ToString(CultureInfo.InvariantCulture)} 127.0.0.1");
+            lines.Add($"cafile {tls.CaFile}");
+            lines.Add($"certfile {tls.CertificateFile}");
+            lines.Add($"keyfile {tls.KeyFile}");
+            lines.Add(tls.RequireClientCertificate ? "require_certificate true" : "require_certificate false");
+        }
+
+        lines.Add(passwordFile is null ? "allow_anonymous true" : "allow_anonymous false");
+        if (passwordFile is not null)
+        {
+            lines.Add($"password_file {passwordFile}");
+        }
+
+        if (options.Persistent)
+        {
+            lines.Add("persistence true");
+            lines.Add($"persistence_location {directory}{Path.DirectorySeparatorChar}");
+        }
+        else
+        {
+            lines.Add("persistence false");
+        }
+
+        lines.Add("log_dest stdout");
+        lines.Add(string.Empty);
+        return string.Join('\n', lines);
+    }
+
+    private static async Task WritePasswordFileAsync(string path, IReadOnlyDictionary<string, string> users)
+    {
+        var tool = IsExecutable(PasswdDebianPath)
+            ? PasswdDebianPath
+            : throw new FileNotFoundException($"{PasswdDebianPath} is missing: install Debian's mosquitto package.", PasswdDebianPath);
+        var create = true;
+        foreach (var (user, password) in users)
+        {
+            // -c creates the file with the first user; -b takes the password from the command line.
+            string[] arguments = create ? ["-b", "-c", path, user, password] : ["-b", path, user, password];
+            create = false;
+            await using var process = ExternalProcess.Start(tool, arguments);
+            var exit = await process.WaitForExitAsync(StartTimeout);
+            if (exit != 0)
+            {
+                throw new InvalidOperationException($"mosquitto_passwd exited with {exit.ToString(CultureInfo.InvariantCulture)}: {process.Transcript()}");
+            }
+        }
+    }
 
     private static async Task<(ExternalProcess? Process, string Failure, bool PortTaken)> LaunchAsync(
         string executable, string configPath, int port, CancellationToken cancellationToken)

@@ -39,6 +39,9 @@ public sealed class GatewayCounters
     /// <summary>Frames sent into the domain from the overlay.</summary>
     public long DomainDeliveries { get; internal set; }
 
+    /// <summary>Frames from the overlay not sent into the domain because it had them already (from another gateway of the domain, during a handover).</summary>
+    public long DomainDuplicates { get; internal set; }
+
     /// <summary>Frames from peers that were malformed or not allowed from that kind of peer.</summary>
     public long PeerRejected { get; internal set; }
 

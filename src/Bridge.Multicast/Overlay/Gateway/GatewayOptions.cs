@@ -67,6 +67,13 @@ public sealed record GatewayOptions
     /// </summary>
     public TimeSpan HoldTime { get; init; } = TimeSpan.FromMilliseconds(350);
 
+    /// <summary>
+    /// How long a gateway that stood down for a group keeps covering it after its successor's
+    /// advertisement arrived: frames sent along the old trees still reach it meanwhile, and it
+    /// sends into the domain those the successor has not (make-before-break).
+    /// </summary>
+    public TimeSpan HandoverTime { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a starting gateway listens before it claims groups; the hold time when null.</summary>
     public TimeSpan? StartupWait { get; init; }
 
@@ -122,5 +129,6 @@ public sealed record GatewayOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(FragmentHistory, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSources, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SourceIdleTime, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(HandoverTime, TimeSpan.Zero);
     }
 }

@@ -62,6 +62,8 @@ public sealed class OverlayGateway
     private readonly Queue<GatewayTransmit> _transmits = new();
     private readonly Queue<GatewayEvent> _events = new();
     private readonly Dictionary<GroupName, Handover> _handovers = [];
+    private readonly Queue<HeldDelivery> _held = new();
+    private readonly FrameDeduplicator _delivered;
     private GroupName[] _interest = [];
     private GatewayId? _activeUpstream;
     private ulong _controlSequence;
@@ -76,6 +78,7 @@ public sealed class OverlayGateway
         _controlGroupWire = Encoding.UTF8.GetBytes(options.ControlGroup.WireName);
         _carried = options.Carry.Distinct().ToDictionary(static g => g.WireName, StringComparer.Ordinal);
         _dedup = new FrameDeduplicator(options.DuplicateWindow, options.MaxSources, options.FragmentHistory);
+        _delivered = new FrameDeduplicator(options.DuplicateWindow, options.MaxSources, options.FragmentHistory);
         if (options.Role == GatewayRole.Transit)
         {
             _flooding = new LinkStateFlooding(options.Id, now, options.Flooding);
@@ -122,6 +125,9 @@ public sealed class OverlayGateway
 
     /// <summary>The leaf's upstream that it uses now, or null (transit gateways, or no upstream up).</summary>
     public GatewayId? ActiveUpstream => _activeUpstream;
+
+    /// <summary>The groups this gateway stood down for and still covers until its successor has taken over.</summary>
+    public int PendingHandovers => _handovers.Count;
 
     /// <summary>How many (group, source) pairs duplicate suppression remembers now.</summary>
     public int RememberedSources => _dedup.SourceCount;
@@ -273,7 +279,10 @@ public sealed class OverlayGateway
 
         if ((frame.Flags & FrameFlags.Relayed) != 0)
         {
+            // Delivered into the domain by a gateway (this one, or another of the domain): never
+            // taken out again, and remembered so that no gateway here delivers it a second time.
             Counters.NativeRelayedIgnored++;
+            _delivered.TryAccept(now, Encoding.UTF8.GetString(frame.Group.Span), frame);
             return;
         }
 
@@ -368,9 +377,11 @@ public sealed class OverlayGateway
             UpdateInterest(now);
         }
 
+        ReleaseHeld(now);
         if (_nextSweep <= now)
         {
             _dedup.Sweep(now - _options.SourceIdleTime);
+            _delivered.Sweep(now - _options.SourceIdleTime);
             _nextSweep = now + _options.SourceIdleTime;
         }
 
@@ -405,6 +416,11 @@ public sealed class OverlayGateway
             }
         }
 
+        if (_held.TryPeek(out var held) && held.Due < next)
+        {
+            next = held.Due;
+        }
+
         return next;
     }
 
@@ -435,12 +451,12 @@ public sealed class OverlayGateway
         switch (kind)
         {
             case PeerKind.Upstream:
-                DeliverToDomain(group, innerBytes.Span);
+                DeliverToDomain(now, group, inner, innerBytes.Span);
                 break;
             case PeerKind.Leaf:
                 // What a leaf sends enters the overlay here.
                 Forward(Id, group, inner, innerBytes.Span, _trees!.NextHops(Id, Id, group), from);
-                DeliverToDomain(group, innerBytes.Span);
+                DeliverToDomain(now, group, inner, innerBytes.Span);
                 break;
             default:
                 NoteIngress(group, ingress);
@@ -451,7 +467,7 @@ public sealed class OverlayGateway
                 }
 
                 Forward(ingress, group, inner, innerBytes.Span, position.Children, from);
-                DeliverToDomain(group, innerBytes.Span);
+                DeliverToDomain(now, group, inner, innerBytes.Span);
                 break;
         }
     }
@@ -491,14 +507,59 @@ public sealed class OverlayGateway
         }
     }
 
-    private void DeliverToDomain(GroupName group, ReadOnlySpan<byte> innerBytes)
+    /// <summary>
+    /// Sends a frame from the overlay into the domain when this gateway is designated for its
+    /// group, unless the domain has had it already. During a handover the outgoing gateway holds
+    /// its copy for <see cref="HandoverDelay"/> and sends it only if the successor's has not been
+    /// heard meanwhile: no gap while the trees move to the successor, and no second copy once
+    /// they have.
+    /// </summary>
+    private void DeliverToDomain(TimeSpan now, GroupName group, in GridCastFrame inner, ReadOnlySpan<byte> innerBytes)
     {
-        if (_carried.ContainsKey(group.WireName) && (_election.IsDesignated(group) || _handovers.ContainsKey(group)))
+        if (!_carried.ContainsKey(group.WireName))
         {
-            Counters.DomainDeliveries++;
-            _transmits.Enqueue(GatewayTransmit.ToDomain(group, RelayCodec.MarkRelayed(innerBytes)));
+            return;
+        }
+
+        if (_election.IsDesignated(group))
+        {
+            if (_delivered.TryAccept(now, group.WireName, inner))
+            {
+                Counters.DomainDeliveries++;
+                _transmits.Enqueue(GatewayTransmit.ToDomain(group, RelayCodec.MarkRelayed(innerBytes)));
+            }
+            else
+            {
+                Counters.DomainDuplicates++;
+            }
+        }
+        else if (_handovers.ContainsKey(group))
+        {
+            _held.Enqueue(new HeldDelivery(now + HandoverDelay, group, RelayCodec.MarkRelayed(innerBytes)));
         }
     }
+
+    /// <summary>Sends the held copies whose wait is over and that the domain has not had meanwhile.</summary>
+    private void ReleaseHeld(TimeSpan now)
+    {
+        while (_held.TryPeek(out var held) && held.Due <= now)
+        {
+            _held.Dequeue();
+            FrameCodec.TryDecodeDatagram(held.Frame, out var frame, out _);
+            if (_delivered.TryAccept(now, held.Group.WireName, frame))
+            {
+                Counters.DomainDeliveries++;
+                _transmits.Enqueue(GatewayTransmit.ToDomain(held.Group, held.Frame));
+            }
+            else
+            {
+                Counters.DomainDuplicates++;
+            }
+        }
+    }
+
+    /// <summary>How long an outgoing gateway holds a frame during a handover: half a hello interval.</summary>
+    private TimeSpan HandoverDelay => _options.HelloInterval / 2;
 
     private void Send(GatewayId peer, byte[] frame)
     {
@@ -734,10 +795,10 @@ public sealed class OverlayGateway
 
     /// <summary>
     /// Make-before-break: a transit gateway that stands down for a group its successor in the
-    /// domain takes over keeps wanting and delivering the group until one hold time after the
-    /// successor's own advertisement of it reached the database (by then the ingress gateways have
-    /// it too, and the frames they sent along the old trees have arrived), or for twice the hold
-    /// time at most. Meanwhile both gateways may deliver a frame; receivers drop the second copy
+    /// domain takes over keeps wanting and delivering the group until
+    /// <see cref="GatewayOptions.HandoverTime"/> after the successor's own advertisement of it
+    /// reached the database (by then the ingress gateways have it too, and the frames they sent
+    /// along the old trees have arrived), or until twice the hold time more if it never comes. Meanwhile both gateways may deliver a frame; receivers drop the second copy
     /// by (source, sequence), as they do any duplicate.
     /// </summary>
     private void BeginHandover(TimeSpan now, GroupName group, GatewayId? successor)
@@ -747,25 +808,35 @@ public sealed class OverlayGateway
             return;
         }
 
-        _handovers[group] = new Handover(heir, now + (2 * _options.HoldTime), SuccessorSeen: false);
+        _handovers[group] = new Handover(heir, now + (2 * _options.HoldTime) + _options.HandoverTime, SuccessorSeen: false);
     }
 
-    /// <summary>Shortens the handovers whose successor, <paramref name="origin"/>, now advertises the group, to one hold time from now.</summary>
+    /// <summary>Shortens the handovers whose successor, <paramref name="origin"/>, now advertises the group, to the handover time from now.</summary>
     private void NoteSuccessorAdvertisement(TimeSpan now, GatewayId origin)
     {
         foreach (var (group, handover) in _handovers.Where(h => h.Value.Successor == origin && !h.Value.SuccessorSeen).ToList())
         {
             if (Advertises(origin, group))
             {
-                _handovers[group] = handover with { Until = Min(handover.Until, now + _options.HoldTime), SuccessorSeen = true };
+                _handovers[group] = handover with { Until = Min(handover.Until, now + _options.HandoverTime), SuccessorSeen = true };
             }
         }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private bool Advertises(GatewayId gateway, GroupName group) =>
-        _flooding!.Database.TryGet(gateway, out var advertisement) && advertisement.Groups.Contains(group);
+    /// <summary>
+    /// Whether <paramref name="gateway"/> advertises <paramref name="group"/> and is reachable: a
+    /// gateway that died and restarts may still have its old advertisement in the database, which
+    /// names the group but whose links its neighbours have dropped.
+    /// </summary>
+    private bool Advertises(GatewayId gateway, GroupName group)
+    {
+        var database = _flooding!.Database;
+        return database.TryGet(gateway, out var advertisement)
+            && advertisement.Groups.Contains(group)
+            && advertisement.Links.Any(link => database.IsUsable(gateway, link.Neighbor));
+    }
 
     private void Reject(GatewayId? from, string reason) => Enqueue(new InputRejected(from, reason));
 
@@ -781,4 +852,7 @@ public sealed class OverlayGateway
 
     /// <summary>A group this gateway stood down for and still delivers until <paramref name="Until"/>; shortened once <paramref name="Successor"/> advertises it.</summary>
     private readonly record struct Handover(GatewayId Successor, TimeSpan Until, bool SuccessorSeen);
+
+    /// <summary>A copy held during a handover, sent at <paramref name="Due"/> unless the domain has had it.</summary>
+    private readonly record struct HeldDelivery(TimeSpan Due, GroupName Group, byte[] Frame);
 }

@@ -381,6 +381,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         RelaysOffTree = c.RelaysOffTree,
         RelaysSent = c.RelaysSent,
         DomainDeliveries = c.DomainDeliveries,
+        DomainDuplicates = c.DomainDuplicates,
         PeerRejected = c.PeerRejected,
         UnknownPeer = c.UnknownPeer,
     };

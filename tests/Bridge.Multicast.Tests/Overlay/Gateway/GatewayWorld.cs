@@ -138,14 +138,14 @@ internal sealed class GatewayWorld(Simulator sim)
 
     /// <summary>
     /// Every gateway among <paramref name="gateways"/> is ready in its election, each member domain
-    /// with a gateway among them has exactly one designated, and the transit ones hold identical
+    /// with a gateway among them has exactly one designated, none is still handing a group over, and the transit ones hold identical
     /// databases of <paramref name="origins"/> advertisements with nothing awaiting acknowledgement.
     /// </summary>
     public bool Settled(IReadOnlyCollection<int> gateways, int origins, bool oneDesignatedPerDomain = true)
     {
         foreach (var g in gateways)
         {
-            if (!_gateways[g].Gateway.Election.IsReady)
+            if (!_gateways[g].Gateway.Election.IsReady || _gateways[g].Gateway.PendingHandovers > 0)
             {
                 return false;
             }

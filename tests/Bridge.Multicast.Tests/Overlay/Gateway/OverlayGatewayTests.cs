@@ -210,7 +210,8 @@ public sealed class OverlayGatewayTests
             }
 
             // A gateway that wins the election joins domain 1 during the stream: the incumbent
-            // stands down, and keeps delivering until the newcomer's advertisement has spread.
+            // stands down, and keeps covering the group (holding each copy briefly, and dropping
+            // those the newcomer delivered meanwhile) until the newcomer's advertisement has spread.
             sim.DriveFor(TimeSpan.FromMilliseconds(300));
             var incumbent = world.Gateways[g[1]];
             var newcomer = world.AddGateway(d1, "gw-newcomer", priority: 200);
@@ -222,6 +223,9 @@ public sealed class OverlayGatewayTests
             Assert.True(world.Gateways[newcomer].Gateway.Counters.DomainDeliveries > 0, "the newcomer delivers after the handover");
             var missed = Enumerable.Range(1, (int)Messages).Where(k => world.Domains[d1].Host.TimesReceived(source.SourceId, (ulong)k) == 0).ToList();
             Assert.True(missed.Count == 0, $"seed {sim.Seed}: domain 1 missed {string.Join(", ", missed)}");
+            var twice = Enumerable.Range(1, (int)Messages).Where(k => world.Domains[d1].Host.TimesReceived(source.SourceId, (ulong)k) > 1).ToList();
+            Assert.True(twice.Count == 0, $"seed {sim.Seed}: domain 1 got {string.Join(", ", twice)} twice");
+            Assert.True(incumbent.Gateway.Counters.DomainDuplicates > 0, "the incumbent held copies the newcomer had delivered");
         });
     }
 
