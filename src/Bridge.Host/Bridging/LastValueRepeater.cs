@@ -40,13 +40,17 @@ internal sealed class LastValueRepeater(IGroupSender inner, TimeProvider time) :
 
     /// <inheritdoc/>
     public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
-        => inner.SendAsync(group, payload, contentType, cancellationToken);
+        => SendAsync(group, payload, contentType, lastValue: false, cancellationToken);
 
     /// <inheritdoc/>
     public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, bool lastValue, CancellationToken cancellationToken = default)
     {
-        await inner.SendAsync(group, payload, contentType, lastValue, cancellationToken);
-        if (lastValue && RefreshOf(group) is not null)
+        // Every message of a last-value group is its latest state, retained at the source or not:
+        // an MQTT 3.1.1 broker clears RETAIN on live deliveries, so a new tariff would otherwise
+        // reach the group as a plain message and the old one be repeated to late joiners.
+        var keep = RefreshOf(group) is not null;
+        await inner.SendAsync(group, payload, contentType, lastValue || keep, cancellationToken);
+        if (keep)
         {
             _latest[group] = new Latest(payload.ToArray(), contentType, time.GetTimestamp());
         }
