@@ -94,7 +94,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
         const int Count = 300;
         const int BeforeStop = 150;
         const int Acknowledged = 50;
-        var sender = new GatedSender(_bridgeA, passes: Acknowledged);
+        var sender = new GatedSender(_bridgeA, holdFrom: Acknowledged + 1);
         await using var bridge = await StartBridgeAAsync(sender);
         using var deadline = new CancellationTokenSource(RecoveryPatience);
         var headEnd = await AmqpTestClient.ConnectAsync(brokers.First, "head-end");
@@ -110,7 +110,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
 
             await sender.Holding.WaitAsync(deadline.Token);
             await brokers.First.StopAsync();
-            sender.Open();
+            sender.Release();
             await brokers.First.StartAgainAsync(deadline.Token);
             for (var i = BeforeStop + 1; i <= Count; i++)
             {
@@ -135,7 +135,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
         }
         finally
         {
-            sender.Open();
+            sender.Release();
             await headEnd.DisposeAsync();
         }
 
@@ -386,35 +386,6 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
             {
                 // Stopped.
             }
-        }
-    }
-
-    /// <summary>
-    /// Sends the first <c>passes</c> messages to the group at once; the next send waits until
-    /// <see cref="Open"/>, and <see cref="Holding"/> completes when it starts waiting.
-    /// </summary>
-    private sealed class GatedSender(IGroupSender inner, int passes) : IGroupSender
-    {
-        private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _calls;
-
-        public Task Holding => _holding.Task;
-
-        public void Open() => _open.TrySetResult();
-
-        public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
-            => SendAsync(group, payload, contentType, lastValue: false, cancellationToken);
-
-        public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, bool lastValue, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Increment(ref _calls) > passes)
-            {
-                _holding.TrySetResult();
-                await _open.Task.WaitAsync(cancellationToken);
-            }
-
-            await inner.SendAsync(group, payload, contentType, lastValue, cancellationToken);
         }
     }
 }

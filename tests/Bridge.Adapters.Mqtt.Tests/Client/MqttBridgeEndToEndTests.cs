@@ -7,7 +7,6 @@ using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Transports.Ip;
-using Bridge.Multicast.Wire;
 using Bridge.Testing;
 using Bridge.Testing.Brokers;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -136,7 +135,7 @@ public sealed class MqttBridgeEndToEndTests : IAsyncLifetime
         const int BeforeRestart = 100;
         const int AfterRestart = 50;
         await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions { Persistent = true });
-        var gate = new GatedSender(_socketA, holdCall: 51);
+        var gate = new GatedSender(_socketA, holdFrom: 51);
         var router = new Router(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), gate);
         await using var bridge = await StartBridgeAsync(broker.Uri, "bridge-a", protocol, router);
         var heard = CollectAsync(BeforeRestart + AfterRestart);
@@ -236,32 +235,5 @@ public sealed class MqttBridgeEndToEndTests : IAsyncLifetime
         }
 
         return missing;
-    }
-
-    /// <summary>Sends to the group, but holds the <c>holdCall</c>-th send until released.</summary>
-    private sealed class GatedSender(IGroupSender inner, int holdCall) : IGroupSender
-    {
-        private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _calls;
-
-        /// <summary>Completes when the held send has begun.</summary>
-        public Task Holding => _holding.Task;
-
-        public void Release() => _released.TrySetResult();
-
-        public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
-            => SendAsync(group, payload, contentType, lastValue: false, cancellationToken);
-
-        public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, bool lastValue, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Increment(ref _calls) == holdCall)
-            {
-                _holding.TrySetResult();
-                await _released.Task.WaitAsync(cancellationToken);
-            }
-
-            await inner.SendAsync(group, payload, contentType, lastValue, cancellationToken);
-        }
     }
 }
