@@ -1,9 +1,13 @@
 using System.Globalization;
+using System.Text;
 using System.Net;
 using System.Threading.Channels;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Transports;
 using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Wire;
@@ -32,6 +36,14 @@ public sealed record MulticastSocketOptions
 
     /// <summary>Membership events held while the application does not read them; the oldest go first.</summary>
     public int EventQueueCapacity { get; init; } = 1024;
+
+    /// <summary>
+    /// When set, the socket reports the groups it has joined to the gateways of its domain (on
+    /// the members group, docs/overlay.md) at once on every join or leave and then at this
+    /// interval, and withdraws them when disposed, so gateways that learn members carry a group
+    /// only where someone listens. Null, the default, sends no reports.
+    /// </summary>
+    public TimeSpan? MemberReportInterval { get; init; }
 }
 
 /// <summary>A group as one interface sees it (RFC 7046 groupSet).</summary>
@@ -71,6 +83,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     private readonly Task _timerLoop;
     private TaskCompletionSource _timerWake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _eventsEnabled;
+    private TimeSpan? _reportDue;
+    private ulong _reportSequence;
 
     private MulticastSocket(MulticastSocketOptions options, ILogger logger, TimeProvider time)
     {
@@ -207,6 +221,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
             _endpoint.Join(group);
             joinedOn = [.. carriers.Select(c => c.Id)];
+            ReportSoon();
         }
 
         foreach (var id in joinedOn)
@@ -229,6 +244,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             _endpoint.Leave(group);
+            ReportSoon();
         }
 
         foreach (var id in leftOn)
@@ -370,6 +386,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
+        await WithdrawReportAsync();
         ITechnologyInterface[] interfaces;
         lock (_gate)
         {
@@ -394,6 +411,81 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     private ITechnologyInterface Find(InterfaceId id)
         => _interfaces.FirstOrDefault(i => i.Id == id)
            ?? throw new ArgumentException($"the socket has no interface {id} (it has {string.Join(", ", _interfaces.Select(i => i.Id))})", nameof(id));
+
+    /// <summary>Asks for a member report at once (under the gate): the joined groups changed.</summary>
+    private void ReportSoon()
+    {
+        if (_options.MemberReportInterval is not null)
+        {
+            _reportDue = Now();
+            WakeTimer();
+        }
+    }
+
+    /// <summary>
+    /// The member report of this socket now (under the gate): a gateway hello (wire-format
+    /// §5.1.2) whose id names this socket and whose groups are the groups it has joined, in a
+    /// Membership frame on the members group. Schedules the next one.
+    /// </summary>
+    private (List<ITechnologyInterface> Carriers, byte[] Frame)? BuildReport(bool withdraw)
+    {
+        var interval = _options.MemberReportInterval!.Value;
+        var groups = withdraw ? [] : _endpoint.JoinedGroups.ToList();
+        _reportDue = groups.Count > 0 ? Now() + interval : null;
+        var carriers = _interfaces.Where(i => i.CanCarry(GatewayOptions.DefaultMembersGroup)).ToList();
+        if (carriers.Count == 0)
+        {
+            return null;
+        }
+
+        var hold = TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds * 3.5, GatewayHelloCodec.MaxTime.TotalMilliseconds));
+        var hello = new GatewayHello(new GatewayId($"member-{SourceId:x16}"), 0, Ready: true, interval, hold, groups);
+        var frame = new GridCastFrame
+        {
+            Type = FrameType.Membership,
+            Group = Encoding.UTF8.GetBytes(GatewayOptions.DefaultMembersGroup.WireName),
+            SourceId = SourceId,
+            Sequence = ++_reportSequence,
+            TimestampMicroseconds = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond,
+            Payload = GatewayHelloCodec.Encode(hello),
+        };
+        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
+        FrameCodec.Encode(frame, bytes, bytes.Length);
+        return (carriers, bytes);
+    }
+
+    private async ValueTask SendReportAsync(List<ITechnologyInterface> carriers, byte[] frame)
+    {
+        foreach (var carrier in carriers)
+        {
+            try
+            {
+                await carrier.SendAsync(GatewayOptions.DefaultMembersGroup, frame);
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException or ObjectDisposedException)
+            {
+                Log.ReportFailed(_logger, carrier.Id.ToString(), ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Tells the gateways, on disposal, that this socket's groups are gone (best effort).</summary>
+    private async ValueTask WithdrawReportAsync()
+    {
+        (List<ITechnologyInterface> Carriers, byte[] Frame)? report = null;
+        lock (_gate)
+        {
+            if (_options.MemberReportInterval is not null && _endpoint.JoinedGroups.Count > 0)
+            {
+                report = BuildReport(withdraw: true);
+            }
+        }
+
+        if (report is { } send)
+        {
+            await SendReportAsync(send.Carriers, send.Frame);
+        }
+    }
 
     private List<ITechnologyInterface> Carriers(GroupName group)
     {
@@ -497,6 +589,11 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             lock (_gate)
             {
                 deadline = _endpoint.PollTimeout();
+                if (_reportDue is { } reportAt && (deadline is null || reportAt < deadline))
+                {
+                    deadline = reportAt;
+                }
+
                 if (_timerWake.Task.IsCompleted)
                 {
                     _timerWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -520,10 +617,20 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             List<GroupMessage> messages = [];
+            (List<ITechnologyInterface> Carriers, byte[] Frame)? report = null;
             lock (_gate)
             {
                 _endpoint.HandleTimeout(Now());
                 DrainEvents(null, null, messages);
+                if (_reportDue is { } reportDue && reportDue <= Now())
+                {
+                    report = BuildReport(withdraw: false);
+                }
+            }
+
+            if (report is { } send)
+            {
+                await SendReportAsync(send.Carriers, send.Frame);
             }
         }
     }
@@ -535,5 +642,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
         [LoggerMessage(5, LogLevel.Warning, "Lost message {Sequence} of source {SourceId:x16} in {Group}: {Reason}")]
         public static partial void MessageLost(ILogger logger, string group, ulong sourceId, ulong sequence, string reason);
+
+        [LoggerMessage(6, LogLevel.Warning, "Sending the member report on {Interface} failed: {Error}")]
+        public static partial void ReportFailed(ILogger logger, string @interface, string error);
     }
 }

@@ -84,7 +84,11 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var socket = MulticastSocket.Create(Settings.Interface, logger: loggers.CreateLogger<MulticastSocket>(), time: time);
+        await using var socket = MulticastSocket.Create(
+            Settings.Interface,
+            new MulticastSocketOptions { MemberReportInterval = TimeSpan.FromSeconds(2) },
+            loggers.CreateLogger<MulticastSocket>(),
+            time);
         var repeater = new LastValueRepeater(socket, time);
         await _changing.WaitAsync(stoppingToken);
         try

@@ -140,6 +140,9 @@ public sealed record GatewaySection
     /// <summary>Whether a transit gateway accepts links from leaf gateways.</summary>
     public bool AcceptLeaves { get; init; }
 
+    /// <summary>Whether the domain's interest in carried groups is learned from GridCast receivers' member reports.</summary>
+    public bool LearnMembers { get; init; }
+
     /// <summary>A leaf gateway's one or two upstreams; empty for a transit gateway.</summary>
     public required IReadOnlyList<UpstreamDefinition> Upstreams { get; init; }
 

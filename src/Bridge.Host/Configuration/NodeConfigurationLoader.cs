@@ -113,7 +113,7 @@ public static class NodeConfigurationLoader
         }
 
         private static readonly string[] GatewayKeys =
-            ["role", "carry", "listen", "tls", "peers", "acceptLeaves", "upstreams", "heartbeat", "election"];
+            ["role", "carry", "learnMembers", "listen", "tls", "peers", "acceptLeaves", "upstreams", "heartbeat", "election"];
 
         private NodeSection? NodeSection(SectionReader file)
         {
@@ -262,6 +262,7 @@ public static class NodeConfigurationLoader
             var tls = Tls(section.Section("tls", "certificate", "key", "authority"), section.PathOf("tls"), node);
             var peers = Peers(section, role, node);
             var acceptLeaves = section.Boolean("acceptLeaves");
+            var learnMembers = section.Boolean("learnMembers");
             if (role == GatewayRole.Leaf && section.Has("acceptLeaves"))
             {
                 errors.Add(section.PathOf("acceptLeaves"), "only a transit gateway accepts leaves");
@@ -284,6 +285,7 @@ public static class NodeConfigurationLoader
                 Tls = tls ?? defaults.Tls,
                 Peers = peers ?? new ValueList<PeerDefinition>([]),
                 AcceptLeaves = role == GatewayRole.Transit && (acceptLeaves ?? true),
+                LearnMembers = learnMembers ?? false,
                 Upstreams = upstreams ?? new ValueList<UpstreamDefinition>([]),
                 HeartbeatInterval = interval?.Value ?? defaults.HeartbeatInterval,
                 DeadAfter = deadAfter?.Value ?? defaults.DeadAfter,

@@ -41,6 +41,7 @@ internal static partial class GatewayRegistration
                 Id = new GatewayId(config.Node.Id),
                 Role = leaf ? OverlayRole.Leaf : OverlayRole.Transit,
                 Carry = gateway.Carry,
+                LearnMembers = gateway.LearnMembers,
                 Upstreams = leaf ? [.. gateway.Upstreams.Select(static u => new GatewayId(u.Id))] : [],
                 SourceId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)),
                 Priority = (byte)gateway.Priority,

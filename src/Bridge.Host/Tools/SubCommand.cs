@@ -33,6 +33,9 @@ internal static class SubCommand
     /// <summary>Written to standard error once a group is joined; scripts wait for it.</summary>
     public const string ReadyLine = "subscribed to";
 
+    /// <summary>How often a running <c>sub</c> reports its groups to the gateways of its domain.</summary>
+    private static readonly TimeSpan MemberReportInterval = TimeSpan.FromSeconds(2);
+
     /// <summary>Written to standard error once a group is left.</summary>
     public const string LeftLine = "left";
 
@@ -68,8 +71,12 @@ internal static class SubCommand
             var multicastInterface = CommonOptions.ResolveInterface(result.GetValue(@interface));
             using var host = CliHost.Build(CommonOptions.LogLevelFor(result.GetValue(verbose)));
             var time = host.Services.GetRequiredService<TimeProvider>();
+            // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
-                multicastInterface, logger: host.Services.GetRequiredService<ILogger<MulticastSocket>>(), time: time);
+                multicastInterface,
+                new MulticastSocketOptions { MemberReportInterval = MemberReportInterval },
+                host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
+                time);
             foreach (var name in result.GetRequiredValue(groups))
             {
                 socket.Join(name);

@@ -146,6 +146,29 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         Assert.Contains(Tariff, west.State.Interest);
     }
 
+    [Fact]
+    public async Task LearnMembers_AGroupIsCarriedIntoADomainOnlyWhileAReceiverThereReportsIt()
+    {
+        var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0), new GatewayPeer(East, null));
+        var east = await StartGatewayAsync(East, _eastDomain, null, [], learnMembers: true, new GatewayPeer(West, west.ListenEndPoint));
+        var westSocket = Socket(_westDomain.Attach("west-host"));
+        westSocket.Join(Tariff);
+        await WaitForAsync(() => east.State.Neighbors.Contains(West) && east.State.Designated.Contains(Tariff), "east is up and designated");
+        Assert.DoesNotContain(Tariff, east.State.Interest); // nobody in east's domain listens
+
+        // A receiver joins in the east and reports it: east wants the group, and it flows.
+        var eastSocket = MulticastSocket.Create([_eastDomain.Attach("east-host")], new MulticastSocketOptions { MemberReportInterval = TimeSpan.FromMilliseconds(200) });
+        eastSocket.Join(Tariff);
+        await WaitForAsync(() => east.State.Interest.Contains(Tariff), "east learns its member");
+        var message = await SendUntilReceivedAsync(westSocket, eastSocket, "tariff for a reporting member");
+        Assert.Equal("tariff for a reporting member", Encoding.UTF8.GetString(message.Payload.Span));
+
+        // The receiver goes: its last report withdraws the group.
+        await eastSocket.DisposeAsync();
+        await WaitForAsync(() => !east.State.Interest.Contains(Tariff), "east forgets the group");
+        Assert.True(east.State.Counters.MemberReports >= 2);
+    }
+
     private async Task<(GatewayNode West, GatewayNode East)> StartPairAsync()
     {
         var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0), new GatewayPeer(East, null));
@@ -154,9 +177,12 @@ public sealed class GatewayNodeTests : IAsyncLifetime
     }
 
     private Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, params GatewayPeer[] peers)
-        => StartGatewayAsync(id, domain, listen, upstreams: [], peers);
+        => StartGatewayAsync(id, domain, listen, upstreams: [], learnMembers: false, peers);
 
-    private async Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, GatewayId[] upstreams, params GatewayPeer[] peers)
+    private Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, GatewayId[] upstreams, params GatewayPeer[] peers)
+        => StartGatewayAsync(id, domain, listen, upstreams, learnMembers: false, peers);
+
+    private async Task<GatewayNode> StartGatewayAsync(GatewayId id, LoopbackBus domain, IPEndPoint? listen, GatewayId[] upstreams, bool learnMembers, params GatewayPeer[] peers)
     {
         var options = new GatewayNodeOptions
         {
@@ -166,6 +192,7 @@ public sealed class GatewayNodeTests : IAsyncLifetime
                 Role = upstreams.Length > 0 ? GatewayRole.Leaf : GatewayRole.Transit,
                 Upstreams = upstreams,
                 Carry = [Tariff],
+                LearnMembers = learnMembers,
                 SourceId = (ulong)id.Value.Length,
                 HelloInterval = TimeSpan.FromMilliseconds(50),
                 HoldTime = TimeSpan.FromMilliseconds(200),

@@ -24,6 +24,9 @@ public sealed class GatewayCounters
     /// <summary>Frames from the domain of other types than Data and the control group's hellos.</summary>
     public long NativeUnsupported { get; internal set; }
 
+    /// <summary>Member reports heard from the domain (with learning on).</summary>
+    public long MemberReports { get; internal set; }
+
     /// <summary>Relay frames accepted from peers.</summary>
     public long RelaysReceived { get; internal set; }
 

@@ -49,6 +49,19 @@ public sealed record GatewayOptions
     /// <summary>A leaf's upstream gateways, preferred first. Ignored for a transit gateway.</summary>
     public IReadOnlyList<GatewayId> Upstreams { get; init; } = [];
 
+    /// <summary>The well-known group on which GridCast receivers report the groups they have joined.</summary>
+    public static GroupName DefaultMembersGroup { get; } = GroupName.Parse("ham:sg:gridcast.members");
+
+    /// <summary>
+    /// Whether the domain's interest is learned from member reports (receivers that report the
+    /// groups they joined, on <see cref="MembersGroup"/>) instead of assumed for every carried
+    /// group. Plain IP receivers send no reports: leave this off where they are the members.
+    /// </summary>
+    public bool LearnMembers { get; init; }
+
+    /// <summary>The group of the domain's member reports.</summary>
+    public GroupName MembersGroup { get; init; } = DefaultMembersGroup;
+
     /// <summary>The group of the domain's election hellos.</summary>
     public GroupName ControlGroup { get; init; } = DefaultControlGroup;
 
@@ -120,9 +133,9 @@ public sealed record GatewayOptions
             throw new ArgumentException($"Gateway {Id} cannot be its own upstream.", nameof(Upstreams));
         }
 
-        if (Carry.Contains(ControlGroup))
+        if (Carry.Contains(ControlGroup) || Carry.Contains(MembersGroup))
         {
-            throw new ArgumentException($"The control group {ControlGroup} cannot be carried.", nameof(Carry));
+            throw new ArgumentException($"The control groups {ControlGroup} and {MembersGroup} cannot be carried.", nameof(Carry));
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(DuplicateWindow, 64);

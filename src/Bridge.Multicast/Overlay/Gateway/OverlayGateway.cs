@@ -55,6 +55,8 @@ public sealed class OverlayGateway
     private readonly FrameDeduplicator _dedup;
     private readonly Dictionary<string, GroupName> _carried;
     private readonly byte[] _controlGroupWire;
+    private readonly byte[] _membersGroupWire;
+    private readonly Dictionary<GatewayId, MemberReport> _members = [];
     private readonly Dictionary<GatewayId, PeerKind> _peers = [];
     private readonly Dictionary<GatewayId, HashSet<GroupName>> _leafInterest = [];
     private readonly Dictionary<GroupName, HashSet<GatewayId>> _ingressesSeen = [];
@@ -76,6 +78,7 @@ public sealed class OverlayGateway
         options.Validate();
         _options = options;
         _controlGroupWire = Encoding.UTF8.GetBytes(options.ControlGroup.WireName);
+        _membersGroupWire = Encoding.UTF8.GetBytes(options.MembersGroup.WireName);
         _carried = options.Carry.Distinct().ToDictionary(static g => g.WireName, StringComparer.Ordinal);
         _dedup = new FrameDeduplicator(options.DuplicateWindow, options.MaxSources, options.FragmentHistory);
         _delivered = new FrameDeduplicator(options.DuplicateWindow, options.MaxSources, options.FragmentHistory);
@@ -115,7 +118,12 @@ public sealed class OverlayGateway
     /// The groups the driver joins on the domain's interfaces: the control group, to hear the
     /// other gateways, and every carried group, to hear the domain's sources.
     /// </summary>
-    public IReadOnlyList<GroupName> NativeGroups => [_options.ControlGroup, .. _carried.Values];
+    public IReadOnlyList<GroupName> NativeGroups => _options.LearnMembers
+        ? [_options.ControlGroup, _options.MembersGroup, .. _carried.Values]
+        : [_options.ControlGroup, .. _carried.Values];
+
+    /// <summary>The carried groups that reporting members of the domain have joined now (with <see cref="GatewayOptions.LearnMembers"/>).</summary>
+    public IReadOnlyList<GroupName> ReportedGroups => [.. _carried.Values.Where(HasReportedMembers)];
 
     /// <summary>The groups this gateway advertises in the link-state (transit) or asks its upstream for (leaf).</summary>
     public IReadOnlyList<GroupName> Interest => _interest;
@@ -271,6 +279,17 @@ public sealed class OverlayGateway
             return;
         }
 
+        if (frame.Type == FrameType.Membership && frame.Group.Span.SequenceEqual(_membersGroupWire))
+        {
+            if (_options.LearnMembers)
+            {
+                HandleMemberReport(now, frame);
+                Drain(now);
+            }
+
+            return;
+        }
+
         if (frame.Type != FrameType.Data)
         {
             Counters.NativeUnsupported++;
@@ -377,6 +396,16 @@ public sealed class OverlayGateway
             UpdateInterest(now);
         }
 
+        if (_members.Values.Any(m => m.ExpiresAt <= now))
+        {
+            foreach (var (member, _) in _members.Where(m => m.Value.ExpiresAt <= now).ToList())
+            {
+                _members.Remove(member);
+            }
+
+            UpdateInterest(now);
+        }
+
         ReleaseHeld(now);
         if (_nextSweep <= now)
         {
@@ -419,6 +448,14 @@ public sealed class OverlayGateway
         if (_held.TryPeek(out var held) && held.Due < next)
         {
             next = held.Due;
+        }
+
+        foreach (var member in _members.Values)
+        {
+            if (member.ExpiresAt < next)
+            {
+                next = member.ExpiresAt;
+            }
         }
 
         return next;
@@ -659,7 +696,7 @@ public sealed class OverlayGateway
         var next = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var group in _carried.Values)
         {
-            if (_election.IsDesignated(group) || _handovers.ContainsKey(group))
+            if ((_election.IsDesignated(group) && HasReportedMembers(group)) || _handovers.ContainsKey(group))
             {
                 next.Add(group.WireName);
             }
@@ -838,6 +875,44 @@ public sealed class OverlayGateway
             && advertisement.Links.Any(link => database.IsUsable(gateway, link.Neighbor));
     }
 
+    /// <summary>
+    /// A receiver of the domain reported the groups it has joined (the payload of a gateway hello,
+    /// wire-format §5.1.2, whose id names the receiver); the report holds for its hold time. A
+    /// report replaces the member's previous one, so an empty report is a leave.
+    /// </summary>
+    private void HandleMemberReport(TimeSpan now, in GridCastFrame frame)
+    {
+        if (frame.IsFragment)
+        {
+            Counters.NativeMalformed++;
+            Reject(null, "a fragmented member report");
+            return;
+        }
+
+        if (!GatewayHelloCodec.TryDecode(frame.Payload.Span, out var report, out var error))
+        {
+            Counters.NativeMalformed++;
+            Reject(null, $"malformed member report: {error}");
+            return;
+        }
+
+        Counters.MemberReports++;
+        if (report.Groups.Count == 0)
+        {
+            _members.Remove(report.Gateway);
+        }
+        else if (_members.Count < _options.MaxSources || _members.ContainsKey(report.Gateway))
+        {
+            _members[report.Gateway] = new MemberReport([.. report.Groups], now + report.HoldTime);
+        }
+
+        UpdateInterest(now);
+    }
+
+    /// <summary>Whether the domain wants <paramref name="group"/>: always, unless members are learned, then when a live report names it.</summary>
+    private bool HasReportedMembers(GroupName group) =>
+        !_options.LearnMembers || _members.Values.Any(m => m.Groups.Contains(group));
+
     private void Reject(GatewayId? from, string reason) => Enqueue(new InputRejected(from, reason));
 
     private void Enqueue(GatewayEvent gatewayEvent)
@@ -852,6 +927,9 @@ public sealed class OverlayGateway
 
     /// <summary>A group this gateway stood down for and still delivers until <paramref name="Until"/>; shortened once <paramref name="Successor"/> advertises it.</summary>
     private readonly record struct Handover(GatewayId Successor, TimeSpan Until, bool SuccessorSeen);
+
+    /// <summary>The groups a reporting member of the domain has joined, until <paramref name="ExpiresAt"/>.</summary>
+    private readonly record struct MemberReport(HashSet<GroupName> Groups, TimeSpan ExpiresAt);
 
     /// <summary>A copy held during a handover, sent at <paramref name="Due"/> unless the domain has had it.</summary>
     private readonly record struct HeldDelivery(TimeSpan Due, GroupName Group, byte[] Frame);

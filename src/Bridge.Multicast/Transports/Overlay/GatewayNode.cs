@@ -382,6 +382,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         RelaysSent = c.RelaysSent,
         DomainDeliveries = c.DomainDeliveries,
         DomainDuplicates = c.DomainDuplicates,
+        MemberReports = c.MemberReports,
         PeerRejected = c.PeerRejected,
         UnknownPeer = c.UnknownPeer,
     };

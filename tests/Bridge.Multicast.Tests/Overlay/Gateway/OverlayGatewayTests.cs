@@ -23,6 +23,61 @@ public sealed class OverlayGatewayTests
     private static readonly byte[] GroupWire = Encoding.UTF8.GetBytes(GatewayWorld.Group.WireName);
 
     [Fact]
+    public void LearnMembers_InterestFollowsTheDomainsMemberReports()
+    {
+        var now = TimeSpan.Zero;
+        var gateway = new OverlayGateway(
+            new GatewayOptions { Id = new GatewayId("gw-learner"), Carry = [GatewayWorld.Group], LearnMembers = true, StartupWait = TimeSpan.Zero },
+            now);
+        Assert.Contains(GatewayOptions.DefaultMembersGroup, gateway.NativeGroups);
+        Assert.True(gateway.IsDesignated(GatewayWorld.Group));
+        Assert.Empty(gateway.Interest); // designated, but nobody in the domain has joined
+
+        // A receiver reports the group: the gateway wants it.
+        gateway.HandleNativeDatagram(now, MemberReport("member-a", 1, [GatewayWorld.Group]));
+        Assert.Equal([GatewayWorld.Group], gateway.Interest);
+        Assert.Equal([GatewayWorld.Group], gateway.ReportedGroups);
+
+        // A second receiver, then the first withdraws with an empty report: still wanted.
+        gateway.HandleNativeDatagram(now, MemberReport("member-b", 1, [GatewayWorld.Group]));
+        gateway.HandleNativeDatagram(now, MemberReport("member-a", 2, []));
+        Assert.Equal([GatewayWorld.Group], gateway.Interest);
+
+        // The second falls silent: its report expires after its hold time (3.5 s here).
+        while (gateway.PollTimeout() is { } due && due <= TimeSpan.FromSeconds(4))
+        {
+            now = due;
+            gateway.HandleTimeout(now);
+        }
+
+        Assert.Empty(gateway.Interest);
+        Assert.Equal(3, gateway.Counters.MemberReports);
+
+        // A damaged report is counted and reported, and changes nothing.
+        var damaged = MemberReport("member-c", 1, [GatewayWorld.Group]);
+        damaged[^3] ^= 0xFF;
+        gateway.HandleNativeDatagram(now, damaged);
+        Assert.Empty(gateway.Interest);
+        Assert.Equal(1, gateway.Counters.NativeMalformed);
+    }
+
+    private static byte[] MemberReport(string member, ulong sequence, IReadOnlyList<Multicast.Naming.GroupName> groups)
+    {
+        var hello = new Multicast.Overlay.Election.GatewayHello(new GatewayId(member), 0, Ready: true, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(3500), groups);
+        var frame = new GridCastFrame
+        {
+            Type = FrameType.Membership,
+            Group = Encoding.UTF8.GetBytes(GatewayOptions.DefaultMembersGroup.WireName),
+            SourceId = (ulong)member.Length,
+            Sequence = sequence,
+            Payload = Multicast.Overlay.Election.GatewayHelloCodec.Encode(hello),
+        };
+        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
+        FrameCodec.Encode(frame, bytes, bytes.Length);
+        return bytes;
+    }
+
+    [Fact]
     public void HandleNativeDatagram_RelayedFlag_NeverTakenOutAgain()
     {
         var (leaf, now) = Designated(new GatewayOptions { Id = new("home-9"), Role = GatewayRole.Leaf, Upstreams = [Peer], Carry = [GatewayWorld.Group] });
