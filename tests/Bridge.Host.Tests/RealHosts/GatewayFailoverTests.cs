@@ -23,6 +23,8 @@ namespace Bridge.Host.Tests.RealHosts;
 /// gw-d3 dial gw-d1; gw-d3 also dials gw-d2a and gw-d2b; the side that accepts a link lists the
 /// peer without an address (docs/configuration.md). The two gateways of domain 2 are not peers:
 /// they meet on their domain, where the election picks one designated gateway for the group.
+/// Every gateway learns its domain's members (<c>learnMembers</c>) from the subscribers' member
+/// reports, so a group reaches domains 2 and 3 because someone there listens.
 /// </para>
 /// <para>
 /// The interruption is measured at domain 2's subscriber from the arrival times of its lines
@@ -223,6 +225,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             gateway:
               role: transit
               carry: [stream]
+              learnMembers: true
               listen: {gateway.OverlayAddress}
               tls:
                 certificate: {gateway.Id}.crt

@@ -57,6 +57,7 @@ public sealed class OverlayGateway
     private readonly byte[] _controlGroupWire;
     private readonly byte[] _membersGroupWire;
     private readonly Dictionary<GatewayId, MemberReport> _members = [];
+    private TimeSpan _longestReportHold;
     private readonly Dictionary<GatewayId, PeerKind> _peers = [];
     private readonly Dictionary<GatewayId, HashSet<GroupName>> _leafInterest = [];
     private readonly Dictionary<GroupName, HashSet<GatewayId>> _ingressesSeen = [];
@@ -845,7 +846,9 @@ public sealed class OverlayGateway
             return;
         }
 
-        _handovers[group] = new Handover(heir, now + (2 * _options.HoldTime) + _options.HandoverTime, SuccessorSeen: false);
+        // A successor that learns members must first hear a report: it may need a report's hold time.
+        var limit = (2 * _options.HoldTime) + _options.HandoverTime + (_options.LearnMembers ? _longestReportHold : TimeSpan.Zero);
+        _handovers[group] = new Handover(heir, now + limit, SuccessorSeen: false);
     }
 
     /// <summary>Shortens the handovers whose successor, <paramref name="origin"/>, now advertises the group, to the handover time from now.</summary>
@@ -904,6 +907,10 @@ public sealed class OverlayGateway
         else if (_members.Count < _options.MaxSources || _members.ContainsKey(report.Gateway))
         {
             _members[report.Gateway] = new MemberReport([.. report.Groups], now + report.HoldTime);
+            if (report.HoldTime > _longestReportHold)
+            {
+                _longestReportHold = report.HoldTime;
+            }
         }
 
         UpdateInterest(now);
