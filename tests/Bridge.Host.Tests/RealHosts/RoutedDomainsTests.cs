@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Bridge.Testing;
 using Bridge.Testing.Namespaces;
+
+using static Bridge.Host.Tests.RealHosts.SubOutput;
 
 namespace Bridge.Host.Tests.RealHosts;
 
@@ -177,37 +178,4 @@ public sealed class RoutedDomainsTests
         await using var _ = pub;
         Assert.True(code == 0, pub.Transcript());
     }
-
-    /// <summary>The messages a <c>sub --json</c> printed so far.</summary>
-    private static List<JsonElement> Messages(ExternalProcess sub)
-        => [.. sub.StandardOutput.Select(line =>
-            {
-                try
-                {
-                    return JsonDocument.Parse(line).RootElement;
-                }
-                catch (JsonException e)
-                {
-                    throw new InvalidOperationException($"sub printed a line that is not JSON: '{line}' ({e.Message})\n{sub.Transcript()}", e);
-                }
-            })];
-
-    /// <summary>Matches a JSON message line whose payload is <paramref name="payload"/>.</summary>
-    private static Func<string, bool> Carrying(string payload) => line =>
-    {
-        if (!line.StartsWith('{'))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var json = JsonDocument.Parse(line);
-            return json.RootElement.TryGetProperty("payload", out var value) && value.GetString() == payload;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    };
 }

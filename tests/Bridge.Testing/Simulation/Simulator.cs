@@ -370,6 +370,28 @@ public sealed class Simulator
     public void DriveToIdle() => Drive(() => false);
 
     /// <summary>
+    /// Drives in steps of <paramref name="step"/> (10 ms when null) until <paramref name="done"/>
+    /// holds, checking it between steps; returns the virtual time it took, or fails with the seed
+    /// once more than <paramref name="bound"/> has passed.
+    /// </summary>
+    public TimeSpan DriveUntil(Func<bool> done, TimeSpan bound, string what, TimeSpan? step = null)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var start = Now;
+        while (!done())
+        {
+            if (Now - start > bound)
+            {
+                throw Failure($"{what} did not happen within {bound.TotalSeconds} s of virtual time");
+            }
+
+            DriveFor(step ?? TimeSpan.FromMilliseconds(10));
+        }
+
+        return Now - start;
+    }
+
+    /// <summary>
     /// Processes events until <paramref name="until"/> holds, failing with the seed in the message
     /// when that takes more than <paramref name="maxEvents"/> events, when the next event lies more
     /// than <paramref name="maxTime"/> of virtual time after the call, or when the network goes
