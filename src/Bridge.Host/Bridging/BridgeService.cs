@@ -260,7 +260,8 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 throw new NotSupportedException("bridge.mqtt.tls: the embedded broker does not serve TLS yet");
             }
 
-            return await EmbeddedMqttBroker.StartAsync(listen, router, loggers.CreateLogger<EmbeddedMqttBroker>());
+            var credentials = mqtt.Username is { } user ? new MqttCredentials(user, PasswordOf(mqtt) ?? string.Empty) : null;
+            return await EmbeddedMqttBroker.StartAsync(listen, router, loggers.CreateLogger<EmbeddedMqttBroker>(), credentials);
         }
 
         return await MqttBrokerClient.StartAsync(MqttSettings(mqtt), router, loggers.CreateLogger<MqttBrokerClient>(), time, cancellationToken);
@@ -283,13 +284,17 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             Broker = broker,
             Protocol = mqtt.Protocol == Configuration.MqttProtocol.V311 ? Adapters.Mqtt.Client.MqttProtocol.V311 : Adapters.Mqtt.Client.MqttProtocol.V5,
             UserName = mqtt.Username,
-            Password = mqtt.PasswordFile is { } file ? File.ReadAllText(file).TrimEnd('\r', '\n') : mqtt.Password,
+            Password = PasswordOf(mqtt),
             Tls = mqtt.Tls is { } tls
                 ? new MqttTlsSettings { CaCertificateFile = tls.Authority, ClientCertificateFile = tls.Certificate, ClientKeyFile = tls.Key }
                 : null,
         };
         return mqtt.ClientId is null ? settings : settings with { ClientId = mqtt.ClientId };
     }
+
+    /// <summary>The password of an MQTT section: written in the file, or read from its password file (without a trailing line break).</summary>
+    private static string? PasswordOf(MqttSection mqtt) =>
+        mqtt.PasswordFile is { } file ? File.ReadAllText(file).TrimEnd('\r', '\n') : mqtt.Password;
 
     /// <summary>The AMQP client's settings for <paramref name="amqp"/>.</summary>
     internal static AmqpClientSettings AmqpSettings(AmqpSection amqp)

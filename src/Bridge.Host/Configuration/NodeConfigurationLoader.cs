@@ -614,7 +614,8 @@ public static class NodeConfigurationLoader
                 errors.Add(mqtt.PathOf("passwordFile"), "give password or passwordFile, not both");
             }
 
-            foreach (var key in (string[])["protocol", "username", "password", "passwordFile"])
+            // An embedded broker takes a user name and password too: the ones head-ends must log in with.
+            foreach (var key in (string[])["protocol"])
             {
                 if (brokerText is null && listenText is not null && mqtt.Has(key))
                 {

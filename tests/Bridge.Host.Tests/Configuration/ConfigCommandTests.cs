@@ -205,6 +205,44 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_EmbeddedBrokerWithCredentials_RefusesAWrongPasswordAndCarriesTheRightOne()
+    {
+        var port = FreePorts.Tcp();
+        var tariffs = FreePorts.UniqueIPv4Group();
+        _files.Write("headend.secret", "s3cret-tariff\n");
+        var path = _files.Write("edge-auth.yaml", $"""
+            node:
+              id: edge-auth
+            groups:
+              tariff:
+                uri: "{tariffs}"
+            bridge:
+              mqtt:
+                listen: 127.0.0.1:{port}
+                username: headend
+                passwordFile: headend.secret
+              rules:
+                - name: tariffs
+                  direction: to-group
+                  mqtt: meters/+/tariff
+                  group: tariff
+            """);
+        await using var node = GridcastCli.Start("run", "--config", path);
+        await node.WaitForLineAsync(l => l.Contains("Bridge running", StringComparison.Ordinal), Patience);
+        await using var sub = GridcastCli.Start("sub", tariffs, "--count", "1", "--timeout", "50", "--json");
+        await sub.WaitForLineAsync(l => l.StartsWith("subscribed to", StringComparison.Ordinal), Patience);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => MqttTestClient.ConnectAsync(port, "intruder", "headend", "guess"));
+        Assert.Contains("refused", refused.Message, StringComparison.Ordinal);
+        using var headEnd = await MqttTestClient.ConnectAsync(port, "head-end", "headend", "s3cret-tariff");
+        var ack = await headEnd.PublishAsync(MqttTestClient.Message("meters/south/tariff", "0.2900 EUR/kWh"));
+
+        Assert.True(ack.IsSuccess, ack.ReasonString);
+        Assert.True(await sub.WaitForExitAsync(Patience) == 0, sub.Transcript() + node.Transcript());
+        Assert.Equal("0.2900 EUR/kWh", JsonDocument.Parse(Assert.Single(sub.StandardOutput)).RootElement.GetProperty("payload").GetString());
+    }
+
+    [Fact]
     public async Task Run_EmbeddedBrokerPortInUse_ExitsOne()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
