@@ -50,4 +50,7 @@ public sealed class GatewayCounters
 
     /// <summary>Frames from a gateway that is not (or no longer) a peer.</summary>
     public long UnknownPeer { get; internal set; }
+
+    /// <summary>A copy of the counters as they are now, for readers on other threads.</summary>
+    public GatewayCounters Copy() => (GatewayCounters)MemberwiseClone();
 }

@@ -95,8 +95,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
     private TimeSpan Now => _time.GetElapsedTime(_started);
 
     /// <summary>Joins the domain's groups, starts listening and dialling, and starts the loop.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         foreach (var group in _gateway.NativeGroups)
         {
             _domain.Join(group);
@@ -117,8 +118,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
         _tasks.Add(RunLoopAsync(_stopping.Token));
         Log.Started(_logger, Id.Value, _options.Gateway.Role.ToString(), _options.Listen?.ToString() ?? "-", _options.Gateway.Carry.Count);
-        await Task.CompletedTask.ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -360,32 +360,12 @@ public sealed partial class GatewayNode : IAsyncDisposable
             _gateway.Interest,
             _gateway.ActiveUpstream,
             _gateway.Flooding?.Database.Count ?? 0,
-            CopyCounters(_gateway.Counters));
+            _gateway.Counters.Copy());
         lock (_snapshotLock)
         {
             _snapshot = snapshot;
         }
     }
-
-    private static GatewayCounters CopyCounters(GatewayCounters c) => new()
-    {
-        NativeIngress = c.NativeIngress,
-        NativeStandby = c.NativeStandby,
-        NativeRelayedIgnored = c.NativeRelayedIgnored,
-        NativeNotCarried = c.NativeNotCarried,
-        NativeDuplicates = c.NativeDuplicates,
-        NativeMalformed = c.NativeMalformed,
-        NativeUnsupported = c.NativeUnsupported,
-        RelaysReceived = c.RelaysReceived,
-        RelayDuplicates = c.RelayDuplicates,
-        RelaysOffTree = c.RelaysOffTree,
-        RelaysSent = c.RelaysSent,
-        DomainDeliveries = c.DomainDeliveries,
-        DomainDuplicates = c.DomainDuplicates,
-        MemberReports = c.MemberReports,
-        PeerRejected = c.PeerRejected,
-        UnknownPeer = c.UnknownPeer,
-    };
 
     private async Task AcceptLoopAsync(OverlayListener listener, CancellationToken cancellationToken)
     {
