@@ -13,9 +13,16 @@ namespace Bridge.Core.Routing;
 /// </summary>
 public sealed class Router(RoutingTable table, IGroupSender sender)
 {
-    // The last-value payload last published per group, so periodic refreshes of an unchanged
-    // value are not published again.
-    private readonly ConcurrentDictionary<GroupName, byte[]> _lastValues = new();
+    /// <summary>
+    /// How many refreshes of an unchanged last value are skipped before it is published again:
+    /// the broker rarely needs it, but a publication it lost (a subscriber that raced the retained
+    /// store, a retained message someone cleared) is made good within this many refreshes.
+    /// </summary>
+    public const int LastValueRepublishEvery = 10;
+
+    // The last-value payload last published per group, and how many identical refreshes were
+    // skipped since, so periodic refreshes of an unchanged value are mostly not published again.
+    private readonly ConcurrentDictionary<GroupName, (byte[] Payload, int Skipped)> _lastValues = new();
     private RoutingTable _table = table;
     private long _routed;
     private long _unmatched;
@@ -55,14 +62,19 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
     /// <summary>
     /// Publishes a received group message on every topic its group maps to, with the guarantee
     /// of the rule and, for a last-value message, retained; returns how many. A last-value
-    /// message equal to the one last published for its group is not published again (0).
+    /// message equal to the one last published for its group is not published again (0), except
+    /// every <see cref="LastValueRepublishEvery"/>-th time.
     /// </summary>
     public async ValueTask<int> RouteFromGroupAsync(GroupMessage message, ITopicPublisher publisher, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(publisher);
-        if (message.IsLastValue && _lastValues.TryGetValue(message.Group, out var last) && message.Payload.Span.SequenceEqual(last))
+        if (message.IsLastValue
+            && _lastValues.TryGetValue(message.Group, out var last)
+            && message.Payload.Span.SequenceEqual(last.Payload)
+            && last.Skipped + 1 < LastValueRepublishEvery)
         {
+            _lastValues[message.Group] = last with { Skipped = last.Skipped + 1 };
             Interlocked.Increment(ref _repeatedLastValues);
             return 0;
         }
@@ -76,7 +88,7 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
 
         if (message.IsLastValue && topics > 0)
         {
-            _lastValues[message.Group] = message.Payload.ToArray();
+            _lastValues[message.Group] = (message.Payload.ToArray(), 0);
         }
 
         return topics;

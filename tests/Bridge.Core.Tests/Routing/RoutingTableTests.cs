@@ -91,6 +91,24 @@ public sealed class RoutingTableTests
         Assert.Equal(1, router.RepeatedLastValues);
     }
 
+    [Fact]
+    public async Task RouteFromGroupAsync_UnchangedLastValue_IsPublishedAgainEveryTenthRefresh()
+    {
+        var router = new Router(new RoutingTable([Tariffs]), new NoSender());
+        var publisher = new RecordingPublisher();
+        var message = new GroupMessage(GroupName.Parse("ham:sg:tariff.north"), "0.31"u8.ToArray(), ContentType.MqttPublish, 1, 1, DateTimeOffset.UnixEpoch) { IsLastValue = true };
+
+        var published = new List<int>();
+        for (ulong sequence = 1; sequence <= 2 * Router.LastValueRepublishEvery + 1; sequence++)
+        {
+            published.Add(await router.RouteFromGroupAsync(message with { Sequence = sequence }, publisher));
+        }
+
+        // The first arrival, then each tenth identical refresh: a lost retained publication heals.
+        Assert.Equal([1, 11, 21], published.Select((n, i) => (n, i)).Where(p => p.n == 1).Select(p => p.i + 1));
+        Assert.Equal(2 * (Router.LastValueRepublishEvery - 1), router.RepeatedLastValues);
+    }
+
     private sealed class NoSender : IGroupSender
     {
         public ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, CancellationToken cancellationToken = default)
