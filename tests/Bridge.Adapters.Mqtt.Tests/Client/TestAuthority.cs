@@ -23,7 +23,8 @@ internal sealed class TestAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
-        _certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        // The CA outlives every certificate it issues later in the test by weeks, not by a race of seconds.
+        _certificate = request.CreateSelfSigned(now.AddMinutes(-10), now.AddDays(30));
         CertificateFile = Path.Combine(directory, $"{name}.crt");
         File.WriteAllText(CertificateFile, _certificate.ExportCertificatePem());
     }
