@@ -126,6 +126,35 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         Assert.Equal(IPAddress.Loopback, byAddress.IPv4Address);
     }
 
+    [Fact]
+    public async Task Join_MoreGroupsOnOnePortThanOneSocketMayJoin_EveryGroupArrivesAndLeavesWork()
+    {
+        // Linux refuses a socket's 21st IPv4 membership by default (net.ipv4.igmp_max_memberships);
+        // read the limit so the test goes past it on any machine.
+        var limit = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/igmp_max_memberships").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var port = FreePorts.Udp();
+        var groups = Enumerable.Range(1, Math.Min(limit + 5, 240))
+            .Select(i => GroupName.Parse($"ham:ip:239.193.251.{i}:{port}"))
+            .ToList();
+        var receiver = Open([.. groups]);
+        var sender = Open();
+
+        foreach (var group in groups)
+        {
+            await sender.SendAsync(group, Encoding.UTF8.GetBytes(group.Canonical), ContentType.Raw);
+        }
+
+        var messages = await receiver.TakeAsync(groups.Count);
+        Assert.Equal(groups.Select(g => g.Canonical).Order(), messages.Select(m => Encoding.UTF8.GetString(m.Payload.Span)).Order());
+
+        // A group on the second socket can be left, and the first socket's groups still arrive.
+        receiver.Leave(groups[^1]);
+        await sender.SendAsync(groups[^1], "left"u8.ToArray(), ContentType.Raw);
+        await sender.SendAsync(groups[0], "kept"u8.ToArray(), ContentType.Raw);
+        var after = Assert.Single(await receiver.TakeAsync(1));
+        Assert.Equal(groups[0], after.Group);
+    }
+
     private MulticastSocket Open(params GroupName[] groups)
     {
         var socket = MulticastSocket.Create(_loopback);

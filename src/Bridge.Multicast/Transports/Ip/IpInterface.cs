@@ -26,8 +26,8 @@ public sealed partial class IpInterface : ITechnologyInterface
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GroupName> _joined = new(StringComparer.Ordinal);
-    private readonly Dictionary<(AddressFamily Family, int Port), IpMulticastSocket> _receivers = [];
-    private readonly Dictionary<(AddressFamily Family, int Port, IPAddress Group, IPAddress? Source), int> _memberships = [];
+    private readonly Dictionary<(AddressFamily Family, int Port), List<IpMulticastSocket>> _receivers = [];
+    private readonly Dictionary<(AddressFamily Family, int Port, IPAddress Group, IPAddress? Source), Membership> _memberships = [];
     private readonly Dictionary<AddressFamily, IpMulticastSocket> _senders = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -106,13 +106,9 @@ public sealed partial class IpInterface : ITechnologyInterface
             foreach (var endpoint in targets)
             {
                 var key = (endpoint.AddressFamily, endpoint.Port, endpoint.Address, SourceFor(group, endpoint.AddressFamily));
-                var count = _memberships.GetValueOrDefault(key);
-                if (count == 0)
-                {
-                    Receiver(endpoint.AddressFamily, endpoint.Port).Join(endpoint.Address, key.Item4);
-                }
-
-                _memberships[key] = count + 1;
+                _memberships[key] = _memberships.TryGetValue(key, out var membership)
+                    ? membership with { Count = membership.Count + 1 }
+                    : new Membership(JoinOnSomeReceiver(endpoint, key.Item4), 1);
             }
         }
 
@@ -133,15 +129,19 @@ public sealed partial class IpInterface : ITechnologyInterface
             foreach (var endpoint in Targets(group))
             {
                 var key = (endpoint.AddressFamily, endpoint.Port, endpoint.Address, SourceFor(group, endpoint.AddressFamily));
-                var count = _memberships.GetValueOrDefault(key) - 1;
-                if (count <= 0)
+                if (!_memberships.TryGetValue(key, out var membership))
+                {
+                    continue;
+                }
+
+                if (membership.Count <= 1)
                 {
                     _memberships.Remove(key);
-                    _receivers[(endpoint.AddressFamily, endpoint.Port)].Leave(endpoint.Address, key.Item4);
+                    membership.Receiver.Leave(endpoint.Address, key.Item4);
                 }
                 else
                 {
-                    _memberships[key] = count;
+                    _memberships[key] = membership with { Count = membership.Count - 1 };
                 }
             }
         }
@@ -194,7 +194,7 @@ public sealed partial class IpInterface : ITechnologyInterface
             }
 
             _handler = handler;
-            foreach (var receiver in _receivers.Values)
+            foreach (var receiver in _receivers.Values.SelectMany(static r => r))
             {
                 _loops.Add(ReceiveLoopAsync(receiver, handler, _stopping.Token));
             }
@@ -222,7 +222,7 @@ public sealed partial class IpInterface : ITechnologyInterface
         Task[] loops;
         lock (_gate)
         {
-            foreach (var socket in _receivers.Values.Concat(_senders.Values))
+            foreach (var socket in _receivers.Values.SelectMany(static r => r).Concat(_senders.Values))
             {
                 socket.Dispose();
             }
@@ -262,19 +262,71 @@ public sealed partial class IpInterface : ITechnologyInterface
         return targets;
     }
 
-    private IpMulticastSocket Receiver(AddressFamily family, int port)
+    /// <summary>
+    /// Joins on a receiving socket of the endpoint's family and port that has room for one more
+    /// membership, opening another when every one is full. Linux limits the groups one socket may
+    /// join (<c>net.ipv4.igmp_max_memberships</c>, 20 by default; IPv6 by the socket's option
+    /// memory) and refuses the next with ENOBUFS; a gateway that carries more groups on one port
+    /// spreads them over several sockets, each hearing only its own groups.
+    /// </summary>
+    private IpMulticastSocket JoinOnSomeReceiver(IPEndPoint endpoint, IPAddress? source)
     {
-        if (!_receivers.TryGetValue((family, port), out var receiver))
+        var key = (endpoint.AddressFamily, endpoint.Port);
+        if (!_receivers.TryGetValue(key, out var receivers))
         {
-            receiver = IpMulticastSocket.Open(family, port, Interface, _options with { TimeToLive = _timeToLive });
-            _receivers.Add((family, port), receiver);
-            if (_handler is not null)
+            receivers = [];
+            _receivers.Add(key, receivers);
+        }
+
+        foreach (var receiver in receivers)
+        {
+            if (TryJoin(receiver, endpoint.Address, source))
             {
-                _loops.Add(ReceiveLoopAsync(receiver, _handler, _stopping.Token));
+                return receiver;
             }
         }
 
-        return receiver;
+        var fresh = IpMulticastSocket.Open(endpoint.AddressFamily, endpoint.Port, Interface, _options with { TimeToLive = _timeToLive });
+        try
+        {
+            if (!TryJoin(fresh, endpoint.Address, source))
+            {
+                throw new InvalidOperationException(
+                    $"interface {Id} cannot join {endpoint.Address}: the kernel refuses even one membership on a new socket "
+                    + "(ENOBUFS; for IPv4 see net.ipv4.igmp_max_memberships, for IPv6 net.core.optmem_max)");
+            }
+        }
+        catch
+        {
+            fresh.Dispose();
+            throw;
+        }
+
+        receivers.Add(fresh);
+        if (receivers.Count > 1)
+        {
+            Log.MoreReceivers(_logger, Id.ToString(), endpoint.Port, receivers.Count);
+        }
+
+        if (_handler is not null)
+        {
+            _loops.Add(ReceiveLoopAsync(fresh, _handler, _stopping.Token));
+        }
+
+        return fresh;
+    }
+
+    private static bool TryJoin(IpMulticastSocket receiver, IPAddress group, IPAddress? source)
+    {
+        try
+        {
+            receiver.Join(group, source);
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
+        {
+            return false;
+        }
     }
 
     private async Task ReceiveLoopAsync(IpMulticastSocket receiver, DatagramHandler handler, CancellationToken cancellationToken)
@@ -311,6 +363,9 @@ public sealed partial class IpInterface : ITechnologyInterface
         }
     }
 
+    /// <summary>A joined (group, source) of one port: the socket that holds the kernel membership, and how many joined names map to it.</summary>
+    private readonly record struct Membership(IpMulticastSocket Receiver, int Count);
+
     private static partial class Log
     {
         [LoggerMessage(11, LogLevel.Debug, "Joined {Group} on {Interface}")]
@@ -321,5 +376,8 @@ public sealed partial class IpInterface : ITechnologyInterface
 
         [LoggerMessage(13, LogLevel.Warning, "Receiving on {Interface} port {Port} failed: {SocketError}")]
         public static partial void ReceiveFailed(ILogger logger, string @interface, int port, string socketError);
+
+        [LoggerMessage(14, LogLevel.Debug, "{Interface} port {Port}: a socket's group memberships are full; {Count} sockets share the port's groups")]
+        public static partial void MoreReceivers(ILogger logger, string @interface, int port, int count);
     }
 }
