@@ -5,18 +5,31 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: run it as root: it installs Debian packages and the tests build network namespaces" >&2
+  exit 1
+fi
+
 # command the tests run -> Debian package that provides it
 declare -A packages=(
   [docker-compose]=docker-compose   # validates compose/demo.yml without a Docker engine
   [mosquitto]=mosquitto             # the real MQTT broker of the client-mode tests
+  [mosquitto_passwd]=mosquitto      # its password files
   [rabbitmq-server]=rabbitmq-server # the real AMQP brokers of the AMQP adapter tests
   [ip]=iproute2                     # network namespaces, veth and bridges of the real-host tests
+  [sysctl]=procps                   # forwarding in the routed domains' router
+  [/usr/bin/python3]=python3-minimal # small standard-library peers inside namespaces
 )
 missing=()
 for command in "${!packages[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${packages[$command]}")
+  if [[ "$command" == /* ]]; then
+    [ -x "$command" ] || missing+=("${packages[$command]}")
+  else
+    command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || [ -x "/sbin/$command" ] || missing+=("${packages[$command]}")
+  fi
 done
 if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "test.sh: installing ${missing[*]}" >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -26,6 +39,15 @@ if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET 10 SDK (dotnet) is not on PATH" >&2
   exit 1
 fi
+
+# The namespace tests need the kernel's bridge and veth devices; load them where they are
+# modules (a kernel that has them built in, or lacks them, is left as it is: the tests say which).
+for module in bridge veth; do
+  [ -d "/sys/module/$module" ] || modprobe "$module" 2>/dev/null || true
+done
+
+# Many sockets at once (brokers, gateways, a hundred demo devices per test): use the hard limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -158,26 +158,28 @@ public sealed class ExternalProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
+            Prerequisites.Signal(_process.Id, PosixSignalNumber.Term);
         }
     }
 
     /// <summary>
-    /// Sends <paramref name="signal"/>, a name <c>kill</c> knows (<c>KILL</c>, <c>STOP</c>, <c>CONT</c>),
-    /// to the process alone, not its children: <c>KILL</c> is a crash with no clean-up. Does not
-    /// wait; <see cref="WaitForExitAsync"/> does.
+    /// Sends <paramref name="signal"/> (<c>KILL</c>, <c>TERM</c>, <c>STOP</c>, <c>CONT</c>) to the
+    /// process alone, not its children: <c>KILL</c> is a crash with no clean-up. Does not wait;
+    /// <see cref="WaitForExitAsync"/> does.
     /// </summary>
     public void Kill(string signal)
     {
+        var number = signal switch
+        {
+            "KILL" => PosixSignalNumber.Kill,
+            "TERM" => PosixSignalNumber.Term,
+            "STOP" => PosixSignalNumber.Stop,
+            "CONT" => PosixSignalNumber.Continue,
+            _ => throw new ArgumentException($"'{signal}' is not one of KILL, TERM, STOP, CONT", nameof(signal)),
+        };
         if (!_process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-            if (kill.ExitCode != 0 && !_process.HasExited)
-            {
-                throw new InvalidOperationException($"'kill -{signal} {_process.Id}' failed with exit code {kill.ExitCode}");
-            }
+            Prerequisites.Signal(_process.Id, number);
         }
     }
 

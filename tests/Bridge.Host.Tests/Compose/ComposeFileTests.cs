@@ -149,12 +149,7 @@ public sealed class ComposeFileTests
 
     private static async Task<ComposeRun> RunComposeAsync(params string[] arguments)
     {
-        var compose = FindOnPath("docker-compose");
-        if (compose is null)
-        {
-            Assert.Fail("docker-compose is not on PATH: install Debian's docker-compose package (apt-get install -y docker-compose)");
-        }
-
+        var compose = Prerequisites.Command("docker-compose", "docker-compose", "validating compose/demo.yml");
         await using var process = ExternalProcess.Start(compose, ["-f", DemoFile, .. arguments], workingDirectory: RepositoryPaths.Root);
         var exitCode = await process.WaitForExitAsync(ProcessTimeout);
         return new ComposeRun(exitCode, process.StandardOutput, process.Transcript());
@@ -166,12 +161,6 @@ public sealed class ComposeFileTests
         Assert.True(run.ExitCode == 0, run.Transcript);
         return ComposeConfig.Parse(run.Output);
     }
-
-    private static string? FindOnPath(string program)
-        => (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(File.Exists);
 
     /// <summary>Pairs each option of a command with the token after it.</summary>
     private static IEnumerable<(string Option, string Value)> OptionValues(string service, List<string> tokens)

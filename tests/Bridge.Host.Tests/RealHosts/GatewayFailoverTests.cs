@@ -614,8 +614,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             print(f'{source:016x} {sequence} {peer[0]}', flush=True)
         """;
 
-    /// <summary>Debian's interpreter when there is one, not a version manager's shim that depends on the environment.</summary>
-    private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    private static string Python => Prerequisites.Python3("the wire witness of the failover tests");
 
     /// <summary>A gateway: its node id (its certificate's CN) and the host it runs on.</summary>
     private sealed record Gateway(string Id, NamespaceHost Host)

@@ -144,8 +144,7 @@ public sealed class RoutedDomainsTests
         Assert.Empty(domains.ExistingNamespaces());
     }
 
-    /// <summary>Debian's interpreter when there is one, not a version manager's shim that depends on the environment.</summary>
-    private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    private static string Python => Prerequisites.Python3("the TCP echo peers of the routed-domain tests");
 
     private static async Task<(int ExitCode, ExternalProcess Process)> RunAsync(NamespaceHost host, string fileName, params string[] arguments)
     {

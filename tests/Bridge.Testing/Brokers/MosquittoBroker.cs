@@ -40,12 +40,6 @@ public sealed record MosquittoOptions
 /// </remarks>
 public sealed class MosquittoBroker : IAsyncDisposable
 {
-    /// <summary>Where Debian installs the broker; /usr/sbin is not always on PATH.</summary>
-    public const string DebianPath = "/usr/sbin/mosquitto";
-
-    /// <summary>Where Debian installs the password file tool.</summary>
-    public const string PasswdDebianPath = "/usr/bin/mosquitto_passwd";
-
     private const int StartAttempts = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
@@ -84,21 +78,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private ExternalProcess Running => _process ?? throw new InvalidOperationException("mosquitto is not running");
 
     /// <summary>
-    /// Finds the mosquitto executable on PATH or at <see cref="DebianPath"/>.
+    /// Finds the mosquitto executable on PATH or in /usr/sbin, where Debian installs it.
     /// </summary>
-    /// <exception cref="FileNotFoundException">Mosquitto is not installed.</exception>
+    /// <exception cref="MissingPrerequisiteException">Mosquitto is not installed.</exception>
     public static string FindExecutable()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        var candidates = path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "mosquitto"))
-            .Append(DebianPath);
-        return candidates.FirstOrDefault(IsExecutable)
-            ?? throw new FileNotFoundException(
-                $"mosquitto is neither on PATH nor at {DebianPath}. These tests run a real broker: "
-                + "install Debian's mosquitto package (apt-get install -y mosquitto mosquitto-clients).",
-                "mosquitto");
-    }
+        => Prerequisites.Command("mosquitto", "mosquitto", "the MQTT tests (a real broker)");
 
     /// <summary>Starts a broker on a free port and returns once it accepts connections.</summary>
     public static Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default)
@@ -235,9 +219,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     private static async Task WritePasswordFileAsync(string path, IReadOnlyDictionary<string, string> users)
     {
-        var tool = IsExecutable(PasswdDebianPath)
-            ? PasswdDebianPath
-            : throw new FileNotFoundException($"{PasswdDebianPath} is missing: install Debian's mosquitto package.", PasswdDebianPath);
+        var tool = Prerequisites.Command("mosquitto_passwd", "mosquitto", "the MQTT tests with passwords");
         var create = true;
         foreach (var (user, password) in users)
         {
@@ -324,9 +306,4 @@ public sealed class MosquittoBroker : IAsyncDisposable
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-
-    private static bool IsExecutable(string path)
-        => File.Exists(path)
-            && (OperatingSystem.IsWindows()
-                || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
 }

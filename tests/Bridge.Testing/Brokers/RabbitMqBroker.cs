@@ -46,15 +46,14 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     public Uri Uri => new($"amqp://guest:guest@127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
     /// <summary>Starts a broker on free ports and returns once it accepts AMQP connections.</summary>
-    /// <exception cref="FileNotFoundException">RabbitMQ is not installed.</exception>
+    /// <exception cref="MissingPrerequisiteException">RabbitMQ is not installed.</exception>
     public static async Task<RabbitMqBroker> StartAsync(CancellationToken cancellationToken = default)
     {
         if (!File.Exists(ServerScript))
         {
-            throw new FileNotFoundException(
-                $"{ServerScript} does not exist. These tests run a real broker: install Debian's "
-                + "rabbitmq-server package (apt-get install -y rabbitmq-server; scripts/test.sh does).",
-                ServerScript);
+            throw new MissingPrerequisiteException(
+                $"the AMQP tests run a real RabbitMQ, and {ServerScript} does not exist: "
+                + "install it with 'apt-get install -y rabbitmq-server' (scripts/test.sh does)");
         }
 
         var directory = Directory.CreateTempSubdirectory("gridcast-rabbitmq-").FullName;
@@ -70,7 +69,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             broker._environment["RABBITMQ_NODE_PORT"] = broker.Port.ToString(CultureInfo.InvariantCulture);
             broker._environment["RABBITMQ_DIST_PORT"] = FreePorts.Tcp().ToString(CultureInfo.InvariantCulture);
             broker._epmd = ExternalProcess.Start(
-                "epmd", ["-address", "127.0.0.1", "-port", epmdPort.ToString(CultureInfo.InvariantCulture)]);
+                Prerequisites.Command("epmd", "erlang-base", "the AMQP tests' RabbitMQ"), ["-address", "127.0.0.1", "-port", epmdPort.ToString(CultureInfo.InvariantCulture)]);
             await broker.LaunchAsync(cancellationToken);
             return broker;
         }
@@ -106,8 +105,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             var pidFile = Path.Combine(_directory, "rabbit.pid");
             if (File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture, out var vm))
             {
-                using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", vm.ToString(CultureInfo.InvariantCulture)]);
-                await kill.WaitForExitAsync();
+                Prerequisites.Signal(vm, PosixSignalNumber.Term);
             }
             else
             {

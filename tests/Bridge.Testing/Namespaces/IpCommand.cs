@@ -4,13 +4,15 @@ namespace Bridge.Testing.Namespaces;
 
 /// <summary>
 /// Runs iproute2's <c>ip</c>, after checking what it needs: Linux, root and the command itself.
-/// A missing precondition is a test failure with the reason, never a skip, so CI cannot pass
-/// without having run the namespace tests.
+/// A missing precondition is a test failure with the reason (<see cref="MissingPrerequisiteException"/>),
+/// never a skip, so CI cannot pass without having run the namespace tests.
 /// </summary>
 public static class IpCommand
 {
+    private const string Purpose = "the network namespace tests (namespaces, veth pairs, bridges)";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private static readonly Lazy<string> ResolvedPath = new(Find);
+    private static readonly Lazy<string> SysctlPath = new(() => Prerequisites.Command("sysctl", "procps", Purpose));
 
     /// <summary>The full path of <c>ip</c>; throws naming what is missing when it cannot be used.</summary>
     public static string Path => ResolvedPath.Value;
@@ -42,31 +44,49 @@ public static class IpCommand
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException(
-                $"'ip {string.Join(' ', arguments)}' failed with exit code {process.ExitCode}: {stderr.Result.Trim()}");
+            var error = stderr.Result.Trim();
+            throw (Exception?)MissingKernelFeature(arguments, error) ?? new InvalidOperationException(
+                $"'ip {string.Join(' ', arguments)}' failed with exit code {process.ExitCode}: {error}");
         }
 
         return stdout.Result;
     }
 
+    /// <summary>
+    /// Sets sysctls inside namespace <paramref name="name"/> (<c>key=value</c> each). Keys the
+    /// kernel does not have are left alone when <paramref name="onlyIfPresent"/>: kernels differ
+    /// in what they are built with, and a setting for a feature that is absent is moot.
+    /// </summary>
+    public static void Sysctl(string name, bool onlyIfPresent, params string[] settings)
+        => Run(["netns", "exec", name, SysctlPath.Value, onlyIfPresent ? "-qew" : "-qw", .. settings]);
+
+    /// <summary>Reads a sysctl inside namespace <paramref name="name"/>; null when the kernel has no such key.</summary>
+    public static string? ReadSysctl(string name, string key)
+    {
+        var value = Run("netns", "exec", name, SysctlPath.Value, "-n", "-e", key).Trim();
+        return value.Length == 0 ? null : value;
+    }
+
+    /// <summary>
+    /// The kernel lacks the bridge or veth driver (built without it, or the module is not loaded
+    /// and cannot be): the error of <c>ip link add ... type T</c> is "Unknown device type".
+    /// </summary>
+    private static MissingPrerequisiteException? MissingKernelFeature(string[] arguments, string error)
+    {
+        if (!error.Contains("Unknown device type", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var type = arguments.SkipWhile(a => a != "type").Skip(1).FirstOrDefault() ?? "?";
+        return new MissingPrerequisiteException(
+            $"{Purpose} need the kernel's '{type}' device, which it lacks ('ip link add ... type {type}': {error}): "
+            + $"load it with 'modprobe {type}' (Debian package kmod), or use a kernel built with it");
+    }
+
     private static string Find()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException("network namespace tests need Linux (ip netns, veth pairs and a bridge)");
-        }
-
-        if (!Environment.IsPrivilegedProcess)
-        {
-            throw new InvalidOperationException(
-                $"network namespace tests must run as root: they create namespaces, veth pairs and a bridge (running as '{Environment.UserName}')");
-        }
-
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
-        return directories.Select(d => System.IO.Path.Combine(d, "ip")).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException(
-                "network namespace tests need the 'ip' command (Debian package iproute2); it is neither in PATH nor in /usr/sbin or /sbin");
+        Prerequisites.LinuxRoot(Purpose);
+        return Prerequisites.Command("ip", "iproute2", Purpose);
     }
 }

@@ -19,6 +19,22 @@ namespace Bridge.Testing.Namespaces;
 /// </remarks>
 internal sealed partial class OwnedNamespaces : IDisposable
 {
+    /// <summary>
+    /// Settings every owned namespace starts with, whatever the machine's defaults are: IPv6 on
+    /// for the interfaces created in it (a machine whose namespaces inherit
+    /// <c>disable_ipv6 = 1</c> would refuse the hosts' IPv6 addresses), and bridged frames kept
+    /// away from netfilter where <c>br_netfilter</c> is loaded, so that only the bridges and the
+    /// hosts' memberships decide what crosses a segment. Keys a kernel lacks are skipped.
+    /// </summary>
+    private static readonly string[] NamespaceDefaults =
+    [
+        "net.ipv6.conf.all.disable_ipv6=0",
+        "net.ipv6.conf.default.disable_ipv6=0",
+        "net.bridge.bridge-nf-call-iptables=0",
+        "net.bridge.bridge-nf-call-ip6tables=0",
+        "net.bridge.bridge-nf-call-arptables=0",
+    ];
+
     private static int _lastPrefix;
 
     private readonly EventHandler _onProcessExit;
@@ -50,6 +66,7 @@ internal sealed partial class OwnedNamespaces : IDisposable
         }
 
         _ = IpCommand.Path; // Fails here, with the reason, when namespaces cannot be made at all.
+        Prerequisites.KernelIPv6("the network namespace tests (every host has an IPv6 address)");
         var owned = new OwnedNamespaces(prefix);
         owned.DeleteAll();
         owned.DeleteWhenTheProcessEnds();
@@ -76,6 +93,7 @@ internal sealed partial class OwnedNamespaces : IDisposable
             }
 
             IpCommand.Run("netns", "add", name);
+            IpCommand.Sysctl(name, onlyIfPresent: true, NamespaceDefaults);
         }
     }
 

@@ -41,7 +41,6 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
     private const int MaxHostsPerDomain = 200;
     private const int RouterHostPart = 254;
     private static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(10);
-    private static readonly Lazy<string> SysctlPath = new(FindSysctl);
 
     private readonly List<MulticastDomain> _domains = [];
     private readonly OwnedNamespaces _namespaces;
@@ -85,7 +84,6 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
         var network = new RoutedDomains(OwnedNamespaces.Claim(prefix));
         try
         {
-            _ = SysctlPath.Value;
             network.BuildRouter();
             for (var number = 1; number <= hostsPerDomain.Count; number++)
             {
@@ -124,9 +122,8 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Runs <c>sysctl ARGS</c> in the router's namespace and returns its output.</summary>
-    public string RouterSysctl(params string[] arguments)
-        => IpCommand.Run(["netns", "exec", RouterNamespace, SysctlPath.Value, .. arguments]);
+    /// <summary>Reads a sysctl in the router's namespace; null when the kernel has no such key.</summary>
+    public string? RouterSysctl(string key) => IpCommand.ReadSysctl(RouterNamespace, key);
 
     private void BuildRouter()
     {
@@ -194,13 +191,11 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
     /// </summary>
     private void StartForwarding()
     {
-        RouterSysctl("-q", "-w", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        IpCommand.Sysctl(RouterNamespace, onlyIfPresent: false, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
         var forwarding = new List<string>();
         foreach (var key in new[] { "net.ipv4.conf.all.mc_forwarding", "net.ipv6.conf.all.mc_forwarding" })
         {
-            // -e: an unknown key prints nothing and is no error.
-            var value = RouterSysctl("-n", "-e", key).Trim();
-            if (value.Length > 0 && value != "0")
+            if (RouterSysctl(key) is { } value && value != "0")
             {
                 forwarding.Add($"{key} = {value}");
             }
@@ -269,14 +264,4 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
 
     private static IPAddress IPv6Of(int domain, int hostPart)
         => IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"fd00:251:{domain}::{hostPart}"));
-
-    private static string FindSysctl()
-    {
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
-        return directories.Select(d => Path.Combine(d, "sysctl")).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException(
-                "routed domains need the 'sysctl' command (Debian package procps) to turn on forwarding in the router; it is neither in PATH nor in /usr/sbin or /sbin");
-    }
 }
