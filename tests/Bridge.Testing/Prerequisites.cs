@@ -24,11 +24,11 @@ public static class Prerequisites
     /// </summary>
     /// <param name="command">The command's file name, e.g. <c>ip</c>.</param>
     /// <param name="debianPackage">The Debian package that provides it.</param>
-    /// <param name="purpose">What the tests use it for, completing "needs the 'ip' command to ...".</param>
+    /// <param name="purpose">What needs it, the start of the message: "the MQTT tests (a real broker)".</param>
     public static string Command(string command, string debianPackage, string purpose)
         => TryFindCommand(command)
             ?? throw new MissingPrerequisiteException(
-                $"{purpose} needs the '{command}' command, which is neither on PATH nor in /usr/sbin, /usr/bin, /sbin or /bin: "
+                $"{purpose}: the '{command}' command is missing (neither on PATH nor in /usr/sbin, /usr/bin, /sbin or /bin): "
                 + $"install it with 'apt-get install -y {debianPackage}' (scripts/test.sh does)");
 
     /// <summary>The full path of <paramref name="command"/> on PATH or in the system directories, or null.</summary>
@@ -56,18 +56,18 @@ public static class Prerequisites
         => TryFindCommand("/usr/bin/python3") ?? Command("python3", "python3-minimal", purpose);
 
     /// <summary>Fails unless this is Linux and the process runs as root.</summary>
-    /// <param name="purpose">What needs it, e.g. "network namespace tests (namespaces, veth pairs, bridges)".</param>
+    /// <param name="purpose">What needs it, the start of the message.</param>
     public static void LinuxRoot(string purpose)
     {
         if (!OperatingSystem.IsLinux())
         {
-            throw new MissingPrerequisiteException($"{purpose} need Linux; this is {RuntimeInformation.OSDescription}");
+            throw new MissingPrerequisiteException($"{purpose}: Linux is needed; this is {RuntimeInformation.OSDescription}");
         }
 
         if (!Environment.IsPrivilegedProcess)
         {
             throw new MissingPrerequisiteException(
-                $"{purpose} need root (running as '{Environment.UserName}'): run the tests with sudo, or as root as CI does");
+                $"{purpose}: root is needed (running as '{Environment.UserName}'): run the tests as root, as scripts/test.sh and CI do");
         }
     }
 
@@ -77,7 +77,7 @@ public static class Prerequisites
         if (!Directory.Exists("/proc/sys/net/ipv6"))
         {
             throw new MissingPrerequisiteException(
-                $"{purpose} need IPv6, which this kernel does not have (no /proc/sys/net/ipv6): boot without 'ipv6.disable=1'");
+                $"{purpose}: IPv6 is needed, and this kernel has none (no /proc/sys/net/ipv6): boot it without 'ipv6.disable=1'");
         }
     }
 

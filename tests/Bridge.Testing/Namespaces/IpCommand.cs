@@ -80,7 +80,7 @@ public static class IpCommand
 
         var type = arguments.SkipWhile(a => a != "type").Skip(1).FirstOrDefault() ?? "?";
         return new MissingPrerequisiteException(
-            $"{Purpose} need the kernel's '{type}' device, which it lacks ('ip link add ... type {type}': {error}): "
+            $"{Purpose}: the kernel's '{type}' device is missing ('ip link add ... type {type}': {error}): "
             + $"load it with 'modprobe {type}' (Debian package kmod), or use a kernel built with it");
     }
 
