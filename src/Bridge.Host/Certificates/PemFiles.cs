@@ -40,7 +40,15 @@ public static class PemFiles
         foreach (var path in new[] { certificatePath, keyPath })
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            Guarded(directory, () => Directory.CreateDirectory(directory));
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The runtime's words may name a file ("Could not find file '/proc/x'") where a directory was wanted.
+                throw new IOException($"cannot create directory {directory}: {e.Message}", e);
+            }
         }
 
         // Delete first so a replaced key file is created anew with mode 0600, whatever the old mode was.
