@@ -58,7 +58,8 @@ public static class PemFiles
 
     /// <summary>
     /// Reads a certificate and its private key, e.g. a CA that is to sign node certificates.
-    /// Throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
+    /// Throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file
+    /// (a key that belongs to another certificate included).
     /// </summary>
     public static X509Certificate2 ReadWithKey(string certificatePath, string keyPath)
     {
@@ -77,6 +78,11 @@ public static class PemFiles
         catch (CryptographicException e)
         {
             throw new InvalidDataException($"{certificatePath} with key {keyPath}: not a PEM certificate and matching private key ({e.Message})", e);
+        }
+        catch (ArgumentException e)
+        {
+            // CopyWithPrivateKey's complaint, worded for programmers: the key is another certificate's.
+            throw new InvalidDataException($"{keyPath}: not the private key of the certificate in {certificatePath}", e);
         }
     }
 
