@@ -48,7 +48,7 @@ internal static class GridcastCommand
         {
             foreach (var error in parsed.Errors)
             {
-                await Console.Error.WriteLineAsync($"gridcast: {error.Message}");
+                await Console.Error.WriteLineAsync($"gridcast: {Describe(error)}");
             }
 
             await Console.Error.WriteLineAsync($"Try '{CommandPath(parsed.CommandResult)} --help'.");
@@ -96,6 +96,14 @@ internal static class GridcastCommand
 
         return failures.Count == 0 ? Ok : Failed;
     }
+
+    // The parser's words for a missing argument name the command, not the argument.
+    private static string Describe(ParseError error) => error.SymbolResult switch
+    {
+        ArgumentResult { Tokens.Count: 0, Parent: CommandResult command } missing
+            => $"'{CommandPath(command)}' needs {missing.Argument.Name}",
+        _ => error.Message,
+    };
 
     private static string CommandPath(CommandResult? command)
     {

@@ -64,6 +64,10 @@ public sealed class ErrorMessagesTests : IDisposable
     [InlineData(new[] { "certs", "node", "gw-a", "--ca", Dir, "--out", Dir, "--dns", "under_score" }, "--dns: 'under_score' is not a DNS name: '_' is not allowed")]
     [InlineData(new[] { "certs", "node", "gw-a", "--ca", Dir, "--out", Dir, "--dns", "a..b" }, "--dns: 'a..b' is not a DNS name: it has an empty label")]
     [InlineData(new[] { "certs", "node", "gw-a", "--ca", Dir, "--out", Dir, "--days", "0" }, "--days must be from 1 to 36500, not 0")]
+    // missing arguments are named, not only the command that misses them
+    [InlineData(new[] { "pub", "ham:sg:x" }, "'gridcast pub' needs TEXT")]
+    [InlineData(new[] { "certs", "node", "--ca", Dir, "--out", Dir }, "'gridcast certs node' needs NAME")]
+    [InlineData(new[] { "config", "validate" }, "'gridcast config validate' needs FILE")]
     // uri, config, run
     [InlineData(new[] { "uri", "ham:ip:239.1.1.1:99999" }, "port '99999' in 'ham:ip:239.1.1.1:99999'")]
     [InlineData(new[] { "config", "validate", Dir + "/missing.yaml" }, "(file): file '" + Dir + "/missing.yaml' does not exist")]
