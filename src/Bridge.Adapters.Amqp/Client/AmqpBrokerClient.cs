@@ -123,7 +123,7 @@ public sealed partial class AmqpBrokerClient : IAdapter
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 await client.CloseAsync();
-                Log.ConnectFailed(logger, Redacted(settings.Broker), delay.TotalMilliseconds, ex.Message);
+                Log.ConnectFailed(logger, Redacted(settings.Broker), delay.TotalMilliseconds, ReasonOf(ex));
             }
             catch
             {
@@ -397,7 +397,7 @@ public sealed partial class AmqpBrokerClient : IAdapter
 
     private Task OnRecoveryErrorAsync(object sender, ConnectionRecoveryErrorEventArgs args)
     {
-        Log.RecoveryFailed(_logger, Redacted(_settings.Broker), _settings.ReconnectDelay.TotalMilliseconds, args.Exception.Message);
+        Log.RecoveryFailed(_logger, Redacted(_settings.Broker), _settings.ReconnectDelay.TotalMilliseconds, ReasonOf(args.Exception));
         return Task.CompletedTask;
     }
 
@@ -406,6 +406,16 @@ public sealed partial class AmqpBrokerClient : IAdapter
         Ack,
         Requeue,
         Reject,
+    }
+
+    // RabbitMQ.Client says "None of the specified endpoints were reachable" and keeps the socket's
+    // error ("Connection refused", "Name or service not known") inside; a person needs both.
+    private static string ReasonOf(Exception exception)
+    {
+        var cause = exception.GetBaseException();
+        return cause == exception || exception.Message.Contains(cause.Message, StringComparison.Ordinal)
+            ? exception.Message
+            : $"{exception.Message.TrimEnd('.')}: {cause.Message}";
     }
 
     private static partial class Log

@@ -215,7 +215,7 @@ public sealed partial class MqttBrokerClient : IAdapter
                 }
                 catch (Exception ex)
                 {
-                    Log.ConnectFailed(_logger, broker, delay.TotalMilliseconds, ex.Message);
+                    Log.ConnectFailed(_logger, broker, delay.TotalMilliseconds, ReasonOf(ex));
                 }
             }
 
@@ -235,6 +235,16 @@ public sealed partial class MqttBrokerClient : IAdapter
         }
 
         firstConnection.TrySetCanceled(token);
+    }
+
+    // MQTTnet wraps the socket's error ("Connection refused", "Name or service not known") in a
+    // message that names only the host; a person needs both.
+    private static string ReasonOf(Exception exception)
+    {
+        var cause = exception.GetBaseException();
+        return cause == exception || exception.Message.Contains(cause.Message, StringComparison.Ordinal)
+            ? exception.Message
+            : $"{exception.Message.TrimEnd('.')}: {cause.Message}";
     }
 
     private MqttClientOptions ConnectOptions()

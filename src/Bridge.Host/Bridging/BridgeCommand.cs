@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Net;
 using Bridge.Adapters.Mqtt.Client;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Host.Cli;
 using Bridge.Host.Configuration;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,36 +17,42 @@ namespace Bridge.Host.Bridging;
 /// <summary><c>gridcast bridge</c>: runs an MQTT to multicast bridge until stopped.</summary>
 internal static class BridgeCommand
 {
+    private static readonly IPEndPoint DefaultListen = new(IPAddress.Loopback, 1883);
+
     public static Command Create()
     {
-        var broker = new Option<string>("--broker")
+        var @interface = CommonOptions.Interface();
+        var broker = new Option<Uri?>("--broker")
         {
             Description = "Connect to an existing MQTT broker, mqtt://host[:port]; without it, run an embedded broker",
             HelpName = "URL",
+            CustomParser = result => Parse(result, MqttClientSettings.ParseBroker).FirstOrDefault(),
         };
         var clientId = new Option<string>("--client-id")
         {
             Description = "MQTT client id with --broker; unique per host and process when absent",
             HelpName = "ID",
         };
-        var listen = new Option<string>("--listen")
+        var listen = new Option<IPEndPoint>("--listen")
         {
             Description = "Address and port of the embedded broker",
-            DefaultValueFactory = _ => "127.0.0.1:1883",
+            DefaultValueFactory = _ => DefaultListen,
             HelpName = "ADDRESS:PORT",
+            CustomParser = result => Parse(result, ParseListen).FirstOrDefault() ?? DefaultListen,
         };
-        var toGroup = new Option<string[]>("--to-group")
+        var toGroup = new Option<TopicToGroupRule[]>("--to-group")
         {
             Description = "Rule FILTER=GROUP: MQTT messages on topics matching FILTER go to GROUP (repeatable)",
             HelpName = "FILTER=GROUP",
             AllowMultipleArgumentsPerToken = false,
+            CustomParser = result => [.. Parse(result, TopicToGroupRule.Parse, carriedOn: (@interface, r => r.Group))],
         };
-        var fromGroup = new Option<string[]>("--from-group")
+        var fromGroup = new Option<GroupToTopicRule[]>("--from-group")
         {
             Description = "Rule GROUP=TOPIC: messages of GROUP are published on TOPIC (repeatable)",
             HelpName = "GROUP=TOPIC",
+            CustomParser = result => [.. Parse(result, GroupToTopicRule.Parse, carriedOn: (@interface, r => r.Group))],
         };
-        var @interface = CommonOptions.Interface();
         var verbose = CommonOptions.Verbose();
         var command = new Command("bridge", "Bridge MQTT topics and multicast groups until stopped")
         {
@@ -51,73 +60,62 @@ internal static class BridgeCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var errors = new List<string>();
-            var toRules = ParseAll(result.GetValue(toGroup), TopicToGroupRule.Parse, errors);
-            var fromRules = ParseAll(result.GetValue(fromGroup), GroupToTopicRule.Parse, errors);
-            if (toRules.Count + fromRules.Count == 0)
+            // Checked here, not by a validator of the command: its error would hide those of the values.
+            if (result.GetResult(toGroup) is null && result.GetResult(fromGroup) is null)
             {
-                errors.Add("no rule given: add --to-group FILTER=GROUP or --from-group GROUP=TOPIC");
-            }
-
-            Uri? brokerUri = null;
-            if (result.GetValue(broker) is { } brokerText)
-            {
-                Collect(() => brokerUri = MqttClientSettings.ParseBroker(brokerText), errors);
-            }
-
-            IPEndPoint? listenEndPoint = null;
-            if (!IPEndPoint.TryParse(result.GetValue(listen)!, out listenEndPoint) || listenEndPoint.Port == 0)
-            {
-                errors.Add($"--listen '{result.GetValue(listen)}' is not an ADDRESS:PORT");
-            }
-
-            if (errors.Count > 0)
-            {
-                foreach (var error in errors)
-                {
-                    await Console.Error.WriteLineAsync($"gridcast: {error}");
-                }
-
+                await Console.Error.WriteLineAsync("gridcast: no rule given: add --to-group FILTER=GROUP or --from-group GROUP=TOPIC");
                 return GridcastCommand.UsageError;
             }
 
-            var builder = CliHost.CreateBuilder(CommonOptions.LogLevelFor(result.GetValue(verbose), LogLevel.Information));
+            var brokerUri = result.GetValue(broker);
+            var builder = CliHost.CreateBuilder(result.GetValue(verbose), LogLevel.Information);
             builder.Services.AddSingleton(new BridgeSettings
             {
                 Mqtt = brokerUri is null
-                    ? new MqttSection { Listen = listenEndPoint }
+                    ? new MqttSection { Listen = result.GetValue(listen) }
                     : new MqttSection { Broker = brokerUri, ClientId = result.GetValue(clientId) },
-                Rules = new RoutingTable(toRules, fromRules),
-                Interface = CommonOptions.ResolveInterface(result.GetValue(@interface)),
+                Rules = new RoutingTable(result.GetValue(toGroup) ?? [], result.GetValue(fromGroup) ?? []),
+                Interface = CommonOptions.InterfaceOrLoopback(result, @interface),
             });
             builder.Services.AddHostedService<BridgeService>();
             using var host = builder.Build();
-            await host.RunAsync(cancellationToken);
-            return GridcastCommand.Ok;
+            await host.StartAsync(cancellationToken);
+            await host.WaitForShutdownAsync(cancellationToken);
+
+            // The bridge stopped by itself (its broker port in use, a broker that refused it): say why.
+            return await GridcastCommand.ReportFailedServicesAsync(host);
         });
         return command;
     }
 
-    private static List<T> ParseAll<T>(string[]? texts, Func<string, T> parse, List<string> errors)
+    private static IPEndPoint ParseListen(string text) => IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0
+        ? endPoint
+        : throw new FormatException($"--listen '{text}' is not an ADDRESS:PORT");
+
+    // Each token parsed on its own, so every bad one is reported, each by the parser's own words;
+    // with carriedOn, the group each value names must be one the interface can carry.
+    private static List<T> Parse<T>(ArgumentResult result, Func<string, T> parse, (Option<MulticastInterface?> Interface, Func<T, GroupName> GroupOf)? carriedOn = null)
     {
         var parsed = new List<T>();
-        foreach (var text in texts ?? [])
+        foreach (var token in result.Tokens)
         {
-            Collect(() => parsed.Add(parse(text)), errors);
+            T value;
+            try
+            {
+                value = parse(token.Value);
+            }
+            catch (FormatException ex)
+            {
+                result.AddError(ex.Message);
+                continue;
+            }
+
+            if (carriedOn is not { } carried || CommonOptions.IsCarried(result, carried.Interface, carried.GroupOf(value)))
+            {
+                parsed.Add(value);
+            }
         }
 
         return parsed;
-    }
-
-    private static void Collect(Action parse, List<string> errors)
-    {
-        try
-        {
-            parse();
-        }
-        catch (FormatException ex)
-        {
-            errors.Add(ex.Message);
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Bridge.Adapters.Amqp.Client;
 using Bridge.Adapters.Mqtt.Broker;
 using Bridge.Adapters.Mqtt.Client;
@@ -261,7 +262,15 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             }
 
             var credentials = mqtt.Username is { } user ? new MqttCredentials(user, PasswordOf(mqtt) ?? string.Empty) : null;
-            return await EmbeddedMqttBroker.StartAsync(listen, router, loggers.CreateLogger<EmbeddedMqttBroker>(), credentials);
+            try
+            {
+                return await EmbeddedMqttBroker.StartAsync(listen, router, loggers.CreateLogger<EmbeddedMqttBroker>(), credentials);
+            }
+            catch (SocketException e)
+            {
+                // The socket's own words ("Address already in use") do not say which address.
+                throw new IOException($"the embedded MQTT broker cannot listen on {listen}: {e.Message}", e);
+            }
         }
 
         return await MqttBrokerClient.StartAsync(MqttSettings(mqtt), router, loggers.CreateLogger<MqttBrokerClient>(), time, cancellationToken);

@@ -40,7 +40,15 @@ public static class PemFiles
         foreach (var path in new[] { certificatePath, keyPath })
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            Guarded(directory, () => Directory.CreateDirectory(directory));
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The runtime's words may name a file ("Could not find file '/proc/x'") where a directory was wanted.
+                throw new IOException($"cannot create directory {directory}: {e.Message}", e);
+            }
         }
 
         // Delete first so a replaced key file is created anew with mode 0600, whatever the old mode was.
@@ -50,7 +58,8 @@ public static class PemFiles
 
     /// <summary>
     /// Reads a certificate and its private key, e.g. a CA that is to sign node certificates.
-    /// Throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file.
+    /// Throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file
+    /// (a key that belongs to another certificate included).
     /// </summary>
     public static X509Certificate2 ReadWithKey(string certificatePath, string keyPath)
     {
@@ -69,6 +78,11 @@ public static class PemFiles
         catch (CryptographicException e)
         {
             throw new InvalidDataException($"{certificatePath} with key {keyPath}: not a PEM certificate and matching private key ({e.Message})", e);
+        }
+        catch (ArgumentException e)
+        {
+            // CopyWithPrivateKey's complaint, worded for programmers: the key is another certificate's.
+            throw new InvalidDataException($"{keyPath}: not the private key of the certificate in {certificatePath}", e);
         }
     }
 

@@ -12,7 +12,15 @@ namespace Bridge.Host.Cli;
 /// </summary>
 internal static class CliHost
 {
-    public static HostApplicationBuilder CreateBuilder(LogLevel minimumLevel)
+    // The host's own category: it logs a failed service with its stack trace and advice on
+    // HostOptions, which is for programmers. The verbs report such failures themselves.
+    private const string HostInternals = "Microsoft.Extensions.Hosting.Internal.Host";
+
+    /// <summary>
+    /// A host builder that logs at <paramref name="quiet"/> and above, or everything down to debug
+    /// with the stack traces of logged exceptions when <paramref name="verbose"/>.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(bool verbose, LogLevel quiet = LogLevel.Warning)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -22,16 +30,26 @@ internal static class CliHost
         });
         builder.Configuration.AddEnvironmentVariables("GRIDCAST_");
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        builder.Logging.AddConsole(o =>
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.FormatterName = CliLogFormatter.FormatterName;
+            o.LogToStandardErrorThreshold = LogLevel.Trace;
         });
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(minimumLevel);
+        builder.Logging.AddConsoleFormatter<CliLogFormatter, CliLogFormatterOptions>(o =>
+        {
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.ExceptionDetails = verbose;
+        });
+        builder.Logging.SetMinimumLevel(verbose ? LogLevel.Debug : quiet);
+        if (!verbose)
+        {
+            builder.Logging.AddFilter(HostInternals, LogLevel.None);
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
 
-    public static IHost Build(LogLevel minimumLevel) => CreateBuilder(minimumLevel).Build();
+    /// <summary>A host as <see cref="CreateBuilder"/> makes it, with nothing added.</summary>
+    public static IHost Build(bool verbose, LogLevel quiet = LogLevel.Warning) => CreateBuilder(verbose, quiet).Build();
 }

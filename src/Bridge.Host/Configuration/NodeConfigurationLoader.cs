@@ -29,6 +29,17 @@ public static class NodeConfigurationLoader
             return (null, [new ConfigurationError(ConfigPath.Root, $"'{System.IO.Path.GetFileName(path)}' must end in .yaml, .yml or .json")]);
         }
 
+        // The runtime's words for these ("Could not find file", "Access to the path is denied") mislead.
+        if (Directory.Exists(path))
+        {
+            return (null, [new ConfigurationError(ConfigPath.Root, $"'{path}' is a directory, not a configuration file")]);
+        }
+
+        if (!File.Exists(path))
+        {
+            return (null, [new ConfigurationError(ConfigPath.Root, $"file '{System.IO.Path.GetFullPath(path)}' does not exist")]);
+        }
+
         string text;
         try
         {
@@ -383,9 +394,15 @@ public static class NodeConfigurationLoader
             var certificate = TlsFile(section, "certificate");
             var key = TlsFile(section, "key");
             var authority = TlsFile(section, "authority");
-            if (certificate is not null && node is not null)
+            var readable = certificate is not null && CheckCertificate(certificate, section.PathOf("certificate"), node?.Id);
+            if (readable && key is not null)
             {
-                CheckCommonName(certificate, section.PathOf("certificate"), node.Id);
+                CheckKey(certificate!, key, section.PathOf("key"));
+            }
+
+            if (authority is not null)
+            {
+                CheckAuthority(authority, section.PathOf("authority"));
             }
 
             return certificate is null || key is null || authority is null ? null : new TlsFiles(certificate, key, authority);
@@ -409,20 +426,59 @@ public static class NodeConfigurationLoader
         }
 
         // The overlay authenticates a gateway by its certificate, and peers name it by its CN.
-        private void CheckCommonName(string certificatePath, string path, string nodeId)
+        // Returns whether the certificate could be read, so the key is checked against it only then.
+        private bool CheckCertificate(string certificatePath, string path, string? nodeId)
         {
             try
             {
                 using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath));
                 var commonName = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-                if (commonName != nodeId)
+                if (nodeId is not null && commonName != nodeId)
                 {
                     errors.Add(path, $"the certificate's CN is '{commonName}' but node.id is '{nodeId}'");
                 }
+
+                return true;
             }
             catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
             {
                 errors.Add(path, $"'{certificatePath}' is not a readable PEM certificate ({e.Message})");
+                return false;
+            }
+        }
+
+        // The gateway proves it holds the certificate with this key; a key of another certificate fails only at the first handshake otherwise.
+        private void CheckKey(string certificatePath, string keyPath, string path)
+        {
+            try
+            {
+                using var certificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                errors.Add(path, $"'{keyPath}' is not a readable PEM private key");
+            }
+            catch (ArgumentException)
+            {
+                // CopyWithPrivateKey's way of saying the key belongs to another certificate.
+                errors.Add(path, $"'{keyPath}' is not the private key of the certificate '{certificatePath}'");
+            }
+        }
+
+        // Peers' certificates are checked against this CA; an end-entity certificate here trusts nobody.
+        private void CheckAuthority(string authorityPath, string path)
+        {
+            try
+            {
+                using var authority = X509Certificate2.CreateFromPem(File.ReadAllText(authorityPath));
+                if (!authority.Extensions.OfType<X509BasicConstraintsExtension>().Any(c => c.CertificateAuthority))
+                {
+                    errors.Add(path, $"'{authorityPath}' holds {authority.Subject}, which is not a CA certificate (basic constraints CA:TRUE missing)");
+                }
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                errors.Add(path, $"'{authorityPath}' is not a readable PEM certificate ({e.Message})");
             }
         }
 

@@ -13,23 +13,13 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var devices = new Option<int>("--devices", "-n")
-        {
-            Description = "Number of simulated devices, each with its own multicast socket",
-            DefaultValueFactory = _ => 100,
-            HelpName = "N",
-        };
-        CommonOptions.AddPositiveValidator(devices);
-        var timeout = new Option<double>("--timeout")
-        {
-            Description = "Seconds to wait for every device to receive the update",
-            DefaultValueFactory = _ => 10,
-            HelpName = "S",
-        };
-        var group = CommonOptions.GroupOption("--group", "Group the tariff update is sent to", DemoSettings.DefaultGroup);
+        var devices = CommonOptions.WholeNumber("--devices", "Number of simulated devices, each with its own multicast socket", "N", defaultValue: 100, min: 1);
+        devices.Aliases.Add("-n");
+        var timeout = CommonOptions.Seconds("--timeout", "Seconds to wait for every device to receive the update", defaultValue: 10);
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var @interface = CommonOptions.Interface();
+        var group = CommonOptions.GroupOption("--group", "Group the tariff update is sent to", DemoSettings.DefaultGroup, carriedOn: @interface);
         var command = new Command("demo", "Publish a tariff update over MQTT and deliver it to N devices over IP multicast")
         {
             devices, timeout, group, @interface, json, verbose,
@@ -42,9 +32,9 @@ internal static class DemoCommand
                 Devices = result.GetValue(devices),
                 Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
                 Group = result.GetRequiredValue(group),
-                Interface = CommonOptions.ResolveInterface(result.GetValue(@interface)),
+                Interface = CommonOptions.InterfaceOrLoopback(result, @interface),
             };
-            using var host = CliHost.Build(CommonOptions.LogLevelFor(result.GetValue(verbose)));
+            using var host = CliHost.Build(result.GetValue(verbose));
             var runner = new DemoRunner(
                 settings,
                 host.Services.GetRequiredService<ILoggerFactory>(),

@@ -1,6 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
-using Bridge.Host.Cli;
 using Bridge.Host.Configuration;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
@@ -17,11 +17,14 @@ namespace Bridge.Host.Node;
 /// <summary>Adds a gateway node (the <c>gateway</c> section of a node configuration) to the host.</summary>
 internal static partial class GatewayRegistration
 {
-    public static void Add(IServiceCollection services, NodeConfiguration config)
+    /// <summary>Adds the gateway of <paramref name="config"/>, whose domain side is <paramref name="domainInterface"/>.</summary>
+    public static void Add(IServiceCollection services, NodeConfiguration config, MulticastInterface domainInterface)
     {
         ArgumentNullException.ThrowIfNull(config.Gateway);
+        ArgumentNullException.ThrowIfNull(domainInterface);
         services.AddHostedService(provider => new GatewayService(
             config,
+            domainInterface,
             provider.GetRequiredService<ILoggerFactory>(),
             provider.GetService<TimeProvider>() ?? TimeProvider.System));
     }
@@ -60,7 +63,7 @@ internal static partial class GatewayRegistration
         IPAddress.TryParse(address.Host, out var ip) ? new IPEndPoint(ip, address.Port) : new DnsEndPoint(address.Host, address.Port);
 
     /// <summary>Runs the gateway driver for the lifetime of the host.</summary>
-    private sealed partial class GatewayService(NodeConfiguration config, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
+    private sealed partial class GatewayService(NodeConfiguration config, MulticastInterface domainInterface, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
     {
         private readonly ILogger _logger = loggers.CreateLogger<GatewayService>();
         private OverlayCredentials? _credentials;
@@ -78,9 +81,18 @@ internal static partial class GatewayRegistration
             }
 
             var options = ToNodeOptions(config, _credentials);
-            _domain = new IpInterface(CommonOptions.ResolveInterface(config.Domain.Interface), config.Domain.ToIpOptions(), loggers.CreateLogger<IpInterface>());
+            _domain = new IpInterface(domainInterface, config.Domain.ToIpOptions(), loggers.CreateLogger<IpInterface>());
             _node = new GatewayNode(options, _domain, time, loggers);
-            await _node.StartAsync(cancellationToken);
+            try
+            {
+                await _node.StartAsync(cancellationToken);
+            }
+            catch (SocketException e) when (gateway.Listen is { } listen)
+            {
+                // The socket's own words ("Address already in use") do not say which address.
+                throw new IOException($"gateway.listen: cannot listen on {listen}: {e.Message}", e);
+            }
+
             Log.Ready(_logger, config.Node.Id, _node.ListenEndPoint?.ToString() ?? "-", _domain.Id.ToString());
         }
 

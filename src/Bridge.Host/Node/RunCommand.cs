@@ -3,6 +3,7 @@ using Bridge.Host.Bridging;
 using Bridge.Host.Cli;
 using Bridge.Host.Configuration;
 using Bridge.Host.Tools;
+using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,19 +37,23 @@ internal static partial class RunCommand
         {
             var path = result.GetRequiredValue(config);
             var (configuration, errors) = NodeConfigurationLoader.Load(path);
-            if (configuration is null)
+            MulticastInterface? multicastInterface = null;
+            if (configuration is not null)
+            {
+                (multicastInterface, errors) = CheckOnThisHost(configuration);
+            }
+
+            if (configuration is null || multicastInterface is null)
             {
                 ConfigCommand.PrintErrors(path, errors);
                 await Console.Error.WriteLineAsync($"gridcast: {path} has {errors.Count} error(s); nothing started");
                 return GridcastCommand.UsageError;
             }
 
-            var builder = CliHost.CreateBuilder(CommonOptions.LogLevelFor(result.GetValue(verbose), LogLevel.Information));
+            var builder = CliHost.CreateBuilder(result.GetValue(verbose), LogLevel.Information);
             builder.Services.AddSingleton(configuration);
             if (configuration.Bridge is { } bridge)
             {
-                // An interface that does not exist throws ArgumentException: exit code 2, like the other verbs.
-                var multicastInterface = CommonOptions.ResolveInterface(configuration.Domain.Interface);
                 builder.Services.AddSingleton(bridge.ToSettings(multicastInterface, configuration.Groups));
                 builder.Services.AddSingleton<BridgeService>();
                 builder.Services.AddHostedService(services => services.GetRequiredService<BridgeService>());
@@ -65,7 +70,7 @@ internal static partial class RunCommand
 
             if (configuration.Gateway is not null)
             {
-                GatewayRegistration.Add(builder.Services, configuration);
+                GatewayRegistration.Add(builder.Services, configuration, multicastInterface);
             }
 
             using var host = builder.Build();
@@ -78,11 +83,40 @@ internal static partial class RunCommand
             await host.WaitForShutdownAsync(cancellationToken);
 
             // A part that failed (a port in use, a broker that refused us) stops the host; the
-            // log has said why, and the exit code must say it too.
-            var failed = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true });
-            return failed ? GridcastCommand.Failed : GridcastCommand.Ok;
+            // exit code and the last line say why.
+            return await GridcastCommand.ReportFailedServicesAsync(host);
         });
         return command;
+    }
+
+    /// <summary>
+    /// What only the host that runs the node can check, so <c>config validate</c> does not: that
+    /// <c>domain.interface</c> exists here, and that it can carry every group the file names
+    /// (an IPv6-only group needs an interface with IPv6). The interface is null when there are errors.
+    /// </summary>
+    public static (MulticastInterface? Interface, IReadOnlyList<ConfigurationError> Errors) CheckOnThisHost(NodeConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        MulticastInterface multicastInterface;
+        if (configuration.Domain.Interface is not { } name)
+        {
+            multicastInterface = MulticastInterface.Loopback();
+        }
+        else if (!MulticastInterface.TryResolve(name, out var found, out var error))
+        {
+            return (null, [new ConfigurationError("domain.interface", error)]);
+        }
+        else
+        {
+            multicastInterface = found;
+        }
+
+        var errors = configuration.Groups
+            .Where(g => !g.IsTemplate)
+            .Select(g => CommonOptions.CarryError(g.Name, multicastInterface, "domain.interface") is { } carry ? new ConfigurationError($"groups.{g.Id}.uri", carry) : null)
+            .OfType<ConfigurationError>()
+            .ToList();
+        return errors.Count == 0 ? (multicastInterface, []) : (null, errors);
     }
 
     private static partial class Log

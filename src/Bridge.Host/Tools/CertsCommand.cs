@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Host.Certificates;
 using Bridge.Host.Cli;
+using Bridge.Host.Configuration;
 
 namespace Bridge.Host.Tools;
 
@@ -49,7 +51,7 @@ internal static class CertsCommand
     private static Command CreateNodeCommand()
     {
         var name = new Argument<string>("NAME") { Description = "Node name: the subject CN, the first DNS SAN and the file names" };
-        name.Validators.Add(result => ValidateName(result, result.GetValueOrDefault<string>(), "NAME"));
+        name.Validators.Add(result => ValidateNodeName(result, result.GetValueOrDefault<string>()));
         var authority = new Option<string>("--ca")
         {
             Description = "Directory holding ca.crt and ca.key (from 'gridcast certs ca')",
@@ -67,7 +69,10 @@ internal static class CertsCommand
         {
             foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
             {
-                ValidateName(result, value, "--dns");
+                if (DnsNameError(value, hostNameRules: true) is { } error)
+                {
+                    result.AddError($"--dns: {error}");
+                }
             }
         });
         var addresses = new Option<IPAddress[]>("--ip")
@@ -105,17 +110,11 @@ internal static class CertsCommand
         HelpName = "DIR",
     };
 
+    // A hundred years: far beyond any sensible validity, and well inside what X.509 dates can hold.
+    private const int MaxDays = 36500;
+
     private static Option<int> Days(int defaultDays)
-    {
-        var days = new Option<int>("--days")
-        {
-            Description = "Days the certificate stays valid",
-            DefaultValueFactory = _ => defaultDays,
-            HelpName = "N",
-        };
-        CommonOptions.AddPositiveValidator(days);
-        return days;
-    }
+        => CommonOptions.WholeNumber("--days", "Days the certificate stays valid", "N", defaultDays, min: 1, max: MaxDays);
 
     private static Option<bool> Force() => new("--force", "-f")
     {
@@ -147,7 +146,7 @@ internal static class CertsCommand
     private static void AddNameValidator(Option<string> option)
         => option.Validators.Add(result => ValidateName(result, result.GetValueOrDefault<string>(), option.Name));
 
-    // A name becomes a file name and a DNS SAN, so keep it to what both accept.
+    // The CA's name is only its subject CN, but it must be there and must not be a path.
     private static void ValidateName(SymbolResult result, string? value, string what)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -158,6 +157,58 @@ internal static class CertsCommand
         {
             result.AddError($"{what}: '{value}' may not contain '/' or '\\' or be '.' or '..'");
         }
+    }
+
+    // A node's name is its CN, which must equal its node.id, its first DNS SAN and its file names:
+    // so it is an id as the configuration writes one, and a DNS name.
+    private static void ValidateNodeName(SymbolResult result, string? value)
+    {
+        if (string.IsNullOrEmpty(value) || !ValueSyntax.IsId(value) || value is "." or "..")
+        {
+            result.AddError($"NAME: '{value}' must be 1 to {ValueSyntax.MaxIdLength} characters of A-Z a-z 0-9 . _ - (as node.id, which must equal it), and not '.' or '..'");
+        }
+        else if (DnsNameError(value, hostNameRules: false) is { } error)
+        {
+            result.AddError($"NAME: {error}");
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="value"/> cannot be a DNS subject alternative name, or null when it can:
+    /// labels of 1 to 63 characters (international names allowed), at most 253 in all; with
+    /// <paramref name="hostNameRules"/> only letters, digits and hyphens (and a leading <c>*.</c>
+    /// for a wildcard), as RFC 1123 host names.
+    /// </summary>
+    private static string? DnsNameError(string value, bool hostNameRules)
+    {
+        var name = hostNameRules && value.StartsWith("*.", StringComparison.Ordinal) ? value[2..] : value;
+        if (name.Split('.').Any(label => label.Length == 0))
+        {
+            return $"'{value}' is not a DNS name: it has an empty label";
+        }
+
+        if (hostNameRules && name.FirstOrDefault(c => char.IsAscii(c) && !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '.')) is var bad and not '\0')
+        {
+            return $"'{value}' is not a DNS name: '{bad}' is not allowed (letters, digits, hyphens and dots)";
+        }
+
+        if (name.Split('.').FirstOrDefault(label => label.Length > 63) is { } tooLong)
+        {
+            return $"'{value}' is not a DNS name: its label '{tooLong}' is longer than 63 characters";
+        }
+
+        // An international name becomes its ASCII form (RFC 5891), which has limits of its own.
+        string ascii;
+        try
+        {
+            ascii = new IdnMapping().GetAscii(name);
+        }
+        catch (ArgumentException e)
+        {
+            return $"'{value}' is not a DNS name: {ErrorText.Of(e)}";
+        }
+
+        return ascii.Length > 253 ? $"'{value}' is not a DNS name: it is longer than 253 characters" : null;
     }
 
     private static void RefuseOverwrite(bool force, params string[] paths)
@@ -186,8 +237,8 @@ internal static class CertsCommand
         }
         catch (Exception e) when (e is IOException or InvalidDataException or CryptographicException or ArgumentException or UnauthorizedAccessException)
         {
-            // The messages name the file or value at fault; no type name or stack for people.
-            Console.Error.WriteLine($"gridcast certs: {e.Message}");
+            // The messages name the file or value at fault; ErrorText leaves out what is for programmers.
+            Console.Error.WriteLine($"gridcast certs: {ErrorText.Of(e)}");
             return GridcastCommand.Failed;
         }
     }

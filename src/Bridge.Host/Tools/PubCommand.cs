@@ -13,31 +13,17 @@ internal static class PubCommand
 {
     public static Command Create()
     {
-        var group = CommonOptions.Group();
+        var @interface = CommonOptions.Interface();
+        var group = CommonOptions.Group(carriedOn: @interface);
         var text = new Argument<string>("TEXT") { Description = "Payload, sent as UTF-8 text" };
-        var repeat = new Option<int>("--repeat", "-r")
-        {
-            Description = "Send the message K times, with sequence numbers 1..K",
-            DefaultValueFactory = _ => 1,
-            HelpName = "K",
-        };
-        CommonOptions.AddPositiveValidator(repeat);
-        var interval = new Option<double>("--interval")
-        {
-            Description = "Milliseconds between repeated sends",
-            DefaultValueFactory = _ => 0,
-            HelpName = "MS",
-        };
-        var ttl = new Option<int>("--ttl")
-        {
-            Description = "IP TTL of the datagrams (1 stays on the link)",
-            DefaultValueFactory = _ => 1,
-        };
+        var repeat = CommonOptions.WholeNumber("--repeat", "Send the message K times, with sequence numbers 1..K", "K", defaultValue: 1, min: 1);
+        repeat.Aliases.Add("-r");
+        var interval = CommonOptions.Milliseconds("--interval", "Milliseconds between repeated sends", defaultValue: 0);
+        var ttl = CommonOptions.WholeNumber("--ttl", "IP TTL of the datagrams, 0 to 255 (1 stays on the link)", "T", defaultValue: 1, min: 0, max: 255);
         var noLoopback = new Option<bool>("--no-loopback")
         {
             Description = "Keep receivers on this host from hearing the message (IP_MULTICAST_LOOP off; the loopback interface delivers regardless)",
         };
-        var @interface = CommonOptions.Interface();
         var verbose = CommonOptions.Verbose();
         var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, noLoopback, @interface, verbose };
         command.SetAction(async (result, cancellationToken) =>
@@ -45,8 +31,8 @@ internal static class PubCommand
             var name = result.GetRequiredValue(group);
             var count = result.GetValue(repeat);
             var pause = TimeSpan.FromMilliseconds(result.GetValue(interval));
-            var multicastInterface = CommonOptions.ResolveInterface(result.GetValue(@interface));
-            using var host = CliHost.Build(CommonOptions.LogLevelFor(result.GetValue(verbose)));
+            var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
+            using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
             await using var socket = MulticastSocket.Create(
                 multicastInterface,

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Bridge.Host.Cli;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -41,19 +42,13 @@ internal static class SubCommand
 
     public static Command Create()
     {
-        var groups = CommonOptions.Groups();
-        var count = new Option<int?>("--count", "-C")
-        {
-            Description = "Exit after K messages (exit code 0); without it, run until stopped",
-            HelpName = "K",
-        };
-        var timeout = new Option<double?>("--timeout", "-W")
-        {
-            Description = "Give up after S seconds; with --count, a timeout exits with code 1",
-            HelpName = "S",
-        };
-        var json = CommonOptions.Json();
         var @interface = CommonOptions.Interface();
+        var groups = CommonOptions.Groups(carriedOn: @interface);
+        var count = CommonOptions.OptionalWholeNumber("--count", "Exit after K messages (exit code 0); without it, run until stopped", "K", min: 1);
+        count.Aliases.Add("-C");
+        var timeout = CommonOptions.OptionalSeconds("--timeout", "Give up after S seconds; with --count, a timeout exits with code 1");
+        timeout.Aliases.Add("-W");
+        var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var command = new Command("sub", "Print the messages of groups; reads 'join GROUP' and 'leave GROUP' lines on standard input")
         {
@@ -62,14 +57,8 @@ internal static class SubCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var wanted = result.GetValue(count);
-            if (wanted is < 1)
-            {
-                await Console.Error.WriteLineAsync("gridcast: --count must be at least 1");
-                return GridcastCommand.UsageError;
-            }
-
-            var multicastInterface = CommonOptions.ResolveInterface(result.GetValue(@interface));
-            using var host = CliHost.Build(CommonOptions.LogLevelFor(result.GetValue(verbose)));
+            var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
+            using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
@@ -89,7 +78,7 @@ internal static class SubCommand
                 stop.CancelAfter(TimeSpan.FromSeconds(seconds));
             }
 
-            _ = Task.Factory.StartNew(() => FollowCommands(socket, multicastInterface.Name), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            _ = Task.Factory.StartNew(() => FollowCommands(socket, multicastInterface), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var received = 0;
             try
             {
@@ -124,7 +113,8 @@ internal static class SubCommand
     }
 
     // Console input blocks a thread, so this runs on its own (background) thread until end of input.
-    private static void FollowCommands(MulticastSocket socket, string interfaceName)
+    // A bad line is answered on standard error and skipped; the groups joined so far stay joined.
+    private static void FollowCommands(MulticastSocket socket, MulticastInterface multicastInterface)
     {
         while (Console.In.ReadLine() is { } line)
         {
@@ -146,12 +136,18 @@ internal static class SubCommand
                 continue;
             }
 
+            if (parts[0] == "join" && CommonOptions.CarryError(group, multicastInterface) is { } carryError)
+            {
+                Console.Error.WriteLine($"gridcast: join {group} failed: {carryError}");
+                continue;
+            }
+
             try
             {
                 if (parts[0] == "join")
                 {
                     socket.Join(group);
-                    Console.Error.WriteLine($"{ReadyLine} {group} on {interfaceName}");
+                    Console.Error.WriteLine($"{ReadyLine} {group} on {multicastInterface.Name}");
                 }
                 else
                 {
@@ -161,7 +157,7 @@ internal static class SubCommand
             }
             catch (Exception ex) when (ex is ArgumentException or ObjectDisposedException or System.Net.Sockets.SocketException)
             {
-                Console.Error.WriteLine($"gridcast: {parts[0]} {group} failed: {ex.Message}");
+                Console.Error.WriteLine($"gridcast: {parts[0]} {group} failed: {ErrorText.Of(ex)}");
             }
         }
     }

@@ -243,7 +243,7 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_EmbeddedBrokerPortInUse_ExitsOne()
+    public async Task Run_EmbeddedBrokerPortInUse_ExitsOneSayingWhichAddress()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
         occupant.Start();
@@ -263,6 +263,7 @@ public sealed class ConfigCommandTests : IDisposable
         await using var _ = process;
 
         Assert.True(code == 1, process.Transcript());
-        Assert.Contains("EmbeddedMqttBroker.StartAsync", process.Transcript(), StringComparison.Ordinal);
+        Assert.Equal($"gridcast: the embedded MQTT broker cannot listen on 127.0.0.1:{port}: Address already in use", process.StandardError[^1]);
+        Assert.DoesNotContain(process.StandardError, l => l.StartsWith("   at ", StringComparison.Ordinal));
     }
 }

@@ -119,6 +119,43 @@ public sealed class MulticastSocketTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Resolve_UnknownInterface_ThrowsForProgrammersWithTheParameterName()
+    {
+        var error = Assert.Throws<ArgumentException>(() => MulticastInterface.Resolve("nosuch0"));
+        Assert.Equal("nameOrAddress", error.ParamName);
+    }
+
+    [Theory]
+    [InlineData("nosuch0", "'nosuch0'")]
+    [InlineData("10.255.255.254", "'10.255.255.254'")]
+    [InlineData(" ", "' '")]
+    public void TryResolve_NoSuchInterface_GivesAnErrorForPeopleNamingTheValueAndTheKnownOnes(string value, string named)
+    {
+        Assert.False(MulticastInterface.TryResolve(value, out var found, out var error));
+
+        Assert.Null(found);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.Contains(_loopback.Name, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryResolve_ByName_FindsTheSameInterfaceAsResolve()
+    {
+        Assert.True(MulticastInterface.TryResolve(_loopback.Name, out var found, out var error));
+
+        Assert.Null(error);
+        Assert.Equal(_loopback, found);
+    }
+
+    [Theory]
+    [InlineData("ham:ip:239.1.2.3:5000", true)]
+    [InlineData("ham:sg:ami.tariff.rtp", true)]
+    [InlineData("ham:ip:[ff15::7]:5000", false)]
+    public void CanCarry_OnLoopback_OnlyGroupsWithAnIPv4Address(string group, bool expected)
+        => Assert.Equal(expected, _loopback.CanCarry(GroupName.Parse(group)));
+
+    [Fact]
     public void Resolve_ByAddress_FindsLoopback()
     {
         var byAddress = MulticastInterface.Resolve("127.0.0.1");

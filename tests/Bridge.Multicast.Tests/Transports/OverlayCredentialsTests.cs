@@ -143,6 +143,8 @@ public sealed class OverlayCredentialsTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => OverlayCredentials.Load(certificatePath, otherKey, AuthorityPath()));
 
         Assert.Contains(otherKey, error.Message, StringComparison.Ordinal);
+        Assert.Contains(certificatePath, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

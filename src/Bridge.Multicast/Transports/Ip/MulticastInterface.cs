@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Bridge.Multicast.Naming;
 
 namespace Bridge.Multicast.Transports.Ip;
 
@@ -23,6 +25,14 @@ public sealed record MulticastInterface(string Name, int Index, IPAddress? IPv4A
     /// <summary>Whether this is the loopback interface (which carries no IPv6 multicast on Linux).</summary>
     public bool IsLoopback => IPv4Address is not null && IPAddress.IsLoopback(IPv4Address);
 
+    /// <summary>Whether the interface can carry <paramref name="group"/>: it has multicast for a family the name maps to.</summary>
+    public bool CanCarry(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return (group.Addresses.IPv4 is not null && Supports(AddressFamily.InterNetwork))
+            || (group.Addresses.IPv6 is not null && Supports(AddressFamily.InterNetworkV6));
+    }
+
     /// <summary>
     /// Finds an interface by name (<c>eth0</c>) or by one of its addresses (<c>10.0.0.2</c>, <c>fd00::2</c>).
     /// </summary>
@@ -30,18 +40,42 @@ public sealed record MulticastInterface(string Name, int Index, IPAddress? IPv4A
     public static MulticastInterface Resolve(string nameOrAddress)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrAddress);
+        return TryResolve(nameOrAddress, out var found, out var error)
+            ? found
+            : throw new ArgumentException(error, nameof(nameOrAddress));
+    }
+
+    /// <summary>
+    /// Finds an interface as <see cref="Resolve"/> does; when none matches, <paramref name="error"/>
+    /// says so in words for people, naming the value and the interfaces the host has.
+    /// </summary>
+    public static bool TryResolve(
+        string? nameOrAddress,
+        [NotNullWhen(true)] out MulticastInterface? found,
+        [NotNullWhen(false)] out string? error)
+    {
+        found = null;
         var all = NetworkInterface.GetAllNetworkInterfaces();
+        var known = string.Join(", ", all.Select(n => n.Name));
+        if (string.IsNullOrWhiteSpace(nameOrAddress))
+        {
+            error = $"'{nameOrAddress}' is not an interface name or address (interfaces: {known})";
+            return false;
+        }
+
         var byAddress = IPAddress.TryParse(nameOrAddress, out var wanted);
         var nic = all.FirstOrDefault(n => byAddress
             ? n.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(wanted))
             : n.Name == nameOrAddress);
         if (nic is null)
         {
-            var known = string.Join(", ", all.Select(n => n.Name));
-            throw new ArgumentException($"no interface named or addressed '{nameOrAddress}' (interfaces: {known})", nameof(nameOrAddress));
+            error = $"no interface named or addressed '{nameOrAddress}' (interfaces: {known})";
+            return false;
         }
 
-        return From(nic);
+        found = From(nic);
+        error = null;
+        return true;
     }
 
     /// <summary>The loopback interface.</summary>

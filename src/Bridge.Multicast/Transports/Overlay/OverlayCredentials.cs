@@ -286,7 +286,9 @@ public sealed class OverlayCredentials : IDisposable
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{keyPath ?? certificatePath}: {e.Message}", e);
+            // CopyWithPrivateKey's complaint (worded for programmers, with a parameter name): the key is another certificate's.
+            throw new InvalidDataException(
+                keyPath is null ? $"{certificatePath}: not a PEM certificate" : $"{keyPath}: not the private key of the certificate in {certificatePath}", e);
         }
     }
 
