@@ -87,6 +87,14 @@ public sealed record GatewayOptions
     /// </summary>
     public TimeSpan HandoverTime { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a leaf that returns to its preferred upstream keeps asking the other one for the
+    /// groups the preferred one has not delivered yet: <see cref="HandoverTime"/> plus twice the
+    /// <see cref="HoldTime"/>, the bound of a designated gateway's handover. A group without
+    /// traffic is never confirmed, and this ends its wait.
+    /// </summary>
+    public TimeSpan UpstreamReturnTime => HandoverTime + (2 * HoldTime);
+
     /// <summary>How long a starting gateway listens before it claims groups; the hold time when null.</summary>
     public TimeSpan? StartupWait { get; init; }
 

@@ -35,6 +35,17 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// link-state. The upstream treats what a leaf sends as entering the overlay at itself.
 /// </para>
 /// <para>
+/// When its preferred upstream fails, a leaf turns to the other one at once. When the preferred
+/// one comes back, the leaf returns to it make-before-break (<see cref="UpstreamReturnEnded"/>):
+/// a gateway that has just started is not yet on the trees, so the leaf asks it for its whole
+/// interest but keeps asking the other one for every group the preferred one has not yet
+/// delivered a relay of, and meanwhile sends what its domain publishes in such a group to both.
+/// A group is confirmed by the first relay of it from the preferred upstream; the other upstream
+/// is released (asked for nothing) once every group is confirmed, or after
+/// <see cref="GatewayOptions.UpstreamReturnTime"/> for the groups that saw no traffic. Copies
+/// that arrive from both are dropped by the duplicate suppression, as any other copy.
+/// </para>
+/// <para>
 /// Driver call order (as every state machine here): one input (<see cref="PeerUp"/>,
 /// <see cref="PeerDown"/>, <see cref="HandleNativeDatagram"/>, <see cref="HandlePeerFrame"/>,
 /// <see cref="HandleTimeout"/>), then <see cref="TryPollTransmit"/> and <see cref="TryPollEvent"/>
@@ -69,6 +80,7 @@ public sealed class OverlayGateway
     private readonly FrameDeduplicator _delivered;
     private GroupName[] _interest = [];
     private GatewayId? _activeUpstream;
+    private UpstreamReturn? _return;
     private ulong _controlSequence;
     private TimeSpan _nextSweep;
 
@@ -135,6 +147,15 @@ public sealed class OverlayGateway
     /// <summary>The leaf's upstream that it uses now, or null (transit gateways, or no upstream up).</summary>
     public GatewayId? ActiveUpstream => _activeUpstream;
 
+    /// <summary>
+    /// While a leaf returns to its preferred upstream: the upstream it came back from, which it
+    /// still asks for the groups the preferred one has not delivered yet; otherwise null.
+    /// </summary>
+    public GatewayId? ReturningFrom => _return?.Previous;
+
+    /// <summary>While a leaf returns to its preferred upstream, the groups that upstream has not delivered yet; otherwise empty.</summary>
+    public IReadOnlyCollection<GroupName> UnconfirmedGroups => _return is { } r ? [.. r.Pending] : [];
+
     /// <summary>The groups this gateway stood down for and still covers until its successor has taken over.</summary>
     public int PendingHandovers => _handovers.Count;
 
@@ -153,7 +174,7 @@ public sealed class OverlayGateway
         ArgumentNullException.ThrowIfNull(group);
         if (_options.Role == GatewayRole.Leaf)
         {
-            return _activeUpstream is { } up ? [up] : [];
+            return UpstreamsFor(group);
         }
 
         return [.. _trees!.NextHops(Id, Id, group).Concat(LeavesWanting(group, except: null)).Distinct().Order()];
@@ -168,7 +189,7 @@ public sealed class OverlayGateway
         ArgumentNullException.ThrowIfNull(group);
         if (_options.Role == GatewayRole.Leaf)
         {
-            return _activeUpstream is { } up ? [up] : [];
+            return UpstreamsFor(group);
         }
 
         if (!_ingressesSeen.TryGetValue(group, out var ingresses))
@@ -222,7 +243,7 @@ public sealed class OverlayGateway
                 _leafInterest.TryAdd(peer, []);
                 break;
             case PeerKind.Upstream:
-                ChooseUpstream();
+                ChooseUpstream(now);
                 break;
         }
 
@@ -247,7 +268,12 @@ public sealed class OverlayGateway
                 UpdateInterest(now);
                 break;
             case PeerKind.Upstream:
-                ChooseUpstream();
+                if (_return?.Previous == peer)
+                {
+                    EndReturn(now, UpstreamReturnEnd.PreviousDown);
+                }
+
+                ChooseUpstream(now);
                 break;
         }
 
@@ -330,7 +356,13 @@ public sealed class OverlayGateway
         {
             if (_activeUpstream is { } upstream)
             {
-                Send(upstream, RelayCodec.Encode(Id, frame, datagram.Span));
+                var relay = RelayCodec.Encode(Id, frame, datagram.Span);
+                Send(upstream, relay);
+                if (_return is { } returning && returning.Pending.Contains(group))
+                {
+                    // Until the preferred upstream is on the trees, the other one still carries the group.
+                    Send(returning.Previous, relay);
+                }
             }
         }
         else
@@ -385,6 +417,11 @@ public sealed class OverlayGateway
         if (_election.PollTimeout() is { } election && election <= now)
         {
             _election.HandleTimeout(now);
+        }
+
+        if (_return is { } returning && returning.Until <= now)
+        {
+            EndReturn(now, UpstreamReturnEnd.TimedOut);
         }
 
         if (_handovers.Values.Any(h => h.Until <= now))
@@ -446,6 +483,11 @@ public sealed class OverlayGateway
             }
         }
 
+        if (_return is { } returning && returning.Until < next)
+        {
+            next = returning.Until;
+        }
+
         if (_held.TryPeek(out var held) && held.Due < next)
         {
             next = held.Due;
@@ -477,6 +519,13 @@ public sealed class OverlayGateway
             Counters.PeerRejected++;
             Reject(from, $"relay for a group name that does not parse: '{wire}'");
             return;
+        }
+
+        if (kind == PeerKind.Upstream)
+        {
+            // Before duplicate suppression: a copy the other upstream delivered first still shows
+            // that the preferred one delivers the group.
+            ConfirmReturn(now, from, group);
         }
 
         if (!_dedup.TryAccept(now, wire, inner))
@@ -662,7 +711,12 @@ public sealed class OverlayGateway
         UpdateInterest(now);
     }
 
-    private void ChooseUpstream()
+    /// <summary>
+    /// Makes the first live upstream in the order of preference the active one. Failing over (the
+    /// active one is down) is immediate; returning from a live upstream to a preferred one that
+    /// came back starts an <see cref="UpstreamReturn"/>.
+    /// </summary>
+    private void ChooseUpstream(TimeSpan now)
     {
         GatewayId? next = null;
         foreach (var upstream in _options.Upstreams)
@@ -674,22 +728,83 @@ public sealed class OverlayGateway
             }
         }
 
-        if (next == _activeUpstream)
+        var previous = _activeUpstream;
+        if (next == previous)
         {
             return;
         }
 
-        // The old upstream, when still up, is told to stop; the new one gets the whole interest.
-        if (_activeUpstream is { } old && _peers.ContainsKey(old))
+        _activeUpstream = next;
+        if (_return is { } abandoned)
         {
-            SendInterest(old, []);
+            // The upstream it was returning to failed: the one it came from still holds the whole
+            // interest but the groups already confirmed, and gets it all again below.
+            _return = null;
+            Enqueue(new UpstreamReturnEnded(abandoned.Previous, previous!.Value, abandoned.Confirmed, abandoned.Pending.Count, now - abandoned.Started, UpstreamReturnEnd.PreferredDown));
         }
 
-        _activeUpstream = next;
         if (next is { } chosen)
         {
             SendInterest(chosen, _interest);
+            if (previous is { } old && _peers.ContainsKey(old) && _interest.Length > 0)
+            {
+                // Make-before-break: the old upstream keeps the whole interest for now.
+                _return = new UpstreamReturn(old, now, now + _options.UpstreamReturnTime, [.. _interest]);
+            }
+            else if (previous is { } idle && _peers.ContainsKey(idle))
+            {
+                SendInterest(idle, []);
+            }
         }
+
+        Enqueue(new UpstreamChanged(previous, next, KeepsPrevious: _return is not null));
+    }
+
+    /// <summary>
+    /// A relay of <paramref name="group"/> came from upstream <paramref name="from"/>: during a
+    /// return, the first from the preferred upstream confirms the group, and the one the leaf came
+    /// back from is no longer asked for it.
+    /// </summary>
+    private void ConfirmReturn(TimeSpan now, GatewayId from, GroupName group)
+    {
+        if (_return is not { } returning || from != _activeUpstream || !returning.Pending.Remove(group))
+        {
+            return;
+        }
+
+        returning.Confirmed++;
+        if (returning.Pending.Count == 0)
+        {
+            EndReturn(now, UpstreamReturnEnd.Confirmed);
+        }
+        else
+        {
+            SendInterest(returning.Previous, returning.PendingInOrder());
+        }
+    }
+
+    /// <summary>Ends the return: the upstream the leaf came back from, when still up, is asked for nothing.</summary>
+    private void EndReturn(TimeSpan now, UpstreamReturnEnd how)
+    {
+        var returning = _return!;
+        _return = null;
+        if (how != UpstreamReturnEnd.PreviousDown)
+        {
+            SendInterest(returning.Previous, []);
+        }
+
+        Enqueue(new UpstreamReturnEnded(returning.Previous, _activeUpstream!.Value, returning.Confirmed, returning.Pending.Count, now - returning.Started, how));
+    }
+
+    /// <summary>A leaf's upstreams for <paramref name="group"/>: the active one, and during a return the previous one while the group is unconfirmed.</summary>
+    private GatewayId[] UpstreamsFor(GroupName group)
+    {
+        if (_activeUpstream is not { } active)
+        {
+            return [];
+        }
+
+        return _return is { } returning && returning.Pending.Contains(group) ? [.. new[] { active, returning.Previous }.Order()] : [active];
     }
 
     private void UpdateInterest(TimeSpan now)
@@ -716,6 +831,7 @@ public sealed class OverlayGateway
             return;
         }
 
+        var before = _interest.Select(static g => g.WireName).ToHashSet(StringComparer.Ordinal);
         _interest = [.. next.Select(w => TryGetName(w, out var g) ? g : GroupName.Parse(w))];
         Enqueue(new InterestChanged(_interest));
         if (_flooding is not null)
@@ -725,6 +841,20 @@ public sealed class OverlayGateway
         else if (_activeUpstream is { } upstream)
         {
             SendInterest(upstream, _interest);
+            if (_return is { } returning)
+            {
+                // Groups newly wanted are not confirmed either; those no longer wanted are not waited for.
+                returning.Pending.IntersectWith(_interest);
+                returning.Pending.UnionWith(_interest.Where(g => !before.Contains(g.WireName)));
+                if (returning.Pending.Count == 0)
+                {
+                    EndReturn(now, UpstreamReturnEnd.Confirmed);
+                }
+                else
+                {
+                    SendInterest(returning.Previous, returning.PendingInOrder());
+                }
+            }
         }
     }
 
@@ -934,6 +1064,27 @@ public sealed class OverlayGateway
 
     /// <summary>A group this gateway stood down for and still delivers until <paramref name="Until"/>; shortened once <paramref name="Successor"/> advertises it.</summary>
     private readonly record struct Handover(GatewayId Successor, TimeSpan Until, bool SuccessorSeen);
+
+    /// <summary>
+    /// A leaf's return to its preferred upstream (the active one) from <see cref="Previous"/>,
+    /// which is still asked for the groups in <see cref="Pending"/> until <see cref="Until"/>.
+    /// </summary>
+    private sealed class UpstreamReturn(GatewayId previous, TimeSpan started, TimeSpan until, HashSet<GroupName> pending)
+    {
+        public GatewayId Previous { get; } = previous;
+
+        public TimeSpan Started { get; } = started;
+
+        public TimeSpan Until { get; } = until;
+
+        /// <summary>The groups the preferred upstream has not delivered a relay of yet.</summary>
+        public HashSet<GroupName> Pending { get; } = pending;
+
+        /// <summary>The groups it has.</summary>
+        public int Confirmed { get; set; }
+
+        public GroupName[] PendingInOrder() => [.. Pending.OrderBy(static g => g.WireName, StringComparer.Ordinal)];
+    }
 
     /// <summary>The groups a reporting member of the domain has joined, until <paramref name="ExpiresAt"/>.</summary>
     private readonly record struct MemberReport(HashSet<GroupName> Groups, TimeSpan ExpiresAt);
