@@ -41,9 +41,13 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// interest but keeps asking the other one for every group the preferred one has not yet
 /// delivered a relay of, and meanwhile sends what its domain publishes in such a group to both.
 /// A group is confirmed by the first relay of it from the preferred upstream; the other upstream
-/// is released (asked for nothing) once every group is confirmed, or after
-/// <see cref="GatewayOptions.UpstreamReturnTime"/> for the groups that saw no traffic. Copies
-/// that arrive from both are dropped by the duplicate suppression, as any other copy.
+/// keeps it for <see cref="GatewayOptions.HandoverTime"/> more, as a designated gateway that
+/// stood down does, because what was already on its way along the longer path (the new upstream
+/// only just joined the trees, and a link may be retransmitting) still arrives there. A group
+/// that sees no traffic is never confirmed and is let go after
+/// <see cref="GatewayOptions.UpstreamReturnTime"/>. Once the other upstream holds no group it is
+/// released (asked for nothing). Copies that arrive from both are dropped by the duplicate
+/// suppression, as any other copy.
 /// </para>
 /// <para>
 /// Driver call order (as every state machine here): one input (<see cref="PeerUp"/>,
@@ -154,7 +158,7 @@ public sealed class OverlayGateway
     public GatewayId? ReturningFrom => _return?.Previous;
 
     /// <summary>While a leaf returns to its preferred upstream, the groups that upstream has not delivered yet; otherwise empty.</summary>
-    public IReadOnlyCollection<GroupName> UnconfirmedGroups => _return is { } r ? [.. r.Pending] : [];
+    public IReadOnlyCollection<GroupName> UnconfirmedGroups => _return is { } r ? [.. r.Unconfirmed] : [];
 
     /// <summary>The groups this gateway stood down for and still covers until its successor has taken over.</summary>
     public int PendingHandovers => _handovers.Count;
@@ -358,7 +362,7 @@ public sealed class OverlayGateway
             {
                 var relay = RelayCodec.Encode(Id, frame, datagram.Span);
                 Send(upstream, relay);
-                if (_return is { } returning && returning.Pending.Contains(group))
+                if (_return is { } returning && returning.Holds(group))
                 {
                     // Until the preferred upstream is on the trees, the other one still carries the group.
                     Send(returning.Previous, relay);
@@ -419,9 +423,9 @@ public sealed class OverlayGateway
             _election.HandleTimeout(now);
         }
 
-        if (_return is { } returning && returning.Until <= now)
+        if (_return is { } returning && returning.NextDeadline <= now)
         {
-            EndReturn(now, UpstreamReturnEnd.TimedOut);
+            ReleaseHeld(now, returning);
         }
 
         if (_handovers.Values.Any(h => h.Until <= now))
@@ -483,9 +487,9 @@ public sealed class OverlayGateway
             }
         }
 
-        if (_return is { } returning && returning.Until < next)
+        if (_return?.NextDeadline is { } returnDeadline && returnDeadline < next)
         {
-            next = returning.Until;
+            next = returnDeadline;
         }
 
         if (_held.TryPeek(out var held) && held.Due < next)
@@ -740,7 +744,7 @@ public sealed class OverlayGateway
             // The upstream it was returning to failed: the one it came from still holds the whole
             // interest but the groups already confirmed, and gets it all again below.
             _return = null;
-            Enqueue(new UpstreamReturnEnded(abandoned.Previous, previous!.Value, abandoned.Confirmed, abandoned.Pending.Count, now - abandoned.Started, UpstreamReturnEnd.PreferredDown));
+            Enqueue(new UpstreamReturnEnded(abandoned.Previous, previous!.Value, abandoned.Confirmed, abandoned.Unconfirmed.Count(), now - abandoned.Started, UpstreamReturnEnd.PreferredDown));
         }
 
         if (next is { } chosen)
@@ -749,7 +753,7 @@ public sealed class OverlayGateway
             if (previous is { } old && _peers.ContainsKey(old) && _interest.Length > 0)
             {
                 // Make-before-break: the old upstream keeps the whole interest for now.
-                _return = new UpstreamReturn(old, now, now + _options.UpstreamReturnTime, [.. _interest]);
+                _return = new UpstreamReturn(old, now, now + _options.UpstreamReturnTime, _interest);
             }
             else if (previous is { } idle && _peers.ContainsKey(idle))
             {
@@ -762,24 +766,35 @@ public sealed class OverlayGateway
 
     /// <summary>
     /// A relay of <paramref name="group"/> came from upstream <paramref name="from"/>: during a
-    /// return, the first from the preferred upstream confirms the group, and the one the leaf came
-    /// back from is no longer asked for it.
+    /// return, the first from the preferred upstream confirms the group, which the one the leaf
+    /// came back from then keeps for one handover time more.
     /// </summary>
     private void ConfirmReturn(TimeSpan now, GatewayId from, GroupName group)
     {
-        if (_return is not { } returning || from != _activeUpstream || !returning.Pending.Remove(group))
+        if (_return is { } returning && from == _activeUpstream && returning.Confirm(group, now + _options.HandoverTime) && _options.HandoverTime == TimeSpan.Zero)
+        {
+            ReleaseHeld(now, returning);
+        }
+    }
+
+    /// <summary>
+    /// Lets go of the groups whose time with the upstream the leaf came back from is over: that
+    /// upstream is asked for the rest, and when none is left the return ends.
+    /// </summary>
+    private void ReleaseHeld(TimeSpan now, UpstreamReturn returning)
+    {
+        if (!returning.Release(now))
         {
             return;
         }
 
-        returning.Confirmed++;
-        if (returning.Pending.Count == 0)
+        if (returning.IsEmpty)
         {
-            EndReturn(now, UpstreamReturnEnd.Confirmed);
+            EndReturn(now, returning.TimedOut > 0 ? UpstreamReturnEnd.TimedOut : UpstreamReturnEnd.Confirmed);
         }
         else
         {
-            SendInterest(returning.Previous, returning.PendingInOrder());
+            SendInterest(returning.Previous, returning.HeldInOrder());
         }
     }
 
@@ -793,7 +808,8 @@ public sealed class OverlayGateway
             SendInterest(returning.Previous, []);
         }
 
-        Enqueue(new UpstreamReturnEnded(returning.Previous, _activeUpstream!.Value, returning.Confirmed, returning.Pending.Count, now - returning.Started, how));
+        var unconfirmed = returning.TimedOut + returning.Unconfirmed.Count();
+        Enqueue(new UpstreamReturnEnded(returning.Previous, _activeUpstream!.Value, returning.Confirmed, unconfirmed, now - returning.Started, how));
     }
 
     /// <summary>A leaf's upstreams for <paramref name="group"/>: the active one, and during a return the previous one while the group is unconfirmed.</summary>
@@ -804,7 +820,7 @@ public sealed class OverlayGateway
             return [];
         }
 
-        return _return is { } returning && returning.Pending.Contains(group) ? [.. new[] { active, returning.Previous }.Order()] : [active];
+        return _return is { } returning && returning.Holds(group) ? [.. new[] { active, returning.Previous }.Order()] : [active];
     }
 
     private void UpdateInterest(TimeSpan now)
@@ -844,15 +860,14 @@ public sealed class OverlayGateway
             if (_return is { } returning)
             {
                 // Groups newly wanted are not confirmed either; those no longer wanted are not waited for.
-                returning.Pending.IntersectWith(_interest);
-                returning.Pending.UnionWith(_interest.Where(g => !before.Contains(g.WireName)));
-                if (returning.Pending.Count == 0)
+                returning.Follow(_interest, _interest.Where(g => !before.Contains(g.WireName)));
+                if (returning.IsEmpty)
                 {
-                    EndReturn(now, UpstreamReturnEnd.Confirmed);
+                    EndReturn(now, returning.TimedOut > 0 ? UpstreamReturnEnd.TimedOut : UpstreamReturnEnd.Confirmed);
                 }
                 else
                 {
-                    SendInterest(returning.Previous, returning.PendingInOrder());
+                    SendInterest(returning.Previous, returning.HeldInOrder());
                 }
             }
         }
@@ -1067,23 +1082,87 @@ public sealed class OverlayGateway
 
     /// <summary>
     /// A leaf's return to its preferred upstream (the active one) from <see cref="Previous"/>,
-    /// which is still asked for the groups in <see cref="Pending"/> until <see cref="Until"/>.
+    /// which is still asked for the groups it holds: each unconfirmed one until
+    /// <paramref name="until"/>, each confirmed one until its own release time.
     /// </summary>
-    private sealed class UpstreamReturn(GatewayId previous, TimeSpan started, TimeSpan until, HashSet<GroupName> pending)
+    private sealed class UpstreamReturn(GatewayId previous, TimeSpan started, TimeSpan until, IEnumerable<GroupName> groups)
     {
+        /// <summary>The groups the previous upstream holds: null while unconfirmed, else when it lets the group go.</summary>
+        private readonly Dictionary<GroupName, TimeSpan?> _held = groups.ToDictionary(static g => g, static _ => (TimeSpan?)null);
+
         public GatewayId Previous { get; } = previous;
 
         public TimeSpan Started { get; } = started;
 
-        public TimeSpan Until { get; } = until;
+        /// <summary>Groups the preferred upstream delivered.</summary>
+        public int Confirmed { get; private set; }
 
-        /// <summary>The groups the preferred upstream has not delivered a relay of yet.</summary>
-        public HashSet<GroupName> Pending { get; } = pending;
+        /// <summary>Groups let go unconfirmed when the return time ended.</summary>
+        public int TimedOut { get; private set; }
 
-        /// <summary>The groups it has.</summary>
-        public int Confirmed { get; set; }
+        public bool IsEmpty => _held.Count == 0;
 
-        public GroupName[] PendingInOrder() => [.. Pending.OrderBy(static g => g.WireName, StringComparer.Ordinal)];
+        public IEnumerable<GroupName> Unconfirmed => _held.Where(static h => h.Value is null).Select(static h => h.Key);
+
+        /// <summary>When <see cref="Release"/> next has something to do.</summary>
+        public TimeSpan? NextDeadline
+        {
+            get
+            {
+                TimeSpan? next = null;
+                foreach (var release in _held.Values)
+                {
+                    var due = release ?? until;
+                    next = next is { } earlier && earlier <= due ? earlier : due;
+                }
+
+                return next;
+            }
+        }
+
+        public bool Holds(GroupName group) => _held.ContainsKey(group);
+
+        /// <summary>Confirms <paramref name="group"/> if it waited for it, to be let go at <paramref name="release"/>; whether it did.</summary>
+        public bool Confirm(GroupName group, TimeSpan release)
+        {
+            if (!_held.TryGetValue(group, out var state) || state is not null)
+            {
+                return false;
+            }
+
+            _held[group] = release;
+            Confirmed++;
+            return true;
+        }
+
+        /// <summary>Lets go of every group whose time is over; whether any.</summary>
+        public bool Release(TimeSpan now)
+        {
+            var due = _held.Where(h => (h.Value ?? until) <= now).ToList();
+            foreach (var (group, release) in due)
+            {
+                _held.Remove(group);
+                TimedOut += release is null ? 1 : 0;
+            }
+
+            return due.Count > 0;
+        }
+
+        /// <summary>The interest changed to <paramref name="interest"/>: groups no longer wanted are dropped, <paramref name="added"/> ones wait for confirmation.</summary>
+        public void Follow(IReadOnlyCollection<GroupName> interest, IEnumerable<GroupName> added)
+        {
+            foreach (var group in _held.Keys.Where(g => !interest.Contains(g)).ToList())
+            {
+                _held.Remove(group);
+            }
+
+            foreach (var group in added)
+            {
+                _held.TryAdd(group, null);
+            }
+        }
+
+        public GroupName[] HeldInOrder() => [.. _held.Keys.OrderBy(static g => g.WireName, StringComparer.Ordinal)];
     }
 
     /// <summary>The groups a reporting member of the domain has joined, until <paramref name="ExpiresAt"/>.</summary>

@@ -7,9 +7,10 @@ namespace Bridge.Multicast.Tests.Overlay.Gateway;
 
 /// <summary>
 /// A leaf gateway's return to its preferred upstream, driven by hand: it asks the preferred one
-/// for its groups, keeps the other asking for each group until the preferred one has delivered a
-/// relay of it (or the return time ends), sends its home's frames of such a group to both, and
-/// delivers each message into its home once. Failing over stays immediate.
+/// for its groups, keeps the other asking for each group until one handover time after the
+/// preferred one delivered a relay of it (or until the return time ends, for a group without
+/// traffic), sends its home's frames of such a group to both, and delivers each message into its
+/// home once. Failing over stays immediate.
 /// </summary>
 public sealed class LeafReturnTests
 {
@@ -49,49 +50,65 @@ public sealed class LeafReturnTests
         Assert.DoesNotContain(sent, t => t.Peer is not null);
         Assert.Equal(Up2, leaf.ReturningFrom);
 
-        // The preferred one delivers: the old one is asked for nothing more.
+        // The preferred one delivers: the group is confirmed, and the old upstream keeps it one
+        // handover time more for what is still on its way along the old path.
+        var started = now;
         now += 30 * Ms;
+        var confirmed = now;
         leaf.HandlePeerFrame(now, Up1, Relay(Up1, DataFrame(Far, 3)));
         sent = Drain(leaf);
         Assert.Single(sent, t => t.Group == Group);
-        Assert.Empty(Assert.Single(InterestsTo(sent, Up2)));
-        Assert.Empty(InterestsTo(sent, Up1));
-        Assert.Null(leaf.ReturningFrom);
+        Assert.DoesNotContain(sent, t => t.Peer is not null);
         Assert.Empty(leaf.UnconfirmedGroups);
-        Assert.Equal(new UpstreamReturnEnded(Up2, Up1, Confirmed: 1, Unconfirmed: 0, 30 * Ms, UpstreamReturnEnd.Confirmed), Assert.Single(Events(leaf)));
+        Assert.Equal(Up2, leaf.ReturningFrom);
+        leaf.HandlePeerFrame(now, Up2, Relay(Up2, DataFrame(Far, 4)));
+        Assert.Single(Drain(leaf), t => t.Group == Group);
+
+        var released = RunTimers(leaf, ref now, confirmed + leaf.Options.HandoverTime + Ms);
+        Assert.Equal([(confirmed + leaf.Options.HandoverTime, Up2)], released.Where(r => r.Groups.Count == 0).Select(r => (r.At, r.To)));
+        Assert.Equal(released.Count, released.Count(r => r.Groups.Count == 0)); // nothing else asked of either
+        Assert.Null(leaf.ReturningFrom);
+        Assert.Equal(new UpstreamReturnEnded(Up2, Up1, Confirmed: 1, Unconfirmed: 0, confirmed + leaf.Options.HandoverTime - started, UpstreamReturnEnd.Confirmed), Assert.Single(Events(leaf).OfType<UpstreamReturnEnded>()));
         Assert.Equal([Up1], leaf.ChildrenOf(Group));
-        Assert.Equal(3, leaf.Counters.DomainDeliveries);
+        Assert.Equal(4, leaf.Counters.DomainDeliveries);
     }
 
     [Fact]
-    public void Return_TwoGroups_EachIsConfirmedByARelayOfItsOwnFromThePreferredUpstream()
+    public void Return_TwoGroups_EachIsConfirmedByARelayOfItsOwnAndLetGoOnItsOwn()
     {
         var (leaf, now) = OnSecondUpstream([Group, Second]);
+        var handover = leaf.Options.HandoverTime;
         leaf.PeerUp(now, Up1, PeerKind.Upstream, 1000);
         Drain(leaf);
         Events(leaf);
         Assert.Equal([Group, Second], leaf.UnconfirmedGroups.OrderBy(g => g.WireName, StringComparer.Ordinal));
 
-        // The first group is confirmed: the old upstream keeps only the second.
+        var first = now;
         leaf.HandlePeerFrame(now, Up1, Relay(Up1, DataFrame(Far, 1, Group)));
-        Assert.Equal([Second], Assert.Single(InterestsTo(Drain(leaf), Up2)));
-        Assert.Equal([Up1], leaf.ChildrenOf(Group));
-        Assert.Equal([Up1, Up2], leaf.ChildrenOf(Second));
-
-        // A relay of the second from the old upstream, or of the first again from the preferred, changes nothing.
-        leaf.HandlePeerFrame(now, Up2, Relay(Up2, DataFrame(Far, 1, Second)));
-        leaf.HandlePeerFrame(now, Up1, Relay(Up1, DataFrame(Far, 2, Group)));
-        Assert.Empty(InterestsTo(Drain(leaf), Up2));
         Assert.Equal([Second], leaf.UnconfirmedGroups);
 
+        // A relay of the second from the old upstream, or of the first again from the preferred, confirms nothing.
+        now += 100 * Ms;
+        leaf.HandlePeerFrame(now, Up2, Relay(Up2, DataFrame(Far, 1, Second)));
+        leaf.HandlePeerFrame(now, Up1, Relay(Up1, DataFrame(Far, 2, Group)));
+        Assert.Equal([Second], leaf.UnconfirmedGroups);
+
+        now += 100 * Ms;
+        var second = now;
         leaf.HandlePeerFrame(now, Up1, Relay(Up1, DataFrame(Far, 2, Second)));
-        Assert.Empty(Assert.Single(InterestsTo(Drain(leaf), Up2)));
+        Assert.Empty(leaf.UnconfirmedGroups);
+        Assert.DoesNotContain(Drain(leaf), t => t.Peer is not null);
+
+        // Each is let go one handover time after its confirmation.
+        var asked = RunTimers(leaf, ref now, second + handover + Ms);
+        Assert.Equal([(first + handover, Up2, [Second]), (second + handover, Up2, Array.Empty<GroupName>())], asked.Select(a => (a.At, a.To, a.Groups.ToArray())));
+        Assert.Equal([Up1], leaf.ChildrenOf(Second));
         var ended = Assert.Single(Events(leaf).OfType<UpstreamReturnEnded>());
         Assert.Equal((2, 0, UpstreamReturnEnd.Confirmed), (ended.Confirmed, ended.Unconfirmed, ended.How));
     }
 
     [Fact]
-    public void Return_AGroupWithoutTraffic_TheOtherUpstreamIsReleasedWhenTheReturnTimeEnds()
+    public void Return_AGroupWithoutTraffic_IsLetGoWhenTheReturnTimeEnds()
     {
         var (leaf, now) = OnSecondUpstream([Group, Second]);
         var started = now;
@@ -103,20 +120,10 @@ public sealed class LeafReturnTests
         Drain(leaf);
         Events(leaf);
 
-        // Its own timers (hellos) fire meanwhile; the second group stays with both until the deadline.
-        var released = new List<TimeSpan>();
-        while (leaf.PollTimeout() is { } due && due <= deadline)
-        {
-            Assert.True(due > now, "the deadline is in the future");
-            now = due;
-            leaf.HandleTimeout(now);
-            if (InterestsTo(Drain(leaf), Up2) is [{ Count: 0 }])
-            {
-                released.Add(now);
-            }
-        }
-
-        Assert.Equal([deadline], released);
+        // The confirmed group goes after one handover time; the silent one at the deadline.
+        var asked = RunTimers(leaf, ref now, deadline + Ms);
+        Assert.Equal([(started + leaf.Options.HandoverTime, [Second]), (deadline, Array.Empty<GroupName>())], asked.Select(a => (a.At, a.Groups.ToArray())));
+        Assert.All(asked, a => Assert.Equal(Up2, a.To));
         Assert.Null(leaf.ReturningFrom);
         Assert.Equal(new UpstreamReturnEnded(Up2, Up1, Confirmed: 1, Unconfirmed: 1, deadline - started, UpstreamReturnEnd.TimedOut), Assert.Single(Events(leaf).OfType<UpstreamReturnEnded>()));
         Assert.NotEqual(deadline, leaf.PollTimeout());
@@ -163,7 +170,7 @@ public sealed class LeafReturnTests
 
         Give(Up2, Far, 1);
         Give(Up1, Far, 1); // a copy, but it confirms the group
-        Assert.Null(leaf.ReturningFrom);
+        Assert.Empty(leaf.UnconfirmedGroups);
         Give(Up1, Far, 2);
         Give(Up2, Far, 2); // still on its way from the old upstream
         Give(Up2, Far, 3);
@@ -174,7 +181,9 @@ public sealed class LeafReturnTests
         Assert.Equal([1UL, 2, 3], delivered);
         Assert.Equal((3, 5), (leaf.Counters.DomainDeliveries, leaf.Counters.RelayDuplicates));
 
-        // Confirmed: the home's messages go to the preferred upstream only.
+        // Let go by the other upstream: the home's messages go to the preferred one only.
+        RunTimers(leaf, ref now, now + leaf.Options.HandoverTime + Ms);
+        Assert.Null(leaf.ReturningFrom);
         leaf.HandleNativeDatagram(now, DataFrame(Local, 2));
         sent = Drain(leaf);
         Assert.Equal((1, 0), (RelaysTo(sent, Up1), RelaysTo(sent, Up2)));
@@ -223,6 +232,8 @@ public sealed class LeafReturnTests
         leaf.PeerUp(now, Up1, PeerKind.Upstream, 1000);
         Drain(leaf);
         Stream(Up2, Up1);
+        Assert.Empty(leaf.UnconfirmedGroups);
+        RunTimers(leaf, ref now, now + leaf.Options.HandoverTime + Ms);
         Assert.Null(leaf.ReturningFrom);
         leaf.PeerUp(now, Up2, PeerKind.Upstream, 1000);
         Assert.Empty(Drain(leaf)); // the less preferred upstream coming back changes nothing
@@ -259,16 +270,37 @@ public sealed class LeafReturnTests
         Assert.Equal([Group, Second], Assert.Single(InterestsTo(sent, Up1)));
         Assert.Equal([Group, Second], Assert.Single(InterestsTo(sent, Up2)));
 
+        var confirmed = now;
         leaf.HandlePeerFrame(now, Up1, Relay(Up1, DataFrame(Far, 1, Group)));
-        Assert.Equal([Second], Assert.Single(InterestsTo(Drain(leaf), Up2)));
+        Assert.Equal([Second], leaf.UnconfirmedGroups);
 
-        // It leaves the second group again: nothing is left to wait for.
+        // It leaves the second group again: that is not waited for; the first goes when its time is over.
         leaf.HandleNativeDatagram(now, MemberReport("member-a", 3, [Group]));
         sent = Drain(leaf);
         Assert.Equal([Group], Assert.Single(InterestsTo(sent, Up1)));
-        Assert.Empty(Assert.Single(InterestsTo(sent, Up2)));
+        Assert.Equal([Group], Assert.Single(InterestsTo(sent, Up2)));
+        Assert.Equal([(confirmed + leaf.Options.HandoverTime, Up2, 0)], RunTimers(leaf, ref now, confirmed + leaf.Options.HandoverTime + Ms).Select(a => (a.At, a.To, a.Groups.Count)));
         var ended = Assert.Single(Events(leaf).OfType<UpstreamReturnEnded>());
         Assert.Equal((1, 0, UpstreamReturnEnd.Confirmed), (ended.Confirmed, ended.Unconfirmed, ended.How));
+    }
+
+    /// <summary>Fires the leaf's timers up to <paramref name="until"/>; returns the interests it sent meanwhile, with when and to whom.</summary>
+    private static List<(TimeSpan At, GatewayId To, IReadOnlyList<GroupName> Groups)> RunTimers(OverlayGateway leaf, ref TimeSpan now, TimeSpan until)
+    {
+        var asked = new List<(TimeSpan, GatewayId, IReadOnlyList<GroupName>)>();
+        while (leaf.PollTimeout() is { } due && due <= until)
+        {
+            now = due;
+            leaf.HandleTimeout(due);
+            var sent = Drain(leaf);
+            foreach (var upstream in new[] { Up1, Up2 })
+            {
+                asked.AddRange(InterestsTo(sent, upstream).Select(groups => (due, upstream, groups)));
+            }
+        }
+
+        now = until;
+        return asked;
     }
 
     private static GatewayOptions LeafOptions(IReadOnlyList<GroupName> carry)
