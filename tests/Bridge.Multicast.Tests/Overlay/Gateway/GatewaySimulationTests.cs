@@ -203,7 +203,11 @@ public sealed class GatewaySimulationTests(ITestOutputHelper output)
             sim.AddInvariant("no host receives a message twice", () => Assert.Equal(0, world.Duplicates));
             int[] all = [core1, core2, .. leaves];
             var (c1, c2) = (world.Gateways[core1], world.Gateways[core2]);
-            world.DriveUntil(() => world.Settled(all, 2) && c2.Gateway.Flooding!.Database.InterestedIn(GatewayWorld.Group).SequenceEqual([c1.Id]), SettleBound, "settling");
+            var leafIds = leaves.Select(l => world.Gateways[l].Id).ToList();
+            world.DriveUntil(
+                () => world.Settled(all, 2) && c2.Gateway.Flooding!.Database.InterestedIn(GatewayWorld.Group).SequenceEqual([c1.Id]) && leafIds.All(c1.Gateway.ChildrenOf(GatewayWorld.Group).Contains),
+                SettleBound,
+                "settling: every leaf asked core 1 for the group");
 
             var (source, sourceNode) = world.AddSource(homes[0]);
             var start = sim.Now;
