@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Bridge.Testing;
 using Bridge.Testing.Namespaces;
@@ -212,17 +210,11 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
     /// The three domains with their gateways and subscribers, running and converged: what both
     /// tests start from. Disposing stops every process, then removes the namespaces and files.
     /// </summary>
-    private sealed class Deployment : IAsyncDisposable
+    private sealed class Deployment : GatewayTestbed
     {
-        private readonly List<ExternalProcess> _processes = [];
-        private readonly TempDirectory _files;
-        private readonly RoutedDomains _domains;
-        private ITestOutputHelper? _output;
-
         private Deployment(TempDirectory files, RoutedDomains domains)
+            : base(files, domains, "failover")
         {
-            _files = files;
-            _domains = domains;
             var (d1, d2, d3) = (domains.Domains[0], domains.Domains[1], domains.Domains[2]);
             G1 = new GatewayHost("gw-d1", d1.Hosts[0]);
             G2a = new GatewayHost("gw-d2a", d2.Hosts[0]);
@@ -233,12 +225,6 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             Sub3Host = d3.Hosts[1];
             WitnessHost = d2.Hosts[3];
         }
-
-        public string Group { get; } = "ham:sg:gridcast.test.failover-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-
-        public string StreamPayload => "stream " + Group;
-
-        public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
         public GatewayHost G1 { get; }
 
@@ -256,12 +242,6 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
 
         public NamespaceHost WitnessHost { get; }
 
-        /// <summary>The current process of each gateway.</summary>
-        public Dictionary<GatewayHost, ExternalProcess> Runs { get; } = [];
-
-        /// <summary>The arrival times of the lines of domain 2's gateways' current processes.</summary>
-        public Dictionary<GatewayHost, ArrivalLog> Logs { get; } = [];
-
         public ExternalProcess Sub2 { get; private set; } = null!;
 
         public ExternalProcess Sub3 { get; private set; } = null!;
@@ -278,32 +258,8 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             => [.. Witness.StandardOutput.Select(l => l.Split(' ')).Where(f => f.Length == 3 && f[0] == source)
                 .Select(f => (f[0], ulong.Parse(f[1], CultureInfo.InvariantCulture), f[2]))];
 
-        public static async Task<Deployment> StartAsync(ITestOutputHelper output)
-        {
-            var files = new TempDirectory("gridcast-failover-");
-            RoutedDomains domains;
-            try
-            {
-                domains = RoutedDomains.Create([2, 4, 2]);
-            }
-            catch
-            {
-                files.Dispose();
-                throw;
-            }
-
-            var net = new Deployment(files, domains);
-            try
-            {
-                await net.ConvergeAsync(output);
-                return net;
-            }
-            catch
-            {
-                await net.DisposeAsync();
-                throw;
-            }
-        }
+        public static Task<Deployment> StartAsync(ITestOutputHelper output)
+            => StartAsync("failover", [2, 4, 2], static (files, domains) => new Deployment(files, domains), net => net.ConvergeAsync(output));
 
         /// <summary>Which of domain 2's gateways is designated for the group now, and which stands by; asserts that exactly one is designated.</summary>
         public (GatewayHost Designated, GatewayHost Standby) DesignatedAndStandby()
@@ -320,96 +276,42 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         /// group, after those it printed so far; returns when it was read. Call it before the
         /// action that causes the line.
         /// </summary>
-        public async Task<TimeSpan> NextDesignationAsync(GatewayHost gateway, string what = DesignatedLine)
-        {
-            var run = Runs[gateway];
-            var log = Logs[gateway];
-            var before = run.StandardError.Count(l => IsDesignationLine(l, Group, what));
-            var seen = 0;
-            await run.WaitForLineAsync(l => IsDesignationLine(l, Group, what) && ++seen > before, Patience);
-            return log.Lines().Where(l => IsDesignationLine(l.Line, Group, what)).ElementAt(before).At;
-        }
+        public Task<TimeSpan> NextDesignationAsync(GatewayHost gateway, string what = DesignatedLine)
+            => NextLineAsync(gateway, l => IsDesignationLine(l, Group, what));
 
         /// <summary>Starts the stream: <paramref name="length"/> messages from domain 1.</summary>
-        public ExternalProcess StartStream(int length) => Publisher.StartGridcast(
-            ["pub", Group, StreamPayload, "--repeat", length.ToString(CultureInfo.InvariantCulture),
-             "--interval", StreamInterval.ToString(CultureInfo.InvariantCulture), "--interface", Publisher.Interface]);
-
-        /// <summary>Matches a line of the stream whose sequence number satisfies <paramref name="sequence"/>.</summary>
-        public Func<string, bool> StreamMessage(Func<ulong, bool> sequence)
-            => l => SubMessage.TryParse(l) is { } m && m.Payload == StreamPayload && sequence(m.Sequence);
+        public ExternalProcess StartStream(int length) => StartStream(Publisher, length, StreamInterval);
 
         /// <summary>Waits for the publisher to finish and both subscribers to print its last message.</summary>
-        public async Task WaitForStreamEndAsync(ExternalProcess streaming, int length)
-        {
-            Assert.True(await streaming.WaitForExitAsync(TimeSpan.FromSeconds((length * StreamInterval / 1000.0 * 3) + 20)) == 0, streaming.Transcript());
-            await Sub2.WaitForLineAsync(StreamMessage(s => s == (ulong)length), Patience);
-            await Sub3.WaitForLineAsync(StreamMessage(s => s == (ulong)length), Patience);
-        }
-
-        /// <summary>The stream's messages in <paramref name="log"/>, in arrival order.</summary>
-        public List<(TimeSpan At, SubMessage Message)> Stream(ArrivalLog log)
-            => [.. log.Messages().Where(m => m.Message.Payload == StreamPayload)];
+        public Task WaitForStreamEndAsync(ExternalProcess streaming, int length) => WaitForStreamEndAsync(streaming, length, StreamInterval, [Sub2, Sub3]);
 
         /// <summary>Starts <paramref name="gateway"/> again after it ended and waits until it is ready.</summary>
-        public async Task<ExternalProcess> RestartAsync(GatewayHost gateway)
-        {
-            var run = StartGateway(gateway);
-            await run.WaitForLineAsync(l => l.Contains("Gateway ready", StringComparison.Ordinal), Patience);
-            return run;
-        }
+        public Task<ExternalProcess> RestartAsync(GatewayHost gateway) => StartGatewayAsync(gateway);
 
         /// <summary>Prints domain 2's gateways' election lines with their times from <paramref name="reference"/>.</summary>
         public void ReportElection(TimeSpan reference, string what)
         {
-            foreach (var (gateway, log) in Logs)
+            foreach (var gateway in new[] { G2a, G2b })
             {
-                foreach (var (at, line) in log.Lines().Where(l => IsDesignationLine(l.Line, Group, DesignatedLine)
+                foreach (var (at, line) in Logs[gateway].Lines().Where(l => IsDesignationLine(l.Line, Group, DesignatedLine)
                     || IsDesignationLine(l.Line, Group, StoodDownLine) || l.Line.Contains("Domain gateway", StringComparison.Ordinal)))
                 {
-                    _output?.WriteLine($"{gateway.Id} at {(at - reference).TotalMilliseconds:F0} ms from {what}: {line}");
+                    Output?.WriteLine($"{gateway.Id} at {(at - reference).TotalMilliseconds:F0} ms from {what}: {line}");
                 }
-            }
-        }
-
-        public string Transcripts() => string.Join('\n', _processes.Select(p => p.Transcript()));
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var process in _processes)
-            {
-                await process.DisposeAsync();
-            }
-
-            try
-            {
-                _domains.Dispose();
-            }
-            finally
-            {
-                _files.Dispose();
             }
         }
 
         private async Task ConvergeAsync(ITestOutputHelper output)
         {
-            _output = output;
-            await GatewayFiles.MakeCertificatesAsync(_files.Path, "GridCast Failover Test CA", [G1, G2a, G2b, G3]);
+            Output = output;
+            await GatewayFiles.MakeCertificatesAsync(Files.Path, "GridCast Failover Test CA", [G1, G2a, G2b, G3]);
             // Each link has one dialling side, which gives the address; the other only accepts.
-            GatewayFiles.WriteTransit(_files.Path, G1, Group, [(G2a, false), (G2b, false), (G3, false)], learnMembers: true, acceptLeaves: false);
-            GatewayFiles.WriteTransit(_files.Path, G2a, Group, [(G1, true), (G3, false)], learnMembers: true, acceptLeaves: false);
-            GatewayFiles.WriteTransit(_files.Path, G2b, Group, [(G1, true), (G3, false)], learnMembers: true, acceptLeaves: false);
-            GatewayFiles.WriteTransit(_files.Path, G3, Group, [(G1, true), (G2a, true), (G2b, true)], learnMembers: true, acceptLeaves: false);
+            GatewayFiles.WriteTransit(Files.Path, G1, Group, [(G2a, false), (G2b, false), (G3, false)], learnMembers: true, acceptLeaves: false);
+            GatewayFiles.WriteTransit(Files.Path, G2a, Group, [(G1, true), (G3, false)], learnMembers: true, acceptLeaves: false);
+            GatewayFiles.WriteTransit(Files.Path, G2b, Group, [(G1, true), (G3, false)], learnMembers: true, acceptLeaves: false);
+            GatewayFiles.WriteTransit(Files.Path, G3, Group, [(G1, true), (G2a, true), (G2b, true)], learnMembers: true, acceptLeaves: false);
 
-            foreach (var gateway in new[] { G1, G2a, G2b, G3 })
-            {
-                StartGateway(gateway);
-            }
-
-            foreach (var run in Runs.Values)
-            {
-                await run.WaitForLineAsync(l => l.Contains("Gateway ready", StringComparison.Ordinal), Patience);
-            }
+            await Task.WhenAll(new[] { G1, G2a, G2b, G3 }.Select(StartGatewayAsync));
 
             Sub2 = Track(StreamSubscribers.Start(Sub2Host, Group));
             Arrivals2 = new ArrivalLog(Sub2, Clock);
@@ -431,24 +333,6 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             output.WriteLine($"overlay converged: a message crossed to domains 2 and 3 after {took.TotalMilliseconds:F0} ms ({bursts} burst(s) of 20)");
             var (designated, standby) = DesignatedAndStandby();
             output.WriteLine($"{designated.Id} is designated for {Group}; {standby.Id} stands by");
-        }
-
-        private ExternalProcess StartGateway(GatewayHost gateway)
-        {
-            var run = Track(gateway.Host.StartGridcast("run", "--config", GatewayFiles.ConfigPath(_files.Path, gateway)));
-            Runs[gateway] = run;
-            if (gateway == G2a || gateway == G2b)
-            {
-                Logs[gateway] = new ArrivalLog(run, Clock);
-            }
-
-            return run;
-        }
-
-        private ExternalProcess Track(ExternalProcess process)
-        {
-            _processes.Add(process);
-            return process;
         }
     }
 

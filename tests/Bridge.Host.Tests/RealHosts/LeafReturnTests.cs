@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
 using Bridge.Testing;
 using Bridge.Testing.Namespaces;
 using Xunit.Abstractions;
@@ -117,18 +114,13 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
     /// The provider's segment with the two cores and three homes, running and converged with
     /// every leaf on core 1. Disposing stops every process, then removes the namespaces and files.
     /// </summary>
-    private sealed class Deployment : IAsyncDisposable
+    private sealed class Deployment : GatewayTestbed
     {
-        private readonly List<ExternalProcess> _processes = [];
-        private readonly TempDirectory _files;
-        private readonly RoutedDomains _domains;
         private readonly List<NamespaceHost> _subHosts;
-        private ITestOutputHelper? _output;
 
         private Deployment(TempDirectory files, RoutedDomains domains)
+            : base(files, domains, "leaf-return")
         {
-            _files = files;
-            _domains = domains;
             var core = domains.Domains[0];
             var homes = domains.Domains.Skip(1).ToList();
             Core1 = new GatewayHost("gw-core1", core.Hosts[0]);
@@ -138,13 +130,7 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
             _subHosts = [.. homes.Select(h => h.Hosts[^1])];
         }
 
-        public string Group { get; } = "ham:sg:gridcast.test.leaf-return-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-
-        public string StreamPayload => "stream " + Group;
-
-        public Stopwatch Clock { get; } = Stopwatch.StartNew();
-
-        /// <summary>The wall-clock time at which <see cref="Clock"/> read zero, to place the publisher's send times on it.</summary>
+        /// <summary>The wall-clock time at which <see cref="GatewayTestbed.Clock"/> read zero, to place the publisher's send times on it.</summary>
         public DateTimeOffset ClockZero { get; } = DateTimeOffset.UtcNow;
 
         public GatewayHost Core1 { get; }
@@ -161,85 +147,22 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
 
         public List<ArrivalLog> Arrivals { get; } = [];
 
-        /// <summary>The current process of each gateway.</summary>
-        public Dictionary<GatewayHost, ExternalProcess> Runs { get; } = [];
-
-        /// <summary>The arrival times of the lines of each gateway's current process.</summary>
-        public Dictionary<GatewayHost, ArrivalLog> Logs { get; } = [];
-
-        public static async Task<Deployment> StartAsync(ITestOutputHelper output)
-        {
-            var files = new TempDirectory("gridcast-leaf-return-");
-            RoutedDomains domains;
-            try
-            {
-                domains = RoutedDomains.Create([2, 3, 2, 2]);
-            }
-            catch
-            {
-                files.Dispose();
-                throw;
-            }
-
-            var net = new Deployment(files, domains);
-            try
-            {
-                await net.ConvergeAsync(output);
-                return net;
-            }
-            catch
-            {
-                await net.DisposeAsync();
-                throw;
-            }
-        }
+        public static Task<Deployment> StartAsync(ITestOutputHelper output)
+            => StartAsync("leaf-return", [2, 3, 2, 2], static (files, domains) => new Deployment(files, domains), net => net.ConvergeAsync(output));
 
         public static string HomeName(int home) => ((char)('A' + home)).ToString();
 
         /// <summary>Starts the stream from home A.</summary>
-        public ExternalProcess StartStream() => Publisher.StartGridcast(
-            ["pub", Group, StreamPayload, "--repeat", StreamLength.ToString(CultureInfo.InvariantCulture),
-             "--interval", StreamInterval.ToString(CultureInfo.InvariantCulture), "--interface", Publisher.Interface]);
-
-        /// <summary>Matches a line of the stream whose sequence number satisfies <paramref name="sequence"/>.</summary>
-        public Func<string, bool> StreamMessage(Func<ulong, bool> sequence)
-            => l => SubMessage.TryParse(l) is { } m && m.Payload == StreamPayload && sequence(m.Sequence);
+        public ExternalProcess StartStream() => StartStream(Publisher, StreamLength, StreamInterval);
 
         /// <summary>The stream's messages at home <paramref name="home"/>'s subscriber, in arrival order.</summary>
-        public List<(TimeSpan At, SubMessage Message)> Stream(int home)
-            => [.. Arrivals[home].Messages().Where(m => m.Message.Payload == StreamPayload)];
+        public List<(TimeSpan At, SubMessage Message)> Stream(int home) => Stream(Arrivals[home]);
 
         /// <summary>Waits for the publisher to finish and every subscriber to print its last message.</summary>
-        public async Task WaitForStreamEndAsync(ExternalProcess streaming)
-        {
-            Assert.True(await streaming.WaitForExitAsync(TimeSpan.FromSeconds((StreamLength * StreamInterval / 1000.0 * 3) + 20)) == 0, streaming.Transcript());
-            foreach (var sub in Subs)
-            {
-                await sub.WaitForLineAsync(StreamMessage(s => s == StreamLength), Patience);
-            }
-        }
+        public Task WaitForStreamEndAsync(ExternalProcess streaming) => WaitForStreamEndAsync(streaming, StreamLength, StreamInterval, Subs);
 
-        /// <summary>
-        /// Waits for the next line of <paramref name="gateway"/> that contains <paramref name="text"/>,
-        /// after those it printed so far; returns when it was read. Call it before the action that causes the line.
-        /// </summary>
-        public async Task<TimeSpan> NextLineAsync(GatewayHost gateway, string text)
-        {
-            var log = Logs[gateway];
-            var before = log.Lines().Count(l => l.Line.Contains(text, StringComparison.Ordinal));
-            var seen = 0;
-            await Runs[gateway].WaitForLineAsync(l => l.Contains(text, StringComparison.Ordinal) && ++seen > before, Patience);
-            return log.Lines().Where(l => l.Line.Contains(text, StringComparison.Ordinal)).ElementAt(before).At;
-        }
-
-        /// <summary>Starts <paramref name="gateway"/> (again) and waits until it is ready.</summary>
-        public async Task StartGatewayAsync(GatewayHost gateway)
-        {
-            var run = Track(gateway.Host.StartGridcast("run", "--config", GatewayFiles.ConfigPath(_files.Path, gateway)));
-            Runs[gateway] = run;
-            Logs[gateway] = new ArrivalLog(run, Clock);
-            await run.WaitForLineAsync(l => l.Contains("Gateway ready", StringComparison.Ordinal), Patience);
-        }
+        /// <summary>Waits for the next line of <paramref name="gateway"/> that contains <paramref name="text"/>; returns when it was read.</summary>
+        public Task<TimeSpan> NextLineAsync(GatewayHost gateway, string text) => NextLineAsync(gateway, l => l.Contains(text, StringComparison.Ordinal));
 
         /// <summary>
         /// Prints the return of <paramref name="leaf"/> after the restart: when its link to core 1
@@ -254,41 +177,22 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
             var ended = lines.FirstOrDefault(l => l.Line.Contains(ReturnedLine, StringComparison.Ordinal));
             var from = linkUp.At - TimeSpan.FromMilliseconds(100);
             var during = Stream(home).Where(m => m.Message.SentAt - ClockZero >= from && m.Message.SentAt - ClockZero <= ended.At).Select(m => m.Message.Sequence).ToList();
-            _output?.WriteLine(
+            Output?.WriteLine(
                 $"{leaf.Id}: link to {Core1.Id} up {(linkUp.At - restartedAt).TotalMilliseconds:F0} ms after the restart, return started {(started.At - linkUp.At).TotalMilliseconds:F0} ms "
                 + $"and ended {(ended.At - linkUp.At).TotalMilliseconds:F0} ms after it; home {HomeName(home)} got {during.Count} messages published from 100 ms before the link to the end "
                 + $"(#{during.DefaultIfEmpty().Min()} to #{during.DefaultIfEmpty().Max()}, {(during.Count == 0 ? 0 : (int)(during.Max() - during.Min()) + 1 - during.Distinct().Count())} missing among them); {ended.Line?.Trim()}");
         }
 
-        public string Transcripts() => string.Join('\n', _processes.Select(p => p.Transcript()));
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var process in _processes)
-            {
-                await process.DisposeAsync();
-            }
-
-            try
-            {
-                _domains.Dispose();
-            }
-            finally
-            {
-                _files.Dispose();
-            }
-        }
-
         private async Task ConvergeAsync(ITestOutputHelper output)
         {
-            _output = output;
-            await GatewayFiles.MakeCertificatesAsync(_files.Path, "GridCast Leaf Return Test CA", [Core1, Core2, .. Leaves]);
+            Output = output;
+            await GatewayFiles.MakeCertificatesAsync(Files.Path, "GridCast Leaf Return Test CA", [Core1, Core2, .. Leaves]);
             // As in docs/examples/hybrid-hg: core 1 dials core 2; both accept leaves and carry the group.
-            GatewayFiles.WriteTransit(_files.Path, Core1, Group, [(Core2, true)], learnMembers: false, acceptLeaves: true);
-            GatewayFiles.WriteTransit(_files.Path, Core2, Group, [(Core1, false)], learnMembers: false, acceptLeaves: true);
+            GatewayFiles.WriteTransit(Files.Path, Core1, Group, [(Core2, true)], learnMembers: false, acceptLeaves: true);
+            GatewayFiles.WriteTransit(Files.Path, Core2, Group, [(Core1, false)], learnMembers: false, acceptLeaves: true);
             foreach (var leaf in Leaves)
             {
-                GatewayFiles.WriteLeaf(_files.Path, leaf, Group, [Core1, Core2]);
+                GatewayFiles.WriteLeaf(Files.Path, leaf, Group, [Core1, Core2]);
             }
 
             await Task.WhenAll(StartGatewayAsync(Core1), StartGatewayAsync(Core2));
@@ -313,12 +217,6 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
 
             var (took, bursts) = await StreamSubscribers.WarmUpAsync(Publisher, Group, Subs, Convergence, Transcripts);
             output.WriteLine($"overlay converged: a message from home A reached homes B and C after {took.TotalMilliseconds:F0} ms ({bursts} burst(s) of 20)");
-        }
-
-        private ExternalProcess Track(ExternalProcess process)
-        {
-            _processes.Add(process);
-            return process;
         }
     }
 }

@@ -83,7 +83,9 @@ public sealed record GatewayOptions
     /// <summary>
     /// How long a gateway that stood down for a group keeps covering it after its successor's
     /// advertisement arrived: frames sent along the old trees still reach it meanwhile, and it
-    /// sends into the domain those the successor has not (make-before-break).
+    /// sends into the domain those the successor has not (make-before-break). A leaf that returns
+    /// to its preferred upstream likewise keeps a group with the other one this long after the
+    /// preferred one first delivered it.
     /// </summary>
     public TimeSpan HandoverTime { get; init; } = TimeSpan.FromSeconds(1);
 
