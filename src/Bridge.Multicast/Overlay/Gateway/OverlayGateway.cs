@@ -153,7 +153,7 @@ public sealed class OverlayGateway
 
     /// <summary>
     /// While a leaf returns to its preferred upstream: the upstream it came back from, which it
-    /// still asks for the groups the preferred one has not delivered yet; otherwise null.
+    /// still asks for the groups it has not let go of yet; otherwise null.
     /// </summary>
     public GatewayId? ReturningFrom => _return?.Previous;
 
@@ -812,7 +812,7 @@ public sealed class OverlayGateway
         Enqueue(new UpstreamReturnEnded(returning.Previous, _activeUpstream!.Value, returning.Confirmed, unconfirmed, now - returning.Started, how));
     }
 
-    /// <summary>A leaf's upstreams for <paramref name="group"/>: the active one, and during a return the previous one while the group is unconfirmed.</summary>
+    /// <summary>A leaf's upstreams for <paramref name="group"/>: the active one, and during a return the previous one while it still holds the group.</summary>
     private GatewayId[] UpstreamsFor(GroupName group)
     {
         if (_activeUpstream is not { } active)
