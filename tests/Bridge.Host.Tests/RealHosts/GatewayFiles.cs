@@ -24,11 +24,14 @@ internal sealed class TempDirectory(string prefix) : IDisposable
 /// <summary>
 /// What <c>gridcast run --config</c> needs for the gateways of a namespace test: certificates
 /// from <c>gridcast certs</c> and node files (docs/configuration.md), with short timers so that
-/// failures are noticed within a second: heartbeat 100 ms, dead after 500 ms, hellos every 50 ms,
-/// hold time 200 ms.
+/// failures are noticed within a second: hellos every 50 ms, hold time 200 ms, and by default a
+/// heartbeat every 100 ms and a link dead after 500 ms of silence.
 /// </summary>
 internal static class GatewayFiles
 {
+    /// <summary>How long a silent link lives by default (<c>gateway.heartbeat.deadAfter</c>).</summary>
+    public const string DefaultDeadAfter = "500ms";
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     /// <summary>A CA and a certificate for each gateway in <paramref name="directory"/>, valid for its host's address.</summary>
@@ -43,12 +46,12 @@ internal static class GatewayFiles
     }
 
     /// <summary>The node file of a transit gateway carrying <paramref name="group"/>; a peer with <c>Dial</c> gets its address, the others are only accepted.</summary>
-    public static void WriteTransit(string directory, GatewayHost gateway, string group, IEnumerable<(GatewayHost Peer, bool Dial)> peers, bool learnMembers, bool acceptLeaves)
+    public static void WriteTransit(string directory, GatewayHost gateway, string group, IEnumerable<(GatewayHost Peer, bool Dial)> peers, bool learnMembers, bool acceptLeaves, string deadAfter = DefaultDeadAfter)
     {
         var peerLines = string.Concat(peers.Select(p => p.Dial
             ? $"    - id: {p.Peer.Id}\n      address: {p.Peer.OverlayAddress}\n"
             : $"    - id: {p.Peer.Id}\n"));
-        Write(directory, gateway, group, $"""
+        Write(directory, gateway, group, deadAfter, $"""
               role: transit
               carry: [stream]
               learnMembers: {(learnMembers ? "true" : "false")}
@@ -61,10 +64,10 @@ internal static class GatewayFiles
     }
 
     /// <summary>The node file of a leaf gateway carrying <paramref name="group"/>, with <paramref name="upstreams"/> in the order of preference.</summary>
-    public static void WriteLeaf(string directory, GatewayHost leaf, string group, IEnumerable<GatewayHost> upstreams)
+    public static void WriteLeaf(string directory, GatewayHost leaf, string group, IEnumerable<GatewayHost> upstreams, string deadAfter = DefaultDeadAfter)
     {
         var upstreamLines = string.Concat(upstreams.Select(u => $"    - id: {u.Id}\n      address: {u.OverlayAddress}\n"));
-        Write(directory, leaf, group, $"""
+        Write(directory, leaf, group, deadAfter, $"""
               role: leaf
               carry: [stream]
             {Tls(leaf)}
@@ -83,7 +86,7 @@ internal static class GatewayFiles
             authority: ca.crt
         """;
 
-    private static void Write(string directory, GatewayHost gateway, string group, string role)
+    private static void Write(string directory, GatewayHost gateway, string group, string deadAfter, string role)
         => File.WriteAllText(ConfigPath(directory, gateway), $"""
             node:
               id: {gateway.Id}
@@ -96,7 +99,7 @@ internal static class GatewayFiles
             {role}
               heartbeat:
                 interval: 100ms
-                deadAfter: 500ms
+                deadAfter: {deadAfter}
               election:
                 helloInterval: 50ms
                 holdTime: 200ms

@@ -41,6 +41,9 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
     private const int MaxFailoverMissed = 3000 / StreamInterval;
 
     private const string ReturningLine = "returns to its preferred upstream";
+
+    /// <summary>How long a silent overlay link lives (<c>gateway.heartbeat.deadAfter</c>).</summary>
+    private const string DeadAfter = "3s";
     private const string ReturnedLine = "returned to";
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
@@ -78,7 +81,8 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
         output.WriteLine(
             $"core 1 killed {killedAt.TotalSeconds:F1} s into the test; restarted {(restartedAt - killedAt).TotalMilliseconds:F0} ms later, "
             + $"after #{publishedBeforeRestart}; every leaf had returned {(returnedAt - restartedAt).TotalMilliseconds:F0} ms after the restart; "
-            + $"the leaves said they used core 2 {string.Join(", ", failedOverAt.Select(t => $"{(t - killedAt).TotalMilliseconds:F0}"))} ms after the kill");
+            + $"the leaves said they used core 2 {string.Join(", ", failedOverAt.Select(t => $"{(t - killedAt).TotalMilliseconds:F0}"))} ms after the kill, "
+            + $"their links to core 1 ending: {string.Join("; ", net.Leaves.Select(l => net.Logs[l].Lines().FirstOrDefault(x => x.At >= killedAt && x.Line.Contains($"Overlay link to {net.Core1.Id}", StringComparison.Ordinal)).Line is { } line ? line[line.IndexOf("Overlay link", StringComparison.Ordinal)..] : "-"))}");
         foreach (var (leaf, home) in net.Leaves.Select((l, i) => (l, i)))
         {
             net.ReportReturn(leaf, home, restartedAt);
@@ -187,20 +191,23 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
         {
             Output = output;
             await GatewayFiles.MakeCertificatesAsync(Files.Path, "GridCast Leaf Return Test CA", [Core1, Core2, .. Leaves]);
-            // As in docs/examples/hybrid-hg: core 1 dials core 2; both accept leaves and carry the group.
-            GatewayFiles.WriteTransit(Files.Path, Core1, Group, [(Core2, true)], learnMembers: false, acceptLeaves: true);
-            GatewayFiles.WriteTransit(Files.Path, Core2, Group, [(Core1, false)], learnMembers: false, acceptLeaves: true);
+            // As in docs/examples/hybrid-hg: core 1 dials core 2; both accept leaves and carry the
+            // group. A killed gateway's links close at once, so the failover needs no short dead
+            // interval, and a longer one keeps a busy machine's slow heartbeat from dropping a link.
+            GatewayFiles.WriteTransit(Files.Path, Core1, Group, [(Core2, true)], learnMembers: false, acceptLeaves: true, DeadAfter);
+            GatewayFiles.WriteTransit(Files.Path, Core2, Group, [(Core1, false)], learnMembers: false, acceptLeaves: true, DeadAfter);
             foreach (var leaf in Leaves)
             {
-                GatewayFiles.WriteLeaf(Files.Path, leaf, Group, [Core1, Core2]);
+                GatewayFiles.WriteLeaf(Files.Path, leaf, Group, [Core1, Core2], DeadAfter);
             }
 
             await Task.WhenAll(StartGatewayAsync(Core1), StartGatewayAsync(Core2));
 
-            // Each leaf ends up on core 1: at once, or by a return when core 2's link came first.
+            // Each leaf ends up on core 1: at once, or after core 2's link came first (a return, or
+            // a plain switch while the leaf wanted nothing yet).
             await Task.WhenAll(Leaves.Select(StartGatewayAsync));
             await Task.WhenAll(Leaves.Select(leaf => Runs[leaf].WaitForLineAsync(
-                l => l.Contains($"uses upstream {Core1.Id} (was none)", StringComparison.Ordinal) || l.Contains($"{ReturnedLine} {Core1.Id}", StringComparison.Ordinal),
+                l => l.Contains($"uses upstream {Core1.Id}", StringComparison.Ordinal) || l.Contains($"{ReturnedLine} {Core1.Id}", StringComparison.Ordinal),
                 Patience)));
 
             foreach (var host in _subHosts)
