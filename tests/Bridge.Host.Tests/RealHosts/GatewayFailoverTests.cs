@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Bridge.Testing;
 using Bridge.Testing.Namespaces;
 using Xunit.Abstractions;
+using static Bridge.Host.Tests.RealHosts.StreamFigures;
 
 namespace Bridge.Host.Tests.RealHosts;
 
@@ -43,11 +42,6 @@ namespace Bridge.Host.Tests.RealHosts;
 /// </remarks>
 public sealed class GatewayFailoverTests(ITestOutputHelper output)
 {
-    private const int OverlayPort = 7946;
-
-    /// <summary>Longer than the test runs, so a sub that is never stopped still ends.</summary>
-    private const string SubTimeout = "150";
-
     /// <summary>The stream: this many messages, this many milliseconds apart.</summary>
     private const int StreamLength = 1500;
 
@@ -192,82 +186,6 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
     private static bool IsDesignationLine(string line, string group, string what)
         => line.Contains(what, StringComparison.Ordinal) && line.Contains(group, StringComparison.Ordinal);
 
-    private static async Task MakeCertificatesAsync(string directory, IEnumerable<Gateway> gateways)
-    {
-        await RunCliAsync("certs", "ca", "--out", directory, "--name", "GridCast Failover Test CA");
-        foreach (var gateway in gateways)
-        {
-            // A dialling gateway checks the peer's address against its certificate.
-            await RunCliAsync("certs", "node", gateway.Id, "--ca", directory, "--out", directory, "--ip", gateway.Host.IPv4.ToString());
-        }
-    }
-
-    private static async Task RunCliAsync(params string[] arguments)
-    {
-        var (code, process) = await GridcastCli.RunAsync(Patience, arguments);
-        await using var _ = process;
-        Assert.True(code == 0, process.Transcript());
-    }
-
-    private static void WriteConfig(string directory, Gateway gateway, string group, IEnumerable<(Gateway Peer, bool Dial)> peers)
-    {
-        var peerLines = string.Concat(peers.Select(p => p.Dial
-            ? $"    - id: {p.Peer.Id}\n      address: {p.Peer.OverlayAddress}\n"
-            : $"    - id: {p.Peer.Id}\n"));
-        File.WriteAllText(Path.Combine(directory, gateway.Id + ".yaml"), $"""
-            node:
-              id: {gateway.Id}
-            groups:
-              stream:
-                uri: {group}
-            domain:
-              interface: {RoutedDomains.HostInterface}
-            gateway:
-              role: transit
-              carry: [stream]
-              learnMembers: true
-              listen: {gateway.OverlayAddress}
-              tls:
-                certificate: {gateway.Id}.crt
-                key: {gateway.Id}.key
-                authority: ca.crt
-              peers:
-            {peerLines.TrimEnd('\n')}
-              acceptLeaves: false
-              heartbeat:
-                interval: 100ms
-                deadAfter: 500ms
-              election:
-                helloInterval: 50ms
-                holdTime: 200ms
-
-            """);
-    }
-
-    private static ExternalProcess StartSub(NamespaceHost host, string group)
-        => host.StartGridcast(["sub", group, "--interface", host.Interface, "--timeout", SubTimeout, "--json"]);
-
-    private static Task<string> SubscribedAsync(ExternalProcess sub)
-        => sub.WaitForLineAsync(l => l.StartsWith("subscribed to ", StringComparison.Ordinal), Patience);
-
-    private static bool HasPayload(ExternalProcess sub, string payload)
-        => sub.StandardOutput.Any(l => Message.TryParse(l)?.Payload == payload);
-
-    /// <summary>The stream's sequence numbers (1 to <paramref name="length"/>) that never arrived.</summary>
-    private static List<ulong> Missing(List<(TimeSpan At, Message Message)> arrivals, int length)
-    {
-        var seen = arrivals.Select(a => a.Message.Sequence).ToHashSet();
-        return [.. Enumerable.Range(1, length).Select(i => (ulong)i).Where(s => !seen.Contains(s))];
-    }
-
-    /// <summary>The longest time between consecutive arrivals with the later one in [from, to].</summary>
-    private static TimeSpan LargestGap(List<(TimeSpan At, Message Message)> arrivals, TimeSpan from, TimeSpan to)
-        => arrivals.Zip(arrivals.Skip(1), (a, b) => (b.At, Gap: b.At - a.At))
-            .Where(p => p.At >= from && p.At <= to)
-            .Select(p => p.Gap)
-            .DefaultIfEmpty(TimeSpan.Zero)
-            .Max();
-
     /// <summary>Which gateway sent the stream on domain 2's segment, as runs of sequence numbers.</summary>
     private static IEnumerable<string> Senders(List<(string Source, ulong Sequence, string From)> wire, Deployment net)
     {
@@ -288,84 +206,33 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         return runs.Select(r => $"{names.GetValueOrDefault(r.From, r.From)} #{r.First}-{r.Last}");
     }
 
-    /// <summary>The largest gap between arrivals, with the two messages and how far apart the publisher sent them.</summary>
-    private static string Describe(List<(TimeSpan At, Message Message)> arrivals)
-    {
-        var largest = arrivals.Zip(arrivals.Skip(1)).MaxBy(p => p.Second.At - p.First.At);
-        return largest == default
-            ? "none"
-            : $"{(largest.Second.At - largest.First.At).TotalMilliseconds:F0} ms (#{largest.First.Message.Sequence} to #{largest.Second.Message.Sequence}, sent {(largest.Second.Message.SentAt - largest.First.Message.SentAt).TotalMilliseconds:F0} ms apart)";
-    }
-
-    /// <summary>Messages (source, sequence) a subscriber printed more than once.</summary>
-    private static List<string> Duplicates(ArrivalLog log)
-        => [.. log.Messages().GroupBy(m => (m.Message.Source, m.Message.Sequence)).Where(g => g.Count() > 1)
-            .Select(g => $"{g.Key.Source} #{g.Key.Sequence} x{g.Count()}")];
-
-    private static string Ranges(List<ulong> sequences)
-    {
-        if (sequences.Count == 0)
-        {
-            return "none";
-        }
-
-        var parts = new List<string>();
-        var (start, end) = (sequences[0], sequences[0]);
-        foreach (var s in sequences.Skip(1))
-        {
-            if (s == end + 1)
-            {
-                end = s;
-                continue;
-            }
-
-            parts.Add(start == end ? $"#{start}" : $"#{start}-{end}");
-            (start, end) = (s, s);
-        }
-
-        parts.Add(start == end ? $"#{start}" : $"#{start}-{end}");
-        return string.Join(", ", parts);
-    }
-
     /// <summary>
     /// The three domains with their gateways and subscribers, running and converged: what both
     /// tests start from. Disposing stops every process, then removes the namespaces and files.
     /// </summary>
-    private sealed class Deployment : IAsyncDisposable
+    private sealed class Deployment : GatewayTestbed
     {
-        private readonly List<ExternalProcess> _processes = [];
-        private readonly TempDirectory _files;
-        private readonly RoutedDomains _domains;
-        private ITestOutputHelper? _output;
-
         private Deployment(TempDirectory files, RoutedDomains domains)
+            : base(files, domains, "failover")
         {
-            _files = files;
-            _domains = domains;
             var (d1, d2, d3) = (domains.Domains[0], domains.Domains[1], domains.Domains[2]);
-            G1 = new Gateway("gw-d1", d1.Hosts[0]);
-            G2a = new Gateway("gw-d2a", d2.Hosts[0]);
-            G2b = new Gateway("gw-d2b", d2.Hosts[1]);
-            G3 = new Gateway("gw-d3", d3.Hosts[0]);
+            G1 = new GatewayHost("gw-d1", d1.Hosts[0]);
+            G2a = new GatewayHost("gw-d2a", d2.Hosts[0]);
+            G2b = new GatewayHost("gw-d2b", d2.Hosts[1]);
+            G3 = new GatewayHost("gw-d3", d3.Hosts[0]);
             Publisher = d1.Hosts[1];
             Sub2Host = d2.Hosts[2];
             Sub3Host = d3.Hosts[1];
             WitnessHost = d2.Hosts[3];
         }
 
-        public string Group { get; } = "ham:sg:gridcast.test.failover-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        public GatewayHost G1 { get; }
 
-        public string StreamPayload => "stream " + Group;
+        public GatewayHost G2a { get; }
 
-        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public GatewayHost G2b { get; }
 
-        public Gateway G1 { get; }
-
-        public Gateway G2a { get; }
-
-        public Gateway G2b { get; }
-
-        public Gateway G3 { get; }
+        public GatewayHost G3 { get; }
 
         public NamespaceHost Publisher { get; }
 
@@ -374,12 +241,6 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         public NamespaceHost Sub3Host { get; }
 
         public NamespaceHost WitnessHost { get; }
-
-        /// <summary>The current process of each gateway.</summary>
-        public Dictionary<Gateway, ExternalProcess> Runs { get; } = [];
-
-        /// <summary>The arrival times of the lines of domain 2's gateways' current processes.</summary>
-        public Dictionary<Gateway, ArrivalLog> Logs { get; } = [];
 
         public ExternalProcess Sub2 { get; private set; } = null!;
 
@@ -397,35 +258,11 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             => [.. Witness.StandardOutput.Select(l => l.Split(' ')).Where(f => f.Length == 3 && f[0] == source)
                 .Select(f => (f[0], ulong.Parse(f[1], CultureInfo.InvariantCulture), f[2]))];
 
-        public static async Task<Deployment> StartAsync(ITestOutputHelper output)
-        {
-            var files = new TempDirectory();
-            RoutedDomains domains;
-            try
-            {
-                domains = RoutedDomains.Create([2, 4, 2]);
-            }
-            catch
-            {
-                files.Dispose();
-                throw;
-            }
-
-            var net = new Deployment(files, domains);
-            try
-            {
-                await net.ConvergeAsync(output);
-                return net;
-            }
-            catch
-            {
-                await net.DisposeAsync();
-                throw;
-            }
-        }
+        public static Task<Deployment> StartAsync(ITestOutputHelper output)
+            => StartAsync("failover", [2, 4, 2], static (files, domains) => new Deployment(files, domains), net => net.ConvergeAsync(output));
 
         /// <summary>Which of domain 2's gateways is designated for the group now, and which stands by; asserts that exactly one is designated.</summary>
-        public (Gateway Designated, Gateway Standby) DesignatedAndStandby()
+        public (GatewayHost Designated, GatewayHost Standby) DesignatedAndStandby()
         {
             bool[] designated = [IsDesignated(Runs[G2a], Group), IsDesignated(Runs[G2b], Group)];
             Assert.True(
@@ -439,100 +276,46 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         /// group, after those it printed so far; returns when it was read. Call it before the
         /// action that causes the line.
         /// </summary>
-        public async Task<TimeSpan> NextDesignationAsync(Gateway gateway, string what = DesignatedLine)
-        {
-            var run = Runs[gateway];
-            var log = Logs[gateway];
-            var before = run.StandardError.Count(l => IsDesignationLine(l, Group, what));
-            var seen = 0;
-            await run.WaitForLineAsync(l => IsDesignationLine(l, Group, what) && ++seen > before, Patience);
-            return log.Lines().Where(l => IsDesignationLine(l.Line, Group, what)).ElementAt(before).At;
-        }
+        public Task<TimeSpan> NextDesignationAsync(GatewayHost gateway, string what = DesignatedLine)
+            => NextLineAsync(gateway, l => IsDesignationLine(l, Group, what));
 
         /// <summary>Starts the stream: <paramref name="length"/> messages from domain 1.</summary>
-        public ExternalProcess StartStream(int length) => Publisher.StartGridcast(
-            ["pub", Group, StreamPayload, "--repeat", length.ToString(CultureInfo.InvariantCulture),
-             "--interval", StreamInterval.ToString(CultureInfo.InvariantCulture), "--interface", Publisher.Interface]);
-
-        /// <summary>Matches a line of the stream whose sequence number satisfies <paramref name="sequence"/>.</summary>
-        public Func<string, bool> StreamMessage(Func<ulong, bool> sequence)
-            => l => Message.TryParse(l) is { } m && m.Payload == StreamPayload && sequence(m.Sequence);
+        public ExternalProcess StartStream(int length) => StartStream(Publisher, length, StreamInterval);
 
         /// <summary>Waits for the publisher to finish and both subscribers to print its last message.</summary>
-        public async Task WaitForStreamEndAsync(ExternalProcess streaming, int length)
-        {
-            Assert.True(await streaming.WaitForExitAsync(TimeSpan.FromSeconds((length * StreamInterval / 1000.0 * 3) + 20)) == 0, streaming.Transcript());
-            await Sub2.WaitForLineAsync(StreamMessage(s => s == (ulong)length), Patience);
-            await Sub3.WaitForLineAsync(StreamMessage(s => s == (ulong)length), Patience);
-        }
-
-        /// <summary>The stream's messages in <paramref name="log"/>, in arrival order.</summary>
-        public List<(TimeSpan At, Message Message)> Stream(ArrivalLog log)
-            => [.. log.Messages().Where(m => m.Message.Payload == StreamPayload)];
+        public Task WaitForStreamEndAsync(ExternalProcess streaming, int length) => WaitForStreamEndAsync(streaming, length, StreamInterval, [Sub2, Sub3]);
 
         /// <summary>Starts <paramref name="gateway"/> again after it ended and waits until it is ready.</summary>
-        public async Task<ExternalProcess> RestartAsync(Gateway gateway)
-        {
-            var run = StartGateway(gateway);
-            await run.WaitForLineAsync(l => l.Contains("Gateway ready", StringComparison.Ordinal), Patience);
-            return run;
-        }
+        public Task<ExternalProcess> RestartAsync(GatewayHost gateway) => StartGatewayAsync(gateway);
 
         /// <summary>Prints domain 2's gateways' election lines with their times from <paramref name="reference"/>.</summary>
         public void ReportElection(TimeSpan reference, string what)
         {
-            foreach (var (gateway, log) in Logs)
+            foreach (var gateway in new[] { G2a, G2b })
             {
-                foreach (var (at, line) in log.Lines().Where(l => IsDesignationLine(l.Line, Group, DesignatedLine)
+                foreach (var (at, line) in Logs[gateway].Lines().Where(l => IsDesignationLine(l.Line, Group, DesignatedLine)
                     || IsDesignationLine(l.Line, Group, StoodDownLine) || l.Line.Contains("Domain gateway", StringComparison.Ordinal)))
                 {
-                    _output?.WriteLine($"{gateway.Id} at {(at - reference).TotalMilliseconds:F0} ms from {what}: {line}");
+                    Output?.WriteLine($"{gateway.Id} at {(at - reference).TotalMilliseconds:F0} ms from {what}: {line}");
                 }
-            }
-        }
-
-        public string Transcripts() => string.Join('\n', _processes.Select(p => p.Transcript()));
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var process in _processes)
-            {
-                await process.DisposeAsync();
-            }
-
-            try
-            {
-                _domains.Dispose();
-            }
-            finally
-            {
-                _files.Dispose();
             }
         }
 
         private async Task ConvergeAsync(ITestOutputHelper output)
         {
-            _output = output;
-            await MakeCertificatesAsync(_files.Path, [G1, G2a, G2b, G3]);
+            Output = output;
+            await GatewayFiles.MakeCertificatesAsync(Files.Path, "GridCast Failover Test CA", [G1, G2a, G2b, G3]);
             // Each link has one dialling side, which gives the address; the other only accepts.
-            WriteConfig(_files.Path, G1, Group, [(G2a, false), (G2b, false), (G3, false)]);
-            WriteConfig(_files.Path, G2a, Group, [(G1, true), (G3, false)]);
-            WriteConfig(_files.Path, G2b, Group, [(G1, true), (G3, false)]);
-            WriteConfig(_files.Path, G3, Group, [(G1, true), (G2a, true), (G2b, true)]);
+            GatewayFiles.WriteTransit(Files.Path, G1, Group, [(G2a, false), (G2b, false), (G3, false)], learnMembers: true, acceptLeaves: false);
+            GatewayFiles.WriteTransit(Files.Path, G2a, Group, [(G1, true), (G3, false)], learnMembers: true, acceptLeaves: false);
+            GatewayFiles.WriteTransit(Files.Path, G2b, Group, [(G1, true), (G3, false)], learnMembers: true, acceptLeaves: false);
+            GatewayFiles.WriteTransit(Files.Path, G3, Group, [(G1, true), (G2a, true), (G2b, true)], learnMembers: true, acceptLeaves: false);
 
-            foreach (var gateway in new[] { G1, G2a, G2b, G3 })
-            {
-                StartGateway(gateway);
-            }
+            await Task.WhenAll(new[] { G1, G2a, G2b, G3 }.Select(StartGatewayAsync));
 
-            foreach (var run in Runs.Values)
-            {
-                await run.WaitForLineAsync(l => l.Contains("Gateway ready", StringComparison.Ordinal), Patience);
-            }
-
-            Sub2 = Track(StartSub(Sub2Host, Group));
+            Sub2 = Track(StreamSubscribers.Start(Sub2Host, Group));
             Arrivals2 = new ArrivalLog(Sub2, Clock);
-            Sub3 = Track(StartSub(Sub3Host, Group));
+            Sub3 = Track(StreamSubscribers.Start(Sub3Host, Group));
             Arrivals3 = new ArrivalLog(Sub3, Clock);
             var (uriCode, uri) = await GridcastCli.RunAsync(Patience, "uri", Group, "--json");
             await using (uri)
@@ -543,49 +326,13 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             var address = IPEndPoint.Parse(JsonDocument.Parse(string.Concat(uri.StandardOutput)).RootElement.GetProperty("ipv4").GetString()!);
             Witness = Track(WitnessHost.Start(Python, "-c", WireWitness, address.Address.ToString(), address.Port.ToString(CultureInfo.InvariantCulture), WitnessHost.IPv4.ToString(), Group));
             await Witness.WaitForLineAsync(l => l == "listening", Patience);
-            await SubscribedAsync(Sub2);
-            await SubscribedAsync(Sub3);
+            await StreamSubscribers.SubscribedAsync(Sub2);
+            await StreamSubscribers.SubscribedAsync(Sub3);
 
-            // The overlay needs a moment: links, elections, flooding, trees. Short bursts until a
-            // message crosses to both domains, each burst bounded, the whole bounded too.
-            var warmup = "warmup " + Group;
-            var converging = Stopwatch.StartNew();
-            var bursts = 0;
-            while (!HasPayload(Sub2, warmup) || !HasPayload(Sub3, warmup))
-            {
-                Assert.True(
-                    converging.Elapsed < Convergence,
-                    $"after {bursts} bursts in {converging.Elapsed.TotalSeconds:F1} s no message from domain 1 reached both subscribers\n{Transcripts()}");
-                var (code, pub) = await Publisher.RunGridcastAsync(Patience, ["pub", Group, warmup, "--repeat", "20", "--interval", "10", "--interface", Publisher.Interface]);
-                await using (pub)
-                {
-                    Assert.True(code == 0, pub.Transcript());
-                }
-
-                bursts++;
-            }
-
-            output.WriteLine($"overlay converged: a message crossed to domains 2 and 3 after {converging.ElapsedMilliseconds} ms ({bursts} burst(s) of 20)");
+            var (took, bursts) = await StreamSubscribers.WarmUpAsync(Publisher, Group, [Sub2, Sub3], Convergence, Transcripts);
+            output.WriteLine($"overlay converged: a message crossed to domains 2 and 3 after {took.TotalMilliseconds:F0} ms ({bursts} burst(s) of 20)");
             var (designated, standby) = DesignatedAndStandby();
             output.WriteLine($"{designated.Id} is designated for {Group}; {standby.Id} stands by");
-        }
-
-        private ExternalProcess StartGateway(Gateway gateway)
-        {
-            var run = Track(gateway.Host.StartGridcast("run", "--config", Path.Combine(_files.Path, gateway.Id + ".yaml")));
-            Runs[gateway] = run;
-            if (gateway == G2a || gateway == G2b)
-            {
-                Logs[gateway] = new ArrivalLog(run, Clock);
-            }
-
-            return run;
-        }
-
-        private ExternalProcess Track(ExternalProcess process)
-        {
-            _processes.Add(process);
-            return process;
         }
     }
 
@@ -615,90 +362,4 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         """;
 
     private static string Python => Prerequisites.Python3("the wire witness of the failover tests");
-
-    /// <summary>A gateway: its node id (its certificate's CN) and the host it runs on.</summary>
-    private sealed record Gateway(string Id, NamespaceHost Host)
-    {
-        public IPEndPoint OverlayAddress => new(Host.IPv4, OverlayPort);
-    }
-
-    /// <summary>One line of <c>gridcast sub --json</c>.</summary>
-    private sealed record Message(string Source, ulong Sequence, string Payload, DateTimeOffset SentAt)
-    {
-        public static Message? TryParse(string line)
-        {
-            if (!line.StartsWith('{'))
-            {
-                return null;
-            }
-
-            try
-            {
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                return new Message(
-                    root.GetProperty("source").GetString()!,
-                    root.GetProperty("sequence").GetUInt64(),
-                    root.GetProperty("payload").GetString()!,
-                    root.GetProperty("sentAt").GetDateTimeOffset());
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-            {
-                return null;
-            }
-        }
-    }
-
-    /// <summary>
-    /// When each line of a process was read, on the test's clock: a line matcher that never
-    /// matches sees every line as it arrives, so the times are those of reading, not of polling.
-    /// </summary>
-    private sealed class ArrivalLog
-    {
-        private readonly List<(TimeSpan At, string Line)> _lines = [];
-
-        /// <summary>Starts recording; call it right after starting <paramref name="process"/>, before it prints.</summary>
-        public ArrivalLog(ExternalProcess process, Stopwatch clock)
-        {
-            var watching = process.WaitForLineAsync(
-                line =>
-                {
-                    lock (_lines)
-                    {
-                        _lines.Add((clock.Elapsed, line));
-                    }
-
-                    return false;
-                },
-                TimeSpan.FromMinutes(10));
-            // It ends only with the process, by throwing that the line never came.
-            _ = watching.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-        }
-
-        /// <summary>The lines so far, with their arrival times, in arrival order.</summary>
-        public List<(TimeSpan At, string Line)> Lines()
-        {
-            lock (_lines)
-            {
-                return [.. _lines];
-            }
-        }
-
-        /// <summary>The JSON messages so far, with their arrival times, in arrival order.</summary>
-        public List<(TimeSpan At, Message Message)> Messages()
-        {
-            lock (_lines)
-            {
-                return [.. _lines.Select(l => (l.At, Message: Message.TryParse(l.Line))).Where(l => l.Message is not null).Select(l => (l.At, l.Message!))];
-            }
-        }
-    }
-
-    /// <summary>A fresh directory for certificates and configurations, deleted afterwards.</summary>
-    private sealed class TempDirectory : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("gridcast-failover-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
 }

@@ -23,3 +23,35 @@ public sealed record TopologyChanged(GatewayId Origin, int Gateways) : GatewayEv
 /// <paramref name="Reason"/> says what was wrong. Each is also counted in <see cref="GatewayCounters"/>.
 /// </summary>
 public sealed record InputRejected(GatewayId? From, string Reason) : GatewayEvent;
+
+/// <summary>
+/// A leaf now sends to, and asks for its groups, upstream <paramref name="Upstream"/> (null: none is
+/// up) instead of <paramref name="Previous"/>. <paramref name="KeepsPrevious"/>: a return to the
+/// preferred upstream, make-before-break; <see cref="UpstreamReturnEnded"/> follows.
+/// </summary>
+public sealed record UpstreamChanged(GatewayId? Previous, GatewayId? Upstream, bool KeepsPrevious) : GatewayEvent;
+
+/// <summary>
+/// A leaf's return to its preferred upstream <paramref name="Upstream"/> ended after
+/// <paramref name="Duration"/>: <paramref name="Previous"/>, the upstream it came back from, is no
+/// longer asked for anything. <paramref name="Confirmed"/> groups were delivered by the preferred
+/// upstream meanwhile; <paramref name="Unconfirmed"/> were not (they saw no traffic, or
+/// <paramref name="How"/> says what cut the return short).
+/// </summary>
+public sealed record UpstreamReturnEnded(GatewayId Previous, GatewayId Upstream, int Confirmed, int Unconfirmed, TimeSpan Duration, UpstreamReturnEnd How) : GatewayEvent;
+
+/// <summary>Why a leaf's return to its preferred upstream ended.</summary>
+public enum UpstreamReturnEnd
+{
+    /// <summary>The preferred upstream delivered every group the leaf wants.</summary>
+    Confirmed,
+
+    /// <summary><see cref="GatewayOptions.UpstreamReturnTime"/> passed with groups unconfirmed; the previous upstream was released anyway.</summary>
+    TimedOut,
+
+    /// <summary>The link to the previous upstream went down.</summary>
+    PreviousDown,
+
+    /// <summary>The link to the preferred upstream went down; the leaf uses the previous one again.</summary>
+    PreferredDown,
+}

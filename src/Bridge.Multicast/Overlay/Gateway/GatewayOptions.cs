@@ -83,9 +83,19 @@ public sealed record GatewayOptions
     /// <summary>
     /// How long a gateway that stood down for a group keeps covering it after its successor's
     /// advertisement arrived: frames sent along the old trees still reach it meanwhile, and it
-    /// sends into the domain those the successor has not (make-before-break).
+    /// sends into the domain those the successor has not (make-before-break). A leaf that returns
+    /// to its preferred upstream likewise keeps a group with the other one this long after the
+    /// preferred one first delivered it.
     /// </summary>
     public TimeSpan HandoverTime { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a leaf that returns to its preferred upstream keeps asking the other one for the
+    /// groups the preferred one has not delivered yet: <see cref="HandoverTime"/> plus twice the
+    /// <see cref="HoldTime"/>, the bound of a designated gateway's handover. A group without
+    /// traffic is never confirmed, and this ends its wait.
+    /// </summary>
+    public TimeSpan UpstreamReturnTime => HandoverTime + (2 * HoldTime);
 
     /// <summary>How long a starting gateway listens before it claims groups; the hold time when null.</summary>
     public TimeSpan? StartupWait { get; init; }

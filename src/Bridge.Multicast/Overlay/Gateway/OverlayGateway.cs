@@ -35,6 +35,21 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// link-state. The upstream treats what a leaf sends as entering the overlay at itself.
 /// </para>
 /// <para>
+/// When its preferred upstream fails, a leaf turns to the other one at once. When the preferred
+/// one comes back, the leaf returns to it make-before-break (<see cref="UpstreamReturnEnded"/>):
+/// a gateway that has just started is not yet on the trees, so the leaf asks it for its whole
+/// interest but keeps asking the other one for every group the preferred one has not yet
+/// delivered a relay of, and meanwhile sends what its domain publishes in such a group to both.
+/// A group is confirmed by the first relay of it from the preferred upstream; the other upstream
+/// keeps it for <see cref="GatewayOptions.HandoverTime"/> more, as a designated gateway that
+/// stood down does, because what was already on its way along the longer path (the new upstream
+/// only just joined the trees, and a link may be retransmitting) still arrives there. A group
+/// that sees no traffic is never confirmed and is let go after
+/// <see cref="GatewayOptions.UpstreamReturnTime"/>. Once the other upstream holds no group it is
+/// released (asked for nothing). Copies that arrive from both are dropped by the duplicate
+/// suppression, as any other copy.
+/// </para>
+/// <para>
 /// Driver call order (as every state machine here): one input (<see cref="PeerUp"/>,
 /// <see cref="PeerDown"/>, <see cref="HandleNativeDatagram"/>, <see cref="HandlePeerFrame"/>,
 /// <see cref="HandleTimeout"/>), then <see cref="TryPollTransmit"/> and <see cref="TryPollEvent"/>
@@ -69,6 +84,7 @@ public sealed class OverlayGateway
     private readonly FrameDeduplicator _delivered;
     private GroupName[] _interest = [];
     private GatewayId? _activeUpstream;
+    private UpstreamReturn? _return;
     private ulong _controlSequence;
     private TimeSpan _nextSweep;
 
@@ -135,6 +151,15 @@ public sealed class OverlayGateway
     /// <summary>The leaf's upstream that it uses now, or null (transit gateways, or no upstream up).</summary>
     public GatewayId? ActiveUpstream => _activeUpstream;
 
+    /// <summary>
+    /// While a leaf returns to its preferred upstream: the upstream it came back from, which it
+    /// still asks for the groups it has not let go of yet; otherwise null.
+    /// </summary>
+    public GatewayId? ReturningFrom => _return?.Previous;
+
+    /// <summary>While a leaf returns to its preferred upstream, the groups that upstream has not delivered yet; otherwise empty.</summary>
+    public IReadOnlyCollection<GroupName> UnconfirmedGroups => _return is { } r ? [.. r.Unconfirmed] : [];
+
     /// <summary>The groups this gateway stood down for and still covers until its successor has taken over.</summary>
     public int PendingHandovers => _handovers.Count;
 
@@ -153,7 +178,7 @@ public sealed class OverlayGateway
         ArgumentNullException.ThrowIfNull(group);
         if (_options.Role == GatewayRole.Leaf)
         {
-            return _activeUpstream is { } up ? [up] : [];
+            return UpstreamsFor(group);
         }
 
         return [.. _trees!.NextHops(Id, Id, group).Concat(LeavesWanting(group, except: null)).Distinct().Order()];
@@ -168,7 +193,7 @@ public sealed class OverlayGateway
         ArgumentNullException.ThrowIfNull(group);
         if (_options.Role == GatewayRole.Leaf)
         {
-            return _activeUpstream is { } up ? [up] : [];
+            return UpstreamsFor(group);
         }
 
         if (!_ingressesSeen.TryGetValue(group, out var ingresses))
@@ -222,7 +247,7 @@ public sealed class OverlayGateway
                 _leafInterest.TryAdd(peer, []);
                 break;
             case PeerKind.Upstream:
-                ChooseUpstream();
+                ChooseUpstream(now);
                 break;
         }
 
@@ -247,7 +272,12 @@ public sealed class OverlayGateway
                 UpdateInterest(now);
                 break;
             case PeerKind.Upstream:
-                ChooseUpstream();
+                if (_return?.Previous == peer)
+                {
+                    EndReturn(now, UpstreamReturnEnd.PreviousDown);
+                }
+
+                ChooseUpstream(now);
                 break;
         }
 
@@ -330,7 +360,13 @@ public sealed class OverlayGateway
         {
             if (_activeUpstream is { } upstream)
             {
-                Send(upstream, RelayCodec.Encode(Id, frame, datagram.Span));
+                var relay = RelayCodec.Encode(Id, frame, datagram.Span);
+                Send(upstream, relay);
+                if (_return is { } returning && returning.Holds(group))
+                {
+                    // Until the preferred upstream is on the trees, the other one still carries the group.
+                    Send(returning.Previous, relay);
+                }
             }
         }
         else
@@ -385,6 +421,11 @@ public sealed class OverlayGateway
         if (_election.PollTimeout() is { } election && election <= now)
         {
             _election.HandleTimeout(now);
+        }
+
+        if (_return is { } returning && returning.NextDeadline <= now)
+        {
+            ReleaseHeld(now, returning);
         }
 
         if (_handovers.Values.Any(h => h.Until <= now))
@@ -446,6 +487,11 @@ public sealed class OverlayGateway
             }
         }
 
+        if (_return?.NextDeadline is { } returnDeadline && returnDeadline < next)
+        {
+            next = returnDeadline;
+        }
+
         if (_held.TryPeek(out var held) && held.Due < next)
         {
             next = held.Due;
@@ -477,6 +523,13 @@ public sealed class OverlayGateway
             Counters.PeerRejected++;
             Reject(from, $"relay for a group name that does not parse: '{wire}'");
             return;
+        }
+
+        if (kind == PeerKind.Upstream)
+        {
+            // Before duplicate suppression: a copy the other upstream delivered first still shows
+            // that the preferred one delivers the group.
+            ConfirmReturn(now, from, group);
         }
 
         if (!_dedup.TryAccept(now, wire, inner))
@@ -662,7 +715,12 @@ public sealed class OverlayGateway
         UpdateInterest(now);
     }
 
-    private void ChooseUpstream()
+    /// <summary>
+    /// Makes the first live upstream in the order of preference the active one. Failing over (the
+    /// active one is down) is immediate; returning from a live upstream to a preferred one that
+    /// came back starts an <see cref="UpstreamReturn"/>.
+    /// </summary>
+    private void ChooseUpstream(TimeSpan now)
     {
         GatewayId? next = null;
         foreach (var upstream in _options.Upstreams)
@@ -674,22 +732,95 @@ public sealed class OverlayGateway
             }
         }
 
-        if (next == _activeUpstream)
+        var previous = _activeUpstream;
+        if (next == previous)
         {
             return;
         }
 
-        // The old upstream, when still up, is told to stop; the new one gets the whole interest.
-        if (_activeUpstream is { } old && _peers.ContainsKey(old))
+        _activeUpstream = next;
+        if (_return is { } abandoned)
         {
-            SendInterest(old, []);
+            // The upstream it was returning to failed: the one it came from still holds the whole
+            // interest but the groups already confirmed, and gets it all again below.
+            _return = null;
+            Enqueue(new UpstreamReturnEnded(abandoned.Previous, previous!.Value, abandoned.Confirmed, abandoned.Unconfirmed.Count(), now - abandoned.Started, UpstreamReturnEnd.PreferredDown));
         }
 
-        _activeUpstream = next;
         if (next is { } chosen)
         {
             SendInterest(chosen, _interest);
+            if (previous is { } old && _peers.ContainsKey(old) && _interest.Length > 0)
+            {
+                // Make-before-break: the old upstream keeps the whole interest for now.
+                _return = new UpstreamReturn(old, now, now + _options.UpstreamReturnTime, _interest);
+            }
+            else if (previous is { } idle && _peers.ContainsKey(idle))
+            {
+                SendInterest(idle, []);
+            }
         }
+
+        Enqueue(new UpstreamChanged(previous, next, KeepsPrevious: _return is not null));
+    }
+
+    /// <summary>
+    /// A relay of <paramref name="group"/> came from upstream <paramref name="from"/>: during a
+    /// return, the first from the preferred upstream confirms the group, which the one the leaf
+    /// came back from then keeps for one handover time more.
+    /// </summary>
+    private void ConfirmReturn(TimeSpan now, GatewayId from, GroupName group)
+    {
+        if (_return is { } returning && from == _activeUpstream && returning.Confirm(group, now + _options.HandoverTime) && _options.HandoverTime == TimeSpan.Zero)
+        {
+            ReleaseHeld(now, returning);
+        }
+    }
+
+    /// <summary>
+    /// Lets go of the groups whose time with the upstream the leaf came back from is over: that
+    /// upstream is asked for the rest, and when none is left the return ends.
+    /// </summary>
+    private void ReleaseHeld(TimeSpan now, UpstreamReturn returning)
+    {
+        if (!returning.Release(now))
+        {
+            return;
+        }
+
+        if (returning.IsEmpty)
+        {
+            EndReturn(now, returning.TimedOut > 0 ? UpstreamReturnEnd.TimedOut : UpstreamReturnEnd.Confirmed);
+        }
+        else
+        {
+            SendInterest(returning.Previous, returning.HeldInOrder());
+        }
+    }
+
+    /// <summary>Ends the return: the upstream the leaf came back from, when still up, is asked for nothing.</summary>
+    private void EndReturn(TimeSpan now, UpstreamReturnEnd how)
+    {
+        var returning = _return!;
+        _return = null;
+        if (how != UpstreamReturnEnd.PreviousDown)
+        {
+            SendInterest(returning.Previous, []);
+        }
+
+        var unconfirmed = returning.TimedOut + returning.Unconfirmed.Count();
+        Enqueue(new UpstreamReturnEnded(returning.Previous, _activeUpstream!.Value, returning.Confirmed, unconfirmed, now - returning.Started, how));
+    }
+
+    /// <summary>A leaf's upstreams for <paramref name="group"/>: the active one, and during a return the previous one while it still holds the group.</summary>
+    private GatewayId[] UpstreamsFor(GroupName group)
+    {
+        if (_activeUpstream is not { } active)
+        {
+            return [];
+        }
+
+        return _return is { } returning && returning.Holds(group) ? [.. new[] { active, returning.Previous }.Order()] : [active];
     }
 
     private void UpdateInterest(TimeSpan now)
@@ -716,6 +847,7 @@ public sealed class OverlayGateway
             return;
         }
 
+        var before = _interest.Select(static g => g.WireName).ToHashSet(StringComparer.Ordinal);
         _interest = [.. next.Select(w => TryGetName(w, out var g) ? g : GroupName.Parse(w))];
         Enqueue(new InterestChanged(_interest));
         if (_flooding is not null)
@@ -725,6 +857,19 @@ public sealed class OverlayGateway
         else if (_activeUpstream is { } upstream)
         {
             SendInterest(upstream, _interest);
+            if (_return is { } returning)
+            {
+                // Groups newly wanted are not confirmed either; those no longer wanted are not waited for.
+                returning.Follow(_interest, _interest.Where(g => !before.Contains(g.WireName)));
+                if (returning.IsEmpty)
+                {
+                    EndReturn(now, returning.TimedOut > 0 ? UpstreamReturnEnd.TimedOut : UpstreamReturnEnd.Confirmed);
+                }
+                else
+                {
+                    SendInterest(returning.Previous, returning.HeldInOrder());
+                }
+            }
         }
     }
 
@@ -934,6 +1079,91 @@ public sealed class OverlayGateway
 
     /// <summary>A group this gateway stood down for and still delivers until <paramref name="Until"/>; shortened once <paramref name="Successor"/> advertises it.</summary>
     private readonly record struct Handover(GatewayId Successor, TimeSpan Until, bool SuccessorSeen);
+
+    /// <summary>
+    /// A leaf's return to its preferred upstream (the active one) from <see cref="Previous"/>,
+    /// which is still asked for the groups it holds: each unconfirmed one until
+    /// <paramref name="until"/>, each confirmed one until its own release time.
+    /// </summary>
+    private sealed class UpstreamReturn(GatewayId previous, TimeSpan started, TimeSpan until, IEnumerable<GroupName> groups)
+    {
+        /// <summary>The groups the previous upstream holds: null while unconfirmed, else when it lets the group go.</summary>
+        private readonly Dictionary<GroupName, TimeSpan?> _held = groups.ToDictionary(static g => g, static _ => (TimeSpan?)null);
+
+        public GatewayId Previous { get; } = previous;
+
+        public TimeSpan Started { get; } = started;
+
+        /// <summary>Groups the preferred upstream delivered.</summary>
+        public int Confirmed { get; private set; }
+
+        /// <summary>Groups let go unconfirmed when the return time ended.</summary>
+        public int TimedOut { get; private set; }
+
+        public bool IsEmpty => _held.Count == 0;
+
+        public IEnumerable<GroupName> Unconfirmed => _held.Where(static h => h.Value is null).Select(static h => h.Key);
+
+        /// <summary>When <see cref="Release"/> next has something to do.</summary>
+        public TimeSpan? NextDeadline
+        {
+            get
+            {
+                TimeSpan? next = null;
+                foreach (var release in _held.Values)
+                {
+                    var due = release ?? until;
+                    next = next is { } earlier && earlier <= due ? earlier : due;
+                }
+
+                return next;
+            }
+        }
+
+        public bool Holds(GroupName group) => _held.ContainsKey(group);
+
+        /// <summary>Confirms <paramref name="group"/> if it waited for it, to be let go at <paramref name="release"/>; whether it did.</summary>
+        public bool Confirm(GroupName group, TimeSpan release)
+        {
+            if (!_held.TryGetValue(group, out var state) || state is not null)
+            {
+                return false;
+            }
+
+            _held[group] = release;
+            Confirmed++;
+            return true;
+        }
+
+        /// <summary>Lets go of every group whose time is over; whether any.</summary>
+        public bool Release(TimeSpan now)
+        {
+            var due = _held.Where(h => (h.Value ?? until) <= now).ToList();
+            foreach (var (group, release) in due)
+            {
+                _held.Remove(group);
+                TimedOut += release is null ? 1 : 0;
+            }
+
+            return due.Count > 0;
+        }
+
+        /// <summary>The interest changed to <paramref name="interest"/>: groups no longer wanted are dropped, <paramref name="added"/> ones wait for confirmation.</summary>
+        public void Follow(IReadOnlyCollection<GroupName> interest, IEnumerable<GroupName> added)
+        {
+            foreach (var group in _held.Keys.Where(g => !interest.Contains(g)).ToList())
+            {
+                _held.Remove(group);
+            }
+
+            foreach (var group in added)
+            {
+                _held.TryAdd(group, null);
+            }
+        }
+
+        public GroupName[] HeldInOrder() => [.. _held.Keys.OrderBy(static g => g.WireName, StringComparer.Ordinal)];
+    }
 
     /// <summary>The groups a reporting member of the domain has joined, until <paramref name="ExpiresAt"/>.</summary>
     private readonly record struct MemberReport(HashSet<GroupName> Groups, TimeSpan ExpiresAt);

@@ -345,6 +345,18 @@ public sealed partial class GatewayNode : IAsyncDisposable
             case InputRejected rejected:
                 Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason);
                 break;
+            case UpstreamChanged { KeepsPrevious: true } returning:
+                Log.UpstreamReturning(_logger, Id.Value, returning.Upstream?.Value ?? "none", returning.Previous?.Value ?? "none");
+                break;
+            case UpstreamChanged changed:
+                Log.UpstreamChanged(_logger, Id.Value, changed.Upstream?.Value ?? "none", changed.Previous?.Value ?? "none");
+                break;
+            case UpstreamReturnEnded { How: UpstreamReturnEnd.PreferredDown } abandoned:
+                Log.UpstreamReturnAbandoned(_logger, Id.Value, abandoned.Upstream.Value, (long)abandoned.Duration.TotalMilliseconds, abandoned.Previous.Value);
+                break;
+            case UpstreamReturnEnded ended:
+                Log.UpstreamReturnEnded(_logger, Id.Value, ended.Upstream.Value, ended.Previous.Value, ended.How.ToString(), (long)ended.Duration.TotalMilliseconds, ended.Confirmed, ended.Unconfirmed);
+                break;
         }
     }
 
@@ -682,5 +694,17 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
         [LoggerMessage(513, LogLevel.Critical, "The loop of gateway {Id} failed")]
         public static partial void LoopFailed(ILogger logger, string id, Exception exception);
+
+        [LoggerMessage(514, LogLevel.Information, "Leaf {Id} returns to its preferred upstream {Upstream}; {Previous} keeps carrying each group until {Upstream} delivers it")]
+        public static partial void UpstreamReturning(ILogger logger, string id, string upstream, string previous);
+
+        [LoggerMessage(515, LogLevel.Information, "Leaf {Id} uses upstream {Upstream} (was {Previous})")]
+        public static partial void UpstreamChanged(ILogger logger, string id, string upstream, string previous);
+
+        [LoggerMessage(516, LogLevel.Information, "Leaf {Id} returned to {Upstream} and released {Previous} ({How}) after {Milliseconds} ms: {Confirmed} group(s) confirmed, {Unconfirmed} not")]
+        public static partial void UpstreamReturnEnded(ILogger logger, string id, string upstream, string previous, string how, long milliseconds, int confirmed, int unconfirmed);
+
+        [LoggerMessage(517, LogLevel.Information, "Leaf {Id} gave up returning to {Upstream}, which went down {Milliseconds} ms into the return; {Previous} carries every group again")]
+        public static partial void UpstreamReturnAbandoned(ILogger logger, string id, string upstream, long milliseconds, string previous);
     }
 }

@@ -26,7 +26,7 @@ internal sealed class GatewaySimNode(OverlayGateway gateway, DomainId domain, Ga
     private readonly List<(TimeSpan At, GatewayEvent Event)> _events = [];
     private TimeSpan _now;
 
-    public OverlayGateway Gateway { get; } = gateway;
+    public OverlayGateway Gateway { get; private set; } = gateway;
 
     public GatewayId Id => Gateway.Id;
 
@@ -98,6 +98,13 @@ internal sealed class GatewaySimNode(OverlayGateway gateway, DomainId domain, Ga
     }
 
     public TimeSpan? PollTimeout() => Gateway.PollTimeout();
+
+    /// <summary>The gateway's process starts again: a fresh state machine with no state, as a restarted driver builds it.</summary>
+    public void Restart(OverlayGateway fresh)
+    {
+        CollectEvents();
+        Gateway = fresh;
+    }
 
     private void CollectEvents()
     {

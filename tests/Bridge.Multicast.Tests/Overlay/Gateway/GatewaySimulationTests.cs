@@ -1,3 +1,4 @@
+using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Tests.Overlay.Routing;
 using Bridge.Testing.Simulation;
@@ -172,6 +173,108 @@ public sealed class GatewaySimulationTests(ITestOutputHelper output)
                 $"seed {sim.Seed}: ingress {deadEntry.Id} killed at {Simulator.FormatTime(killAt)}, links reported down {detection.TotalMilliseconds} ms later; "
                 + $"longest silence at a member host {interruption.TotalMilliseconds:0.0} ms; {lost} (domain, message) deliveries missed over {members.Count} member domains; "
                 + $"standby {world.Gateways[standby].Id} took in {world.Gateways[standby].Gateway.Counters.NativeIngress} of {Stream}");
+        });
+    }
+
+    [Fact]
+    public void LeafReturn_PreferredCoreRestartsUnderAStream_EveryHomeGetsEveryMessageOfTheReturnOnce()
+    {
+        var detection = 500 * Ms; // the overlay link drivers' dead interval, shortened
+        var interval = 5 * Ms;
+        const int Stream = 800;
+        Simulator.Run(SimulationSeed.Seeds(8, first: 2500), sim =>
+        {
+            // Two cores (transit, in domains of their own that want nothing) and three homes whose
+            // leaves list core 1 then core 2; home 0 publishes, and every home has a member host.
+            var world = new GatewayWorld(sim);
+            var core1 = world.AddGateway(world.AddDomain(member: false), "gw-core1");
+            var core2 = world.AddGateway(world.AddDomain(member: false), "gw-core2");
+            int[] homes = [world.AddDomain(member: true), world.AddDomain(member: true), world.AddDomain(member: true)];
+            int[] leaves = [.. homes.Select((d, i) => world.AddGateway(d, $"home-{i + 1}", GatewayRole.Leaf, [core1, core2]))];
+            var coreLink = 2 * Ms;
+            var leafLink = 3 * Ms;
+            world.Link(core1, core2, coreLink);
+            foreach (var leaf in leaves)
+            {
+                world.Link(leaf, core1, leafLink);
+                world.Link(leaf, core2, leafLink);
+            }
+
+            sim.AddInvariant("no host receives a message twice", () => Assert.Equal(0, world.Duplicates));
+            int[] all = [core1, core2, .. leaves];
+            var (c1, c2) = (world.Gateways[core1], world.Gateways[core2]);
+            var leafIds = leaves.Select(l => world.Gateways[l].Id).ToList();
+            world.DriveUntil(
+                () => world.Settled(all, 2) && c2.Gateway.Flooding!.Database.InterestedIn(GatewayWorld.Group).SequenceEqual([c1.Id]) && leafIds.All(c1.Gateway.ChildrenOf(GatewayWorld.Group).Contains),
+                SettleBound,
+                "settling: every leaf asked core 1 for the group");
+
+            var (source, sourceNode) = world.AddSource(homes[0]);
+            var start = sim.Now;
+            for (var k = 1; k <= Stream; k++)
+            {
+                var sequence = (ulong)k;
+                sim.Schedule(start + (k * interval), sourceNode, "publish", now => source.Publish(now, GatewayWorld.Group, sequence));
+            }
+
+            // Core 1 dies; its peers notice after the dead interval and the leaves fail over.
+            var killAt = start + TimeSpan.FromSeconds(1);
+            sim.Schedule(killAt, "kill core 1", () => world.Kill(core1));
+            foreach (var peer in leaves.Append(core2))
+            {
+                var entry = world.Gateways[peer];
+                sim.Schedule(killAt + detection, entry.NodeId, "link to core 1 down", now => entry.Gateway.PeerDown(now, c1.Id));
+            }
+
+            // It starts again and dials core 2 at once; the leaves' redials come up later (after
+            // backoff), each at random, now and then before core 1 has any link-state at all.
+            var restartAt = killAt + TimeSpan.FromSeconds(1.5);
+            sim.Schedule(restartAt, "restart core 1", () => world.Restart(core1));
+            var ups = new List<(TimeSpan At, string What)>();
+            foreach (var peer in leaves.Append(core2))
+            {
+                var at = restartAt + TimeSpan.FromMilliseconds(1 + sim.Random.Next(peer == core2 ? 20 : 300));
+                var cost = (uint)(peer == core2 ? coreLink : leafLink).TotalMicroseconds;
+                ups.Add((at - restartAt, world.Gateways[peer].Id.Value));
+                sim.Schedule(at, $"link {world.Gateways[peer].Id} to core 1 up", () => world.Up(peer, core1, cost));
+            }
+
+            var end = start + ((Stream + 1) * interval);
+            sim.Drive(end + TimeSpan.FromSeconds(3));
+
+            // Lost to the failover: what was published while core 1 was dead and not yet noticed.
+            var lost = new List<string>();
+            foreach (var home in homes)
+            {
+                var host = world.Domains[home].Host;
+                for (var k = 1; k <= Stream; k++)
+                {
+                    var at = start + (k * interval);
+                    var times = host.TimesReceived(source.SourceId, (ulong)k);
+                    // From a TCP retransmission before the kill (which the kill cuts off) to the leaves' failover.
+                    var failover = at > killAt - (100 * Ms) && at < killAt + detection + (50 * Ms);
+                    if (failover && times == 0)
+                    {
+                        lost.Add($"{home}:{k}");
+                        continue;
+                    }
+
+                    Assert.True(times == 1, $"seed {sim.Seed}: home {home} got message {k}, published {Simulator.FormatTime(at)} (core 1 restarted {Simulator.FormatTime(restartAt)}), {times} times");
+                }
+            }
+
+            var returns = leaves.Select(l => world.Gateways[l]).Select(l => (l.Id, Ended: l.Node.Events.Select(e => e.Event).OfType<UpstreamReturnEnded>().ToList())).ToList();
+            foreach (var leaf in leaves.Select(l => world.Gateways[l].Gateway))
+            {
+                Assert.Equal((c1.Id, (GatewayId?)null), (leaf.ActiveUpstream, leaf.ReturningFrom));
+            }
+
+            Assert.All(returns, r => Assert.Equal(c2.Id, Assert.Single(r.Ended).Previous));
+            Assert.DoesNotContain(GatewayWorld.Group, c2.Gateway.Interest);
+            output.WriteLine(
+                $"seed {sim.Seed}: core 1 killed at {Simulator.FormatTime(killAt)}, restarted at {Simulator.FormatTime(restartAt)}, links up after {string.Join(", ", ups.OrderBy(u => u.At).Select(u => $"{u.What} {u.At.TotalMilliseconds:0} ms"))}; "
+                + $"{lost.Count} (home, message) deliveries lost to the failover, none to the return; returns: "
+                + string.Join("; ", returns.Select(r => string.Join(", ", r.Ended.Select(e => $"{r.Id} {e.How} in {e.Duration.TotalMilliseconds:0} ms ({e.Confirmed} confirmed, {e.Unconfirmed} not)")))));
         });
     }
 

@@ -127,6 +127,17 @@ internal sealed class GatewayWorld(Simulator sim)
         Sim.Invoke(gb.NodeId, now => gb.Gateway.PeerDown(now, ga.Id));
     }
 
+    /// <summary>Gateway <paramref name="index"/> dies: nothing reaches or leaves it; its peers notice when the test reports its links down.</summary>
+    public void Kill(int index) => Sim.Isolate(_gateways[index].NodeId);
+
+    /// <summary>Gateway <paramref name="index"/> starts again with its options and no state; its links come up when the test reports them.</summary>
+    public void Restart(int index)
+    {
+        var entry = _gateways[index];
+        Sim.Rejoin(entry.NodeId);
+        Sim.Invoke(entry.NodeId, now => entry.Node.Restart(new OverlayGateway(entry.Gateway.Options, now)));
+    }
+
     public void Publish(HostNode host, NodeId node, ulong sequence) => Sim.Invoke(node, now => host.Publish(now, Group, sequence));
 
     /// <summary>The gateway of a member domain designated for <see cref="Group"/>, or null when none (or more than one) is.</summary>

@@ -4,6 +4,7 @@ using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Tests.Overlay.Routing;
 using Bridge.Multicast.Wire;
 using Bridge.Testing.Simulation;
+using static Bridge.Multicast.Tests.Overlay.Gateway.GatewayInputs;
 
 namespace Bridge.Multicast.Tests.Overlay.Gateway;
 
@@ -20,7 +21,6 @@ public sealed class OverlayGatewayTests
     private static readonly GatewayId Peer = new("gw-peer");
     private static readonly GatewayId Home = new("home-1");
     private static readonly GatewayId Stranger = new("gw-stranger");
-    private static readonly byte[] GroupWire = Encoding.UTF8.GetBytes(GatewayWorld.Group.WireName);
 
     [Fact]
     public void LearnMembers_InterestFollowsTheDomainsMemberReports()
@@ -59,22 +59,6 @@ public sealed class OverlayGatewayTests
         gateway.HandleNativeDatagram(now, damaged);
         Assert.Empty(gateway.Interest);
         Assert.Equal(1, gateway.Counters.NativeMalformed);
-    }
-
-    private static byte[] MemberReport(string member, ulong sequence, IReadOnlyList<Multicast.Naming.GroupName> groups)
-    {
-        var hello = new Multicast.Overlay.Election.GatewayHello(new GatewayId(member), 0, Ready: true, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(3500), groups);
-        var frame = new GridCastFrame
-        {
-            Type = FrameType.Membership,
-            Group = Encoding.UTF8.GetBytes(GatewayOptions.DefaultMembersGroup.WireName),
-            SourceId = (ulong)member.Length,
-            Sequence = sequence,
-            Payload = Multicast.Overlay.Election.GatewayHelloCodec.Encode(hello),
-        };
-        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
-        FrameCodec.Encode(frame, bytes, bytes.Length);
-        return bytes;
     }
 
     [Fact]
@@ -401,45 +385,6 @@ public sealed class OverlayGatewayTests
         }
     }
 
-    /// <summary>A gateway alone in its domain, driven by its own timeouts until it is designated for the group.</summary>
-    private static (OverlayGateway Gateway, TimeSpan Now) Designated(GatewayOptions options)
-    {
-        var now = TimeSpan.Zero;
-        var gateway = new OverlayGateway(options, now);
-        for (var i = 0; i < 100 && !gateway.IsDesignated(GatewayWorld.Group); i++)
-        {
-            now = gateway.PollTimeout()!.Value;
-            gateway.HandleTimeout(now);
-        }
-
-        Assert.True(gateway.IsDesignated(GatewayWorld.Group));
-        Drain(gateway);
-        Events(gateway);
-        return (gateway, now);
-    }
-
-    private static List<GatewayTransmit> Drain(OverlayGateway gateway)
-    {
-        var list = new List<GatewayTransmit>();
-        while (gateway.TryPollTransmit(out var transmit))
-        {
-            list.Add(transmit);
-        }
-
-        return list;
-    }
-
-    private static List<GatewayEvent> Events(OverlayGateway gateway)
-    {
-        var list = new List<GatewayEvent>();
-        while (gateway.TryPollEvent(out var e))
-        {
-            list.Add(e);
-        }
-
-        return list;
-    }
-
     private static (string Counter, GatewayId? From, string Reason) Do(Action action, string counter, GatewayId? from, string reason)
     {
         action();
@@ -448,22 +393,6 @@ public sealed class OverlayGatewayTests
 
     private static Dictionary<string, long> Snapshot(GatewayCounters counters) =>
         typeof(GatewayCounters).GetProperties().ToDictionary(p => p.Name, p => (long)p.GetValue(counters)!);
-
-    private static byte[] DataFrame(ulong source, ulong sequence) => Frame(FrameType.Data, GroupWire, BitConverter.GetBytes(sequence), source, sequence);
-
-    private static byte[] Frame(FrameType type, byte[] group, byte[] payload, ulong source = 77, ulong sequence = 1)
-    {
-        var frame = new GridCastFrame { Type = type, Group = group, SourceId = source, Sequence = sequence, Payload = payload };
-        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
-        FrameCodec.Encode(frame, bytes);
-        return bytes;
-    }
-
-    private static GridCastFrame Decode(byte[] bytes)
-    {
-        Assert.True(FrameCodec.TryDecodeDatagram(bytes, out var frame, out var error), error.ToString());
-        return frame;
-    }
 
     private static GridCastFrame DecodeData(byte[] bytes) => Decode(bytes);
 }
