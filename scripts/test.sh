@@ -19,6 +19,8 @@ declare -A packages=(
   [ip]=iproute2                     # network namespaces, veth and bridges of the real-host tests
   [sysctl]=procps                   # forwarding in the routed domains' router
   [/usr/bin/python3]=python3-minimal # small standard-library peers inside namespaces
+  [mbpoll]=mbpoll                   # the real Modbus TCP master of the Modbus server tests
+  [/usr/bin/pymodbus.server]=python3-pymodbus # the real Modbus devices of the client tests (the check needs an executable: this one comes with the module)
 )
 missing=()
 for command in "${!packages[@]}"; do

@@ -29,6 +29,11 @@ public static class Program
             return await BridgeVersusBroker.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "modbus")
+        {
+            return await Modbus.ModbusServerVersusPymodbus.RunAsync(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
