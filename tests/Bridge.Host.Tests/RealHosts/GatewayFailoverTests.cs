@@ -27,9 +27,10 @@ namespace Bridge.Host.Tests.RealHosts;
 /// reports, so a group reaches domains 2 and 3 because someone there listens.
 /// </para>
 /// <para>
-/// The interruption is measured at domain 2's subscriber from the arrival times of its lines
-/// and the sequence numbers it did not get; the figures are printed, not asserted, apart from
-/// loose bounds. Timers are short (heartbeat 100 ms, dead after 500 ms, hellos every 50 ms,
+/// The interruption is measured at domain 2's subscriber from the times it received its
+/// messages (the <c>receivedAt</c> of <c>gridcast sub --json</c>, not when the test read its
+/// lines, which a busy test process can delay) and the sequence numbers it did not get; the
+/// figures are printed, not asserted, apart from loose bounds. Timers are short (heartbeat 100 ms, dead after 500 ms, hellos every 50 ms,
 /// hold time 200 ms) so a takeover is expected within a few hundred milliseconds. "No message
 /// twice" is checked at the subscribers, which also suppress duplicates themselves; the witness
 /// reports whether a sequence number was put on the segment twice.
@@ -99,19 +100,21 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             lostToKill++;
         }
 
-        var resumed = at2.FirstOrDefault(a => a.At > killedAt && a.Message.Sequence > lostToKill);
+        var killedAtWall = net.WallClock(killedAt);
+        var resumed = at2.FirstOrDefault(a => a.Message.ReceivedAt > killedAtWall && a.Message.Sequence > lostToKill);
         var lastBeforeLoss = at2.LastOrDefault(a => a.Message.Sequence < firstLost);
-        var interruption = resumed.Message is null ? TimeSpan.Zero : resumed.At - lastBeforeLoss.At;
+        var interruption = resumed.Message is null ? TimeSpan.Zero : resumed.Message.ReceivedAt - lastBeforeLoss.Message.ReceivedAt;
         var missed3 = Missing(at3, StreamLength);
-        var gap2 = LargestGap(at2, killedAt - TimeSpan.FromSeconds(1), killedAt + TimeSpan.FromSeconds(5));
+        var gap2 = LargestGap(at2, killedAtWall - TimeSpan.FromSeconds(1), killedAtWall + TimeSpan.FromSeconds(5));
         output.WriteLine(
             $"failover: {missed2.Count} messages missed, gap {interruption.TotalMilliseconds:F0} ms "
-            + $"(#{lastBeforeLoss.Message?.Sequence} to #{resumed.Message?.Sequence}; largest gap between arrivals from 1 s before to 5 s after the kill {gap2.TotalMilliseconds:F0} ms; "
+            + $"(#{lastBeforeLoss.Message?.Sequence} to #{resumed.Message?.Sequence}; largest gap between receptions from 1 s before to 5 s after the kill {gap2.TotalMilliseconds:F0} ms; "
             + $"kill after #{lastBeforeKill}; {standby.Id} designated {(standbyDesignatedAt - killedAt).TotalMilliseconds:F0} ms after the kill as its line was read; "
-            + $"first later message #{resumed.Message?.Sequence} {(resumed.At - killedAt).TotalMilliseconds:F0} ms after the kill)");
+            + $"first later message #{resumed.Message?.Sequence} received {((resumed.Message?.ReceivedAt ?? killedAtWall) - killedAtWall).TotalMilliseconds:F0} ms after the kill)");
         output.WriteLine($"missed in domain 2: {Ranges(missed2)}");
         output.WriteLine($"domain 3: {missed3.Count} messages missed ({Ranges(missed3)}), largest gap {Describe(at3)} over the stream");
         output.WriteLine($"domain 2: largest gap {Describe(at2)} over the stream");
+        output.WriteLine($"reading delays: domain 2 {Delays(at2)}; domain 3 {Delays(at3)}");
         var wire = net.StreamOnWire(at2[0].Message.Source);
         var wireDuplicates = wire.GroupBy(f => f.Sequence).Count(g => g.Count() > 1);
         var lastFromVictim = wire.Where(f => f.From == victim.Host.IPv4.ToString()).Select(f => f.Sequence).DefaultIfEmpty().Max();
@@ -167,11 +170,15 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         var missed2 = Missing(at2, length);
         // After the standby's takeover had settled: what the hand-back alone cost.
         var missedAroundHandBack = missed2.Where(s => s > sinceTakeover + 20).ToList();
-        var gap = LargestGap(at2, handedBackAt - TimeSpan.FromSeconds(1), handedBackAt + TimeSpan.FromSeconds(2));
+        var handedBackAtWall = net.WallClock(handedBackAt);
+        var gap = LargestGap(at2, handedBackAtWall - TimeSpan.FromSeconds(1), handedBackAtWall + TimeSpan.FromSeconds(2));
         output.WriteLine(
-            $"hand-back: {missedAroundHandBack.Count} messages missed ({Ranges(missedAroundHandBack)}), largest gap between arrivals from 1 s before to 2 s after it {gap.TotalMilliseconds:F0} ms "
+            $"hand-back: {missedAroundHandBack.Count} messages missed ({Ranges(missedAroundHandBack)}), largest gap between receptions from 1 s before to 2 s after it {gap.TotalMilliseconds:F0} ms "
             + $"({primary.Id} restarted: it said it was designated {(primaryDesignatedAt - restartedAt).TotalMilliseconds:F0} ms and {standby.Id} stood down {(handedBackAt - restartedAt).TotalMilliseconds:F0} ms after its start)");
         output.WriteLine($"missed in domain 2 over the whole stream (the kill included): {Ranges(missed2)}");
+        var at3 = net.Stream(net.Arrivals3);
+        output.WriteLine($"domain 2: largest gap {Describe(at2)}; domain 3: largest gap {Describe(at3)} over the stream");
+        output.WriteLine($"reading delays: domain 2 {Delays(at2)}; domain 3 {Delays(at3)}");
         var wire = net.StreamOnWire(at2[0].Message.Source);
         output.WriteLine(
             $"on domain 2's segment: {wire.Count} stream frames, {wire.GroupBy(f => f.Sequence).Count(g => g.Count() > 1)} sequence number(s) sent twice; "
@@ -260,9 +267,9 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         return [.. Enumerable.Range(1, length).Select(i => (ulong)i).Where(s => !seen.Contains(s))];
     }
 
-    /// <summary>The longest time between consecutive arrivals with the later one in [from, to].</summary>
-    private static TimeSpan LargestGap(List<(TimeSpan At, Message Message)> arrivals, TimeSpan from, TimeSpan to)
-        => arrivals.Zip(arrivals.Skip(1), (a, b) => (b.At, Gap: b.At - a.At))
+    /// <summary>The longest time between consecutive receptions by sub with the later one in [from, to].</summary>
+    private static TimeSpan LargestGap(List<(TimeSpan At, Message Message)> arrivals, DateTimeOffset from, DateTimeOffset to)
+        => arrivals.Zip(arrivals.Skip(1), (a, b) => (At: b.Message.ReceivedAt, Gap: b.Message.ReceivedAt - a.Message.ReceivedAt))
             .Where(p => p.At >= from && p.At <= to)
             .Select(p => p.Gap)
             .DefaultIfEmpty(TimeSpan.Zero)
@@ -288,13 +295,36 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         return runs.Select(r => $"{names.GetValueOrDefault(r.From, r.From)} #{r.First}-{r.Last}");
     }
 
-    /// <summary>The largest gap between arrivals, with the two messages and how far apart the publisher sent them.</summary>
+    /// <summary>The largest gap between sub's receptions, with the two messages and how far apart the publisher sent them.</summary>
     private static string Describe(List<(TimeSpan At, Message Message)> arrivals)
     {
-        var largest = arrivals.Zip(arrivals.Skip(1)).MaxBy(p => p.Second.At - p.First.At);
-        return largest == default
-            ? "none"
-            : $"{(largest.Second.At - largest.First.At).TotalMilliseconds:F0} ms (#{largest.First.Message.Sequence} to #{largest.Second.Message.Sequence}, sent {(largest.Second.Message.SentAt - largest.First.Message.SentAt).TotalMilliseconds:F0} ms apart)";
+        var largest = arrivals.Zip(arrivals.Skip(1)).MaxBy(p => p.Second.Message.ReceivedAt - p.First.Message.ReceivedAt);
+        if (largest == default)
+        {
+            return "none";
+        }
+
+        var (first, second) = (largest.First.Message, largest.Second.Message);
+        return $"{(second.ReceivedAt - first.ReceivedAt).TotalMilliseconds:F0} ms (#{first.Sequence} to #{second.Sequence}, sent {(second.SentAt - first.SentAt).TotalMilliseconds:F0} ms apart)";
+    }
+
+    /// <summary>
+    /// The longest a stream message took from sending to sub's receiving (the network, the
+    /// gateways, sub's socket) and from sub's receiving to the test's reading of its line (sub's
+    /// output, the pipe, the test process): a long second one is the test's own delay, not the
+    /// system's, and the figures above do not include it.
+    /// </summary>
+    private static string Delays(List<(TimeSpan At, Message Message)> arrivals)
+    {
+        if (arrivals.Count == 0)
+        {
+            return "none";
+        }
+
+        var transit = arrivals.MaxBy(a => a.Message.ReceivedAt - a.Message.SentAt).Message;
+        var reading = arrivals.MaxBy(a => a.Message.ReadAt - a.Message.ReceivedAt).Message;
+        return $"sent to received at most {(transit.ReceivedAt - transit.SentAt).TotalMilliseconds:F0} ms (#{transit.Sequence}), "
+            + $"received to read by the test at most {(reading.ReadAt - reading.ReceivedAt).TotalMilliseconds:F0} ms (#{reading.Sequence})";
     }
 
     /// <summary>Messages (source, sequence) a subscriber printed more than once.</summary>
@@ -336,6 +366,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         private readonly List<ExternalProcess> _processes = [];
         private readonly TempDirectory _files;
         private readonly RoutedDomains _domains;
+        private readonly DateTimeOffset _clockStarted = DateTimeOffset.UtcNow;
         private ITestOutputHelper? _output;
 
         private Deployment(TempDirectory files, RoutedDomains domains)
@@ -358,6 +389,9 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         public string StreamPayload => "stream " + Group;
 
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+        /// <summary>The wall-clock time (the clock of sub's <c>receivedAt</c>) of <paramref name="elapsed"/> on <see cref="Clock"/>.</summary>
+        public DateTimeOffset WallClock(TimeSpan elapsed) => _clockStarted + elapsed;
 
         public Gateway G1 { get; }
 
@@ -623,9 +657,15 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         public IPEndPoint OverlayAddress => new(Host.IPv4, OverlayPort);
     }
 
-    /// <summary>One line of <c>gridcast sub --json</c>.</summary>
-    private sealed record Message(string Source, ulong Sequence, string Payload, DateTimeOffset SentAt)
+    /// <summary>
+    /// One line of <c>gridcast sub --json</c>: sent by the publisher at <see cref="SentAt"/>, taken
+    /// from its socket by sub at <see cref="ReceivedAt"/>, read by the test at <see cref="ReadAt"/>,
+    /// all on the machine's one wall clock.
+    /// </summary>
+    private sealed record Message(string Source, ulong Sequence, string Payload, DateTimeOffset SentAt, DateTimeOffset ReceivedAt)
     {
+        public DateTimeOffset ReadAt { get; init; }
+
         public static Message? TryParse(string line)
         {
             if (!line.StartsWith('{'))
@@ -641,7 +681,8 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
                     root.GetProperty("source").GetString()!,
                     root.GetProperty("sequence").GetUInt64(),
                     root.GetProperty("payload").GetString()!,
-                    root.GetProperty("sentAt").GetDateTimeOffset());
+                    root.GetProperty("sentAt").GetDateTimeOffset(),
+                    root.GetProperty("receivedAt").GetDateTimeOffset());
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
@@ -651,12 +692,13 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// When each line of a process was read, on the test's clock: a line matcher that never
-    /// matches sees every line as it arrives, so the times are those of reading, not of polling.
+    /// When each line of a process was read, on the test's clock and the wall clock: a line
+    /// matcher that never matches sees every line as it arrives, so the times are those of
+    /// reading, not of polling.
     /// </summary>
     private sealed class ArrivalLog
     {
-        private readonly List<(TimeSpan At, string Line)> _lines = [];
+        private readonly List<(TimeSpan At, DateTimeOffset ReadAt, string Line)> _lines = [];
 
         /// <summary>Starts recording; call it right after starting <paramref name="process"/>, before it prints.</summary>
         public ArrivalLog(ExternalProcess process, Stopwatch clock)
@@ -666,7 +708,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
                 {
                     lock (_lines)
                     {
-                        _lines.Add((clock.Elapsed, line));
+                        _lines.Add((clock.Elapsed, DateTimeOffset.UtcNow, line));
                     }
 
                     return false;
@@ -681,7 +723,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         {
             lock (_lines)
             {
-                return [.. _lines];
+                return [.. _lines.Select(l => (l.At, l.Line))];
             }
         }
 
@@ -690,7 +732,8 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         {
             lock (_lines)
             {
-                return [.. _lines.Select(l => (l.At, Message: Message.TryParse(l.Line))).Where(l => l.Message is not null).Select(l => (l.At, l.Message!))];
+                return [.. _lines.Select(l => (l.At, Message: Message.TryParse(l.Line) is { } m ? m with { ReadAt = l.ReadAt } : null))
+                    .Where(l => l.Message is not null).Select(l => (l.At, l.Message!))];
             }
         }
     }
