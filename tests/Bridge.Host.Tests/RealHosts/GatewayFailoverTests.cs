@@ -30,10 +30,11 @@ namespace Bridge.Host.Tests.RealHosts;
 /// The interruption is measured at domain 2's subscriber from the times it received its
 /// messages (the <c>receivedAt</c> of <c>gridcast sub --json</c>, not when the test read its
 /// lines, which a busy test process can delay) and the sequence numbers it did not get; the
-/// figures are printed, not asserted, apart from loose bounds. Timers are short (heartbeat 100 ms, dead after 500 ms, hellos every 50 ms,
-/// hold time 200 ms) so a takeover is expected within a few hundred milliseconds. "No message
-/// twice" is checked at the subscribers, which also suppress duplicates themselves; the witness
-/// reports whether a sequence number was put on the segment twice.
+/// figures are printed, not asserted, apart from loose bounds. Timers are short (heartbeat
+/// 100 ms, dead after 500 ms, hellos every 50 ms, hold time 200 ms) so a takeover is expected
+/// within a few hundred milliseconds. "No message twice" is checked at the subscribers, which
+/// also suppress duplicates themselves; the witness reports whether a sequence number was put on
+/// the segment twice.
 /// </para>
 /// <para>
 /// Domain 3 is reported rather than required to be lossless. Seen here: it occasionally loses
