@@ -41,7 +41,10 @@ namespace Bridge.Benchmarks.BrokerFanout;
 public static class BridgeVersusBroker
 {
     private const int PayloadSize = 100;
+
+    /// <summary>How long a stage that waits on the broker (a connection, subscribing) may take before the run fails naming it.</summary>
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+    private static readonly Stopwatch Clock = Stopwatch.StartNew();
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(5);
 
@@ -83,7 +86,7 @@ public static class BridgeVersusBroker
             return 2;
         }
 
-        Console.Error.WriteLine($"fanout: load average {LoadAverage()} at start");
+        Console.Error.WriteLine($"fanout: load average {LoadAverage()} at start; each stage line ends with the seconds since");
         var loopback = MulticastInterface.Loopback();
         var results = new List<Comparison>();
         var clock = Stopwatch.StartNew();
@@ -94,7 +97,7 @@ public static class BridgeVersusBroker
                 // Fewer messages for many receivers keeps R x N, and so the run's length, bounded.
                 var n = Math.Max(1, Math.Min(messages, maxDeliveries / receivers));
                 using var broker = await MosquittoProcess.StartAsync();
-                Console.Error.WriteLine($"fanout: QoS {qos}, {receivers} receivers, {n} messages, mosquitto pid {broker.ProcessId} on port {broker.Port}");
+                Console.Error.WriteLine($"fanout: QoS {qos}, {receivers} receivers, {n} messages, mosquitto pid {broker.ProcessId} on port {broker.Port} [{Since()}]");
                 var gridcast = await MeasureGridCastAsync(broker, loopback, receivers, n, (MqttQualityOfServiceLevel)qos, window);
                 var fanout = await MeasureFanoutAsync(broker, receivers, n, (MqttQualityOfServiceLevel)qos, window);
                 results.Add(new Comparison(qos, receivers, n, gridcast, fanout));
@@ -112,7 +115,7 @@ public static class BridgeVersusBroker
         var group = GroupName.Parse(string.Create(CultureInfo.InvariantCulture,
             $"ham:ip:239.193.251.{(Interlocked.Increment(ref _nextGroup) % 250) + 1}:{FreeUdpPort()}"));
         var tally = new DeliveryTally(receivers, messages);
-        Console.Error.WriteLine($"{label}: joining {receivers} sockets to {group}");
+        Console.Error.WriteLine($"{label}: joining {receivers} sockets to {group} [{Since()}]");
         await using var groupReceivers = GroupReceivers.Join(group, loopback, tally);
         await using var bridgeSocket = MulticastSocket.Create(loopback);
         var router = new Router(new RoutingTable([new TopicToGroupRule(TopicFilter.Parse("bench/#"), group)], []), bridgeSocket);
@@ -123,11 +126,9 @@ public static class BridgeVersusBroker
             // Nothing stays queued at the broker for the bridge after this path is done.
             SessionExpiry = TimeSpan.Zero,
         };
-        Console.Error.WriteLine($"{label}: bridge connecting");
-        using var connectTimeout = new CancellationTokenSource(ConnectTimeout);
-        await using var bridge = await MqttBrokerClient.StartAsync(settings, router, StderrLogger.Instance, cancellationToken: connectTimeout.Token);
-        await using var publisher = await FanoutPublisher.ConnectAsync(broker.Port);
-        Console.Error.WriteLine($"{label}: probing");
+        await using var bridge = await StageAsync(label, "bridge connecting", token => MqttBrokerClient.StartAsync(settings, router, StderrLogger.Instance, cancellationToken: token));
+        await using var publisher = await StageAsync(label, "publisher connecting", token => FanoutPublisher.ConnectAsync(broker.Port, token));
+        Console.Error.WriteLine($"{label}: probing [{Since()}]");
         await publisher.ProbeAsync(tally, PayloadSize, ProbeTimeout);
         var framesBefore = bridgeSocket.Counters.FramesSent;
         var bytesBefore = bridgeSocket.Counters.BytesSent;
@@ -144,10 +145,9 @@ public static class BridgeVersusBroker
     {
         var label = $"  fan-out,  QoS {(int)qos}, R={receivers}";
         var tally = new DeliveryTally(receivers, messages);
-        Console.Error.WriteLine($"{label}: connecting {receivers} subscribers");
-        await using var subscribers = await MqttSubscribers.ConnectAsync(broker.Port, qos, tally);
-        await using var publisher = await FanoutPublisher.ConnectAsync(broker.Port);
-        Console.Error.WriteLine($"{label}: probing");
+        await using var subscribers = await StageAsync(label, $"connecting {receivers} subscribers", token => MqttSubscribers.ConnectAsync(broker.Port, qos, tally, token));
+        await using var publisher = await StageAsync(label, "publisher connecting", token => FanoutPublisher.ConnectAsync(broker.Port, token));
+        Console.Error.WriteLine($"{label}: probing [{Since()}]");
         await publisher.ProbeAsync(tally, PayloadSize, ProbeTimeout);
         var result = await MeasureAsync(label, broker, publisher, tally, qos, window);
         // The broker's copies of a message are the deliveries it made.
@@ -229,6 +229,27 @@ public static class BridgeVersusBroker
             }
         }
     }
+
+    /// <summary>
+    /// Names a stage on stderr and runs it with <see cref="ConnectTimeout"/>; a stage that does
+    /// not finish in time fails the run with a message naming it, instead of hanging.
+    /// </summary>
+    private static async Task<T> StageAsync<T>(string label, string stage, Func<CancellationToken, Task<T>> run)
+    {
+        Console.Error.WriteLine($"{label}: {stage} [{Since()}]");
+        using var timeout = new CancellationTokenSource(ConnectTimeout);
+        try
+        {
+            return await run(timeout.Token);
+        }
+        catch (Exception e) when (timeout.IsCancellationRequested)
+        {
+            // Whatever the client threw for the abort (cancelled, timed out): the stage is the news.
+            throw new TimeoutException($"{label}: {stage} did not finish within {ConnectTimeout.TotalSeconds:F0} s [{Since()}]", e);
+        }
+    }
+
+    private static string Since() => string.Create(CultureInfo.InvariantCulture, $"{Clock.Elapsed.TotalSeconds:F1} s");
 
     private static int[] ParseList(string value)
         => [.. value.Split(',').Select(static v => int.Parse(v, CultureInfo.InvariantCulture))];

@@ -21,17 +21,19 @@ internal sealed class FanoutPublisher : IAsyncDisposable
 
     private FanoutPublisher(IMqttClient client) => _client = client;
 
-    public static async Task<FanoutPublisher> ConnectAsync(int port)
+    public static async Task<FanoutPublisher> ConnectAsync(int port, CancellationToken cancellationToken)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         try
         {
-            await client.ConnectAsync(new MqttClientOptionsBuilder()
-                .WithTcpServer("127.0.0.1", port)
-                .WithClientId($"fanout-publisher-{Guid.NewGuid():N}")
-                .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithCleanSession(true)
-                .Build());
+            await client.ConnectAsync(
+                new MqttClientOptionsBuilder()
+                    .WithTcpServer("127.0.0.1", port)
+                    .WithClientId($"fanout-publisher-{Guid.NewGuid():N}")
+                    .WithProtocolVersion(MqttProtocolVersion.V500)
+                    .WithCleanSession(true)
+                    .Build(),
+                cancellationToken);
             return new FanoutPublisher(client);
         }
         catch

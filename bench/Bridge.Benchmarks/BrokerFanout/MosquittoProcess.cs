@@ -10,10 +10,19 @@ namespace Bridge.Benchmarks.BrokerFanout;
 /// config in a fresh temp directory, its errors and warnings on this process's stderr), with the readings the fan-out harness takes from
 /// <c>/proc</c>: CPU time and bytes written. Disposing kills this process by its pid and waits.
 /// </summary>
+/// <remarks>
+/// The port is below the kernel's ephemeral range, so no outgoing connection and no other
+/// program's "any free port" bind can take it between the check and mosquitto's own bind; and
+/// the broker counts as started only once mosquitto itself holds the listening socket, not when
+/// anything at all accepts on the port (a listener of another program would otherwise pass for
+/// the broker and leave the bridge waiting for an MQTT answer that never comes).
+/// </remarks>
 internal sealed class MosquittoProcess : IDisposable
 {
     private const string DebianPath = "/usr/sbin/mosquitto";
+    private const int LowestPort = 20000;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
     private readonly Process _process;
     private readonly string _directory;
@@ -55,12 +64,15 @@ internal sealed class MosquittoProcess : IDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
         var broker = new MosquittoProcess(process, directory, port);
         var clock = Stopwatch.StartNew();
-        while (!await broker.AcceptsAsync())
+        while (!(await broker.AcceptsAsync() && broker.OwnsListener()))
         {
             if (process.HasExited || clock.Elapsed > StartTimeout)
             {
+                var why = process.HasExited
+                    ? $"it exited with code {process.ExitCode} (its errors are on stderr above)"
+                    : $"it did not listen there within {StartTimeout.TotalSeconds:F0} s{(broker.ListenerInode() is { } inode ? $"; another process holds the listening socket (inode {inode})" : string.Empty)}";
                 broker.Dispose();
-                throw new InvalidOperationException($"mosquitto did not start on 127.0.0.1:{port} (its errors are on stderr above)");
+                throw new InvalidOperationException($"mosquitto did not start on 127.0.0.1:{port}: {why}");
             }
 
             await Task.Delay(20);
@@ -115,21 +127,58 @@ internal sealed class MosquittoProcess : IDisposable
     private async Task<bool> AcceptsAsync()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(ProbeTimeout);
         try
         {
-            await probe.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port));
+            await probe.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port), timeout.Token);
             return true;
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             return false;
         }
     }
 
+    /// <summary>Whether the socket listening on 127.0.0.1:<see cref="Port"/> is one of mosquitto's open files.</summary>
+    private bool OwnsListener()
+    {
+        var socket = ListenerInode() is { } inode ? $"socket:[{inode}]" : null;
+        return socket is not null && !_process.HasExited
+            && Directory.EnumerateFileSystemEntries($"/proc/{ProcessId}/fd").Any(fd => new FileInfo(fd).LinkTarget == socket);
+    }
+
+    /// <summary>
+    /// The inode of the socket listening on 127.0.0.1:<see cref="Port"/>, from <c>/proc/net/tcp</c>
+    /// (local address as little-endian hex <c>0100007F:PORT</c>, state <c>0A</c> = LISTEN, inode in the tenth field).
+    /// </summary>
+    private string? ListenerInode()
+    {
+        var local = "0100007F:" + Port.ToString("X4", CultureInfo.InvariantCulture);
+        return File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(static line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .FirstOrDefault(f => f.Length > 9 && f[1] == local && f[3] == "0A")?[9];
+    }
+
+    /// <summary>A TCP port on loopback below the ephemeral range that nothing is bound to now.</summary>
     private static int FreeTcpPort()
     {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+        var ephemeralLow = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0], CultureInfo.InvariantCulture);
+        var lowest = Math.Min(LowestPort, ephemeralLow / 2);
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(lowest, ephemeralLow);
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken; try another.
+            }
+        }
+
+        throw new InvalidOperationException($"no free TCP port between {lowest} and {ephemeralLow} on 127.0.0.1 after 100 tries");
     }
 }

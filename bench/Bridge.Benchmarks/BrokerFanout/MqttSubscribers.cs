@@ -25,7 +25,7 @@ internal sealed class MqttSubscribers : IAsyncDisposable
     public DeliveryTally Tally { get; }
 
     /// <summary>Connects and subscribes all R clients, <see cref="ConnectBatch"/> at a time.</summary>
-    public static async Task<MqttSubscribers> ConnectAsync(int port, MqttQualityOfServiceLevel qos, DeliveryTally tally)
+    public static async Task<MqttSubscribers> ConnectAsync(int port, MqttQualityOfServiceLevel qos, DeliveryTally tally, CancellationToken cancellationToken)
     {
         var subscribers = new MqttSubscribers(tally);
         try
@@ -33,7 +33,7 @@ internal sealed class MqttSubscribers : IAsyncDisposable
             for (var first = 0; first < tally.Receivers; first += ConnectBatch)
             {
                 var batch = Enumerable.Range(first, Math.Min(ConnectBatch, tally.Receivers - first))
-                    .Select(i => subscribers.ConnectOneAsync(i, port, qos));
+                    .Select(i => subscribers.ConnectOneAsync(i, port, qos, cancellationToken));
                 await Task.WhenAll(batch);
             }
 
@@ -61,7 +61,7 @@ internal sealed class MqttSubscribers : IAsyncDisposable
         client.Dispose();
     }
 
-    private async Task ConnectOneAsync(int index, int port, MqttQualityOfServiceLevel qos)
+    private async Task ConnectOneAsync(int index, int port, MqttQualityOfServiceLevel qos, CancellationToken cancellationToken)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         _clients[index] = client;
@@ -71,14 +71,18 @@ internal sealed class MqttSubscribers : IAsyncDisposable
             Tally.Record(index, payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray());
             return Task.CompletedTask;
         };
-        await client.ConnectAsync(new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port)
-            .WithClientId($"fanout-subscriber-{index}-{Guid.NewGuid():N}")
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithCleanSession(true)
-            .Build());
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(f => f.WithTopic("bench/#").WithQualityOfServiceLevel(qos))
-            .Build());
+        await client.ConnectAsync(
+            new MqttClientOptionsBuilder()
+                .WithTcpServer("127.0.0.1", port)
+                .WithClientId($"fanout-subscriber-{index}-{Guid.NewGuid():N}")
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithCleanSession(true)
+                .Build(),
+            cancellationToken);
+        await client.SubscribeAsync(
+            new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(f => f.WithTopic("bench/#").WithQualityOfServiceLevel(qos))
+                .Build(),
+            cancellationToken);
     }
 }

@@ -11,16 +11,21 @@ using Microsoft.Extensions.Logging;
 
 namespace Bridge.Host.Tools;
 
-/// <summary>One received message as <c>gridcast sub --json</c> prints it.</summary>
-internal sealed record SubMessage(string Group, string Source, ulong Sequence, string Payload, DateTimeOffset SentAt, string? From)
+/// <summary>
+/// One received message as <c>gridcast sub --json</c> prints it. <see cref="ReceivedAt"/> is when
+/// sub took it from its socket, on the same clock as the sender's <see cref="SentAt"/> when both
+/// run on one machine: a reader of the output can tell a delay on the way from one in reading.
+/// </summary>
+internal sealed record SubMessage(string Group, string Source, ulong Sequence, string Payload, DateTimeOffset SentAt, string? From, DateTimeOffset ReceivedAt)
 {
-    public static SubMessage Of(GroupMessage message) => new(
+    public static SubMessage Of(GroupMessage message, DateTimeOffset receivedAt) => new(
         message.Group.Canonical,
         FormatSource(message.SourceId),
         message.Sequence,
         Encoding.UTF8.GetString(message.Payload.Span),
         message.SentAt,
-        message.From?.Address.ToString());
+        message.From?.Address.ToString(),
+        receivedAt);
 
     public static string FormatSource(ulong sourceId) => sourceId.ToString("x16", CultureInfo.InvariantCulture);
 }
@@ -84,7 +89,7 @@ internal static class SubCommand
             {
                 await foreach (var message in socket.ReceiveAsync(stop.Token))
                 {
-                    Print(message, result.GetValue(json));
+                    Print(message, time.GetUtcNow(), result.GetValue(json));
                     if (++received == wanted)
                     {
                         return GridcastCommand.Ok;
@@ -162,9 +167,9 @@ internal static class SubCommand
         }
     }
 
-    private static void Print(GroupMessage message, bool json)
+    private static void Print(GroupMessage message, DateTimeOffset receivedAt, bool json)
     {
-        var line = SubMessage.Of(message);
+        var line = SubMessage.Of(message, receivedAt);
         Console.WriteLine(json
             ? JsonSerializer.Serialize(line, CliJson.Default.SubMessage)
             : $"{line.Group} {line.Source} #{line.Sequence}: {line.Payload}");

@@ -18,6 +18,7 @@ internal abstract class GatewayTestbed : IAsyncDisposable
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly List<ExternalProcess> _processes = [];
+    private readonly DateTimeOffset _clockStarted = DateTimeOffset.UtcNow;
 
     protected GatewayTestbed(TempDirectory files, RoutedDomains domains, string name)
     {
@@ -31,6 +32,9 @@ internal abstract class GatewayTestbed : IAsyncDisposable
     public string StreamPayload => "stream " + Group;
 
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+    /// <summary>The wall-clock time (the clock of sub's <c>receivedAt</c>) of <paramref name="elapsed"/> on <see cref="Clock"/>.</summary>
+    public DateTimeOffset WallClock(TimeSpan elapsed) => _clockStarted + elapsed;
 
     /// <summary>The current process of each gateway.</summary>
     public Dictionary<GatewayHost, ExternalProcess> Runs { get; } = [];

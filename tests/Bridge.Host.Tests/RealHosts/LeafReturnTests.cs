@@ -99,7 +99,7 @@ public sealed class LeafReturnTests(ITestOutputHelper output)
             output.WriteLine(
                 $"home {Deployment.HomeName(home)}: {arrivals.Count} arrivals; lost to the failover {failover.Count} ({Ranges(failover)}); "
                 + $"lost after the restart {afterRestart.Count} ({Ranges(afterRestart)}); twice {duplicates.Count}; "
-                + $"largest gap after the restart {LargestGap(arrivals, restartedAt, net.Clock.Elapsed).TotalMilliseconds:F0} ms");
+                + $"largest gap after the restart {LargestGap(arrivals, net.WallClock(restartedAt), net.WallClock(net.Clock.Elapsed)).TotalMilliseconds:F0} ms");
             Assert.Empty(duplicates);
             Assert.True(failover.Count <= MaxFailoverMissed, $"home {Deployment.HomeName(home)} lost {failover.Count} messages to the failover ({Ranges(failover)})\n{net.Transcripts()}");
             lostToReturn.AddRange(afterRestart.Select(s => $"{Deployment.HomeName(home)} #{s}"));

@@ -5,9 +5,15 @@ using Bridge.Testing.Namespaces;
 
 namespace Bridge.Host.Tests.RealHosts;
 
-/// <summary>One line of <c>gridcast sub --json</c>.</summary>
-internal sealed record SubMessage(string Source, ulong Sequence, string Payload, DateTimeOffset SentAt)
+/// <summary>
+/// One line of <c>gridcast sub --json</c>: sent by the publisher at <see cref="SentAt"/>, taken
+/// from its socket by sub at <see cref="ReceivedAt"/>, read by the test at <see cref="ReadAt"/>,
+/// all on the machine's one wall clock.
+/// </summary>
+internal sealed record SubMessage(string Source, ulong Sequence, string Payload, DateTimeOffset SentAt, DateTimeOffset ReceivedAt)
 {
+    public DateTimeOffset ReadAt { get; init; }
+
     public static SubMessage? TryParse(string line)
     {
         if (!line.StartsWith('{'))
@@ -23,7 +29,8 @@ internal sealed record SubMessage(string Source, ulong Sequence, string Payload,
                 root.GetProperty("source").GetString()!,
                 root.GetProperty("sequence").GetUInt64(),
                 root.GetProperty("payload").GetString()!,
-                root.GetProperty("sentAt").GetDateTimeOffset());
+                root.GetProperty("sentAt").GetDateTimeOffset(),
+                root.GetProperty("receivedAt").GetDateTimeOffset());
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -33,12 +40,13 @@ internal sealed record SubMessage(string Source, ulong Sequence, string Payload,
 }
 
 /// <summary>
-/// When each line of a process was read, on the test's clock: a line matcher that never
-/// matches sees every line as it arrives, so the times are those of reading, not of polling.
+/// When each line of a process was read, on the test's clock and the wall clock: a line matcher
+/// that never matches sees every line as it arrives, so the times are those of reading, not of
+/// polling.
 /// </summary>
 internal sealed class ArrivalLog
 {
-    private readonly List<(TimeSpan At, string Line)> _lines = [];
+    private readonly List<(TimeSpan At, DateTimeOffset ReadAt, string Line)> _lines = [];
 
     /// <summary>Starts recording; call it right after starting <paramref name="process"/>, before it prints.</summary>
     public ArrivalLog(ExternalProcess process, Stopwatch clock)
@@ -48,7 +56,7 @@ internal sealed class ArrivalLog
             {
                 lock (_lines)
                 {
-                    _lines.Add((clock.Elapsed, line));
+                    _lines.Add((clock.Elapsed, DateTimeOffset.UtcNow, line));
                 }
 
                 return false;
@@ -63,7 +71,7 @@ internal sealed class ArrivalLog
     {
         lock (_lines)
         {
-            return [.. _lines];
+            return [.. _lines.Select(l => (l.At, l.Line))];
         }
     }
 
@@ -72,7 +80,8 @@ internal sealed class ArrivalLog
     {
         lock (_lines)
         {
-            return [.. _lines.Select(l => (l.At, Message: SubMessage.TryParse(l.Line))).Where(l => l.Message is not null).Select(l => (l.At, l.Message!))];
+            return [.. _lines.Select(l => (l.At, Message: SubMessage.TryParse(l.Line) is { } m ? m with { ReadAt = l.ReadAt } : null))
+                .Where(l => l.Message is not null).Select(l => (l.At, l.Message!))];
         }
     }
 }
@@ -87,21 +96,47 @@ internal static class StreamFigures
         return [.. Enumerable.Range(1, length).Select(i => (ulong)i).Where(s => !seen.Contains(s))];
     }
 
-    /// <summary>The longest time between consecutive arrivals with the later one in [from, to].</summary>
-    public static TimeSpan LargestGap(List<(TimeSpan At, SubMessage Message)> arrivals, TimeSpan from, TimeSpan to)
-        => arrivals.Zip(arrivals.Skip(1), (a, b) => (b.At, Gap: b.At - a.At))
+    /// <summary>
+    /// The longest time between consecutive receptions by sub (its <c>receivedAt</c>, not when
+    /// the test read the lines, which a busy test process can delay) with the later one in [from, to].
+    /// </summary>
+    public static TimeSpan LargestGap(List<(TimeSpan At, SubMessage Message)> arrivals, DateTimeOffset from, DateTimeOffset to)
+        => arrivals.Zip(arrivals.Skip(1), (a, b) => (At: b.Message.ReceivedAt, Gap: b.Message.ReceivedAt - a.Message.ReceivedAt))
             .Where(p => p.At >= from && p.At <= to)
             .Select(p => p.Gap)
             .DefaultIfEmpty(TimeSpan.Zero)
             .Max();
 
-    /// <summary>The largest gap between arrivals, with the two messages and how far apart the publisher sent them.</summary>
+    /// <summary>The largest gap between sub's receptions, with the two messages and how far apart the publisher sent them.</summary>
     public static string Describe(List<(TimeSpan At, SubMessage Message)> arrivals)
     {
-        var largest = arrivals.Zip(arrivals.Skip(1)).MaxBy(p => p.Second.At - p.First.At);
-        return largest == default
-            ? "none"
-            : $"{(largest.Second.At - largest.First.At).TotalMilliseconds:F0} ms (#{largest.First.Message.Sequence} to #{largest.Second.Message.Sequence}, sent {(largest.Second.Message.SentAt - largest.First.Message.SentAt).TotalMilliseconds:F0} ms apart)";
+        var largest = arrivals.Zip(arrivals.Skip(1)).MaxBy(p => p.Second.Message.ReceivedAt - p.First.Message.ReceivedAt);
+        if (largest == default)
+        {
+            return "none";
+        }
+
+        var (first, second) = (largest.First.Message, largest.Second.Message);
+        return $"{(second.ReceivedAt - first.ReceivedAt).TotalMilliseconds:F0} ms (#{first.Sequence} to #{second.Sequence}, sent {(second.SentAt - first.SentAt).TotalMilliseconds:F0} ms apart)";
+    }
+
+    /// <summary>
+    /// The longest a stream message took from sending to sub's receiving (the network, the
+    /// gateways, sub's socket) and from sub's receiving to the test's reading of its line (sub's
+    /// output, the pipe, the test process): a long second one is the test's own delay, not the
+    /// system's, and the gap figures do not include it.
+    /// </summary>
+    public static string Delays(List<(TimeSpan At, SubMessage Message)> arrivals)
+    {
+        if (arrivals.Count == 0)
+        {
+            return "none";
+        }
+
+        var transit = arrivals.MaxBy(a => a.Message.ReceivedAt - a.Message.SentAt).Message;
+        var reading = arrivals.MaxBy(a => a.Message.ReadAt - a.Message.ReceivedAt).Message;
+        return $"sent to received at most {(transit.ReceivedAt - transit.SentAt).TotalMilliseconds:F0} ms (#{transit.Sequence}), "
+            + $"received to read by the test at most {(reading.ReadAt - reading.ReceivedAt).TotalMilliseconds:F0} ms (#{reading.Sequence})";
     }
 
     /// <summary>Messages (source, sequence) a subscriber printed more than once.</summary>

@@ -15,11 +15,13 @@ public sealed class PubSubCommandTests
         await using var sub = GridcastCli.Start("sub", group, "--count", "3", "--timeout", "50", "--json");
         await sub.WaitForLineAsync(l => l.StartsWith("subscribed to", StringComparison.Ordinal), Patience);
 
+        var before = DateTimeOffset.UtcNow;
         var (pubCode, pub) = await GridcastCli.RunAsync(Patience, "pub", group, "load shed: class B, 15 min", "--repeat", "3");
         await using var _ = pub;
 
         Assert.True(pubCode == 0, pub.Transcript());
         Assert.True(await sub.WaitForExitAsync(Patience) == 0, sub.Transcript());
+        var after = DateTimeOffset.UtcNow;
         var messages = sub.StandardOutput.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(3, messages.Count);
         Assert.All(messages, m =>
@@ -28,6 +30,12 @@ public sealed class PubSubCommandTests
             Assert.Equal("load shed: class B, 15 min", m.GetProperty("payload").GetString());
         });
         Assert.Equal([1UL, 2UL, 3UL], messages.Select(m => m.GetProperty("sequence").GetUInt64()));
+        // One machine, one clock: each was sent after the test started pub, received after it was
+        // sent, and received before the test saw sub exit, in the order sub printed them.
+        var received = messages.Select(m => (Sent: m.GetProperty("sentAt").GetDateTimeOffset(), Received: m.GetProperty("receivedAt").GetDateTimeOffset())).ToList();
+        Assert.All(received, r => Assert.InRange(r.Sent, before, r.Received));
+        Assert.All(received, r => Assert.True(r.Received <= after, $"received at {r.Received:O}, after the test saw sub exit at {after:O}"));
+        Assert.Equal(received.Select(r => r.Received).Order(), received.Select(r => r.Received));
         var source = Assert.Single(messages.Select(m => m.GetProperty("source").GetString()).Distinct());
         Assert.Contains(pub.StandardError, l => l.Contains(source!, StringComparison.Ordinal));
     }
