@@ -56,8 +56,10 @@ public sealed class MappingBridgeTests : IDisposable
                   direction: both
                   values: { region: [north, south] }
             """;
-        await using var a = await StartAsync(_files.Write("edge-a.yaml", Node("edge-a", portA, Rule)));
-        await using var b = await StartAsync(_files.Write("edge-b.yaml", Node("edge-b", portB, Rule)));
+        // Refreshes rarer than the test lasts: a refresh of 0.31 by A is not an echo, but it
+        // would take the place of the group's second message the test looks at.
+        await using var a = await StartAsync(_files.Write("edge-a.yaml", Node("edge-a", portA, Rule, refresh: "10m")));
+        await using var b = await StartAsync(_files.Write("edge-b.yaml", Node("edge-b", portB, Rule, refresh: "10m")));
         await using var group = await SubscribeAsync($"ham:sg:{_prefix}.tariff.north", 2);
         using var headEnd = await MqttTestClient.ConnectAsync(portA, "head-end");
         using var device = await MqttTestClient.ConnectAsync(portB, "device");
@@ -71,6 +73,8 @@ public sealed class MappingBridgeTests : IDisposable
         await headEnd.PublishAsync(MqttTestClient.Message("meters/north/tariff", "second"));
 
         Assert.Equal(["0.31", "second"], await PayloadsAsync(group, a, b));
+        // Both from one source, A's socket: nothing in the group came from B.
+        Assert.Single(group.StandardOutput.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("source").GetString()).Distinct());
         Assert.Equal("meters/north/tariff second", await NextAsync(received, a, b));
     }
 
@@ -195,14 +199,14 @@ public sealed class MappingBridgeTests : IDisposable
     }
 
     // A bridge-only node with an embedded broker on port; groups tariff and limit are templates
-    // over {region}, tariff repeating its last value every 200 ms.
-    private string Node(string id, int port, string rules) => $"""
+    // over {region}, tariff repeating its last value every `refresh` (200 ms unless given).
+    private string Node(string id, int port, string rules, string refresh = "200ms") => $"""
         node:
           id: {id}
         groups:
           tariff:
             uri: ham:sg:{_prefix}.tariff.{"{region}"}
-            lastValue: {"{ refresh: 200ms }"}
+            lastValue: {"{ refresh: " + refresh + " }"}
           limit:
             uri: ham:sg:{_prefix}.limit.{"{region}"}
         bridge:

@@ -33,8 +33,12 @@ public static class IpCommand
 
         using var process = Process.Start(info)
             ?? throw new InvalidOperationException($"could not start {Path}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
+        // Read on this thread, not with pool-thread continuations: test bodies call this
+        // synchronously, and a blocked pool thread waiting for another pool thread starves the
+        // pool. ip's standard error is a line or two, far below a pipe's buffer, so reading
+        // standard output to its end first cannot deadlock.
+        var stdout = process.StandardOutput.ReadToEnd();
+        var stderr = process.StandardError.ReadToEnd();
         if (!process.WaitForExit(Patience))
         {
             process.Kill();
@@ -44,12 +48,12 @@ public static class IpCommand
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            var error = stderr.Result.Trim();
+            var error = stderr.Trim();
             throw (Exception?)MissingKernelFeature(arguments, error) ?? new InvalidOperationException(
                 $"'ip {string.Join(' ', arguments)}' failed with exit code {process.ExitCode}: {error}");
         }
 
-        return stdout.Result;
+        return stdout;
     }
 
     /// <summary>
