@@ -1,5 +1,6 @@
 using System.Text;
 using Bridge.Adapters.Mqtt.Client;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
@@ -24,7 +25,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
 
     private readonly MulticastInterface _loopback = MulticastInterface.Loopback();
     private readonly GroupName _group = GroupName.Parse(FreePorts.UniqueIPv4Group());
-    private readonly string _directory = Directory.CreateTempSubdirectory("gridcast-mqtt-tls-").FullName;
+    private readonly TempDirectory _temp = new("gridcast-mqtt-tls-");
     private MulticastSocket _bridgeSocket = null!;
     private MulticastSocket _device = null!;
 
@@ -42,7 +43,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     {
         await _device.DisposeAsync();
         await _bridgeSocket.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        _temp.Dispose();
     }
 
     [Theory]
@@ -83,7 +84,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [MemberData(nameof(Protocols))]
     public async Task StartAsync_TlsWithTheBrokersCa_ConnectsAndRoutes(MqttProtocol protocol)
     {
-        using var authority = TestAuthority.Create("substation-ca", _directory);
+        using var authority = TestAuthority.Create("substation-ca", _temp.Path);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority));
 
         await using var bridge = await StartBridgeAsync(new MqttClientSettings
@@ -105,8 +106,8 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_BrokerCertificateFromAnotherCa_ThrowsRefused()
     {
-        using var brokersAuthority = TestAuthority.Create("other-ca", _directory);
-        using var trustedAuthority = TestAuthority.Create("substation-ca", _directory);
+        using var brokersAuthority = TestAuthority.Create("other-ca", _temp.Path);
+        using var trustedAuthority = TestAuthority.Create("substation-ca", _temp.Path);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(brokersAuthority));
         var settings = new MqttClientSettings
         {
@@ -124,7 +125,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_ServerNameNotInCertificate_ThrowsRefused()
     {
-        using var authority = TestAuthority.Create("substation-ca", _directory);
+        using var authority = TestAuthority.Create("substation-ca", _temp.Path);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority));
         var settings = new MqttClientSettings
         {
@@ -139,7 +140,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_MutualTlsWithClientCertificate_ConnectsAndRoutes()
     {
-        using var authority = TestAuthority.Create("substation-ca", _directory);
+        using var authority = TestAuthority.Create("substation-ca", _temp.Path);
         var (certificate, key) = authority.IssueClient("bridge-client");
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority, requireClientCertificate: true));
 
@@ -166,7 +167,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     private async Task<MqttBrokerClient> StartBridgeAsync(MqttClientSettings settings)
     {
         using var timeout = new CancellationTokenSource(Patience);
-        var router = new Router(new RoutingTable([TopicToGroupRule.Parse($"{Topic}={_group}")], []), _bridgeSocket);
+        var router = new Router(MqttRules.Table([TopicToGroupRule.Parse($"{Topic}={_group}")], []), _bridgeSocket);
         return await MqttBrokerClient.StartAsync(settings, router, NullLogger.Instance, cancellationToken: timeout.Token);
     }
 

@@ -399,7 +399,7 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
 
         public static async Task<Deployment> StartAsync(ITestOutputHelper output)
         {
-            var files = new TempDirectory();
+            var files = new TempDirectory("gridcast-failover-");
             RoutedDomains domains;
             try
             {
@@ -692,13 +692,5 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
                 return [.. _lines.Select(l => (l.At, Message: Message.TryParse(l.Line))).Where(l => l.Message is not null).Select(l => (l.At, l.Message!))];
             }
         }
-    }
-
-    /// <summary>A fresh directory for certificates and configurations, deleted afterwards.</summary>
-    private sealed class TempDirectory : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("gridcast-failover-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }
