@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using Bridge.Adapters.Mqtt.Broker;
 using Bridge.Adapters.Mqtt.Rules;
-using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;

@@ -1,7 +1,6 @@
 using System.Text;
 using Bridge.Adapters.Mqtt.Client;
 using Bridge.Adapters.Mqtt.Rules;
-using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -25,7 +24,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
 
     private readonly MulticastInterface _loopback = MulticastInterface.Loopback();
     private readonly GroupName _group = GroupName.Parse(FreePorts.UniqueIPv4Group());
-    private readonly TempDirectory _temp = new("gridcast-mqtt-tls-");
+    private readonly string _directory = Directory.CreateTempSubdirectory("gridcast-mqtt-tls-").FullName;
     private MulticastSocket _bridgeSocket = null!;
     private MulticastSocket _device = null!;
 
@@ -43,7 +42,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     {
         await _device.DisposeAsync();
         await _bridgeSocket.DisposeAsync();
-        _temp.Dispose();
+        Directory.Delete(_directory, recursive: true);
     }
 
     [Theory]
@@ -84,7 +83,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [MemberData(nameof(Protocols))]
     public async Task StartAsync_TlsWithTheBrokersCa_ConnectsAndRoutes(MqttProtocol protocol)
     {
-        using var authority = TestAuthority.Create("substation-ca", _temp.Path);
+        using var authority = TestAuthority.Create("substation-ca", _directory);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority));
 
         await using var bridge = await StartBridgeAsync(new MqttClientSettings
@@ -106,8 +105,8 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_BrokerCertificateFromAnotherCa_ThrowsRefused()
     {
-        using var brokersAuthority = TestAuthority.Create("other-ca", _temp.Path);
-        using var trustedAuthority = TestAuthority.Create("substation-ca", _temp.Path);
+        using var brokersAuthority = TestAuthority.Create("other-ca", _directory);
+        using var trustedAuthority = TestAuthority.Create("substation-ca", _directory);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(brokersAuthority));
         var settings = new MqttClientSettings
         {
@@ -125,7 +124,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_ServerNameNotInCertificate_ThrowsRefused()
     {
-        using var authority = TestAuthority.Create("substation-ca", _temp.Path);
+        using var authority = TestAuthority.Create("substation-ca", _directory);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority));
         var settings = new MqttClientSettings
         {
@@ -140,7 +139,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_MutualTlsWithClientCertificate_ConnectsAndRoutes()
     {
-        using var authority = TestAuthority.Create("substation-ca", _temp.Path);
+        using var authority = TestAuthority.Create("substation-ca", _directory);
         var (certificate, key) = authority.IssueClient("bridge-client");
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority, requireClientCertificate: true));
 

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using Bridge.Adapters.Mqtt.Client;
 using Bridge.Adapters.Mqtt.Rules;
-using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
