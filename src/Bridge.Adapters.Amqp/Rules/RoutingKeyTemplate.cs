@@ -143,31 +143,12 @@ public sealed class RoutingKeyTemplate : EndpointTemplate<string>
             return false;
         }
 
-        var words = new string[_words.Length];
-        for (var i = 0; i < words.Length; i++)
+        if (!PlaceholderSyntax.TryFill(_words, _placeholderAt, bindings, $"routing-key template '{Text}'", out var words, out reason))
         {
-            if (_placeholderAt[i] is not { } name)
-            {
-                words[i] = _words[i];
-            }
-            else if (!bindings.TryGetValue(name, out var value))
-            {
-                reason = $"routing-key template '{Text}': no value for {{{name}}}";
-                return false;
-            }
-            else if (!PlaceholderSyntax.IsValue(value))
-            {
-                reason = $"routing-key template '{Text}': '{value}' for {{{name}}} is not letters, digits, '-' and '_'";
-                return false;
-            }
-            else
-            {
-                words[i] = value;
-            }
+            return false;
         }
 
         routingKey = string.Join('.', words);
-        reason = null;
         return true;
     }
 

@@ -151,31 +151,12 @@ public sealed class TopicTemplate : EndpointTemplate<string>
             return false;
         }
 
-        var levels = new string[_levels.Length];
-        for (var i = 0; i < levels.Length; i++)
+        if (!PlaceholderSyntax.TryFill(_levels, _placeholderAt, bindings, $"topic template '{Text}'", out var levels, out reason))
         {
-            if (_placeholderAt[i] is not { } name)
-            {
-                levels[i] = _levels[i];
-            }
-            else if (!bindings.TryGetValue(name, out var value))
-            {
-                reason = $"topic template '{Text}': no value for {{{name}}}";
-                return false;
-            }
-            else if (!PlaceholderSyntax.IsValue(value))
-            {
-                reason = $"topic template '{Text}': '{value}' for {{{name}}} is not letters, digits, '-' and '_'";
-                return false;
-            }
-            else
-            {
-                levels[i] = value;
-            }
+            return false;
         }
 
         topic = string.Join('/', levels);
-        reason = null;
         return true;
     }
 
