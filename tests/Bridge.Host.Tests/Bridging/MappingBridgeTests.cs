@@ -49,16 +49,17 @@ public sealed class MappingBridgeTests : IDisposable
     public async Task Run_TwoBridgesWithBothRule_CarryBrokerToBrokerAndNeverEchoIntoTheGroup()
     {
         var (portA, portB) = (FreePorts.Tcp(), FreePorts.Tcp());
+        // The limit group repeats no last value: every message the group hears is one a bridge sent for a head-end's publish.
         const string Rule = """
                 - name: tariffs
                   mqtt: meters/{region}/tariff
-                  group: tariff
+                  group: limit
                   direction: both
                   values: { region: [north, south] }
             """;
         await using var a = await StartAsync(_files.Write("edge-a.yaml", Node("edge-a", portA, Rule)));
         await using var b = await StartAsync(_files.Write("edge-b.yaml", Node("edge-b", portB, Rule)));
-        await using var group = await SubscribeAsync($"ham:sg:{_prefix}.tariff.north", 2);
+        await using var group = await SubscribeAsync($"ham:sg:{_prefix}.limit.north", 2);
         using var headEnd = await MqttTestClient.ConnectAsync(portA, "head-end");
         using var device = await MqttTestClient.ConnectAsync(portB, "device");
         var received = await ReceiveAsync(device, "meters/+/tariff");
