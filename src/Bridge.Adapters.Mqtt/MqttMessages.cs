@@ -13,7 +13,7 @@ internal static class MqttMessages
     /// A received MQTT message as the router takes it; the payload is copied, MQTTnet reuses its
     /// buffers. A retained message (the RETAIN flag, MQTT §3.3.1.3) is the topic's last value.
     /// </summary>
-    public static InboundMessage ToInbound(MqttApplicationMessage message)
+    public static InboundMessage<string> ToInbound(MqttApplicationMessage message)
         => new(message.Topic, message.Payload.ToArray(), ContentType.MqttPublish, message.Retain);
 
     /// <summary>A group's message to publish on <paramref name="topic"/> with the rule's guarantee and retain flag.</summary>

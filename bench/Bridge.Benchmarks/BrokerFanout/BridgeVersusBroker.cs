@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Bridge.Adapters.Mqtt.Client;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -118,7 +118,7 @@ public static class BridgeVersusBroker
         Console.Error.WriteLine($"{label}: joining {receivers} sockets to {group} [{Since()}]");
         await using var groupReceivers = GroupReceivers.Join(group, loopback, tally);
         await using var bridgeSocket = MulticastSocket.Create(loopback);
-        var router = new Router(new RoutingTable([new TopicToGroupRule(TopicFilter.Parse("bench/#"), group)], []), bridgeSocket);
+        var router = new Router(MqttRules.Table([new TopicToGroupRule(TopicFilter.Parse("bench/#"), group)], []), bridgeSocket);
         var settings = new MqttClientSettings
         {
             Broker = MqttClientSettings.ParseBroker($"mqtt://127.0.0.1:{broker.Port.ToString(CultureInfo.InvariantCulture)}"),

@@ -1,5 +1,8 @@
 using System.Text;
+using Bridge.Adapters.Amqp.Rules;
+using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
+using Bridge.Multicast;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -11,8 +14,8 @@ namespace Bridge.Adapters.Amqp.Client;
 /// <summary>
 /// A client of an existing AMQP 0-9-1 broker (RabbitMQ). To-group side: a durable queue named from
 /// the client id is bound to the settings' topic exchange with the pattern of every to-group rule
-/// (<see cref="AmqpRoutingKeys.BindingPattern"/>); each delivery is routed with its routing key as
-/// the topic (<see cref="AmqpRoutingKeys"/>) and acknowledged only after the router handed it to
+/// (<see cref="RoutingKeyTemplate.BindingPattern"/>); each delivery is routed by its routing key
+/// (<see cref="RoutingKeyTemplate"/> rules match it) and acknowledged only after the router handed it to
 /// the multicast layer; a failed hand-off is returned to the queue (basic.nack, requeue). From-group
 /// side (<see cref="PublishAsync"/>): persistent messages to the same exchange on a channel with
 /// publisher confirms, each confirm awaited.
@@ -31,13 +34,13 @@ namespace Bridge.Adapters.Amqp.Client;
 /// counterpart of MQTT's No Local, which RabbitMQ does not implement.
 /// </para>
 /// <para>
-/// A delivery whose routing key cannot be a topic is rejected without requeue (it never could be
+/// A delivery whose routing key GridCast does not route (<see cref="RoutingKeys.IsRoutable"/>) is rejected without requeue (it never could be
 /// routed; a dead-letter exchange on the queue keeps it) and counted in <see cref="Malformed"/>;
 /// one that no rule maps, or that came from another exchange through a binding left from an
 /// earlier configuration, is acknowledged and counted in <see cref="Unroutable"/>.
 /// </para>
 /// </remarks>
-public sealed partial class AmqpBrokerClient : IAdapter
+public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<string>
 {
     /// <summary>The header that names the bridge a message came from.</summary>
     public const string BridgeHeader = "x-gridcast-bridge";
@@ -77,7 +80,7 @@ public sealed partial class AmqpBrokerClient : IAdapter
     /// </summary>
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
 
-    /// <summary>Deliveries rejected because their routing key cannot be a topic.</summary>
+    /// <summary>Deliveries rejected because GridCast does not route their routing key.</summary>
     public long Malformed => Interlocked.Read(ref _malformed);
 
     /// <summary>Deliveries acknowledged without routing: no rule maps them, or another exchange sent them.</summary>
@@ -99,17 +102,13 @@ public sealed partial class AmqpBrokerClient : IAdapter
     /// Connects (retrying with backoff until the broker answers or <paramref name="cancellationToken"/>
     /// ends it), declares the exchange, the queue and its bindings, and starts consuming.
     /// </summary>
-    /// <exception cref="FormatException">A to-group rule's filter has no AMQP binding pattern.</exception>
     public static async Task<AmqpBrokerClient> StartAsync(
         AmqpClientSettings settings, Router router, ILogger logger, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(logger);
-        var patterns = router.Table.ToGroup
-            .Select(r => AmqpRoutingKeys.BindingPattern(r.Filter))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        var patterns = BindingPatterns(router.Table).Select(b => b.Pattern).ToList();
         var client = new AmqpBrokerClient(settings, router, logger, time ?? TimeProvider.System);
         var delay = settings.ReconnectDelay;
         while (true)
@@ -146,12 +145,12 @@ public sealed partial class AmqpBrokerClient : IAdapter
     }
 
     /// <summary>
-    /// Publishes a message that came from a group to the exchange, with the topic's routing key,
+    /// Publishes a message that came from a group to the exchange with <paramref name="routingKey"/>,
     /// persistent, and returns once the broker confirmed it.
     /// </summary>
     /// <exception cref="PublishException">The broker refused the message (basic.nack).</exception>
     /// <exception cref="AlreadyClosedException">The connection is down; it is being recovered.</exception>
-    public async ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
+    public async ValueTask PublishAsync(string routingKey, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
     {
         var channel = _publishChannel ?? throw new ObjectDisposedException(nameof(AmqpBrokerClient));
         var properties = new BasicProperties
@@ -162,8 +161,26 @@ public sealed partial class AmqpBrokerClient : IAdapter
         };
 
         // With confirmation tracking on, this returns after basic.ack and throws on basic.nack.
-        await channel.BasicPublishAsync(_settings.Exchange, AmqpRoutingKeys.FromTopic(topic), mandatory: false, properties, payload, cancellationToken);
+        await channel.BasicPublishAsync(_settings.Exchange, routingKey, mandatory: false, properties, payload, cancellationToken);
         Interlocked.Increment(ref _published);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<int> PublishFromGroupAsync(GroupMessage message, CancellationToken cancellationToken = default)
+        => _router.RouteFromGroupAsync(message, this, cancellationToken);
+
+    /// <summary>Whether <paramref name="rules"/> bind the same patterns with the same guarantees: the queue is bound when the client connects.</summary>
+    public bool CanFollow(RoutingTable rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return BindingPatterns(_router.Table).SequenceEqual(BindingPatterns(rules));
+    }
+
+    /// <summary>The binding patterns of the AMQP to-group rules of <paramref name="table"/>, each with the strongest guarantee a rule asks of it.</summary>
+    public static IReadOnlyList<(string Pattern, DeliveryGuarantee Guarantee)> BindingPatterns(RoutingTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return table.ForKind(AmqpAdapterKind.KindName).Subscriptions(static e => ((RoutingKeyTemplate)e).BindingPattern);
     }
 
     /// <inheritdoc/>
@@ -289,7 +306,7 @@ public sealed partial class AmqpBrokerClient : IAdapter
             return;
         }
 
-        if (!AmqpRoutingKeys.TryGetTopic(delivery.RoutingKey, out var topic, out var reason))
+        if (!RoutingKeys.IsRoutable(delivery.RoutingKey, out var reason))
         {
             Interlocked.Increment(ref _malformed);
             Log.Malformed(_logger, delivery.Exchange, delivery.RoutingKey, reason);
@@ -309,7 +326,7 @@ public sealed partial class AmqpBrokerClient : IAdapter
         try
         {
             // Copied: the client library reuses the delivery's buffer after this handler returns.
-            groups = await _router.RouteAsync(new InboundMessage(topic, delivery.Body.ToArray(), ContentType.AmqpMessage), token);
+            groups = await _router.RouteAsync(new InboundMessage<string>(delivery.RoutingKey, delivery.Body.ToArray(), ContentType.AmqpMessage), token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -336,7 +353,7 @@ public sealed partial class AmqpBrokerClient : IAdapter
         if (groups == 0)
         {
             Interlocked.Increment(ref _unroutable);
-            Log.Unroutable(_logger, delivery.RoutingKey, topic);
+            Log.Unroutable(_logger, delivery.RoutingKey);
         }
 
         if (await SettleAsync(channel, delivery, Settlement.Ack) && groups > 0)
@@ -441,8 +458,8 @@ public sealed partial class AmqpBrokerClient : IAdapter
         [LoggerMessage(127, LogLevel.Warning, "Rejected a message from exchange {Exchange} with routing key {RoutingKey}: {Reason}")]
         public static partial void Malformed(ILogger logger, string exchange, string routingKey, string reason);
 
-        [LoggerMessage(128, LogLevel.Warning, "No rule maps routing key {RoutingKey} (topic {Topic}); acknowledged and dropped")]
-        public static partial void Unroutable(ILogger logger, string routingKey, string topic);
+        [LoggerMessage(128, LogLevel.Warning, "No rule maps routing key {RoutingKey}; acknowledged and dropped")]
+        public static partial void Unroutable(ILogger logger, string routingKey);
 
         [LoggerMessage(129, LogLevel.Warning, "A message from exchange {Exchange} ({RoutingKey}) reached the queue of exchange {Expected} through an old binding; acknowledged and dropped")]
         public static partial void ForeignExchange(ILogger logger, string exchange, string routingKey, string expected);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
+using Bridge.Multicast;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -14,7 +16,7 @@ namespace Bridge.Adapters.Mqtt.Broker;
 /// QoS 1 publisher gets its PUBACK only after that hand-off. A retained publish goes to the groups
 /// as their last value. Messages from groups go to subscribers only, never back into a group.
 /// </summary>
-public sealed partial class EmbeddedMqttBroker : IAdapter
+public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublisher<string>
 {
     /// <summary>The client id the broker gives messages that came from a group.</summary>
     public const string BridgeClientId = "gridcast-bridge";
@@ -68,6 +70,13 @@ public sealed partial class EmbeddedMqttBroker : IAdapter
             new InjectedMqttApplicationMessage(message) { SenderClientId = BridgeClientId },
             cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public ValueTask<int> PublishFromGroupAsync(GroupMessage message, CancellationToken cancellationToken = default)
+        => _router.RouteFromGroupAsync(message, this, cancellationToken);
+
+    /// <summary>Always: the broker subscribes to nothing, every topic published to it is routed by the table in force.</summary>
+    public bool CanFollow(RoutingTable rules) => true;
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

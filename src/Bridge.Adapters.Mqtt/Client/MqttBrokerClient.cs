@@ -1,5 +1,8 @@
 using System.Security.Authentication;
+using Bridge.Adapters.Mqtt.Rules;
+using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
+using Bridge.Multicast;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -21,7 +24,7 @@ namespace Bridge.Adapters.Mqtt.Client;
 /// published for <see cref="MqttClientSettings.EchoWindow"/> and drops one matching message per
 /// publication, counted in <see cref="Echoes"/>; see <see cref="EchoSuppression"/> for the limits.
 /// <para>
-/// Retained messages become the group's last value (<see cref="InboundMessage.Retained"/>). With
+/// Retained messages become the group's last value (<see cref="InboundMessage{TAddress}.Retained"/>). With
 /// MQTT 5 the subscriptions ask for Retain As Published, so a retained update published while the
 /// bridge is subscribed keeps its RETAIN flag. MQTT 3.1.1 §3.3.1.3 has the broker clear the flag
 /// on every live delivery: only the retained messages sent on subscribing (at start, or after a
@@ -29,7 +32,7 @@ namespace Bridge.Adapters.Mqtt.Client;
 /// plain message and does not replace the group's last value.
 /// </para>
 /// </remarks>
-public sealed partial class MqttBrokerClient : IAdapter
+public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<string>
 {
     private readonly IMqttClient _client;
     private readonly MqttClientSettings _settings;
@@ -108,6 +111,17 @@ public sealed partial class MqttBrokerClient : IAdapter
         // Before the publish: the broker may send the echo before the PUBACK.
         _echoSuppression?.Published(topic, payload.Span, Now());
         await _client.PublishAsync(message, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<int> PublishFromGroupAsync(GroupMessage message, CancellationToken cancellationToken = default)
+        => _router.RouteFromGroupAsync(message, this, cancellationToken);
+
+    /// <summary>Whether <paramref name="rules"/> subscribe to the same filters with the same guarantees: the client subscribes when it connects.</summary>
+    public bool CanFollow(RoutingTable rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return _router.Table.SubscriptionFilters().SequenceEqual(rules.SubscriptionFilters());
     }
 
     /// <inheritdoc/>
@@ -299,7 +313,7 @@ public sealed partial class MqttBrokerClient : IAdapter
             throw IsPermanent(result.ResultCode) ? new MqttBrokerRefusedException(reason) : new InvalidOperationException(reason);
         }
 
-        var filters = _router.Table.SubscriptionFilters;
+        var filters = _router.Table.SubscriptionFilters();
         if (filters.Count == 0)
         {
             return;
@@ -322,7 +336,7 @@ public sealed partial class MqttBrokerClient : IAdapter
         var acknowledged = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
         args.AutoAcknowledge = false;
         var inbound = MqttMessages.ToInbound(message);
-        if (_echoSuppression is not null && _echoSuppression.TryTakeEcho(inbound.Topic, inbound.Payload.Span, Now()))
+        if (_echoSuppression is not null && _echoSuppression.TryTakeEcho(inbound.Address, inbound.Payload.Span, Now()))
         {
             Interlocked.Increment(ref _echoes);
             Log.EchoDropped(_logger, message.Topic);

@@ -4,24 +4,28 @@ namespace Bridge.Core.Mapping;
 
 /// <summary>
 /// A loop through a broker: <paramref name="Publisher"/> publishes messages of <paramref name="From"/>
-/// on <paramref name="Topic"/>, and <paramref name="Reader"/> takes that topic from the same
+/// at <paramref name="Address"/>, and <paramref name="Reader"/> takes that address from the same
 /// broker into <paramref name="To"/>.
 /// </summary>
-/// <param name="Publisher">The rule whose from-group direction publishes on the topic.</param>
+/// <param name="Publisher">The rule whose from-group direction publishes at the address.</param>
 /// <param name="Reader">The rule whose to-group direction reads it back.</param>
 /// <param name="From">The group the publisher carries.</param>
-/// <param name="Topic">The topic it publishes on.</param>
-/// <param name="To">The group the reader sends the topic to.</param>
-public sealed record MappingLoop(MappingRule Publisher, MappingRule Reader, GroupName From, string Topic, GroupName To);
+/// <param name="Address">The address it publishes at, in its kind's terms.</param>
+/// <param name="To">The group the reader sends the address to.</param>
+public sealed record MappingLoop(MappingRule Publisher, MappingRule Reader, GroupName From, object Address, GroupName To)
+{
+    /// <summary>The address as the node file writes addresses of its kind (a topic, a routing key).</summary>
+    public string ShownAddress => Publisher.Endpoint.Show(Address);
+}
 
 /// <summary>
 /// Finds rule sets that form a loop through the broker. The adapters never take back their own
 /// publications (MQTT No Local, the embedded broker skipping its own injections, the AMQP
-/// bridge header), so a <c>both</c> rule that publishes a group's message on a topic and reads
-/// that topic into the same group is no loop. What they cannot stop is a second bridge on the
+/// bridge header), so a <c>both</c> rule that publishes a group's message at an address and reads
+/// that address into the same group is no loop. What they cannot stop is a second bridge on the
 /// same broker, or a second rule of this one, carrying the publication on: a from-group
-/// publication of group G on topic T is a loop when a to-group filter of another rule of the same
-/// adapter matches T (whatever group it maps to: one rule per topic and group pair, written as
+/// publication of group G at address T is a loop when a to-group endpoint of another rule of the
+/// same adapter kind matches T (whatever group it maps to: one rule per topic and group pair, written as
 /// <c>both</c>, says the same without ambiguity), or when the same rule's to-group direction maps
 /// T to a group other than G (G would be relayed into that group and, with the same file on the
 /// next bridge, back).
@@ -35,7 +39,7 @@ public static class MappingLoops
         var loops = new List<MappingLoop>();
         foreach (var publisher in rules.Where(r => r.IsFromGroup))
         {
-            foreach (var reader in rules.Where(r => r.IsToGroup && r.Source == publisher.Source))
+            foreach (var reader in rules.Where(r => r.IsToGroup && r.Kind == publisher.Kind))
             {
                 if (FirstLoop(publisher, reader) is { } loop)
                 {
@@ -49,13 +53,13 @@ public static class MappingLoops
 
     private static MappingLoop? FirstLoop(MappingRule publisher, MappingRule reader)
     {
-        foreach (var (group, topic, _) in publisher.Pairs())
+        foreach (var (group, address, _) in publisher.Pairs())
         {
-            foreach (var to in reader.GroupsFor(topic))
+            foreach (var to in reader.GroupsForAny(address))
             {
                 if (!ReferenceEquals(publisher, reader) || to != group)
                 {
-                    return new MappingLoop(publisher, reader, group, topic, to);
+                    return new MappingLoop(publisher, reader, group, address, to);
                 }
             }
         }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Bridge.Core.Mapping;
 
 /// <summary>
@@ -61,5 +63,52 @@ public static class Placeholders
         }
 
         return combinations;
+    }
+
+    /// <summary>
+    /// Fills a template written as parts (an MQTT topic's levels, a routing key's words): each part
+    /// where <paramref name="placeholderAt"/> names a placeholder takes its value from
+    /// <paramref name="bindings"/>, the others stay. False, with the reason naming
+    /// <paramref name="template"/> (<c>topic template 'a/{x}'</c>), when a value is missing or is
+    /// not a placeholder value.
+    /// </summary>
+    public static bool TryFill(
+        IReadOnlyList<string> parts,
+        IReadOnlyList<string?> placeholderAt,
+        IReadOnlyDictionary<string, string> bindings,
+        string template,
+        [NotNullWhen(true)] out string[]? filled,
+        [NotNullWhen(false)] out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(placeholderAt);
+        ArgumentNullException.ThrowIfNull(bindings);
+        filled = null;
+        var result = new string[parts.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            if (placeholderAt[i] is not { } name)
+            {
+                result[i] = parts[i];
+            }
+            else if (!bindings.TryGetValue(name, out var value))
+            {
+                reason = $"{template}: no value for {{{name}}}";
+                return false;
+            }
+            else if (!IsValue(value))
+            {
+                reason = $"{template}: '{value}' for {{{name}}} is not letters, digits, '-' and '_'";
+                return false;
+            }
+            else
+            {
+                result[i] = value;
+            }
+        }
+
+        filled = result;
+        reason = null;
+        return true;
     }
 }

@@ -5,8 +5,8 @@ using Bridge.Multicast.Naming;
 namespace Bridge.Core.Routing;
 
 /// <summary>
-/// Hands each inbound adapter message to the multicast layer, once per group its topic maps to,
-/// and each received group message to an adapter, once per topic its group maps to. An adapter
+/// Hands each inbound adapter message to the multicast layer, once per group its address maps to,
+/// and each received group message to an adapter, once per address its group maps to. An adapter
 /// acknowledges a message to its broker only after <see cref="RouteAsync"/> returned. The table
 /// may be replaced while messages flow (a configuration reload); each message is routed by one
 /// table, the one in force when it arrived.
@@ -38,18 +38,19 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
     /// <summary>Messages sent to at least one group.</summary>
     public long Routed => Interlocked.Read(ref _routed);
 
-    /// <summary>Messages no rule matched (or whose topic made no valid group name).</summary>
+    /// <summary>Messages no rule matched (or whose address made no valid group name).</summary>
     public long Unmatched => Interlocked.Read(ref _unmatched);
 
     /// <summary>Last-value messages not published because they repeat the value last published for their group.</summary>
     public long RepeatedLastValues => Interlocked.Read(ref _repeatedLastValues);
 
-    /// <summary>Sends <paramref name="message"/> to every group its topic maps to; returns how many.</summary>
-    public async ValueTask<int> RouteAsync(InboundMessage message, CancellationToken cancellationToken = default)
+    /// <summary>Sends <paramref name="message"/> to every group its address maps to; returns how many.</summary>
+    public async ValueTask<int> RouteAsync<TAddress>(InboundMessage<TAddress> message, CancellationToken cancellationToken = default)
+        where TAddress : notnull
     {
         ArgumentNullException.ThrowIfNull(message);
         var groups = 0;
-        foreach (var group in Table.GroupsFor(message.Topic))
+        foreach (var group in Table.GroupsFor(message.Address))
         {
             await sender.SendAsync(group, message.Payload, message.ContentType, message.Retained, cancellationToken);
             groups++;
@@ -60,12 +61,13 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
     }
 
     /// <summary>
-    /// Publishes a received group message on every topic its group maps to, with the guarantee
+    /// Publishes a received group message at every address its group maps to, with the guarantee
     /// of the rule and, for a last-value message, retained; returns how many. A last-value
     /// message equal to the one last published for its group is not published again (0), except
     /// every <see cref="LastValueRepublishEvery"/>-th time.
     /// </summary>
-    public async ValueTask<int> RouteFromGroupAsync(GroupMessage message, ITopicPublisher publisher, CancellationToken cancellationToken = default)
+    public async ValueTask<int> RouteFromGroupAsync<TAddress>(GroupMessage message, IEndpointPublisher<TAddress> publisher, CancellationToken cancellationToken = default)
+        where TAddress : notnull
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(publisher);
@@ -79,19 +81,19 @@ public sealed class Router(RoutingTable table, IGroupSender sender)
             return 0;
         }
 
-        var topics = 0;
-        foreach (var route in Table.TopicsFor(message.Group))
+        var addresses = 0;
+        foreach (var route in Table.RoutesFor<TAddress>(message.Group))
         {
-            await publisher.PublishAsync(route.Topic, message.Payload, route.Options with { Retain = message.IsLastValue }, cancellationToken);
-            topics++;
+            await publisher.PublishAsync(route.Address, message.Payload, route.Options with { Retain = message.IsLastValue }, cancellationToken);
+            addresses++;
         }
 
-        if (message.IsLastValue && topics > 0)
+        if (message.IsLastValue && addresses > 0)
         {
             _lastValues[message.Group] = (message.Payload.ToArray(), 0);
         }
 
-        return topics;
+        return addresses;
     }
 
     /// <summary>Forgets the last values published, so the next of each is published again (after the adapter was restarted).</summary>

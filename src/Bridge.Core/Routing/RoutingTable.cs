@@ -3,12 +3,16 @@ using Bridge.Multicast.Naming;
 
 namespace Bridge.Core.Routing;
 
-/// <summary>Where a group's message is published: the topic and how (the guarantee of the rule that maps it).</summary>
-/// <param name="Topic">The topic (for AMQP, in topic form).</param>
+/// <summary>Where a group's message is published: the address and how (the guarantee of the rule that maps it).</summary>
+/// <typeparam name="TAddress">The address type of the rules' kind.</typeparam>
+/// <param name="Address">The address, in its kind's terms.</param>
 /// <param name="Options">The publish options; the router sets <see cref="PublishOptions.Retain"/> per message.</param>
-public readonly record struct TopicRoute(string Topic, PublishOptions Options);
+public readonly record struct EndpointRoute<TAddress>(TAddress Address, PublishOptions Options);
 
-/// <summary>The immutable rules a bridge runs with, in both directions.</summary>
+/// <summary>
+/// The immutable rules a bridge runs with, in both directions. A table may hold rules of several
+/// adapter kinds (the whole file); each side runs the part <see cref="ForKind"/> gives it.
+/// </summary>
 public sealed class RoutingTable
 {
     /// <summary>Creates a table from mapping rules, in order.</summary>
@@ -17,12 +21,6 @@ public sealed class RoutingTable
         Rules = [.. rules];
         ToGroup = [.. Rules.Where(r => r.IsToGroup)];
         FromGroup = [.. Rules.Where(r => r.IsFromGroup)];
-    }
-
-    /// <summary>Creates a table from plain MQTT rules without placeholders (as <c>gridcast bridge</c> takes them).</summary>
-    public RoutingTable(IEnumerable<TopicToGroupRule> toGroup, IEnumerable<GroupToTopicRule> fromGroup)
-        : this([.. toGroup.Select(MappingRule.From), .. fromGroup.Select(MappingRule.From)])
-    {
     }
 
     /// <summary>Every rule, in the order given.</summary>
@@ -37,24 +35,30 @@ public sealed class RoutingTable
     /// <summary>The concrete groups to join for the from-group direction, templates expanded over their values.</summary>
     public IEnumerable<GroupName> SourceGroups => FromGroup.SelectMany(r => r.SourceGroups()).Distinct();
 
+    /// <summary>The rules of one adapter kind.</summary>
+    public RoutingTable ForKind(string kind) => new(Rules.Where(r => r.Kind == kind));
+
     /// <summary>
-    /// The topic filters an adapter subscribes to (or binds) for the to-group direction, each
-    /// with the strongest delivery guarantee a rule asks of it.
+    /// What an adapter subscribes to (or binds) for the to-group direction, one entry per distinct
+    /// key <paramref name="keyOf"/> gives an endpoint (an MQTT filter, an AMQP binding pattern),
+    /// each with the strongest delivery guarantee a rule asks of it, in rule order.
     /// </summary>
-    public IReadOnlyList<(string Filter, DeliveryGuarantee Guarantee)> SubscriptionFilters =>
-        [.. ToGroup.GroupBy(static r => r.Filter.Text, StringComparer.Ordinal).Select(static g => (g.Key, g.Max(static r => r.Guarantee)))];
+    public IReadOnlyList<(string Key, DeliveryGuarantee Guarantee)> Subscriptions(Func<IRuleEndpoint, string> keyOf)
+    {
+        ArgumentNullException.ThrowIfNull(keyOf);
+        return [.. ToGroup.GroupBy(r => keyOf(r.Endpoint), StringComparer.Ordinal).Select(static g => (g.Key, g.Max(static r => r.Guarantee)))];
+    }
 
-    /// <summary>The rules of one adapter.</summary>
-    public RoutingTable ForSource(RuleSource source) => new(Rules.Where(r => r.Source == source));
+    /// <summary>The distinct groups a message at <paramref name="address"/> goes to; a value that makes no group name leaves that group out.</summary>
+    public IEnumerable<GroupName> GroupsFor<TAddress>(TAddress address)
+        where TAddress : notnull
+        => ToGroup.SelectMany(r => r.GroupsFor(address)).Distinct();
 
-    /// <summary>The distinct groups a message on <paramref name="topic"/> goes to; a value that makes no group name leaves that group out.</summary>
-    public IEnumerable<GroupName> GroupsFor(string topic)
-        => ToGroup.SelectMany(r => r.GroupsFor(topic)).Distinct();
-
-    /// <summary>The distinct topics a message of <paramref name="group"/> is published on, each with the strongest guarantee a rule asks of it.</summary>
-    public IEnumerable<TopicRoute> TopicsFor(GroupName group)
+    /// <summary>The distinct addresses a message of <paramref name="group"/> is published at, each with the strongest guarantee a rule asks of it.</summary>
+    public IEnumerable<EndpointRoute<TAddress>> RoutesFor<TAddress>(GroupName group)
+        where TAddress : notnull
         => FromGroup
-            .SelectMany(r => r.TopicsFor(group).Select(t => (Topic: t, r.Guarantee)))
-            .GroupBy(static t => t.Topic, StringComparer.Ordinal)
-            .Select(static g => new TopicRoute(g.Key, new PublishOptions(Guarantee: g.Max(static t => t.Guarantee))));
+            .SelectMany(r => r.AddressesFor<TAddress>(group).Select(a => (Address: a, r.Guarantee)))
+            .GroupBy(static t => t.Address)
+            .Select(static g => new EndpointRoute<TAddress>(g.Key, new PublishOptions(Guarantee: g.Max(static t => t.Guarantee))));
 }

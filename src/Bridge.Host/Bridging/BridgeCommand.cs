@@ -2,10 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
 using Bridge.Adapters.Mqtt.Client;
-using Bridge.Core.Mapping;
-using Bridge.Core.Routing;
+using Bridge.Adapters.Mqtt.Configuration;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Host.Cli;
-using Bridge.Host.Configuration;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,10 +70,13 @@ internal static class BridgeCommand
             var builder = CliHost.CreateBuilder(result.GetValue(verbose), LogLevel.Information);
             builder.Services.AddSingleton(new BridgeSettings
             {
-                Mqtt = brokerUri is null
-                    ? new MqttSection { Listen = result.GetValue(listen) }
-                    : new MqttSection { Broker = brokerUri, ClientId = result.GetValue(clientId) },
-                Rules = new RoutingTable(result.GetValue(toGroup) ?? [], result.GetValue(fromGroup) ?? []),
+                Adapters =
+                [
+                    brokerUri is null
+                        ? new MqttSection { Listen = result.GetValue(listen) }
+                        : new MqttSection { Broker = brokerUri, ClientId = result.GetValue(clientId) },
+                ],
+                Rules = MqttRules.Table(result.GetValue(toGroup) ?? [], result.GetValue(fromGroup) ?? []),
                 Interface = CommonOptions.InterfaceOrLoopback(result, @interface),
             });
             builder.Services.AddHostedService<BridgeService>();

@@ -1,10 +1,5 @@
-using System.Net.Sockets;
-using Bridge.Adapters.Amqp.Client;
-using Bridge.Adapters.Mqtt.Broker;
-using Bridge.Adapters.Mqtt.Client;
-using Bridge.Core.Mapping;
+using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
-using Bridge.Host.Configuration;
 using Bridge.Multicast;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,10 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace Bridge.Host.Bridging;
 
 /// <summary>
-/// Runs one bridge: an MQTT side (embedded broker or client of a broker) and/or an AMQP side,
-/// each routing its topics to groups through a <see cref="Router"/> over its part of the rules;
-/// the groups of from-group rules are joined and their messages published by the side whose
-/// rules want them. Groups with <c>lastValue</c> on get their latest retained value repeated.
+/// Runs one bridge: one side per adapter kind the settings give (<see cref="AdapterKinds"/>), each
+/// routing what it receives to groups through a <see cref="Router"/> over its kind's part of the
+/// rules; the groups of from-group rules are joined and their messages handed to every side, which
+/// publishes those its rules want. Groups with <c>lastValue</c> on get their latest retained value repeated.
 /// <see cref="ApplyAsync"/> swaps in a new configuration while running: new tables, joins and
 /// leaves, and a side restarted only when its connection settings or its subscriptions changed.
 /// </summary>
@@ -28,8 +23,9 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     private BridgeSettings _settings = settings;
     private MulticastSocket? _socket;
     private LastValueRepeater? _repeater;
-    private Side? _mqtt;
-    private Side? _amqp;
+
+    // The running sides by kind; replaced whole under the lock, read without it by the receive loop.
+    private IReadOnlyDictionary<string, Side> _sides = new Dictionary<string, Side>(StringComparer.Ordinal);
 
     /// <summary>The settings in force.</summary>
     public BridgeSettings Settings => Volatile.Read(ref _settings);
@@ -51,8 +47,23 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 return;
             }
 
-            _mqtt = await ChangeSideAsync(_mqtt, RuleSource.Mqtt, previous, next, cancellationToken);
-            _amqp = await ChangeSideAsync(_amqp, RuleSource.Amqp, previous, next, cancellationToken);
+            foreach (var kind in AdapterKinds.All)
+            {
+                // Each side is swapped in as soon as it changed, as the receive loop reads them.
+                var changed = await ChangeSideAsync(_sides.GetValueOrDefault(kind.Name), kind, previous, next, cancellationToken);
+                var sides = new Dictionary<string, Side>(_sides, StringComparer.Ordinal);
+                if (changed is null)
+                {
+                    sides.Remove(kind.Name);
+                }
+                else
+                {
+                    sides[kind.Name] = changed;
+                }
+
+                Volatile.Write(ref _sides, sides);
+            }
+
             var joined = previous.Rules.SourceGroups.ToHashSet();
             var wanted = next.Rules.SourceGroups.ToHashSet();
             foreach (var group in joined.Except(wanted))
@@ -96,18 +107,29 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         {
             var current = _settings;
             repeater.Use(current.LastValues);
-            _mqtt = await StartSideAsync(RuleSource.Mqtt, current, null, repeater, stoppingToken);
+            var sides = new Dictionary<string, Side>(StringComparer.Ordinal);
             try
             {
-                _amqp = await StartSideAsync(RuleSource.Amqp, current, null, repeater, stoppingToken);
+                foreach (var kind in AdapterKinds.All)
+                {
+                    if (await StartSideAsync(kind, current, null, repeater, stoppingToken) is { } side)
+                    {
+                        sides[kind.Name] = side;
+                    }
+                }
             }
             catch
             {
-                // The host stops on this failure; the side that did start must not outlive it.
-                await StopSideAsync(_mqtt);
-                _mqtt = null;
+                // The host stops on this failure; the sides that did start must not outlive it.
+                foreach (var side in sides.Values)
+                {
+                    await StopSideAsync(side);
+                }
+
                 throw;
             }
+
+            Volatile.Write(ref _sides, sides);
 
             foreach (var group in current.Rules.SourceGroups)
             {
@@ -136,16 +158,11 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                     continue;
                 }
 
-                foreach (var side in (Side?[])[Volatile.Read(ref _mqtt), Volatile.Read(ref _amqp)])
+                foreach (var side in Volatile.Read(ref _sides).Values)
                 {
-                    if (side is null)
-                    {
-                        continue;
-                    }
-
                     try
                     {
-                        await side.Router.RouteFromGroupAsync(message, side.Adapter, stoppingToken);
+                        await side.Adapter.PublishFromGroupAsync(message, stoppingToken);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -165,9 +182,12 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             await _changing.WaitAsync(CancellationToken.None);
             try
             {
-                await StopSideAsync(_mqtt);
-                await StopSideAsync(_amqp);
-                _mqtt = _amqp = null;
+                foreach (var side in _sides.Values)
+                {
+                    await StopSideAsync(side);
+                }
+
+                _sides = new Dictionary<string, Side>(StringComparer.Ordinal);
                 _socket = null;
             }
             finally
@@ -201,34 +221,36 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         }
     }
 
-    private async Task<Side?> ChangeSideAsync(Side? side, RuleSource source, BridgeSettings previous, BridgeSettings next, CancellationToken cancellationToken)
+    private async Task<Side?> ChangeSideAsync(Side? side, IAdapterKind kind, BridgeSettings previous, BridgeSettings next, CancellationToken cancellationToken)
     {
-        var table = next.Rules.ForSource(source);
-        var connection = Connection(source, next);
-        if (side is null || connection is null || !Equals(connection, Connection(source, previous)))
+        var table = next.Rules.ForKind(kind.Name);
+        var settings = next.Adapter(kind.Name);
+        if (side is null || settings is null || !Equals(settings, previous.Adapter(kind.Name)))
         {
             await StopSideAsync(side);
-            return await StartSideAsync(source, next, side?.Router, _repeater!, cancellationToken);
+            return await StartSideAsync(kind, next, side?.Router, _repeater!, cancellationToken);
         }
 
-        // A broker client subscribes (binds) its filters when it connects; new filters need a new connection.
-        var subscribes = side.Adapter is not EmbeddedMqttBroker;
-        if (subscribes && !side.Router.Table.SubscriptionFilters.SequenceEqual(table.SubscriptionFilters))
+        // A side subscribes (binds) for its to-group rules when it connects; new ones need a new connection.
+        if (!side.Adapter.CanFollow(table))
         {
-            Log.Restarting(_logger, source.ToString());
+            Log.Restarting(_logger, Title(kind.Name));
             await StopSideAsync(side);
-            return await StartSideAsync(source, next, side.Router, _repeater!, cancellationToken);
+            return await StartSideAsync(kind, next, side.Router, _repeater!, cancellationToken);
         }
 
         side.Router.Table = table;
         return side;
     }
 
-    private static object? Connection(RuleSource source, BridgeSettings settings) => source == RuleSource.Mqtt ? settings.Mqtt : settings.Amqp;
-
-    private async Task<Side?> StartSideAsync(RuleSource source, BridgeSettings current, Router? router, IGroupSender sender, CancellationToken cancellationToken)
+    private async Task<Side?> StartSideAsync(IAdapterKind kind, BridgeSettings current, Router? router, IGroupSender sender, CancellationToken cancellationToken)
     {
-        var table = current.Rules.ForSource(source);
+        if (current.Adapter(kind.Name) is not { } settings)
+        {
+            return null;
+        }
+
+        var table = current.Rules.ForKind(kind.Name);
         if (router is null)
         {
             router = new Router(table, sender);
@@ -241,40 +263,12 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             router.ForgetLastValues();
         }
 
-        IAdapter? adapter = source switch
-        {
-            RuleSource.Mqtt when current.Mqtt is { } mqtt => await StartMqttAsync(mqtt, router, cancellationToken),
-            RuleSource.Amqp when current.Amqp is { } amqp => await AmqpBrokerClient.StartAsync(
-                AmqpSettings(amqp), router, loggers.CreateLogger<AmqpBrokerClient>(), time, cancellationToken),
-            _ => null,
-        };
-        return adapter is null ? null : new Side(router, adapter);
+        var context = new AdapterContext { Router = router, Loggers = loggers, Time = time };
+        return new Side(router, await kind.StartAsync(settings, context, cancellationToken));
     }
 
-    private async Task<IAdapter> StartMqttAsync(MqttSection mqtt, Router router, CancellationToken cancellationToken)
-    {
-        if (mqtt.Listen is { } listen)
-        {
-            if (mqtt.Tls is not null)
-            {
-                // Listening in plain text where the file asks for TLS would be worse than not starting.
-                throw new NotSupportedException("bridge.mqtt.tls: the embedded broker does not serve TLS yet");
-            }
-
-            var credentials = mqtt.Username is { } user ? new MqttCredentials(user, PasswordOf(mqtt) ?? string.Empty) : null;
-            try
-            {
-                return await EmbeddedMqttBroker.StartAsync(listen, router, loggers.CreateLogger<EmbeddedMqttBroker>(), credentials);
-            }
-            catch (SocketException e)
-            {
-                // The socket's own words ("Address already in use") do not say which address.
-                throw new IOException($"the embedded MQTT broker cannot listen on {listen}: {e.Message}", e);
-            }
-        }
-
-        return await MqttBrokerClient.StartAsync(MqttSettings(mqtt), router, loggers.CreateLogger<MqttBrokerClient>(), time, cancellationToken);
-    }
+    // "Mqtt", as the log has always named a side.
+    private static string Title(string kind) => string.Concat(char.ToUpperInvariant(kind[0]), kind[1..]);
 
     private static async Task StopSideAsync(Side? side)
     {
@@ -284,43 +278,8 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         }
     }
 
-    /// <summary>The MQTT client's settings for a client-mode <paramref name="mqtt"/> section.</summary>
-    internal static MqttClientSettings MqttSettings(MqttSection mqtt)
-    {
-        var broker = mqtt.Broker ?? throw new ArgumentException("not a client-mode section", nameof(mqtt));
-        var settings = new MqttClientSettings
-        {
-            Broker = broker,
-            Protocol = mqtt.Protocol == Configuration.MqttProtocol.V311 ? Adapters.Mqtt.Client.MqttProtocol.V311 : Adapters.Mqtt.Client.MqttProtocol.V5,
-            UserName = mqtt.Username,
-            Password = PasswordOf(mqtt),
-            Tls = mqtt.Tls is { } tls
-                ? new MqttTlsSettings { CaCertificateFile = tls.Authority, ClientCertificateFile = tls.Certificate, ClientKeyFile = tls.Key }
-                : null,
-        };
-        return mqtt.ClientId is null ? settings : settings with { ClientId = mqtt.ClientId };
-    }
-
-    /// <summary>The password of an MQTT section: written in the file, or read from its password file (without a trailing line break).</summary>
-    private static string? PasswordOf(MqttSection mqtt) =>
-        mqtt.PasswordFile is { } file ? File.ReadAllText(file).TrimEnd('\r', '\n') : mqtt.Password;
-
-    /// <summary>The AMQP client's settings for <paramref name="amqp"/>.</summary>
-    internal static AmqpClientSettings AmqpSettings(AmqpSection amqp)
-    {
-        // RabbitMQ refuses to declare an exchange named amq.*: those exist already.
-        var settings = new AmqpClientSettings
-        {
-            Broker = amqp.Broker,
-            Exchange = amqp.Exchange,
-            DeclareExchange = !amqp.Exchange.StartsWith("amq.", StringComparison.Ordinal),
-        };
-        settings = amqp.ClientId is null ? settings : settings with { ClientId = amqp.ClientId };
-        return amqp.Prefetch is { } prefetch ? settings with { Prefetch = (ushort)prefetch } : settings;
-    }
-
     /// <summary>One running side: its router (kept across restarts) and its adapter.</summary>
-    private sealed record Side(Router Router, IAdapter Adapter);
+    private sealed record Side(Router Router, IAdapterSide Adapter);
 
     private static partial class Log
     {

@@ -1,20 +1,18 @@
+using Bridge.Core.Adapters;
+using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
-using Bridge.Host.Configuration;
 using Bridge.Multicast.Transports.Ip;
 
 namespace Bridge.Host.Bridging;
 
-/// <summary>How a bridge runs: its MQTT and AMQP sides, its rules, its interface and which groups repeat their last value.</summary>
+/// <summary>How a bridge runs: its adapter sides, its rules, its interface and which groups repeat their last value.</summary>
 internal sealed record BridgeSettings
 {
-    /// <summary>The MQTT side (client of a broker or embedded broker), or null.</summary>
-    public MqttSection? Mqtt { get; init; }
+    /// <summary>The settings of each side, one per adapter kind the bridge runs.</summary>
+    public IReadOnlyList<AdapterSettings> Adapters { get; init; } = [];
 
-    /// <summary>The AMQP side, or null.</summary>
-    public AmqpSection? Amqp { get; init; }
-
-    /// <summary>The rules of both sides; each side runs the part <see cref="RoutingTable.ForSource"/> gives it.</summary>
+    /// <summary>The rules of every side; each side runs the part <see cref="RoutingTable.ForKind"/> gives it.</summary>
     public required RoutingTable Rules { get; init; }
 
     /// <summary>The interface groups are joined and sent on.</summary>
@@ -22,4 +20,19 @@ internal sealed record BridgeSettings
 
     /// <summary>The groups (templates) whose last value this bridge sends again, and how often.</summary>
     public IReadOnlyList<(GroupTemplate Group, TimeSpan Refresh)> LastValues { get; init; } = [];
+
+    /// <summary>The settings of the <paramref name="kind"/> side, or null when the bridge runs none.</summary>
+    public AdapterSettings? Adapter(string kind) => Adapters.FirstOrDefault(a => a.Kind == kind);
+
+    /// <summary>
+    /// The settings a validated <paramref name="bridge"/> section stands for, on
+    /// <paramref name="multicastInterface"/>, with the last-value settings of <paramref name="groups"/>.
+    /// </summary>
+    public static BridgeSettings From(BridgeSection bridge, MulticastInterface multicastInterface, IReadOnlyList<GroupDefinition> groups) => new()
+    {
+        Adapters = bridge.Adapters,
+        Rules = bridge.ToRoutingTable(),
+        Interface = multicastInterface,
+        LastValues = [.. groups.Where(g => g.LastValue is not null).Select(g => (g.Uri, g.LastValue!.Refresh))],
+    };
 }

@@ -7,8 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace Bridge.Host.Bridging;
 
 /// <summary>
-/// Watches the node's configuration file and applies a changed bridge section to the running
-/// <see cref="BridgeService"/>. The file is loaded and checked as at start; a file with errors
+/// Watches the node's configuration file and applies a changed bridge section (its adapter sides
+/// and rules) and groups to the running <see cref="BridgeService"/>; the node, domain and gateway
+/// sections take effect at the next start (docs/configuration.md says why for each). The file is
+/// loaded and checked as at start; a file with errors
 /// is refused, every error logged, and the last good configuration keeps running (as YARP keeps
 /// its last good routes). Editors write a file in several steps, so a change is read only once the
 /// file has been quiet for <see cref="Debounce"/>, and a content equal to the last one read is no
@@ -97,7 +99,7 @@ internal sealed partial class ConfigurationReloader(
 
         try
         {
-            await bridge.ApplyAsync(section.ToSettings(multicastInterface, next.Groups), cancellationToken);
+            await bridge.ApplyAsync(BridgeSettings.From(section, multicastInterface, next.Groups), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

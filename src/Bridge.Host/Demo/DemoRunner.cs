@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Bridge.Adapters.Mqtt.Broker;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -61,7 +61,7 @@ internal sealed class DemoRunner(DemoSettings settings, ILoggerFactory loggers, 
     public async Task<DemoResult> RunAsync(IObserver observer, CancellationToken cancellationToken)
     {
         await using var bridgeSocket = MulticastSocket.Create(settings.Interface, logger: loggers.CreateLogger<MulticastSocket>(), time: time);
-        var table = new RoutingTable([new TopicToGroupRule(TopicFilter.Parse(settings.Topic), settings.Group)], []);
+        var table = MqttRules.Table([new TopicToGroupRule(TopicFilter.Parse(settings.Topic), settings.Group)], []);
         var router = new Router(table, bridgeSocket);
         await using var broker = await EmbeddedMqttBroker.StartAsync(
             new IPEndPoint(IPAddress.Loopback, FreeTcpPort()), router, loggers.CreateLogger<EmbeddedMqttBroker>());

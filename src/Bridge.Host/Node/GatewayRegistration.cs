@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Bridge.Core.Configuration;
 using Bridge.Host.Configuration;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
@@ -9,8 +10,6 @@ using Bridge.Multicast.Transports.Overlay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ConfiguredRole = Bridge.Host.Configuration.GatewayRole;
-using OverlayRole = Bridge.Multicast.Overlay.Gateway.GatewayRole;
 
 namespace Bridge.Host.Node;
 
@@ -33,7 +32,7 @@ internal static partial class GatewayRegistration
     public static GatewayNodeOptions ToNodeOptions(NodeConfiguration config, OverlayCredentials credentials)
     {
         var gateway = config.Gateway ?? throw new ArgumentException("the configuration has no gateway section", nameof(config));
-        var leaf = gateway.Role == ConfiguredRole.Leaf;
+        var leaf = gateway.Role == GatewayRole.Leaf;
         var peers = leaf
             ? gateway.Upstreams.Select(static u => new GatewayPeer(new GatewayId(u.Id), EndPointOf(u.Address)))
             : gateway.Peers.Select(static p => new GatewayPeer(new GatewayId(p.Id), p.Address is null ? null : EndPointOf(p.Address)));
@@ -42,7 +41,7 @@ internal static partial class GatewayRegistration
             Gateway = new GatewayOptions
             {
                 Id = new GatewayId(config.Node.Id),
-                Role = leaf ? OverlayRole.Leaf : OverlayRole.Transit,
+                Role = gateway.Role,
                 Carry = gateway.Carry,
                 LearnMembers = gateway.LearnMembers,
                 Upstreams = leaf ? [.. gateway.Upstreams.Select(static u => new GatewayId(u.Id))] : [],

@@ -40,7 +40,7 @@ internal static partial class RunCommand
             MulticastInterface? multicastInterface = null;
             if (configuration is not null)
             {
-                (multicastInterface, errors) = CheckOnThisHost(configuration);
+                (multicastInterface, errors) = DomainSectionReader.CheckOnThisHost(configuration.Domain, configuration.Groups);
             }
 
             if (configuration is null || multicastInterface is null)
@@ -54,7 +54,7 @@ internal static partial class RunCommand
             builder.Services.AddSingleton(configuration);
             if (configuration.Bridge is { } bridge)
             {
-                builder.Services.AddSingleton(bridge.ToSettings(multicastInterface, configuration.Groups));
+                builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups));
                 builder.Services.AddSingleton<BridgeService>();
                 builder.Services.AddHostedService(services => services.GetRequiredService<BridgeService>());
 
@@ -87,36 +87,6 @@ internal static partial class RunCommand
             return await GridcastCommand.ReportFailedServicesAsync(host);
         });
         return command;
-    }
-
-    /// <summary>
-    /// What only the host that runs the node can check, so <c>config validate</c> does not: that
-    /// <c>domain.interface</c> exists here, and that it can carry every group the file names
-    /// (an IPv6-only group needs an interface with IPv6). The interface is null when there are errors.
-    /// </summary>
-    public static (MulticastInterface? Interface, IReadOnlyList<ConfigurationError> Errors) CheckOnThisHost(NodeConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        MulticastInterface multicastInterface;
-        if (configuration.Domain.Interface is not { } name)
-        {
-            multicastInterface = MulticastInterface.Loopback();
-        }
-        else if (!MulticastInterface.TryResolve(name, out var found, out var error))
-        {
-            return (null, [new ConfigurationError("domain.interface", error)]);
-        }
-        else
-        {
-            multicastInterface = found;
-        }
-
-        var errors = configuration.Groups
-            .Where(g => !g.IsTemplate)
-            .Select(g => CommonOptions.CarryError(g.Name, multicastInterface, "domain.interface") is { } carry ? new ConfigurationError($"groups.{g.Id}.uri", carry) : null)
-            .OfType<ConfigurationError>()
-            .ToList();
-        return errors.Count == 0 ? (multicastInterface, []) : (null, errors);
     }
 
     private static partial class Log

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Host.Certificates;
 using Bridge.Host.Cli;
-using Bridge.Host.Configuration;
+using Bridge.Core.Configuration;
 
 namespace Bridge.Host.Tools;
 

@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
+using Bridge.Host.Bridging;
 using Bridge.Host.Cli;
 using Bridge.Host.Configuration;
+using Bridge.Multicast.Overlay.Gateway;
 using Spectre.Console;
 
 namespace Bridge.Host.Tools;
@@ -64,17 +67,7 @@ internal static class ConfigCommand
 
         if (configuration.Bridge is { } bridge)
         {
-            var sides = new List<string>();
-            if (bridge.Mqtt is { } mqtt)
-            {
-                sides.Add(mqtt.Broker is null ? $"embedded MQTT broker on {mqtt.Listen}" : $"MQTT client of {mqtt.Broker.GetLeftPart(UriPartial.Authority)}");
-            }
-
-            if (bridge.Amqp is { } amqp)
-            {
-                sides.Add($"AMQP client of {amqp.Broker.Scheme}://{amqp.Broker.Authority}, exchange {amqp.Exchange}");
-            }
-
+            var sides = bridge.Adapters.Select(a => AdapterKinds.Named(a.Kind).Describe(a));
             lines.Add(new("role", "edge bridge", string.Join("; ", sides)));
         }
 
@@ -94,13 +87,11 @@ internal static class ConfigCommand
         return lines;
     }
 
-    /// <summary>One rule as the summary shows it: source and topic, direction, groups, guarantee.</summary>
+    /// <summary>One rule as the summary shows it: kind and endpoint as written, direction, groups, guarantee.</summary>
     public static string Describe(MappingRule rule)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        var topic = rule.Source == RuleSource.Amqp
-            ? $"amqp {string.Concat(rule.Topic.Text.Select(c => c switch { '.' => '/', '/' => '.', '+' => '*', _ => c }))}"
-            : $"mqtt {rule.Topic.Text}";
+        var topic = $"{rule.Kind} {rule.Endpoint.Text}";
         var groups = string.Join(", ", rule.Groups);
         var direction = rule.Direction switch
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using Bridge.Adapters.Amqp.Client;
+using Bridge.Adapters.Amqp.Rules;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
@@ -240,15 +241,13 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
     [Fact]
     public async Task PublishAsync_MessageFromGroupOnOwnExchange_IsNotRoutedBackToGroup()
     {
-        var rules = new RoutingTable(
-            [new TopicToGroupRule(AmqpRoutingKeys.FilterFor(Pattern), _group)],
-            [new GroupToTopicRule(_group, "meters/north/tariff")]);
+        var rules = new RoutingTable([Rule(Pattern, RuleDirection.ToGroup), Rule(RoutingKey, RuleDirection.FromGroup)]);
         await using var bridge = await AmqpBrokerClient.StartAsync(
             Settings(brokers.First, HeadEndExchange, BridgeAId), new Router(rules, _bridgeA), _log);
         await using var headEnd = await AmqpTestClient.ConnectAsync(brokers.First, "head-end");
 
         // Confirmed means queued, so the bridge's queue holds this before the head-end's message.
-        await bridge.PublishAsync("meters/north/tariff", "from the group"u8.ToArray(), default);
+        await bridge.PublishAsync(RoutingKey, "from the group"u8.ToArray(), default);
         await headEnd.PublishAsync(HeadEndExchange, RoutingKey, "from the head-end");
 
         Assert.Equal("from the head-end", Text(await _device.FirstAsync(Patience)));
@@ -261,6 +260,15 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
 
     private static string Text(GroupMessage message) => Encoding.UTF8.GetString(message.Payload.Span);
 
+    /// <summary>A rule between the routing-key template <paramref name="routingKey"/> and this test's group.</summary>
+    private MappingRule Rule(string routingKey, RuleDirection direction) => new()
+    {
+        Name = routingKey,
+        Endpoint = RoutingKeyTemplate.Parse(routingKey),
+        Groups = [GroupTemplate.Of(_group)],
+        Direction = direction,
+    };
+
     private static async Task<Received> ReadAsync(ChannelReader<Received> inbox, TimeSpan patience)
     {
         using var timeout = new CancellationTokenSource(patience);
@@ -270,7 +278,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
     private async Task<AmqpBrokerClient> StartBridgeAAsync(IGroupSender sender)
     {
         using var timeout = new CancellationTokenSource(Patience);
-        var rules = new RoutingTable([new TopicToGroupRule(AmqpRoutingKeys.FilterFor(Pattern), _group)], []);
+        var rules = new RoutingTable([Rule(Pattern, RuleDirection.ToGroup)]);
         return await AmqpBrokerClient.StartAsync(
             Settings(brokers.First, HeadEndExchange, BridgeAId), new Router(rules, sender), _log, cancellationToken: timeout.Token);
     }
@@ -279,7 +287,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
     private async Task<FarSide> StartFarSideAsync()
     {
         using var timeout = new CancellationTokenSource(Patience);
-        var router = new Router(new RoutingTable([], [new GroupToTopicRule(_group, "meters/north/tariff")]), _bridgeB);
+        var router = new Router(new RoutingTable([Rule(RoutingKey, RuleDirection.FromGroup)]), _bridgeB);
         var bridge = await AmqpBrokerClient.StartAsync(
             Settings(brokers.Second, FarSideExchange, $"bridge-b-{_id}"), router, _log, cancellationToken: timeout.Token);
         _bridgeB.Join(_group);

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using Bridge.Adapters.Mqtt.Broker;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -31,7 +31,7 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
         _bridgeSocket = MulticastSocket.Create(_loopback);
         _device = MulticastSocket.Create(_loopback);
         _device.Join(_group);
-        _router = new Router(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), _bridgeSocket);
+        _router = new Router(MqttRules.Table([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), _bridgeSocket);
         _broker = await EmbeddedMqttBroker.StartAsync(new IPEndPoint(IPAddress.Loopback, FreePorts.Tcp()), _router, NullLogger.Instance);
     }
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Bridge.Adapters.Mqtt.Client;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -64,9 +64,9 @@ public sealed class MqttBridgeEndToEndTests : IAsyncLifetime
     {
         await using var broker1 = await MosquittoBroker.StartAsync();
         await using var broker2 = await MosquittoBroker.StartAsync();
-        var routerA = new Router(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), _socketA);
+        var routerA = new Router(MqttRules.Table([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), _socketA);
         var routerB = new Router(
-            new RoutingTable([TopicToGroupRule.Parse($"tariffs/#={_group}")], [GroupToTopicRule.Parse($"{_group}={DeviceTopic}")]),
+            MqttRules.Table([TopicToGroupRule.Parse($"tariffs/#={_group}")], [GroupToTopicRule.Parse($"{_group}={DeviceTopic}")]),
             _socketB);
         await using var bridgeA = await StartBridgeAsync(broker1.Uri, "bridge-a", protocol, routerA);
         await using var bridgeB = await StartBridgeAsync(broker2.Uri, "bridge-b", protocol, routerB);
@@ -136,7 +136,7 @@ public sealed class MqttBridgeEndToEndTests : IAsyncLifetime
         const int AfterRestart = 50;
         await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions { Persistent = true });
         var gate = new GatedSender(_socketA, holdFrom: 51);
-        var router = new Router(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), gate);
+        var router = new Router(MqttRules.Table([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), gate);
         await using var bridge = await StartBridgeAsync(broker.Uri, "bridge-a", protocol, router);
         var heard = CollectAsync(BeforeRestart + AfterRestart);
 
@@ -180,7 +180,7 @@ public sealed class MqttBridgeEndToEndTests : IAsyncLifetime
     /// except the socket's own, which multicast loopback hands back to a socket that sends to a
     /// group it has joined.
     /// </summary>
-    private static async Task PumpAsync(MulticastSocket socket, Router router, ITopicPublisher publisher, CancellationToken cancellationToken)
+    private static async Task PumpAsync(MulticastSocket socket, Router router, IEndpointPublisher<string> publisher, CancellationToken cancellationToken)
     {
         try
         {

@@ -1,6 +1,6 @@
 using System.Text;
 using Bridge.Adapters.Mqtt.Client;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -166,7 +166,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     private async Task<MqttBrokerClient> StartBridgeAsync(MqttClientSettings settings)
     {
         using var timeout = new CancellationTokenSource(Patience);
-        var router = new Router(new RoutingTable([TopicToGroupRule.Parse($"{Topic}={_group}")], []), _bridgeSocket);
+        var router = new Router(MqttRules.Table([TopicToGroupRule.Parse($"{Topic}={_group}")], []), _bridgeSocket);
         return await MqttBrokerClient.StartAsync(settings, router, NullLogger.Instance, cancellationToken: timeout.Token);
     }
 

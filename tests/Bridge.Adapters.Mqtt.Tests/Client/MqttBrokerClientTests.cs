@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Bridge.Adapters.Mqtt.Client;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -192,8 +192,8 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
     {
         var table = new RoutingTable(
         [
-            MappingRule.From(TopicToGroupRule.Parse($"meters/+/reading={_group}")) with { Guarantee = DeliveryGuarantee.AtMostOnce },
-            MappingRule.From(TopicToGroupRule.Parse($"meters/+/tariff={_group}")),
+            TopicToGroupRule.Parse($"meters/+/reading={_group}").ToMappingRule() with { Guarantee = DeliveryGuarantee.AtMostOnce },
+            TopicToGroupRule.Parse($"meters/+/tariff={_group}").ToMappingRule(),
         ]);
         using var timeout = new CancellationTokenSource(Patience);
         await using var bridge = await MqttBrokerClient.StartAsync(
@@ -278,7 +278,7 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
     }
 
     private Router NewRouter(IGroupSender sender)
-        => new(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), sender);
+        => new(MqttRules.Table([TopicToGroupRule.Parse($"meters/+/tariff={_group}")], []), sender);
 
     private async Task<MqttBrokerClient> StartBridgeAsync(Uri broker, IGroupSender sender, MqttProtocol protocol = MqttProtocol.V5)
     {

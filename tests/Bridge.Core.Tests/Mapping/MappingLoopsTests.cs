@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Mapping;
 
 namespace Bridge.Core.Tests.Mapping;
@@ -24,7 +26,7 @@ public sealed class MappingLoopsTests
         var loop = Assert.Single(MappingLoops.Find(rules));
 
         Assert.Equal(("readings-out", "all-meters"), (loop.Publisher.Name, loop.Reader.Name));
-        Assert.Equal("meters/north/tariff", loop.Topic);
+        Assert.Equal("meters/north/tariff", loop.ShownAddress);
         Assert.Equal("ham:sg:meters.all", loop.To.WireName);
     }
 
@@ -48,7 +50,7 @@ public sealed class MappingLoopsTests
         var rules = new[]
         {
             Rule("out", "meters/{region}/tariff", "ham:sg:tariff.{region}", RuleDirection.FromGroup),
-            Rule("in", "meters/#", "ham:sg:meters.all", RuleDirection.ToGroup) with { Source = RuleSource.Amqp },
+            Rule("in", "meters/#", "ham:sg:meters.all", RuleDirection.ToGroup) with { Endpoint = new EveryAddress("other") },
         };
 
         Assert.Empty(MappingLoops.Find(rules));
@@ -72,9 +74,34 @@ public sealed class MappingLoopsTests
     internal static MappingRule Rule(string name, string topic, string group, RuleDirection direction) => new()
     {
         Name = name,
-        Topic = TopicTemplate.Parse(topic),
+        Endpoint = TopicTemplate.Parse(topic),
         Groups = [GroupTemplate.Parse(group)],
         Direction = direction,
         Values = TopicTemplate.Parse(topic).Placeholders.ToDictionary(p => p, _ => (IReadOnlyList<string>)["north", "south"]),
     };
+
+    /// <summary>An endpoint of another kind that matches every string address: it would read any topic back, were kinds not kept apart.</summary>
+    private sealed class EveryAddress(string kind) : EndpointTemplate<string>
+    {
+        public override string Kind => kind;
+
+        public override string Text => "*";
+
+        public override IReadOnlyList<string> Placeholders => [];
+
+        public override bool CanPublish => false;
+
+        public override bool TryMatch(string address, [NotNullWhen(true)] out IReadOnlyDictionary<string, string>? bindings)
+        {
+            bindings = new Dictionary<string, string>();
+            return true;
+        }
+
+        public override bool TryExpand(IReadOnlyDictionary<string, string> bindings, [NotNullWhen(true)] out string? address, [NotNullWhen(false)] out string? reason)
+        {
+            address = null;
+            reason = "reads only";
+            return false;
+        }
+    }
 }

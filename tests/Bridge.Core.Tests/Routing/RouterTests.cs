@@ -1,5 +1,5 @@
 using System.Text;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
@@ -22,12 +22,12 @@ public sealed class RouterTests
         await using var device = MulticastSocket.Create(Loopback);
         device.Join(group);
         var router = new Router(
-            new RoutingTable(
+            MqttRules.Table(
                 [TopicToGroupRule.Parse($"meters/+/tariff={group}"), TopicToGroupRule.Parse($"meters/#={group}")],
                 []),
             bridge);
 
-        var groups = await router.RouteAsync(new InboundMessage("meters/north/tariff", "0.28"u8.ToArray(), ContentType.MqttPublish));
+        var groups = await router.RouteAsync(new InboundMessage<string>("meters/north/tariff", "0.28"u8.ToArray(), ContentType.MqttPublish));
 
         Assert.Equal(1, groups);
         Assert.Equal(1, bridge.Counters.FramesSent);
@@ -42,9 +42,9 @@ public sealed class RouterTests
     {
         var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
         await using var bridge = MulticastSocket.Create(Loopback);
-        var router = new Router(new RoutingTable([TopicToGroupRule.Parse($"meters/+/tariff={group}")], []), bridge);
+        var router = new Router(MqttRules.Table([TopicToGroupRule.Parse($"meters/+/tariff={group}")], []), bridge);
 
-        var groups = await router.RouteAsync(new InboundMessage("chargers/north/limit", "11kW"u8.ToArray(), ContentType.MqttPublish));
+        var groups = await router.RouteAsync(new InboundMessage<string>("chargers/north/limit", "11kW"u8.ToArray(), ContentType.MqttPublish));
 
         Assert.Equal(0, groups);
         Assert.Equal(0, bridge.Counters.FramesSent);
@@ -58,26 +58,15 @@ public sealed class RouterTests
         var other = GroupName.Parse(FreePorts.UniqueIPv4Group());
         await using var bridge = MulticastSocket.Create(Loopback);
         var router = new Router(
-            new RoutingTable([], [new GroupToTopicRule(group, "devices/a"), new GroupToTopicRule(group, "devices/b"), new GroupToTopicRule(other, "devices/c")]),
+            MqttRules.Table([], [new GroupToTopicRule(group, "devices/a"), new GroupToTopicRule(group, "devices/b"), new GroupToTopicRule(other, "devices/c")]),
             bridge);
-        var published = new RecordingPublisher();
+        var published = new RecordingPublisher<string>();
 
         var topics = await router.RouteFromGroupAsync(
             new GroupMessage(group, "x"u8.ToArray(), ContentType.Raw, 7, 1, DateTimeOffset.UnixEpoch), published);
 
         Assert.Equal(2, topics);
-        Assert.Equal(["devices/a", "devices/b"], published.Topics);
+        Assert.Equal(["devices/a", "devices/b"], published.Addresses);
         Assert.Equal([group, other], router.Table.SourceGroups);
-    }
-
-    private sealed class RecordingPublisher : ITopicPublisher
-    {
-        public List<string> Topics { get; } = [];
-
-        public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
-        {
-            Topics.Add(topic);
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -1,9 +1,12 @@
+using System.Diagnostics.CodeAnalysis;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Core.Tests.Mapping;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Wire;
+using Bridge.Testing;
 
 namespace Bridge.Core.Tests.Routing;
 
@@ -30,15 +33,15 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
-    public void TopicsFor_Group_GivesTopicAndTheStrongestGuarantee()
+    public void RoutesFor_Group_GivesTopicAndTheStrongestGuarantee()
     {
         var weak = Tariffs with { Name = "weak", Direction = RuleDirection.FromGroup, Guarantee = DeliveryGuarantee.AtMostOnce };
         var table = new RoutingTable([weak, Tariffs]);
 
-        var route = Assert.Single(table.TopicsFor(GroupName.Parse("ham:sg:tariff.south")));
+        var route = Assert.Single(table.RoutesFor<string>(GroupName.Parse("ham:sg:tariff.south")));
 
-        Assert.Equal(new TopicRoute("meters/south/tariff", new PublishOptions(Guarantee: DeliveryGuarantee.AtLeastOnce)), route);
-        Assert.Empty(new RoutingTable([weak]).TopicsFor(GroupName.Parse("ham:sg:tariff.east")));
+        Assert.Equal(new EndpointRoute<string>("meters/south/tariff", new PublishOptions(Guarantee: DeliveryGuarantee.AtLeastOnce)), route);
+        Assert.Empty(new RoutingTable([weak]).RoutesFor<string>(GroupName.Parse("ham:sg:tariff.east")));
     }
 
     [Fact]
@@ -57,26 +60,26 @@ public sealed class RoutingTableTests
         var weak = Tariffs with { Name = "weak", Guarantee = DeliveryGuarantee.AtMostOnce };
         var other = MappingLoopsTests.Rule("other", "chargers/{site}", "ham:sg:c.{site}", RuleDirection.ToGroup) with { Guarantee = DeliveryGuarantee.AtMostOnce };
 
-        var filters = new RoutingTable([weak, Tariffs, other]).SubscriptionFilters;
+        var filters = new RoutingTable([weak, Tariffs, other]).SubscriptionFilters();
 
         Assert.Equal([("meters/+/tariff", DeliveryGuarantee.AtLeastOnce), ("chargers/+", DeliveryGuarantee.AtMostOnce)], filters);
     }
 
     [Fact]
-    public void ForSource_MixedRules_KeepsOnlyThatAdaptersRules()
+    public void ForKind_MixedRules_KeepsOnlyThatKindsRules()
     {
-        var amqp = Tariffs with { Name = "amqp", Source = RuleSource.Amqp };
-        var table = new RoutingTable([Tariffs, amqp]);
+        var other = Tariffs with { Name = "other", Endpoint = new OtherKindTopic(TopicTemplate.Parse("meters/{region}/tariff")) };
+        var table = new RoutingTable([Tariffs, other]);
 
-        Assert.Equal(["amqp"], table.ForSource(RuleSource.Amqp).Rules.Select(r => r.Name));
-        Assert.Equal(["tariffs"], table.ForSource(RuleSource.Mqtt).Rules.Select(r => r.Name));
+        Assert.Equal(["other"], table.ForKind("other").Rules.Select(r => r.Name));
+        Assert.Equal(["tariffs"], table.ForKind("mqtt").Rules.Select(r => r.Name));
     }
 
     [Fact]
     public async Task RouteFromGroupAsync_RepeatedLastValue_IsPublishedOnceRetained()
     {
         var router = new Router(new RoutingTable([Tariffs]), new NoSender());
-        var publisher = new RecordingPublisher();
+        var publisher = new RecordingPublisher<string>();
         var group = GroupName.Parse("ham:sg:tariff.north");
         var message = new GroupMessage(group, "0.31"u8.ToArray(), ContentType.MqttPublish, 1, 1, DateTimeOffset.UnixEpoch) { IsLastValue = true };
 
@@ -95,7 +98,7 @@ public sealed class RoutingTableTests
     public async Task RouteFromGroupAsync_UnchangedLastValue_IsPublishedAgainEveryTenthRefresh()
     {
         var router = new Router(new RoutingTable([Tariffs]), new NoSender());
-        var publisher = new RecordingPublisher();
+        var publisher = new RecordingPublisher<string>();
         var message = new GroupMessage(GroupName.Parse("ham:sg:tariff.north"), "0.31"u8.ToArray(), ContentType.MqttPublish, 1, 1, DateTimeOffset.UnixEpoch) { IsLastValue = true };
 
         var published = new List<int>();
@@ -118,14 +121,20 @@ public sealed class RoutingTableTests
             => ValueTask.CompletedTask;
     }
 
-    private sealed class RecordingPublisher : ITopicPublisher
+    /// <summary>A topic template under another kind's name, as a second adapter kind's endpoint would be.</summary>
+    private sealed class OtherKindTopic(TopicTemplate topic) : EndpointTemplate<string>
     {
-        public List<(string Topic, PublishOptions Options)> Published { get; } = [];
+        public override string Kind => "other";
 
-        public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default)
-        {
-            Published.Add((topic, options));
-            return ValueTask.CompletedTask;
-        }
+        public override string Text => topic.Text;
+
+        public override IReadOnlyList<string> Placeholders => topic.Placeholders;
+
+        public override bool CanPublish => topic.CanPublish;
+
+        public override bool TryMatch(string address, [NotNullWhen(true)] out IReadOnlyDictionary<string, string>? bindings) => topic.TryMatch(address, out bindings);
+
+        public override bool TryExpand(IReadOnlyDictionary<string, string> bindings, [NotNullWhen(true)] out string? address, [NotNullWhen(false)] out string? reason)
+            => topic.TryExpand(bindings, out address, out reason);
     }
 }

@@ -11,9 +11,11 @@ public sealed class CertsCommandTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("gridcast-certs-").FullName;
+    private readonly TempDirectory _temp = new("gridcast-certs-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private string _directory => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Certs_CaAndTwoNodes_MutualTlsSucceedsAndEachSideSeesTheOtherName()

@@ -18,12 +18,12 @@ public sealed class ErrorMessagesTests : IDisposable
     private const string Dir = "{dir}";
 
     private readonly ConfigurationFiles _files = new();
-    private readonly string _empty = Directory.CreateTempSubdirectory("gridcast-errors-").FullName;
+    private readonly TempDirectory _emptyDirectory = new("gridcast-errors-");
 
     public void Dispose()
     {
         _files.Dispose();
-        Directory.Delete(_empty, recursive: true);
+        _emptyDirectory.Dispose();
     }
 
     [Theory]
@@ -78,7 +78,7 @@ public sealed class ErrorMessagesTests : IDisposable
         await using var _ = process;
 
         AssertNames(process, InDirectory(expected));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_empty));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_emptyDirectory.Path));
     }
 
     [Theory]
@@ -199,7 +199,7 @@ public sealed class ErrorMessagesTests : IDisposable
     [Fact]
     public async Task Validate_Directory_SaysItIsADirectory()
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_empty, "node.yaml")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(_emptyDirectory.Path, "node.yaml")).FullName;
 
         var process = await RunAsync(2, "config", "validate", folder);
         await using var _ = process;
@@ -210,15 +210,15 @@ public sealed class ErrorMessagesTests : IDisposable
     [Fact]
     public async Task CertsNode_KeyOfAnotherCertificateAsCaKey_ExitsOneNamingBothFiles()
     {
-        await SucceedAsync("certs", "ca", "--out", _empty);
-        await SucceedAsync("certs", "node", "gw-b", "--ca", _empty, "--out", _empty);
-        File.Copy(Path.Combine(_empty, "gw-b.key"), Path.Combine(_empty, "ca.key"), overwrite: true);
+        await SucceedAsync("certs", "ca", "--out", _emptyDirectory.Path);
+        await SucceedAsync("certs", "node", "gw-b", "--ca", _emptyDirectory.Path, "--out", _emptyDirectory.Path);
+        File.Copy(Path.Combine(_emptyDirectory.Path, "gw-b.key"), Path.Combine(_emptyDirectory.Path, "ca.key"), overwrite: true);
 
-        var process = await RunAsync(1, "certs", "node", "gw-a", "--ca", _empty, "--out", _empty);
+        var process = await RunAsync(1, "certs", "node", "gw-a", "--ca", _emptyDirectory.Path, "--out", _emptyDirectory.Path);
         await using var _ = process;
 
-        AssertNames(process, $"{Path.Combine(_empty, "ca.key")}: not the private key of the certificate in {Path.Combine(_empty, "ca.crt")}");
-        Assert.False(File.Exists(Path.Combine(_empty, "gw-a.crt")));
+        AssertNames(process, $"{Path.Combine(_emptyDirectory.Path, "ca.key")}: not the private key of the certificate in {Path.Combine(_emptyDirectory.Path, "ca.crt")}");
+        Assert.False(File.Exists(Path.Combine(_emptyDirectory.Path, "gw-a.crt")));
     }
 
     [Fact]
@@ -297,5 +297,5 @@ public sealed class ErrorMessagesTests : IDisposable
             authority: {authority}
         """;
 
-    private string InDirectory(string text) => text.Replace(Dir, _empty, StringComparison.Ordinal);
+    private string InDirectory(string text) => text.Replace(Dir, _emptyDirectory.Path, StringComparison.Ordinal);
 }

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Bridge.Adapters.Mqtt.Client;
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Testing;
 
 namespace Bridge.Host.Tests.Compose;

@@ -1,4 +1,5 @@
 using Bridge.Host.Certificates;
+using Bridge.Testing;
 
 namespace Bridge.Host.Tests.Configuration;
 
@@ -8,17 +9,17 @@ namespace Bridge.Host.Tests.Configuration;
 /// </summary>
 public sealed class ConfigurationFiles : IDisposable
 {
+    private readonly TempDirectory _directory = new("gridcast-config-");
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2 _authority;
 
     public ConfigurationFiles()
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("gridcast-config-").FullName;
         _authority = DevelopmentCertificates.CreateAuthority("Config Test CA", 30, DateTimeOffset.UtcNow);
         WriteCertificates(Directory, _authority, "ca");
     }
 
     /// <summary>The directory configuration files go in; certificates are in its <c>certs</c> folder.</summary>
-    public string Directory { get; }
+    public string Directory => _directory.Path;
 
     /// <summary>Makes <c>certs/NAME.crt</c> and <c>certs/NAME.key</c> below <paramref name="directory"/> (this one when null).</summary>
     public void AddNode(string name, string? directory = null)
@@ -34,17 +35,12 @@ public sealed class ConfigurationFiles : IDisposable
     }
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="name"/> in the directory; returns its path.</summary>
-    public string Write(string name, string text)
-    {
-        var path = Path.Combine(Directory, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    public string Write(string name, string text) => _directory.Write(name, text);
 
     public void Dispose()
     {
         _authority.Dispose();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        _directory.Dispose();
     }
 
     private static void WriteCertificates(string directory, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string name)

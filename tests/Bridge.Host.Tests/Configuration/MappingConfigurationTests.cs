@@ -1,3 +1,7 @@
+using Bridge.Adapters.Amqp.Configuration;
+using Bridge.Adapters.Mqtt.Client;
+using Bridge.Adapters.Mqtt.Configuration;
+using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Host.Configuration;
@@ -66,20 +70,22 @@ public sealed class MappingConfigurationTests : IDisposable
         Assert.Equal(new LastValueSettings(TimeSpan.FromSeconds(30)), configuration.Group("events").LastValue);
         Assert.Null(configuration.Group("readings").LastValue);
         var bridge = configuration.Bridge!;
-        Assert.Equal(new Uri("mqtts://broker.localhost:8883"), bridge.Mqtt!.Broker);
-        Assert.Equal((MqttProtocol.V311, "bridge", "secret"), (bridge.Mqtt.Protocol, bridge.Mqtt.Username, bridge.Mqtt.Password));
-        Assert.Equal(("headend", 32), (bridge.Amqp!.Exchange, bridge.Amqp.Prefetch));
+        var mqtt = bridge.Adapter<MqttSection>()!;
+        var amqp = bridge.Adapter<AmqpSection>()!;
+        Assert.Equal(new Uri("mqtts://broker.localhost:8883"), mqtt.Broker);
+        Assert.Equal((MqttProtocol.V311, "bridge", "secret"), (mqtt.Protocol, mqtt.Username, mqtt.Password));
+        Assert.Equal(("headend", 32), (amqp.Exchange, amqp.Prefetch));
         Assert.Equal(
-            [(RuleSource.Mqtt, RuleDirection.Both), (RuleSource.Amqp, RuleDirection.ToGroup), (RuleSource.Mqtt, RuleDirection.FromGroup)],
-            bridge.Rules.Select(r => (r.Source, r.Direction)));
+            [("mqtt", RuleDirection.Both), ("amqp", RuleDirection.ToGroup), ("mqtt", RuleDirection.FromGroup)],
+            bridge.Rules.Select(r => (r.Kind, r.Direction)));
         Assert.Equal(DeliveryGuarantee.AtMostOnce, bridge.Rules[1].Guarantee);
         Assert.Equal(DeliveryGuarantee.AtLeastOnce, bridge.Rules[2].Guarantee);
 
         var table = bridge.ToRoutingTable();
         Assert.Equal([GroupName.Parse("ham:sg:tariff.north")], table.GroupsFor("meters/north/tariff"));
-        Assert.Equal(["meters/south/tariff"], table.TopicsFor(GroupName.Parse("ham:sg:tariff.south")).Select(r => r.Topic));
-        Assert.Equal([GroupName.Parse("ham:sg:dr.events")], table.ForSource(RuleSource.Amqp).GroupsFor("dr/events/peak"));
-        Assert.Empty(table.ForSource(RuleSource.Mqtt).GroupsFor("dr/events/peak"));
+        Assert.Equal(["meters/south/tariff"], table.RoutesFor<string>(GroupName.Parse("ham:sg:tariff.south")).Select(r => r.Address));
+        Assert.Equal([GroupName.Parse("ham:sg:dr.events")], table.ForKind("amqp").GroupsFor("dr.events.peak"));
+        Assert.Empty(table.ForKind("mqtt").GroupsFor("dr.events.peak"));
         Assert.Equal(
             ["ham:sg:tariff.north", "ham:sg:tariff.south", "ham:ip:239.192.0.7:5000"],
             table.SourceGroups.Select(g => g.WireName));
@@ -130,9 +136,9 @@ public sealed class MappingConfigurationTests : IDisposable
         { "username: bridge", "user: bridge",
             "bridge.mqtt.user: unknown key (did you mean 'username'?)\nbridge.mqtt.username: is required with a password" },
         { "password: secret", "password: secret\n    passwordFile: missing.txt",
-            "bridge.mqtt.passwordFile: file '{dir}/missing.txt' does not exist\nbridge.mqtt.passwordFile: give password or passwordFile, not both" },
+            "bridge.mqtt.passwordFile: give password or passwordFile, not both\nbridge.mqtt.passwordFile: file '{dir}/missing.txt' does not exist" },
         { "password: secret", "password: secret\n    tls: { certificate: a.crt }",
-            "bridge.mqtt.tls.certificate: file '{dir}/a.crt' does not exist\nbridge.mqtt.tls: give certificate and key together" },
+            "bridge.mqtt.tls: give certificate and key together\nbridge.mqtt.tls.certificate: file '{dir}/a.crt' does not exist" },
         { "broker: mqtts://broker.localhost:8883", "broker: mqtt://broker.localhost\n    tls: {}",
             "bridge.mqtt.tls: TLS settings need an mqtts:// broker, not 'mqtt://broker.localhost'" },
         { "broker: amqp://gridcast:secret@rabbit.localhost:5672/grid", "broker: http://rabbit.localhost",

@@ -1,6 +1,11 @@
 using System.Net;
+using Bridge.Adapters.Mqtt.Configuration;
+using Bridge.Core.Adapters;
+using Bridge.Core.Configuration;
 using Bridge.Host.Configuration;
+using Bridge.Host.Node;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Gateway;
 
 namespace Bridge.Host.Tests.Configuration;
 
@@ -106,13 +111,13 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), gateway.DeadAfter);
         Assert.Equal(TimeSpan.FromMilliseconds(350), gateway.HoldTime);
         var bridge = Assert.IsType<BridgeSection>(configuration.Bridge);
-        var mqtt = Assert.IsType<MqttSection>(bridge.Mqtt);
+        var mqtt = Assert.IsType<MqttSection>(bridge.Adapter("mqtt"));
         Assert.Null(mqtt.Broker);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 1883), mqtt.Listen);
-        Assert.Null(bridge.Amqp);
+        Assert.Null(bridge.Adapter("amqp"));
         var table = bridge.ToRoutingTable();
         Assert.Equal([configuration.Group("tariff").Name], table.GroupsFor("meters/17/tariff"));
-        Assert.Equal(["headend/readings"], table.TopicsFor(configuration.Group("readings").Name).Select(r => r.Topic));
+        Assert.Equal(["headend/readings"], table.RoutesFor<string>(configuration.Group("readings").Name).Select(r => r.Address));
     }
 
     [Fact]
@@ -297,11 +302,11 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
         Assert.Null(configuration);
         Assert.Equal(
             [
-                $"groups.bad.uri: {ParserError("ham:ip:1.2.3.4")}",
                 "domain.loopbak: unknown key (did you mean 'loopback'?)",
+                "bridge.rules[2].colour: unknown key (expected name, mqtt, amqp, topic, direction, group, groups, guarantee, values)",
+                $"groups.bad.uri: {ParserError("ham:ip:1.2.3.4")}",
                 "domain.ttl: '0' must be a whole number from 1 to 255",
                 "gateway.carry[0]: unknown group 'tarif'",
-                $"gateway.tls.authority: file '{_files.Directory}/certs/nope.crt' does not exist",
                 "gateway.upstreams: a leaf gateway has 1 or 2 upstreams, not 3",
                 "gateway.upstreams[0].address: 'x:y' is not host:port",
                 "gateway.upstreams[1].id: 'gw-a' is this node's own id",
@@ -314,11 +319,11 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
                 "bridge.rules[tariffs].group: unknown group 'tarif'",
                 "bridge.rules[1].name: rule name 'tariffs' is used twice",
                 "bridge.rules[1].direction: 'sideways' must be to-group, from-group or both",
-                "bridge.rules[2].colour: unknown key (expected name, mqtt, amqp, topic, direction, group, groups, guarantee, values)",
                 "bridge.rules[2].name: is required",
                 "bridge.rules[2].direction: is required",
                 "bridge.rules[2].mqtt: is required: give mqtt (a topic template) or amqp (a routing-key template)",
                 "bridge.rules[2].group: is required",
+                $"gateway.tls.authority: file '{_files.Directory}/certs/nope.crt' does not exist",
             ],
             errors.Select(e => e.ToString()));
     }

@@ -13,14 +13,6 @@ internal sealed record GatewayHost(string Id, NamespaceHost Host)
     public IPEndPoint OverlayAddress => new(Host.IPv4, OverlayPort);
 }
 
-/// <summary>A fresh directory for certificates and configurations, deleted afterwards.</summary>
-internal sealed class TempDirectory(string prefix) : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
 /// <summary>
 /// What <c>gridcast run --config</c> needs for the gateways of a namespace test: certificates
 /// from <c>gridcast certs</c> and node files (docs/configuration.md), with short timers so that

@@ -1,8 +1,8 @@
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 
-namespace Bridge.Core.Tests.Mapping;
+namespace Bridge.Adapters.Mqtt.Tests.Rules;
 
-public sealed class MappingRuleTests
+public sealed class PlainRulesTests
 {
     [Fact]
     public void TopicToGroupRule_Parse_SplitsFilterAndGroup()

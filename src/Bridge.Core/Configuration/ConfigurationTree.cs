@@ -3,34 +3,34 @@ using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Bridge.Host.Configuration;
+namespace Bridge.Core.Configuration;
 
 /// <summary>
 /// One value of a configuration file, whatever its syntax: YAML and JSON are both read into this
 /// tree, so the rules of the node configuration are checked once, on one shape.
 /// </summary>
-internal abstract record ConfigValue
+public abstract record ConfigValue
 {
     /// <summary>What a value of this kind is called in errors ("a mapping", "a list", "a value").</summary>
     public abstract string Kind { get; }
 }
 
 /// <summary>A scalar, as the text it was written with; null for YAML <c>~</c>/<c>null</c> and JSON <c>null</c>.</summary>
-internal sealed record ConfigScalar(string? Text) : ConfigValue
+public sealed record ConfigScalar(string? Text) : ConfigValue
 {
     /// <inheritdoc/>
     public override string Kind => "a value";
 }
 
 /// <summary>A mapping, its keys in file order; keys are unique (duplicates are reported while reading).</summary>
-internal sealed record ConfigMapping(IReadOnlyList<KeyValuePair<string, ConfigValue>> Entries) : ConfigValue
+public sealed record ConfigMapping(IReadOnlyList<KeyValuePair<string, ConfigValue>> Entries) : ConfigValue
 {
     /// <inheritdoc/>
     public override string Kind => "a mapping";
 }
 
 /// <summary>A list of values.</summary>
-internal sealed record ConfigSequence(IReadOnlyList<ConfigValue> Items) : ConfigValue
+public sealed record ConfigSequence(IReadOnlyList<ConfigValue> Items) : ConfigValue
 {
     /// <inheritdoc/>
     public override string Kind => "a list";
@@ -51,7 +51,7 @@ public enum ConfigurationFormat
 /// <see cref="ConfigValue"/> tree. Syntax errors carry the line and column; keys written twice in
 /// one mapping are errors in both formats (JSON would otherwise keep the last silently).
 /// </summary>
-internal static class ConfigurationTreeReader
+public static class ConfigurationTreeReader
 {
     private static readonly JsonDocumentOptions JsonOptions = new()
     {

@@ -1,40 +1,50 @@
 using System.Diagnostics.CodeAnalysis;
+using Bridge.Core.Mapping;
+using PlaceholderSyntax = Bridge.Core.Mapping.Placeholders;
 
-namespace Bridge.Core.Mapping;
+namespace Bridge.Adapters.Mqtt.Rules;
 
 /// <summary>
 /// A topic with placeholders, such as <c>meters/{region}/tariff</c>: levels separated by '/',
 /// each a literal, a placeholder <c>{name}</c> standing for one whole level, or an MQTT wildcard
 /// ('+' one level, '#' as the last level the rest). As a filter the placeholders are '+'; a
 /// matching topic binds each placeholder to its level, and bindings expand the template back into
-/// a topic (only when it has no wildcard: one cannot publish on a wildcard).
+/// a topic (only when it has no wildcard: one cannot publish on a wildcard). The MQTT adapter's
+/// rule endpoint: its addresses are topic names.
 /// </summary>
-public sealed class TopicTemplate : IEquatable<TopicTemplate>
+public sealed class TopicTemplate : EndpointTemplate<string>
 {
     // Per level: the placeholder's name, or null for a literal or wildcard level.
     private readonly string?[] _placeholderAt;
+    private readonly string _text;
     private readonly string[] _levels;
 
     private TopicTemplate(string text, string[] levels, string?[] placeholderAt, TopicFilter filter)
     {
-        Text = text;
+        _text = text;
         _levels = levels;
         _placeholderAt = placeholderAt;
         Filter = filter;
         Placeholders = [.. placeholderAt.OfType<string>()];
     }
 
-    /// <summary>The template as the router sees it (AMQP routing keys already turned into topics).</summary>
-    public string Text { get; }
+    /// <inheritdoc/>
+    public override string Kind => MqttAdapterKind.KindName;
+
+    /// <summary>The template as written.</summary>
+    public override string Text => _text;
 
     /// <summary>The filter an adapter subscribes to: the template with each placeholder as '+'.</summary>
     public TopicFilter Filter { get; }
 
     /// <summary>The placeholder names, in level order.</summary>
-    public IReadOnlyList<string> Placeholders { get; }
+    public override IReadOnlyList<string> Placeholders { get; }
 
     /// <summary>Whether the template holds '+' or '#' (then it cannot be published on).</summary>
     public bool HasWildcard => _levels.Any(l => l is "+" or "#");
+
+    /// <inheritdoc/>
+    public override bool CanPublish => !HasWildcard;
 
     /// <summary>A template of <paramref name="filter"/> as it is, without placeholders (for rules given as plain filters).</summary>
     public static TopicTemplate Literal(TopicFilter filter)
@@ -70,7 +80,7 @@ public sealed class TopicTemplate : IEquatable<TopicTemplate>
             if (level.Contains('{', StringComparison.Ordinal) || level.Contains('}', StringComparison.Ordinal))
             {
                 var name = level.Length > 2 && level[0] == '{' && level[^1] == '}' ? level[1..^1] : null;
-                if (name is null || !Mapping.Placeholders.IsName(name))
+                if (name is null || !PlaceholderSyntax.IsName(name))
                 {
                     error = $"topic template '{text}': level {i + 1} ('{level}') must be a whole placeholder {{name}}, the name a-z then a-z 0-9 _";
                     return false;
@@ -103,47 +113,8 @@ public sealed class TopicTemplate : IEquatable<TopicTemplate>
         return true;
     }
 
-    /// <summary>
-    /// Parses an AMQP routing-key template such as <c>meters.{region}.tariff</c> or <c>meters.*.tariff</c>:
-    /// words separated by '.', '*' one word, '#' as the last word the rest. The router sees it as
-    /// a topic template with '.' and '/' swapped (as the AMQP adapter shows routing keys) and '*' as '+'.
-    /// </summary>
-    public static bool TryParseRoutingKey(
-        [NotNullWhen(true)] string? text,
-        [NotNullWhen(true)] out TopicTemplate? template,
-        [NotNullWhen(false)] out string? error)
-    {
-        template = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            error = "routing-key template is empty";
-            return false;
-        }
-
-        var words = text.Split('.');
-        for (var i = 0; i < words.Length; i++)
-        {
-            if (words[i].Contains('+', StringComparison.Ordinal))
-            {
-                error = $"routing-key template '{text}': word {i + 1} ('{words[i]}') holds '+'; AMQP writes one word as '*'";
-                return false;
-            }
-
-            words[i] = words[i] == "*" ? "+" : words[i].Replace('/', '.');
-        }
-
-        if (!TryParse(string.Join('/', words), out template, out error))
-        {
-            error = error.Replace("topic template", "routing-key template", StringComparison.Ordinal)
-                .Replace($"'{string.Join('/', words)}'", $"'{text}'", StringComparison.Ordinal);
-            return false;
-        }
-
-        return true;
-    }
-
     /// <summary>Whether <paramref name="topic"/> matches; if so, <paramref name="bindings"/> holds the level of each placeholder.</summary>
-    public bool TryMatch(string topic, [NotNullWhen(true)] out IReadOnlyDictionary<string, string>? bindings)
+    public override bool TryMatch(string topic, [NotNullWhen(true)] out IReadOnlyDictionary<string, string>? bindings)
     {
         ArgumentNullException.ThrowIfNull(topic);
         bindings = null;
@@ -167,44 +138,25 @@ public sealed class TopicTemplate : IEquatable<TopicTemplate>
     }
 
     /// <summary>The topic for <paramref name="bindings"/>; false with a reason for a wildcard template or a missing or bad value.</summary>
-    public bool TryExpand(
+    public override bool TryExpand(
         IReadOnlyDictionary<string, string> bindings,
         [NotNullWhen(true)] out string? topic,
-        [NotNullWhen(false)] out string? error)
+        [NotNullWhen(false)] out string? reason)
     {
         ArgumentNullException.ThrowIfNull(bindings);
         topic = null;
         if (HasWildcard)
         {
-            error = $"topic template '{Text}' holds '+' or '#' and cannot be published on";
+            reason = $"topic template '{Text}' holds '+' or '#' and cannot be published on";
             return false;
         }
 
-        var levels = new string[_levels.Length];
-        for (var i = 0; i < levels.Length; i++)
+        if (!PlaceholderSyntax.TryFill(_levels, _placeholderAt, bindings, $"topic template '{Text}'", out var levels, out reason))
         {
-            if (_placeholderAt[i] is not { } name)
-            {
-                levels[i] = _levels[i];
-            }
-            else if (!bindings.TryGetValue(name, out var value))
-            {
-                error = $"topic template '{Text}': no value for {{{name}}}";
-                return false;
-            }
-            else if (!Mapping.Placeholders.IsValue(value))
-            {
-                error = $"topic template '{Text}': '{value}' for {{{name}}} is not letters, digits, '-' and '_'";
-                return false;
-            }
-            else
-            {
-                levels[i] = value;
-            }
+            return false;
         }
 
         topic = string.Join('/', levels);
-        error = null;
         return true;
     }
 
@@ -212,16 +164,4 @@ public sealed class TopicTemplate : IEquatable<TopicTemplate>
     /// <exception cref="FormatException">The template has a wildcard, or a value is missing or bad.</exception>
     public string Expand(IReadOnlyDictionary<string, string> bindings)
         => TryExpand(bindings, out var topic, out var error) ? topic : throw new FormatException(error);
-
-    /// <inheritdoc/>
-    public bool Equals(TopicTemplate? other) => other is not null && other.Text == Text;
-
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => Equals(obj as TopicTemplate);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => Text.GetHashCode(StringComparison.Ordinal);
-
-    /// <inheritdoc/>
-    public override string ToString() => Text;
 }

@@ -1,4 +1,4 @@
-namespace Bridge.Host.Configuration;
+namespace Bridge.Core.Configuration;
 
 /// <summary>
 /// One thing wrong with a configuration file: where (a path such as <c>gateway.peers[1].address</c>
@@ -16,7 +16,7 @@ public sealed record ConfigurationError(string Path, string Message)
 /// Collects every error of one load, in the order found: validation never stops at the first
 /// (as YARP's ConfigValidator, it reports all it can see).
 /// </summary>
-internal sealed class ConfigurationErrors
+public sealed class ConfigurationErrors
 {
     private readonly List<ConfigurationError> _errors = [];
 
@@ -31,7 +31,7 @@ internal sealed class ConfigurationErrors
 }
 
 /// <summary>Builds the paths errors name: <c>a.b</c> for keys, <c>a[2]</c> for items, <c>a[name]</c> for named items.</summary>
-internal static class ConfigPath
+public static class ConfigPath
 {
     /// <summary>The path of the whole file.</summary>
     public const string Root = "(file)";

@@ -11,13 +11,14 @@ public enum DeliveryGuarantee
 }
 
 /// <summary>How a message from a group is published on the legacy side.</summary>
-/// <param name="Retain">Publish it as the topic's retained (last-value) message.</param>
+/// <param name="Retain">Publish it as the address's retained (last-value) message.</param>
 /// <param name="Guarantee">The delivery guarantee of the rule that maps it.</param>
 public readonly record struct PublishOptions(bool Retain = false, DeliveryGuarantee Guarantee = DeliveryGuarantee.AtLeastOnce);
 
-/// <summary>The outbound side of an adapter: publishes a group's message on a legacy topic.</summary>
-public interface ITopicPublisher
+/// <summary>The outbound side of an adapter: publishes a group's message at an address of its kind (an MQTT topic, an AMQP routing key).</summary>
+/// <typeparam name="TAddress">The kind's address type.</typeparam>
+public interface IEndpointPublisher<in TAddress>
 {
-    /// <summary>Publishes <paramref name="payload"/> on <paramref name="topic"/>.</summary>
-    ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default);
+    /// <summary>Publishes <paramref name="payload"/> at <paramref name="address"/>.</summary>
+    ValueTask PublishAsync(TAddress address, ReadOnlyMemory<byte> payload, PublishOptions options, CancellationToken cancellationToken = default);
 }

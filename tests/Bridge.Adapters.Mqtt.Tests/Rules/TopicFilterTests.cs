@@ -1,6 +1,6 @@
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 
-namespace Bridge.Core.Tests.Mapping;
+namespace Bridge.Adapters.Mqtt.Tests.Rules;
 
 public sealed class TopicFilterTests
 {

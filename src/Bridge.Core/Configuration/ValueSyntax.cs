@@ -1,11 +1,12 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Bridge.Host.Configuration;
+namespace Bridge.Core.Configuration;
 
 /// <summary>The textual forms of configuration values: ids, durations, endpoints and host:port pairs.</summary>
-internal static class ValueSyntax
+public static class ValueSyntax
 {
     /// <summary>The longest node, group or peer id.</summary>
     public const int MaxIdLength = 128;
@@ -40,7 +41,7 @@ internal static class ValueSyntax
     /// Parses <c>host:port</c> where host is an IPv4 address, a bracketed IPv6 address
     /// (<c>[::1]:7946</c>) or a DNS name, and port is 1 to 65535.
     /// </summary>
-    public static bool TryParseHostPort(string text, out HostPort? hostPort)
+    public static bool TryParseHostPort(string text, [NotNullWhen(true)] out HostPort? hostPort)
     {
         hostPort = null;
         string host;
@@ -86,10 +87,10 @@ internal static class ValueSyntax
     }
 
     /// <summary>Parses <c>address:port</c> (IPv4, or IPv6 in brackets) with a port of 1 to 65535.</summary>
-    public static bool TryParseEndPoint(string text, out IPEndPoint? endPoint)
+    public static bool TryParseEndPoint(string text, [NotNullWhen(true)] out IPEndPoint? endPoint)
     {
         endPoint = null;
-        if (!TryParseHostPort(text, out var hostPort) || !IPAddress.TryParse(hostPort!.Host, out var address))
+        if (!TryParseHostPort(text, out var hostPort) || !IPAddress.TryParse(hostPort.Host, out var address))
         {
             return false;
         }
@@ -117,4 +118,13 @@ internal static class ValueSyntax
             && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port)
             && port is >= 1 and <= 65535;
     }
+}
+
+/// <summary>A host name or IP address and a port, as written; DNS names are resolved when dialling.</summary>
+/// <param name="Host">An IPv4 address, an IPv6 address (without brackets) or a DNS name.</param>
+/// <param name="Port">1 to 65535.</param>
+public sealed record HostPort(string Host, int Port)
+{
+    /// <summary><c>host:port</c>, with brackets around an IPv6 address.</summary>
+    public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }

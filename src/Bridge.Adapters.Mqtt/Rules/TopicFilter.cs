@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Bridge.Core.Mapping;
+namespace Bridge.Adapters.Mqtt.Rules;
 
 /// <summary>
 /// An MQTT topic filter (MQTT 3.1.1 §4.7, MQTT 5 §4.7): levels separated by '/', '+' matches one

@@ -1,6 +1,6 @@
-using Bridge.Core.Mapping;
+using Bridge.Adapters.Mqtt.Rules;
 
-namespace Bridge.Core.Tests.Mapping;
+namespace Bridge.Adapters.Mqtt.Tests.Rules;
 
 public sealed class TopicTemplateTests
 {
@@ -73,27 +73,6 @@ public sealed class TopicTemplateTests
         var bindings = new Dictionary<string, string> { [parts[0]] = parts[1] };
 
         Assert.False(TopicTemplate.Parse(text).TryExpand(bindings, out _, out var error));
-        Assert.Contains(expectedInError, error, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("meters.{region}.tariff", "meters/{region}/tariff")]
-    [InlineData("meters.*.tariff", "meters/+/tariff")]
-    [InlineData("meters.#", "meters/#")]
-    [InlineData("a/b.c", "a.b/c")]
-    public void TryParseRoutingKey_SwapsSeparatorsAsTheAmqpAdapterDoes(string routingKey, string topic)
-    {
-        Assert.True(TopicTemplate.TryParseRoutingKey(routingKey, out var template, out var error), error);
-        Assert.Equal(topic, template.Text);
-    }
-
-    [Theory]
-    [InlineData("meters.+.tariff", "holds '+'")]
-    [InlineData("meters.#.tariff", "routing-key template 'meters.#.tariff': '#' must be a whole level and the last one")]
-    [InlineData("", "empty")]
-    public void TryParseRoutingKey_BadKey_NamesTheProblem(string routingKey, string expectedInError)
-    {
-        Assert.False(TopicTemplate.TryParseRoutingKey(routingKey, out _, out var error));
         Assert.Contains(expectedInError, error, StringComparison.Ordinal);
     }
 }

@@ -1,13 +1,13 @@
-using System.Globalization;
-
-namespace Bridge.Host.Configuration;
+namespace Bridge.Core.Configuration;
 
 /// <summary>
-/// Reads the keys of one mapping of the tree, adding an error for every key it does not know,
-/// every value of the wrong kind and every value out of range; a value in error reads as absent,
-/// so the caller goes on and the next error is found too.
+/// The bind step over one mapping of the tree: it reports every key it does not know and every
+/// value of the wrong shape (a list where a value belongs, a value where a mapping belongs), and
+/// hands out what it read with the path of each value. It interprets no text: whether a value is a
+/// number, a duration or an address is the validation step's business (<see cref="ConfigValues"/>).
+/// A value of the wrong shape reads as absent, so binding goes on and finds the next error too.
 /// </summary>
-internal sealed class SectionReader
+public sealed class SectionReader
 {
     private readonly ConfigMapping _mapping;
     private readonly ConfigurationErrors _errors;
@@ -22,9 +22,6 @@ internal sealed class SectionReader
     /// <summary>The path of this mapping.</summary>
     public string Path { get; }
 
-    /// <summary>The errors of this load.</summary>
-    public ConfigurationErrors Errors => _errors;
-
     /// <summary>The entries, in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, ConfigValue>> Entries => _mapping.Entries;
 
@@ -32,8 +29,9 @@ internal sealed class SectionReader
     /// Opens <paramref name="value"/> as a mapping whose keys must be among <paramref name="keys"/>
     /// (any key when empty); null (and an error unless it is absent) when it is not a mapping.
     /// </summary>
-    public static SectionReader? Open(ConfigValue? value, string path, ConfigurationErrors errors, params string[] keys)
+    public static SectionReader? Open(ConfigValue? value, string path, ConfigurationErrors errors, params IReadOnlyList<string> keys)
     {
+        ArgumentNullException.ThrowIfNull(errors);
         if (value is null or ConfigScalar { Text: null })
         {
             return null;
@@ -45,7 +43,7 @@ internal sealed class SectionReader
             return null;
         }
 
-        if (keys.Length > 0)
+        if (keys.Count > 0)
         {
             foreach (var (key, _) in mapping.Entries.Where(e => !keys.Contains(e.Key, StringComparer.Ordinal)))
             {
@@ -54,6 +52,22 @@ internal sealed class SectionReader
         }
 
         return new SectionReader(mapping, path, errors);
+    }
+
+    /// <summary>
+    /// The text of a list item, with its path; null, with an error, when the item is not a value
+    /// (<c>expected a value, found nothing</c> for an empty item).
+    /// </summary>
+    public static ConfigText? ItemText(ConfigValue value, string path, ConfigurationErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (value is ConfigScalar { Text: { } text })
+        {
+            return new ConfigText(text, path);
+        }
+
+        errors.Add(path, $"expected a value, found {(value is ConfigScalar ? "nothing" : value.Kind)}");
+        return null;
     }
 
     /// <summary>The path of <paramref name="key"/> in this mapping.</summary>
@@ -66,86 +80,24 @@ internal sealed class SectionReader
     public ConfigValue? Value(string key) => _mapping.Entries.FirstOrDefault(e => e.Key == key).Value;
 
     /// <summary>The mapping at <paramref name="key"/>, restricted to <paramref name="keys"/>.</summary>
-    public SectionReader? Section(string key, params string[] keys) => Open(Value(key), PathOf(key), _errors, keys);
+    public SectionReader? Section(string key, params IReadOnlyList<string> keys) => Open(Value(key), PathOf(key), _errors, keys);
 
-    /// <summary>The text of the scalar at <paramref name="key"/>; null when absent (an error when <paramref name="required"/>) or not a scalar.</summary>
-    public string? String(string key, bool required = false)
+    /// <summary>The text of the scalar at <paramref name="key"/>; null when absent, or (with an error) when it is not a value.</summary>
+    public ConfigText? Text(string key)
     {
         switch (Value(key))
         {
             case null or ConfigScalar { Text: null }:
-                if (required)
-                {
-                    _errors.Add(PathOf(key), "is required");
-                }
-
                 return null;
             case ConfigScalar { Text: { } text }:
-                return text;
+                return new ConfigText(text, PathOf(key));
             case { } other:
                 _errors.Add(PathOf(key), $"expected a value, found {other.Kind}");
                 return null;
         }
     }
 
-    /// <summary>The whole number at <paramref name="key"/>, from <paramref name="min"/> to <paramref name="max"/>.</summary>
-    public int? Integer(string key, int min, int max)
-    {
-        if (String(key) is not { } text)
-        {
-            return null;
-        }
-
-        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        _errors.Add(PathOf(key), string.Create(CultureInfo.InvariantCulture, $"'{text}' must be a whole number from {min} to {max}"));
-        return null;
-    }
-
-    /// <summary>The boolean at <paramref name="key"/>: <c>true</c> or <c>false</c>.</summary>
-    public bool? Boolean(string key)
-    {
-        if (String(key) is not { } text)
-        {
-            return null;
-        }
-
-        if (bool.TryParse(text, out var value))
-        {
-            return value;
-        }
-
-        _errors.Add(PathOf(key), $"'{text}' must be true or false");
-        return null;
-    }
-
-    /// <summary>The positive duration at <paramref name="key"/>, with the text it was written as.</summary>
-    public (TimeSpan Value, string Text)? Duration(string key)
-    {
-        if (String(key) is not { } text)
-        {
-            return null;
-        }
-
-        if (!ValueSyntax.TryParseDuration(text, out var value))
-        {
-            _errors.Add(PathOf(key), $"'{text}' is not a duration (use 250ms, 2s, 1m or 00:00:01)");
-            return null;
-        }
-
-        if (value <= TimeSpan.Zero)
-        {
-            _errors.Add(PathOf(key), $"'{text}' must be longer than zero");
-            return null;
-        }
-
-        return (value, text);
-    }
-
-    /// <summary>The items of the list at <paramref name="key"/>, each with its path; null when absent or not a list.</summary>
+    /// <summary>The items of the list at <paramref name="key"/>, each with its path; null when absent or (with an error) not a list.</summary>
     public IReadOnlyList<(ConfigValue Value, string Path)>? List(string key)
     {
         switch (Value(key))
@@ -160,7 +112,11 @@ internal sealed class SectionReader
         }
     }
 
-    private static string UnknownKey(string key, string[] keys)
+    /// <summary>The texts of the list of values at <paramref name="key"/>; an item that is no value is reported and left out.</summary>
+    public IReadOnlyList<ConfigText>? Texts(string key)
+        => List(key) is { } items ? [.. items.Select(i => ItemText(i.Value, i.Path, _errors)).OfType<ConfigText>()] : null;
+
+    private static string UnknownKey(string key, IReadOnlyList<string> keys)
     {
         var close = keys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))
             ?? keys.Where(k => EditDistance(k, key) <= 2).OrderBy(k => EditDistance(k, key)).FirstOrDefault()
