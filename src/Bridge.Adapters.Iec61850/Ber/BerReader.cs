@@ -16,6 +16,7 @@ public ref struct BerReader
 {
     private readonly ReadOnlySpan<byte> _buffer;
     private readonly int _end;
+    private readonly bool _nested;
     private int _position;
 
     /// <summary>A reader over all of <paramref name="buffer"/>.</summary>
@@ -33,6 +34,15 @@ public ref struct BerReader
         _buffer = buffer;
         _position = start;
         _end = end;
+        _nested = false;
+    }
+
+    private BerReader(ReadOnlySpan<byte> buffer, in BerElement enclosing)
+    {
+        _buffer = buffer;
+        _position = enclosing.ContentOffset;
+        _end = enclosing.End;
+        _nested = true;
     }
 
     /// <summary>Where the next element starts.</summary>
@@ -80,9 +90,9 @@ public ref struct BerReader
         var header = tagSize + lengthSize;
         if (length > region.Length - header)
         {
-            // The region is the enclosing element's content (or the whole input): an element
-            // announcing more is either truncated input or a lie about its length.
-            return _end == _buffer.Length ? BerError.Truncated : BerError.LengthBeyondEnclosing;
+            // Inside an element whose own length fitted, an element announcing more than is left
+            // lies about its length; at the outermost level the input is cut short.
+            return _nested ? BerError.LengthBeyondEnclosing : BerError.Truncated;
         }
 
         element = new BerElement(tag, _position, header, length);
@@ -117,5 +127,5 @@ public ref struct BerReader
     public readonly ReadOnlySpan<byte> Content(in BerElement element) => _buffer.Slice(element.ContentOffset, element.ContentLength);
 
     /// <summary>A reader over the content of <paramref name="element"/> (a constructed element read from this reader).</summary>
-    public readonly BerReader Enter(in BerElement element) => new(_buffer, element.ContentOffset, element.End);
+    public readonly BerReader Enter(in BerElement element) => new(_buffer, element);
 }

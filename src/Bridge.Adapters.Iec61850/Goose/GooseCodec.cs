@@ -105,7 +105,7 @@ public static class GooseCodec
             ConfRev = view.ConfRev,
             NdsCom = view.NdsCom,
             AllData = values,
-            Security = view.HasSecurity ? view.Security.ToArray() : null,
+            Security = view.HasSecurity ? new ReadOnlyMemory<byte>(view.Security.ToArray()) : (ReadOnlyMemory<byte>?)null,
         };
     }
 
