@@ -19,7 +19,10 @@ declare -A packages=(
   [ip]=iproute2                     # network namespaces, veth and bridges of the real-host tests
   [sysctl]=procps                   # forwarding in the routed domains' router
   [/usr/bin/python3]=python3-minimal # small standard-library peers inside namespaces
+  [tshark]=tshark                   # the GOOSE/R-GOOSE oracle: tshark's dissectors decode what we send
 )
+# tshark's package asks whether non-root users may capture; answer no beforehand so the install never asks.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 missing=()
 for command in "${!packages[@]}"; do
   if [[ "$command" == /* ]]; then
