@@ -28,16 +28,16 @@ public static class GooseLinkComparison
         var pings = int.Parse(Option(args, "--pings", "2000"), CultureInfo.InvariantCulture);
         var frame = Frame();
 
-        Console.WriteLine($"| way | send rate (frames/s) | sender CPU per frame (µs) | burst of {frames} received | one-way latency p50 (µs) | p99 (µs) |");
-        Console.WriteLine("|---|---|---|---|---|---|");
-        foreach (var way in new[] { "AF_PACKET", "SharpPcap" })
+        Console.WriteLine($"| way | send rate (frames/s) | CPU per frame, both ends (µs) | burst of {frames} received | one-way latency p50 (µs) | p99 (µs) | pings lost |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var way in Option(args, "--ways", "AF_PACKET,SharpPcap").Split(','))
         {
             await using var link = way == "AF_PACKET" ? (ILink)new PacketLink(send, receive) : new PcapLink(send, receive);
             Console.Error.WriteLine($"{way}: burst of {frames}");
             var (rate, cpu, received) = await BurstAsync(link, frame, frames);
             Console.Error.WriteLine($"{way}: {pings} pings");
-            var (p50, p99) = await PingsAsync(link, frame, pings);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {way} | {rate:N0} | {cpu:F2} | {received:N0} ({100.0 * received / frames:F1} %) | {p50:F0} | {p99:F0} |"));
+            var (p50, p99, lost) = await PingsAsync(link, frame, pings);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {way} | {rate:N0} | {cpu:F2} | {received:N0} ({100.0 * received / frames:F1} %) | {p50:F0} | {p99:F0} | {lost} of {pings} |"));
         }
 
         return 0;
@@ -66,7 +66,7 @@ public static class GooseLinkComparison
         return (count / elapsed.TotalSeconds, cpuUsed.TotalMicroseconds / count, link.Received - before);
     }
 
-    private static async Task<(double P50, double P99)> PingsAsync(ILink link, byte[] frame, int count)
+    private static async Task<(double P50, double P99, int Lost)> PingsAsync(ILink link, byte[] frame, int count)
     {
         var latencies = new List<double>(count);
         for (var i = 0; i < count; i++)
@@ -76,7 +76,7 @@ public static class GooseLinkComparison
             link.Send(frame);
             while (link.Received < target)
             {
-                if (clock.Elapsed > TimeSpan.FromSeconds(1))
+                if (clock.Elapsed > TimeSpan.FromMilliseconds(200))
                 {
                     break; // lost: not counted
                 }
@@ -93,7 +93,9 @@ public static class GooseLinkComparison
         }
 
         latencies.Sort();
-        return latencies.Count == 0 ? (double.NaN, double.NaN) : (latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)]);
+        return latencies.Count == 0
+            ? (double.NaN, double.NaN, count)
+            : (latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)], count - latencies.Count);
     }
 
     private static byte[] Frame()
@@ -133,42 +135,44 @@ public static class GooseLinkComparison
     {
         private readonly GooseLinkSocket _sender;
         private readonly GooseLinkSocket _receiver;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
+        private readonly Thread _loop;
         private long _received;
 
         public PacketLink(string send, string receive)
         {
             _sender = GooseLinkSocket.Open(send);
             _receiver = GooseLinkSocket.Open(receive);
-            _loop = Task.Run(async () =>
+            // A capture thread of its own with blocking reads, as SharpPcap has.
+            _loop = new Thread(() =>
             {
                 var buffer = new byte[2048];
                 try
                 {
                     while (true)
                     {
-                        await _receiver.ReceiveGooseAsync(buffer, GooseCaptureFilter.All, _stop.Token);
+                        _receiver.ReceiveGoose(buffer, GooseCaptureFilter.All);
                         Interlocked.Increment(ref _received);
                     }
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is ObjectDisposedException or System.Net.Sockets.SocketException)
                 {
+                    // Disposed: the run is over.
                 }
-            });
+            })
+            { IsBackground = true, Name = "AF_PACKET capture" };
+            _loop.Start();
         }
 
         public long Received => Interlocked.Read(ref _received);
 
         public void Send(byte[] frame) => _sender.Send(frame);
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
-            await _stop.CancelAsync();
-            await _loop;
-            _sender.Dispose();
             _receiver.Dispose();
-            _stop.Dispose();
+            _loop.Join(TimeSpan.FromSeconds(2)); // a packet socket may not wake a blocked read on close; the thread is a background one
+            _sender.Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 

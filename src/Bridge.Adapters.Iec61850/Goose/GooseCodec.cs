@@ -24,6 +24,9 @@ public static class GooseCodec
     public const byte GoosePduIdentifier = 0x61;
 
     private static readonly BerTag GoosePduTag = BerTag.Application(1, constructed: true);
+
+    // Sizes are computed whatever the limits; encoding checks them.
+    private static readonly GooseLimits AnyLength = new() { MaxReferenceLength = int.MaxValue };
     private static readonly BerTag GocbRefTag = BerTag.Context(0);
     private static readonly BerTag TimeAllowedToLiveTag = BerTag.Context(1);
     private static readonly BerTag DatSetTag = BerTag.Context(2);
@@ -113,11 +116,11 @@ public static class GooseCodec
     public static int GetEncodedSize(GooseApdu apdu)
     {
         ArgumentNullException.ThrowIfNull(apdu);
-        return BerElement.GetEncodedSize(GoosePduTag, FieldsSize(Fields.Of(apdu, out _)));
+        return BerElement.GetEncodedSize(GoosePduTag, FieldsSize(Fields.Of(apdu, AnyLength, out _)));
     }
 
     /// <summary>The encoded size of <paramref name="view"/>.</summary>
-    public static int GetEncodedSize(in GooseApduView view) => BerElement.GetEncodedSize(GoosePduTag, FieldsSize(Fields.Of(view)));
+    public static int GetEncodedSize(in GooseApduView view) => BerElement.GetEncodedSize(GoosePduTag, FieldsSize(Fields.Of(view, AnyLength)));
 
     /// <summary>Writes <paramref name="apdu"/> to <paramref name="writer"/>; returns the octets written.</summary>
     /// <exception cref="ArgumentException">The APDU is one the decoder would reject; nothing is written then.</exception>
@@ -125,9 +128,10 @@ public static class GooseCodec
     {
         ArgumentNullException.ThrowIfNull(apdu);
         ArgumentNullException.ThrowIfNull(writer);
-        var fields = Fields.Of(apdu, out var values);
+        limits ??= GooseLimits.Default;
+        var fields = Fields.Of(apdu, limits, out var values);
         var size = BerElement.GetEncodedSize(GoosePduTag, FieldsSize(fields));
-        Write(fields, values, writer.GetSpan(size)[..size], limits ?? GooseLimits.Default);
+        Write(fields, values, writer.GetSpan(size)[..size], limits);
         writer.Advance(size);
         return size;
     }
@@ -137,10 +141,11 @@ public static class GooseCodec
     public static int Encode(GooseApdu apdu, Span<byte> destination, GooseLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(apdu);
-        var fields = Fields.Of(apdu, out var values);
+        limits ??= GooseLimits.Default;
+        var fields = Fields.Of(apdu, limits, out var values);
         var size = BerElement.GetEncodedSize(GoosePduTag, FieldsSize(fields));
         EnsureRoom(destination, size);
-        Write(fields, values, destination[..size], limits ?? GooseLimits.Default);
+        Write(fields, values, destination[..size], limits);
         return size;
     }
 
@@ -149,9 +154,10 @@ public static class GooseCodec
     public static int Encode(in GooseApduView view, IBufferWriter<byte> writer, GooseLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var fields = Fields.Of(view);
+        limits ??= GooseLimits.Default;
+        var fields = Fields.Of(view, limits);
         var size = BerElement.GetEncodedSize(GoosePduTag, FieldsSize(fields));
-        Write(fields, null, writer.GetSpan(size)[..size], limits ?? GooseLimits.Default);
+        Write(fields, null, writer.GetSpan(size)[..size], limits);
         writer.Advance(size);
         return size;
     }
@@ -160,10 +166,11 @@ public static class GooseCodec
     /// <exception cref="ArgumentException">The APDU is one the decoder would reject, or the destination is too short.</exception>
     public static int Encode(in GooseApduView view, Span<byte> destination, GooseLimits? limits = null)
     {
-        var fields = Fields.Of(view);
+        limits ??= GooseLimits.Default;
+        var fields = Fields.Of(view, limits);
         var size = BerElement.GetEncodedSize(GoosePduTag, FieldsSize(fields));
         EnsureRoom(destination, size);
-        Write(fields, null, destination[..size], limits ?? GooseLimits.Default);
+        Write(fields, null, destination[..size], limits);
         return size;
     }
 
@@ -479,17 +486,17 @@ public static class GooseCodec
 
         public ReadOnlyMemory<byte> Security { get; init; }
 
-        public static Fields Of(GooseApdu apdu, out IReadOnlyList<GooseData> values)
+        public static Fields Of(GooseApdu apdu, GooseLimits limits, out IReadOnlyList<GooseData> values)
         {
             values = apdu.AllData ?? throw new ArgumentException("AllData is null", nameof(apdu));
             return new Fields
             {
                 GocbRefText = apdu.GocbRef,
-                GocbRefLength = ReferenceLength(apdu.GocbRef, nameof(GooseApdu.GocbRef)),
+                GocbRefLength = ReferenceLength(apdu.GocbRef, nameof(GooseApdu.GocbRef), limits),
                 DatSetText = apdu.DatSet,
-                DatSetLength = ReferenceLength(apdu.DatSet, nameof(GooseApdu.DatSet)),
+                DatSetLength = ReferenceLength(apdu.DatSet, nameof(GooseApdu.DatSet), limits),
                 GoIdText = apdu.GoId,
-                GoIdLength = apdu.GoId is null ? -1 : ReferenceLength(apdu.GoId, nameof(GooseApdu.GoId)),
+                GoIdLength = apdu.GoId is null ? -1 : ReferenceLength(apdu.GoId, nameof(GooseApdu.GoId), limits),
                 TimeAllowedToLive = apdu.TimeAllowedToLive,
                 T = apdu.T,
                 StNum = apdu.StNum,
@@ -504,13 +511,13 @@ public static class GooseCodec
             };
         }
 
-        public static Fields Of(in GooseApduView view)
+        public static Fields Of(in GooseApduView view, GooseLimits limits)
         {
-            CheckReferenceBytes(view.GocbRef.Span, nameof(GooseApduView.GocbRef));
-            CheckReferenceBytes(view.DatSet.Span, nameof(GooseApduView.DatSet));
+            CheckReferenceBytes(view.GocbRef.Span, nameof(GooseApduView.GocbRef), limits);
+            CheckReferenceBytes(view.DatSet.Span, nameof(GooseApduView.DatSet), limits);
             if (view.HasGoId)
             {
-                CheckReferenceBytes(view.GoId.Span, nameof(GooseApduView.GoId));
+                CheckReferenceBytes(view.GoId.Span, nameof(GooseApduView.GoId), limits);
             }
 
             return new Fields
@@ -536,7 +543,7 @@ public static class GooseCodec
             };
         }
 
-        private static int ReferenceLength(string? text, string field)
+        private static int ReferenceLength(string? text, string field, GooseLimits limits)
         {
             if (text is null)
             {
@@ -548,16 +555,16 @@ public static class GooseCodec
                 throw new ArgumentException($"{field} holds ASCII 0x20..0x7E only: \"{text}\"", field);
             }
 
-            return text.Length <= GooseLimits.Default.MaxReferenceLength
+            return text.Length <= limits.MaxReferenceLength
                 ? text.Length
-                : throw new ArgumentException($"{field} is {text.Length} characters; at most {GooseLimits.Default.MaxReferenceLength}", field);
+                : throw new ArgumentException($"{field} is {text.Length} characters; at most {limits.MaxReferenceLength}", field);
         }
 
-        private static void CheckReferenceBytes(ReadOnlySpan<byte> bytes, string field)
+        private static void CheckReferenceBytes(ReadOnlySpan<byte> bytes, string field, GooseLimits limits)
         {
-            if (BerPrimitive.CheckVisibleString(bytes) != BerError.None || bytes.Length > GooseLimits.Default.MaxReferenceLength)
+            if (BerPrimitive.CheckVisibleString(bytes) != BerError.None || bytes.Length > limits.MaxReferenceLength)
             {
-                throw new ArgumentException($"{field} must be 0..{GooseLimits.Default.MaxReferenceLength} ASCII 0x20..0x7E characters", field);
+                throw new ArgumentException($"{field} must be 0..{limits.MaxReferenceLength} ASCII 0x20..0x7E characters", field);
             }
         }
     }

@@ -112,10 +112,11 @@ public static class GooseDataCodec
     public static int GetEncodedSize(IReadOnlyList<GooseData> values)
     {
         ArgumentNullException.ThrowIfNull(values);
+        // Indexed, not foreach: an interface enumerator would be boxed per list on every encode.
         var size = 0;
-        foreach (var value in values)
+        for (var i = 0; i < values.Count; i++)
         {
-            size += GetEncodedSize(value);
+            size += GetEncodedSize(values[i]);
         }
 
         return size;
@@ -137,9 +138,9 @@ public static class GooseDataCodec
     /// <summary>Writes the elements of <paramref name="values"/>.</summary>
     internal static void Write(ref BerWriter writer, IReadOnlyList<GooseData> values)
     {
-        foreach (var value in values)
+        for (var i = 0; i < values.Count; i++)
         {
-            Write(ref writer, value);
+            Write(ref writer, values[i]);
         }
     }
 

@@ -66,7 +66,7 @@ public sealed class GoosePublisher
         };
 
         // Refuse a bad identity now rather than at the first state change.
-        GooseCodec.GetEncodedSize(_identity);
+        GooseCodec.Encode(_identity, new ArrayBufferWriter<byte>());
         _current = _identity;
     }
 

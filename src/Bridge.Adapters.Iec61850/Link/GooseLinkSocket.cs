@@ -21,6 +21,11 @@ namespace Bridge.Adapters.Iec61850.Link;
 /// </remarks>
 public sealed class GooseLinkSocket : IDisposable
 {
+    /// <summary>The default receive buffer: room for about 2 s of a 10 000 frames/s burst.</summary>
+    public const int DefaultReceiveBufferSize = 16 << 20;
+
+    private const int SolSocket = 1;
+    private const int SoRcvBufForce = 33;
     private const int SolPacket = 263;
     private const int PacketAddMembership = 1;
     private const int PacketIgnoreOutgoing = 23;
@@ -53,9 +58,11 @@ public sealed class GooseLinkSocket : IDisposable
     /// Opens a socket on interface <paramref name="interfaceName"/> of the calling thread's
     /// network namespace. <paramref name="allMulticast"/> asks the interface for every multicast
     /// frame (else <see cref="JoinMulticast"/> names the GOOSE destinations wanted).
+    /// <paramref name="receiveBufferSize"/> is asked for with SO_RCVBUFFORCE (the process has
+    /// CAP_NET_RAW, usually root, so it may exceed net.core.rmem_max), else with SO_RCVBUF.
     /// </summary>
     /// <exception cref="SocketException">The interface does not exist, or the process may not open raw sockets.</exception>
-    public static GooseLinkSocket Open(string interfaceName, bool allMulticast = true)
+    public static GooseLinkSocket Open(string interfaceName, bool allMulticast = true, int receiveBufferSize = DefaultReceiveBufferSize)
     {
         ArgumentException.ThrowIfNullOrEmpty(interfaceName);
         var index = (int)IfNameToIndex(interfaceName);
@@ -72,6 +79,7 @@ public sealed class GooseLinkSocket : IDisposable
             Span<byte> on = stackalloc byte[4];
             BitConverter.TryWriteBytes(on, 1);
             socket.SetRawSocketOption(SolPacket, PacketIgnoreOutgoing, on);
+            SetReceiveBuffer(socket, receiveBufferSize);
             var bound = (PacketEndPoint)socket.LocalEndPoint!;
             var link = new GooseLinkSocket(socket, interfaceName, index, bound.Address);
             if (allMulticast)
@@ -126,25 +134,65 @@ public sealed class GooseLinkSocket : IDisposable
         while (true)
         {
             var length = await ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (!GooseFrameCodec.TryDecode(buffer[..length], out var frame, out var rejection))
+            if (Accept(buffer[..length], filter, out var frame))
             {
-                Counters.Reject(rejection);
-                continue;
+                return frame;
             }
+        }
+    }
 
-            if (!filter.Matches(frame))
+    /// <summary>
+    /// Blocks until a GOOSE frame that passes <paramref name="filter"/> arrives; returns it, its
+    /// APDU a slice of <paramref name="buffer"/>. For a capture thread of its own, which costs
+    /// less per frame than <see cref="ReceiveGooseAsync"/> when frames come in bursts.
+    /// </summary>
+    public GooseFrame ReceiveGoose(Memory<byte> buffer, GooseCaptureFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        while (true)
+        {
+            var length = _socket.Receive(buffer.Span);
+            if (Accept(buffer[..length], filter, out var frame))
             {
-                Counters.FilteredOut++;
-                continue;
+                return frame;
             }
-
-            Counters.Captured++;
-            return frame;
         }
     }
 
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
+
+    private static void SetReceiveBuffer(Socket socket, int size)
+    {
+        Span<byte> value = stackalloc byte[4];
+        BitConverter.TryWriteBytes(value, size);
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, SoRcvBufForce, value);
+        }
+        catch (SocketException)
+        {
+            socket.ReceiveBufferSize = size; // capped by net.core.rmem_max
+        }
+    }
+
+    private bool Accept(Memory<byte> received, GooseCaptureFilter filter, out GooseFrame frame)
+    {
+        if (!GooseFrameCodec.TryDecode(received, out frame, out var rejection))
+        {
+            Counters.Reject(rejection);
+            return false;
+        }
+
+        if (!filter.Matches(frame))
+        {
+            Counters.FilteredOut++;
+            return false;
+        }
+
+        Counters.Captured++;
+        return true;
+    }
 
     private void AddMembership(ushort type, MacAddress address)
     {
