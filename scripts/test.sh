@@ -21,7 +21,10 @@ declare -A packages=(
   [/usr/bin/python3]=python3-minimal # small standard-library peers inside namespaces
   [mbpoll]=mbpoll                   # the real Modbus TCP master of the Modbus server tests
   [/usr/bin/pymodbus.server]=python3-pymodbus # the real Modbus devices of the client tests (the check needs an executable: this one comes with the module)
+  [tshark]=tshark                   # the GOOSE/R-GOOSE oracle: tshark's dissectors decode what we send
 )
+# tshark's package asks whether non-root users may capture; answer no beforehand so the install never asks.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 missing=()
 for command in "${!packages[@]}"; do
   if [[ "$command" == /* ]]; then

@@ -24,6 +24,11 @@ public static class Program
             return await GatewayLatency.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "goose-link")
+        {
+            return await Goose.GooseLinkComparison.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "fanout")
         {
             return await BridgeVersusBroker.RunAsync(args[1..]);
