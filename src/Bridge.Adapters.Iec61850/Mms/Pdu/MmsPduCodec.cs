@@ -496,6 +496,11 @@ public static partial class MmsPduCodec
 
         private ConfirmedServiceRequest ConfirmedRequest(ref BerReader pdu)
         {
+            if (!pdu.HasData)
+            {
+                throw pdu.UnexpectedNext("confirmed-RequestPDU", "a confirmed service request");
+            }
+
             var tag = pdu.PeekTag();
             if (tag == BerTag.ContextConstructed(1))
             {
@@ -590,6 +595,11 @@ public static partial class MmsPduCodec
 
         private ConfirmedServiceResponse ConfirmedResponse(ref BerReader pdu)
         {
+            if (!pdu.HasData)
+            {
+                throw pdu.UnexpectedNext("confirmed-ResponsePDU", "a confirmed service response");
+            }
+
             var tag = pdu.PeekTag();
             if (tag == BerTag.ContextConstructed(1))
             {
