@@ -741,8 +741,11 @@ public sealed class MmsAssociation : IAsyncDisposable
                 MmsAssociationLog.Ignored(_logger, "a confirmed request (rejected as unrecognized)", Peer);
                 return true;
             case ReleaseResponseMessage release when _releaseAnswer is { } answer:
+                // Ends the association here, before the server's close of the connection can be
+                // read as a lost connection.
+                Close(MmsCloseReason.Concluded, "concluded and released", sendAbort: false);
                 answer.TrySetResult(release);
-                return true;
+                return false;
             case ReleaseRequestMessage:
             {
                 using (var tsdu = new BerWriter())

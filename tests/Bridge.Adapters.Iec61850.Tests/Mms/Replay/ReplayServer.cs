@@ -36,8 +36,11 @@ public sealed class ReplayServer : IAsyncDisposable
         var tsdus = MmsCapture.Tsdus.Where(t => streams.Contains(t.Stream)).ToList();
         _connectConfirm = MmsCapture.Tpkts.First(t => streams.Contains(t.Stream) && t.Direction == Direction.ServerToClient).Bytes;
         _associateResponse = Find<AssociateResponseMessage>(tsdus);
-        _releaseResponse = Find<ReleaseResponseMessage>(tsdus);
-        _concludeResponse = tsdus.First(t => Decode(t.Bytes) is MmsDataMessage { Pdu: ConcludeResponsePdu }).Bytes;
+        // Only stream 2 concluded and released; other streams get answers of our own encoding.
+        _releaseResponse = tsdus.FirstOrDefault(t => Decode(t.Bytes) is ReleaseResponseMessage)?.Bytes
+            ?? Encode(new ReleaseResponseMessage(new Bridge.Adapters.Iec61850.Mms.Session.SessionDisconnect(default), new Bridge.Adapters.Iec61850.Mms.Acse.ReleaseResponse(null, null)));
+        _concludeResponse = tsdus.FirstOrDefault(t => Decode(t.Bytes) is MmsDataMessage { Pdu: ConcludeResponsePdu })?.Bytes
+            ?? Encode(new MmsDataMessage(new ConcludeResponsePdu()));
         foreach (var stream in streams)
         {
             Record(tsdus.Where(t => t.Stream == stream).ToList());
@@ -88,6 +91,13 @@ public sealed class ReplayServer : IAsyncDisposable
 
     private static StackMessage Decode(byte[] tsdu)
         => StackCodec.TryDecode(tsdu, out var message, out var failure) ? message! : throw new InvalidDataException(failure.ToString());
+
+    private static byte[] Encode(StackMessage message)
+    {
+        using var writer = new BerWriter();
+        StackCodec.Encode(message, writer);
+        return writer.ToArray();
+    }
 
     private static byte[] Find<T>(List<CapturedTsdu> tsdus)
         where T : StackMessage
