@@ -19,6 +19,7 @@ declare -A packages=(
   [ip]=iproute2                     # network namespaces, veth and bridges of the real-host tests
   [sysctl]=procps                   # forwarding in the routed domains' router
   [/usr/bin/python3]=python3-minimal # small standard-library peers inside namespaces
+  [tshark]=tshark                   # the dissectors that check the MMS (and GOOSE) frames we send
 )
 missing=()
 for command in "${!packages[@]}"; do
