@@ -448,7 +448,10 @@ public sealed class Iec61850Client : IAsyncDisposable
             if (!_reports.Writer.TryWrite(decoded!))
             {
                 var dropped = Interlocked.Increment(ref _reportsDropped);
-                Iec61850ClientLog.ReportDropped(_logger, _association?.Peer ?? "?", _options.ReportQueueCapacity, dropped);
+                if (dropped == 1 || dropped % 100 == 0)
+                {
+                    Iec61850ClientLog.ReportDropped(_logger, _association?.Peer ?? "?", _options.ReportQueueCapacity, dropped);
+                }
             }
 
             return true;

@@ -233,6 +233,25 @@ public sealed class TestServerClientTests
     }
 
     [Fact]
+    public async Task Reports_NobodyReads_BeyondTheQueueTheyAreDroppedAndCounted()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
+        await using var server = TestIedServer.Start(AssociationTests.Sample(), new TestServerOptions { Time = time });
+        await using var client = await Iec61850Client.ConnectAsync(server.EndPoint.Address.ToString(), server.EndPoint.Port, new Iec61850ClientOptions { ReportQueueCapacity = 2 });
+        await client.EnableReportingAsync(Events, new ReportControlBlockSettings { Triggers = TriggerOptions.Integrity, IntegrityPeriod = 1000 });
+
+        for (var i = 0; i < 5; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await AssociationTests.Until(() => client.Association.ReportsReceived == 5);
+        Assert.Equal(3, client.ReportsDropped);
+        await using var reports = client.ReadReportsAsync().GetAsyncEnumerator();
+        Assert.Equal([0u, 1u], new[] { await Next(reports), await Next(reports) }.Select(r => r.SequenceNumber!.Value));
+    }
+
+    [Fact]
     public async Task Reports_AssociationCloses_TheReportStreamEnds()
     {
         await using var server = TestIedServer.Start(AssociationTests.Sample());

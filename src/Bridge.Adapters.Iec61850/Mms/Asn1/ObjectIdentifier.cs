@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Bridge.Adapters.Iec61850.Mms.Asn1;
 
@@ -137,16 +136,5 @@ public sealed class ObjectIdentifier : IEquatable<ObjectIdentifier>
         {
             bytes.Add((byte)(groups[i] | (i > 0 ? 0x80 : 0)));
         }
-    }
-
-    internal static string Describe(ReadOnlySpan<byte> content)
-    {
-        var text = new StringBuilder();
-        foreach (var b in content)
-        {
-            text.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-        }
-
-        return text.ToString();
     }
 }

@@ -280,24 +280,35 @@ public sealed class MmsAssociation : IAsyncDisposable
             (this, pending),
             _options.RequestTimeout,
             Timeout.InfiniteTimeSpan);
+        using var tsdu = new BerWriter();
+        int size;
         try
         {
-            using var tsdu = new BerWriter();
             TransportWriter.BeginTsdu(tsdu);
-            var size = StackCodec.EncodeData(new ConfirmedRequestPdu(pending.InvokeId, request), tsdu);
-            if (Negotiated.MaxPduSize is { } max && size > max)
-            {
-                Complete(pending.InvokeId, null, new ArgumentException($"the {pending.Service} request is {size} octets, above the {max} the server accepts", nameof(request)));
-            }
-            else
+            size = StackCodec.EncodeData(new ConfirmedRequestPdu(pending.InvokeId, request), tsdu);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // A request that cannot be encoded never leaves: it gives its slot back and fails.
+            Complete(pending.InvokeId, null, e);
+            return await pending.Completion.Task.ConfigureAwait(false);
+        }
+
+        if (Negotiated.MaxPduSize is { } max && size > max)
+        {
+            Complete(pending.InvokeId, null, new ArgumentException($"the {pending.Service} request is {size} octets, above the {max} the server accepts", nameof(request)));
+        }
+        else
+        {
+            try
             {
                 await _writer.SendTsduAsync(tsdu, _shutdown.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _requestsSent);
             }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
-        {
-            Close(MmsCloseReason.ConnectionLost, $"sending {pending.Service} failed: {e.Message}", sendAbort: false);
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+            {
+                Close(MmsCloseReason.ConnectionLost, $"sending {pending.Service} failed: {e.Message}", sendAbort: false);
+            }
         }
 
         return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -453,15 +464,7 @@ public sealed class MmsAssociation : IAsyncDisposable
     /// <summary>Closes cleanly when still open (aborting when that fails), and waits for the connection to be released.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (IsOpen)
-        {
-            await CloseAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            Close(MmsCloseReason.AbortedLocally, "disposed", sendAbort: true);
-        }
-
+        await CloseAsync().ConfigureAwait(false);
         await _receiveLoop.ConfigureAwait(false);
         await _transportShutdown.ConfigureAwait(false);
         _shutdown.Dispose();
@@ -785,7 +788,10 @@ public sealed class MmsAssociation : IAsyncDisposable
         if (!_reports.Writer.TryWrite(report))
         {
             var dropped = Interlocked.Increment(ref _reportsDropped);
-            MmsAssociationLog.ReportDropped(_logger, Peer, _options.ReportQueueCapacity, dropped);
+            if (dropped == 1 || dropped % 100 == 0)
+            {
+                MmsAssociationLog.ReportDropped(_logger, Peer, _options.ReportQueueCapacity, dropped);
+            }
         }
     }
 

@@ -147,6 +147,18 @@ public sealed class AssociationTests
     }
 
     [Fact]
+    public async Task Request_ThatCannotBeEncoded_FailsAloneAndGivesItsSlotBack()
+    {
+        await using var server = TestIedServer.Start(Sample(), new TestServerOptions { MaxServOutstanding = 1 });
+        await using var association = await Connect(server);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => association.RequestAsync(new GetNameListRequest(ObjectClass.NamedVariable, ObjectScope.DomainSpecific, null)));
+
+        Assert.Equal(0, association.Outstanding);
+        Assert.Equal(new MmsFloat32(12.5f), (await association.ReadAsync(Magnitude).WaitAsync(Patience)).Value);
+    }
+
+    [Fact]
     public async Task ServiceError_UnknownVariableType_ThrowsWithTheErrorClass()
     {
         await using var server = TestIedServer.Start(Sample());

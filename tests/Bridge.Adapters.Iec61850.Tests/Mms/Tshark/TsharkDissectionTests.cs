@@ -39,6 +39,7 @@ public sealed class TsharkDissectionTests
         ]);
         await capture.WaitForLineAsync(l => l.Contains("Capturing on", StringComparison.Ordinal), Patience);
         await using var server = TestIedServer.Start(AssociationTests.Sample(), new TestServerOptions { NameListPageSize = 20 }, NamespaceSockets.Listen(serverHost.Name, serverEndPoint));
+        await ProbeUntilCapturingAsync(capture, clientHost, serverEndPoint);
 
         await RunEverythingAsync(clientHost, serverEndPoint);
         var lastPort = await AbortAsync(clientHost, serverEndPoint);
@@ -59,6 +60,28 @@ public sealed class TsharkDissectionTests
         Assert.Single(sent, f => f.Info.Contains("conclude-RequestPDU", StringComparison.Ordinal));
         Assert.Single(sent, f => f.Info.Contains("Release-Request", StringComparison.Ordinal));
         Assert.Single(sent, f => f.Info.Contains("ABORT", StringComparison.OrdinalIgnoreCase) || f.Info.Contains("Abort", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// tshark says "Capturing on" before its capture process really captures (seconds before, on
+    /// a loaded machine): connect and disconnect (no payload) until tshark prints a frame.
+    /// </summary>
+    private static async Task ProbeUntilCapturingAsync(ExternalProcess capture, NamespaceHost host, IPEndPoint server)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            NamespaceSockets.Connect(host.Name, server).Dispose();
+            try
+            {
+                await capture.WaitForLineAsync(l => Fields(l) is not null, TimeSpan.FromMilliseconds(500));
+                return;
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+                // Not capturing yet: probe again.
+            }
+        }
     }
 
     private static async Task RunEverythingAsync(NamespaceHost host, IPEndPoint server)
