@@ -99,6 +99,17 @@ public sealed class ReportCodecTests
     }
 
     [Fact]
+    public void TryDecode_DataReferenceThatIsNoReference_IsRefusedNotThrown()
+    {
+        var report = ReportCodec.Encode(new Report("R", ReportOptions.DataReference, null, null, null, null, null, null, null, null, 1, [new ReportEntry(0, ObjectReference.Parse("LD1/GGIO1.Ind1.stVal[ST]"), MmsBoolean.True, null)]));
+        var results = report.Results.ToList();
+        results[3] = AccessResult.Success(new MmsVisibleString("LD1/GG IO1$ST$Ind1"));
+
+        Assert.False(ReportCodec.TryDecode(report with { Results = results }, null, out _, out var error));
+        Assert.Contains("GG IO1", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryDecode_DirectoryOfAnotherSize_IsRefused()
     {
         Assert.False(ReportCodec.TryDecode(CapturedReport(60), (_, _) => Events.Take(3).ToList(), out _, out var error));

@@ -123,7 +123,7 @@ public static class ReportCodec
             decoded = new Report(reportId, options, sequence, time, dataSet, overflow, entryId, confRev, subSequence, more, inclusion.Length, entries);
             return true;
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
             error = e.Message;
             return false;
@@ -245,7 +245,7 @@ public static class ReportCodec
             block = new ReportControlBlockValues(reference, buffered, reportId, enabled, reserved, dataSet, confRev, options, bufferTime, sequence, triggers, integrity, gi, purge, entryId, timeOfEntry, reservation, owner);
             return true;
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
             error = $"{reference}: {e.Message}";
             return false;
