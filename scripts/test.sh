@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# command the tests run -> Debian package that provides it
+# command the tests run (or, for an absolute path, a file that must exist) -> Debian package that provides it
 declare -A packages=(
   [docker-compose]=docker-compose   # validates compose/demo.yml without a Docker engine
   [mosquitto]=mosquitto             # the real MQTT broker of the client-mode tests
@@ -20,7 +20,8 @@ declare -A packages=(
   [sysctl]=procps                   # forwarding in the routed domains' router
   [/usr/bin/python3]=python3-minimal # small standard-library peers inside namespaces
   [mbpoll]=mbpoll                   # the real Modbus TCP master of the Modbus server tests
-  [/usr/bin/pymodbus.server]=python3-pymodbus # the real Modbus devices of the client tests (the check needs an executable: this one comes with the module)
+  [/usr/bin/pymodbus.server]=python3-pymodbus # the real Modbus devices of the client tests (a file that comes with the module)
+  [/usr/lib/python3/dist-packages/serial/__init__.py]=python3-serial # pymodbus.server imports it; python3-pymodbus only recommends it
   [tshark]=tshark                   # the GOOSE/R-GOOSE oracle: tshark's dissectors decode what we send
 )
 # tshark's package asks whether non-root users may capture; answer no beforehand so the install never asks.
@@ -28,7 +29,7 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 missing=()
 for command in "${!packages[@]}"; do
   if [[ "$command" == /* ]]; then
-    [ -x "$command" ] || missing+=("${packages[$command]}")
+    [ -e "$command" ] || missing+=("${packages[$command]}")
   else
     command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || [ -x "/sbin/$command" ] || missing+=("${packages[$command]}")
   fi

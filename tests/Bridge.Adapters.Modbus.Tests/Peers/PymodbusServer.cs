@@ -67,11 +67,15 @@ internal sealed class PymodbusServer : IAsyncDisposable
     private static async Task<string> FindPythonWithPymodbusAsync()
     {
         var python = Prerequisites.Python3(Purpose);
-        await using var probe = ExternalProcess.Start(python, ["-c", "import pymodbus"]);
+
+        // The script imports pymodbus.server, not just pymodbus: Debian's pymodbus 3.0 server
+        // imports the serial module at load time, while its package only recommends it.
+        await using var probe = ExternalProcess.Start(python, ["-c", "import pymodbus.server"]);
         if (await probe.WaitForExitAsync(TimeSpan.FromSeconds(60)) != 0)
         {
+            var reason = probe.StandardError.LastOrDefault(static line => line.Length > 0) ?? "the import failed";
             throw new MissingPrerequisiteException(
-                $"{Purpose}: the Python module pymodbus is missing from {python}: install it with 'apt-get install -y python3-pymodbus' (scripts/test.sh does)");
+                $"{Purpose}: {python} cannot import pymodbus.server ({reason}): install it with 'apt-get install -y python3-pymodbus python3-serial' (scripts/test.sh does)");
         }
 
         return python;
