@@ -21,7 +21,7 @@ declare -A packages=(
   [/usr/bin/python3]=python3-minimal # small standard-library peers inside namespaces
   [mbpoll]=mbpoll                   # the real Modbus TCP master of the Modbus server tests
   [/usr/bin/pymodbus.server]=python3-pymodbus # the real Modbus devices of the client tests (a file that comes with the module)
-  [/usr/lib/python3/dist-packages/serial/__init__.py]=python3-serial # pymodbus.server imports it; python3-pymodbus only recommends it
+  [/usr/lib/python3/dist-packages/serial_asyncio/__init__.py]=python3-serial-asyncio # pymodbus.server imports it (and serial, its dependency); python3-pymodbus only recommends it
   [tshark]=tshark                   # the GOOSE/R-GOOSE oracle: tshark's dissectors decode what we send
 )
 # tshark's package asks whether non-root users may capture; answer no beforehand so the install never asks.

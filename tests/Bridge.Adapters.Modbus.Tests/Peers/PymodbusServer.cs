@@ -69,13 +69,13 @@ internal sealed class PymodbusServer : IAsyncDisposable
         var python = Prerequisites.Python3(Purpose);
 
         // The script imports pymodbus.server, not just pymodbus: Debian's pymodbus 3.0 server
-        // imports the serial module at load time, while its package only recommends it.
+        // imports serial and serial_asyncio at load time, while its package only recommends it.
         await using var probe = ExternalProcess.Start(python, ["-c", "import pymodbus.server"]);
         if (await probe.WaitForExitAsync(TimeSpan.FromSeconds(60)) != 0)
         {
             var reason = probe.StandardError.LastOrDefault(static line => line.Length > 0) ?? "the import failed";
             throw new MissingPrerequisiteException(
-                $"{Purpose}: {python} cannot import pymodbus.server ({reason}): install it with 'apt-get install -y python3-pymodbus python3-serial' (scripts/test.sh does)");
+                $"{Purpose}: {python} cannot import pymodbus.server ({reason}): install it with 'apt-get install -y python3-pymodbus python3-serial-asyncio' (scripts/test.sh does)");
         }
 
         return python;
