@@ -373,8 +373,11 @@ internal sealed class ModbusServerConnection
                     exceptions += item.Response.IsException ? 1 : 0;
                 }
 
-                await stream.WriteAsync(buffer.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
+                // Activity is the answer handed to the socket, not the write's completion: the
+                // master may read the answer and fall silent before this thread runs again, and a
+                // later stamp would restart the idle period the master already began.
                 Touch();
+                await stream.WriteAsync(buffer.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
                 _server.Counters.Written(count, exceptions);
                 _slots.Release(count);
             }
