@@ -22,7 +22,10 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <summary>Where Debian installs the server's start script.</summary>
     public const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    // A quiet machine boots the broker in 5 to 10 s; one with a load of 50 on 2 cores took over
+    // 60 s once (the Erlang VM stalled between boot steps). Waiting longer costs nothing when it
+    // starts, and a broker that never starts still fails the test with its whole log.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(100);
     private static int _instances;
