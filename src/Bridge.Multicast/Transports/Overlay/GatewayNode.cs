@@ -343,7 +343,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
                 Log.Topology(_logger, topology.Origin.Value, topology.Gateways);
                 break;
             case InputRejected rejected:
-                Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason);
+                Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason, rejected.Cause?.ToString() ?? "-");
                 break;
             case UpstreamChanged { KeepsPrevious: true } returning:
                 Log.UpstreamReturning(_logger, Id.Value, returning.Upstream?.Value ?? "none", returning.Previous?.Value ?? "none");
@@ -674,8 +674,8 @@ public sealed partial class GatewayNode : IAsyncDisposable
         [LoggerMessage(506, LogLevel.Debug, "Link-state changed by {Origin}: {Gateways} gateway(s) known")]
         public static partial void Topology(ILogger logger, string origin, int gateways);
 
-        [LoggerMessage(507, LogLevel.Warning, "Refused input from {From}: {Reason}")]
-        public static partial void Rejected(ILogger logger, string from, string reason);
+        [LoggerMessage(507, LogLevel.Warning, "Refused input from {From}: {Reason} ({Cause})")]
+        public static partial void Rejected(ILogger logger, string from, GatewayRejection reason, string cause);
 
         [LoggerMessage(508, LogLevel.Warning, "Dialling {Peer} at {Address} failed: {Failure}")]
         public static partial void DialFailed(ILogger logger, string peer, string address, string failure);
