@@ -7,8 +7,8 @@ namespace Bridge.Multicast.Overlay.Links;
 /// time with hysteresis. Every re-advertisement moves trees everywhere, and frames in flight while
 /// gateways disagree may miss a member; so jitter must not re-advertise. A cost changes only by
 /// half or more and by at least <see cref="MinChangeMicroseconds"/>, and at most once per
-/// hold-down, except that the first sample replaces the guess of
-/// <see cref="UnmeasuredCostMicroseconds"/> at once. Only links between transit gateways
+/// hold-down, except that the first sample may replace the guess of
+/// <see cref="UnmeasuredCostMicroseconds"/> at once (the size rule still applies). Only links between transit gateways
 /// (<see cref="PeerKind.Gateway"/>) are in the link-state, so only they ever change their cost.
 /// </summary>
 /// <remarks>
@@ -50,7 +50,7 @@ public sealed class LinkCostHysteresis
     /// <summary>When <see cref="AdvertisedCost"/> was last set.</summary>
     public TimeSpan ChangedAt { get; private set; }
 
-    /// <summary>Whether a round-trip sample came yet; the first may replace the 1 ms guess at once.</summary>
+    /// <summary>Whether a round-trip sample came yet; the first is not held down.</summary>
     public bool Measured { get; private set; }
 
     /// <summary>A link's cost for a smoothed round-trip time: microseconds, at least 1; <see cref="UnmeasuredCostMicroseconds"/> without one.</summary>
