@@ -3,6 +3,8 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// <summary>What an <see cref="OverlayGateway"/> has done, for metrics and tests.</summary>
 public sealed class GatewayCounters
 {
+    private long[] _rejected = new long[GatewayRejections.All.Count];
+
     /// <summary>Data frames taken from the domain into the overlay (this gateway as ingress).</summary>
     public long NativeIngress { get; internal set; }
 
@@ -51,6 +53,36 @@ public sealed class GatewayCounters
     /// <summary>Frames from a gateway that is not (or no longer) a peer.</summary>
     public long UnknownPeer { get; internal set; }
 
+    /// <summary>
+    /// Inputs refused for <paramref name="reason"/>. Each refusal also adds to the summary counter
+    /// <see cref="GatewayRejections.SummaryOf"/> names (<see cref="NativeMalformed"/>,
+    /// <see cref="PeerRejected"/> or <see cref="UnknownPeer"/>).
+    /// </summary>
+    public long Rejected(GatewayRejection reason) => (uint)reason < (uint)_rejected.Length ? _rejected[(int)reason] : 0;
+
     /// <summary>A copy of the counters as they are now, for readers on other threads.</summary>
-    public GatewayCounters Copy() => (GatewayCounters)MemberwiseClone();
+    public GatewayCounters Copy()
+    {
+        var copy = (GatewayCounters)MemberwiseClone();
+        copy._rejected = (long[])_rejected.Clone();
+        return copy;
+    }
+
+    /// <summary>Counts one refusal under its reason and its summary counter.</summary>
+    internal void CountRejection(GatewayRejection reason)
+    {
+        _rejected[(int)reason]++;
+        switch (GatewayRejections.SummaryOf(reason))
+        {
+            case nameof(NativeMalformed):
+                NativeMalformed++;
+                break;
+            case nameof(PeerRejected):
+                PeerRejected++;
+                break;
+            case nameof(UnknownPeer):
+                UnknownPeer++;
+                break;
+        }
+    }
 }

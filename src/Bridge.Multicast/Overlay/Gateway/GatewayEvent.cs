@@ -20,9 +20,13 @@ public sealed record TopologyChanged(GatewayId Origin, int Gateways) : GatewayEv
 
 /// <summary>
 /// Input was refused: <paramref name="From"/> names the overlay peer, or is null for the domain;
-/// <paramref name="Reason"/> says what was wrong. Each is also counted in <see cref="GatewayCounters"/>.
+/// <paramref name="Reason"/> says what was wrong, and <paramref name="Cause"/>, where there is one,
+/// the codec's own reason (a <see cref="Wire.FrameError"/>, <see cref="Election.HelloError"/> or
+/// <see cref="RelayError"/>) or the <see cref="Wire.FrameType"/> that was not expected. Each is also
+/// counted under its reason (<see cref="GatewayCounters.Rejected"/>). Drivers render it in their
+/// logs; the state machine builds no text.
 /// </summary>
-public sealed record InputRejected(GatewayId? From, string Reason) : GatewayEvent;
+public sealed record InputRejected(GatewayId? From, GatewayRejection Reason, Enum? Cause = null) : GatewayEvent;
 
 /// <summary>
 /// A leaf now sends to, and asks for its groups, upstream <paramref name="Upstream"/> (null: none is

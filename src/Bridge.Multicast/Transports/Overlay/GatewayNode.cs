@@ -3,6 +3,7 @@ using System.Net;
 using System.Threading.Channels;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Overlay.Links;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
@@ -23,12 +24,6 @@ namespace Bridge.Multicast.Transports.Overlay;
 /// </remarks>
 public sealed partial class GatewayNode : IAsyncDisposable
 {
-    /// <summary>The smallest change of a link's round-trip time that is re-advertised, in microseconds.</summary>
-    private const uint CostChangeMicroseconds = 2000;
-
-    /// <summary>How long a link's advertised cost stays put after it changed.</summary>
-    private static readonly TimeSpan CostHoldDown = TimeSpan.FromSeconds(5);
-
     /// <summary>How stale <see cref="State"/> may be.</summary>
     private static readonly TimeSpan SnapshotInterval = TimeSpan.FromMilliseconds(20);
 
@@ -39,7 +34,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     private readonly long _started;
     private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<GatewayId, PeerLink> _links = [];
-    private readonly Dictionary<GatewayId, GatewayPeer> _configured;
+    private readonly PeerClassifier _classifier;
     private readonly ConcurrentDictionary<GatewayId, bool> _connected = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentBag<Task> _tasks = [];
@@ -62,7 +57,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<GatewayNode>();
         Loggers = loggers ?? NullLoggerFactory.Instance;
         _started = _time.GetTimestamp();
-        _configured = options.Peers.ToDictionary(static p => p.Id);
+        _classifier = new PeerClassifier(options.Gateway, options.Peers.Select(static p => p.Id), options.AcceptLeaves);
         _gateway = new OverlayGateway(options.Gateway, Now);
     }
 
@@ -343,7 +338,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
                 Log.Topology(_logger, topology.Origin.Value, topology.Gateways);
                 break;
             case InputRejected rejected:
-                Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason);
+                Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason, rejected.Cause?.ToString() ?? "-");
                 break;
             case UpstreamChanged { KeepsPrevious: true } returning:
                 Log.UpstreamReturning(_logger, Id.Value, returning.Upstream?.Value ?? "none", returning.Previous?.Value ?? "none");
@@ -433,7 +428,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     private async Task RunLinkAsync(OverlayLink link, CancellationToken cancellationToken)
     {
         var peer = new GatewayId(link.PeerName);
-        if (!TryClassify(peer, out var kind))
+        if (!_classifier.TryClassify(peer, out var kind))
         {
             Log.PeerRefused(_logger, link.PeerName, link.RemoteEndPoint?.ToString() ?? "?");
             await link.DisposeAsync().ConfigureAwait(false);
@@ -444,7 +439,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
-        }));
+        }), new LinkCostHysteresis(kind, Now, link.SmoothedRoundTripTime));
         PeerLink? replaced;
         lock (_links)
         {
@@ -459,14 +454,12 @@ public sealed partial class GatewayNode : IAsyncDisposable
             await replaced.Link.DisposeAsync().ConfigureAwait(false);
         }
 
-        var cost = CostOf(link.SmoothedRoundTripTime);
-        entry.AdvertisedCost = cost;
-        entry.CostChangedAt = Now;
+        var cost = entry.Cost.AdvertisedCost;
         var writer = WriteLoopAsync(entry);
         try
         {
             await SubmitAsync(new Input(InputKind.Up, peer, kind, cost), cancellationToken).ConfigureAwait(false);
-            var closure = await link.RunAsync(new Handler(this, peer, kind, entry), cancellationToken).ConfigureAwait(false);
+            var closure = await link.RunAsync(new Handler(this, peer, entry), cancellationToken).ConfigureAwait(false);
             Log.LinkDown(_logger, peer.Value, closure.ToString());
         }
         catch (OperationCanceledException)
@@ -518,48 +511,15 @@ public sealed partial class GatewayNode : IAsyncDisposable
         }
     }
 
-    private bool TryClassify(GatewayId peer, out PeerKind kind)
+    private void OnRoundTrip(GatewayId peer, PeerLink entry, TimeSpan smoothed)
     {
-        if (_options.Gateway.Role == GatewayRole.Leaf)
-        {
-            kind = PeerKind.Upstream;
-            return _options.Gateway.Upstreams.Contains(peer);
-        }
-
-        if (_configured.ContainsKey(peer))
-        {
-            kind = PeerKind.Gateway;
-            return true;
-        }
-
-        kind = PeerKind.Leaf;
-        return _options.AcceptLeaves && peer != Id;
-    }
-
-    /// <summary>The link cost: the smoothed round-trip time in microseconds, 1 ms until the first sample.</summary>
-    private static uint CostOf(TimeSpan? smoothed) =>
-        smoothed is { } rtt ? (uint)Math.Clamp(rtt.Ticks / TimeSpan.TicksPerMicrosecond, 1, uint.MaxValue) : 1000;
-
-    private void OnRoundTrip(GatewayId peer, PeerKind kind, PeerLink entry, TimeSpan smoothed)
-    {
-        // Every re-advertisement moves trees everywhere, and frames in flight while gateways
-        // disagree may miss a member; so jitter must not re-advertise. A cost changes only by half
-        // or more and by at least 2 ms, and a link's cost at most once per hold-down, except that
-        // the first sample replaces the 1 ms guess at once.
-        var cost = CostOf(smoothed);
-        var old = entry.AdvertisedCost;
-        var change = cost > old ? cost - old : old - cost;
-        var now = Now;
-        var first = !entry.Measured;
-        entry.Measured = true;
-        if (kind != PeerKind.Gateway || change < Math.Max(old / 2, CostChangeMicroseconds) || (!first && now - entry.CostChangedAt < CostHoldDown))
+        // Jitter must not move trees everywhere: LinkCostHysteresis decides when a cost is re-advertised.
+        if (!entry.Cost.TryUpdate(Now, smoothed, out var cost))
         {
             return;
         }
 
-        entry.AdvertisedCost = cost;
-        entry.CostChangedAt = now;
-        _ = SubmitAsync(new Input(InputKind.Up, peer, kind, cost), _stopping.Token).AsTask().ContinueWith(
+        _ = SubmitAsync(new Input(InputKind.Up, peer, entry.Cost.Kind, cost), _stopping.Token).AsTask().ContinueWith(
             static t => _ = t.Exception, TaskScheduler.Default);
     }
 
@@ -632,26 +592,22 @@ public sealed partial class GatewayNode : IAsyncDisposable
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class PeerLink(OverlayLink link, Channel<ReadOnlyMemory<byte>> queue)
+    private sealed class PeerLink(OverlayLink link, Channel<ReadOnlyMemory<byte>> queue, LinkCostHysteresis cost)
     {
         public OverlayLink Link { get; } = link;
 
         public Channel<ReadOnlyMemory<byte>> Queue { get; } = queue;
 
-        public uint AdvertisedCost { get; set; }
-
-        public TimeSpan CostChangedAt { get; set; }
-
-        /// <summary>Whether a round-trip sample came yet; the first may replace the 1 ms guess at once.</summary>
-        public bool Measured { get; set; }
+        /// <summary>The cost the link advertises; touched only by the link's receive loop after it starts.</summary>
+        public LinkCostHysteresis Cost { get; } = cost;
     }
 
-    private sealed class Handler(GatewayNode node, GatewayId peer, PeerKind kind, PeerLink entry) : IOverlayLinkHandler
+    private sealed class Handler(GatewayNode node, GatewayId peer, PeerLink entry) : IOverlayLinkHandler
     {
         public ValueTask OnFrameAsync(OverlayLink link, GridCastFrame frame, CancellationToken cancellationToken)
             => node.SubmitAsync(new Input(InputKind.Frame, peer, frame), cancellationToken);
 
-        public void OnRoundTripTime(OverlayLink link, TimeSpan sample, TimeSpan smoothed) => node.OnRoundTrip(peer, kind, entry, smoothed);
+        public void OnRoundTripTime(OverlayLink link, TimeSpan sample, TimeSpan smoothed) => node.OnRoundTrip(peer, entry, smoothed);
     }
 
     private static partial class Log
@@ -674,8 +630,8 @@ public sealed partial class GatewayNode : IAsyncDisposable
         [LoggerMessage(506, LogLevel.Debug, "Link-state changed by {Origin}: {Gateways} gateway(s) known")]
         public static partial void Topology(ILogger logger, string origin, int gateways);
 
-        [LoggerMessage(507, LogLevel.Warning, "Refused input from {From}: {Reason}")]
-        public static partial void Rejected(ILogger logger, string from, string reason);
+        [LoggerMessage(507, LogLevel.Warning, "Refused input from {From}: {Reason} ({Cause})")]
+        public static partial void Rejected(ILogger logger, string from, GatewayRejection reason, string cause);
 
         [LoggerMessage(508, LogLevel.Warning, "Dialling {Peer} at {Address} failed: {Failure}")]
         public static partial void DialFailed(ILogger logger, string peer, string address, string failure);

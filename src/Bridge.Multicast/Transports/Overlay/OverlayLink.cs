@@ -6,6 +6,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
+using Bridge.Multicast.Overlay.Links;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -68,8 +69,6 @@ public interface IOverlayLinkHandler
 /// </remarks>
 public sealed class OverlayLink : IAsyncDisposable
 {
-    private const int ProbeSlots = 8;
-
     // Compact the receive buffer when less than this is free at its end, so reads stay large.
     private const int MinReadSpace = 4096;
 
@@ -82,15 +81,12 @@ public sealed class OverlayLink : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource<OverlayLinkClosure> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ulong _sourceId = BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8));
-    private readonly Lock _probeLock = new();
-    private readonly (ulong Probe, long SentAt)[] _probes = new (ulong, long)[ProbeSlots];
+    private readonly long _epoch;
+    private readonly LinkLiveness _liveness;
+    private readonly RoundTripEstimator _rtt = new();
 
     private OverlayLinkClosure? _closure;
     private Task<OverlayLinkClosure>? _run;
-    private ulong _nextProbe;
-    private long _lastFrameAt;
-    private long _smoothedRttTicks;
-    private long _latestRttTicks;
     private int _streamDisposed;
     private int _started;
     private int _echoPending;
@@ -105,7 +101,8 @@ public sealed class OverlayLink : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _lastFrameAt = time.GetTimestamp();
+        _epoch = time.GetTimestamp();
+        _liveness = new LinkLiveness(TimeSpan.Zero, options.DeadInterval);
         socket.NoDelay = true;
     }
 
@@ -119,10 +116,10 @@ public sealed class OverlayLink : IAsyncDisposable
     public OverlayLinkRole Role { get; }
 
     /// <summary>The smoothed round-trip time (the link cost); null until the first heartbeat echo.</summary>
-    public TimeSpan? SmoothedRoundTripTime => Ticks(Volatile.Read(ref _smoothedRttTicks));
+    public TimeSpan? SmoothedRoundTripTime => _rtt.Smoothed;
 
     /// <summary>The latest round-trip sample; null until the first heartbeat echo.</summary>
-    public TimeSpan? LatestRoundTripTime => Ticks(Volatile.Read(ref _latestRttTicks));
+    public TimeSpan? LatestRoundTripTime => _rtt.Latest;
 
     /// <summary>Completes, with the reason, when the link closes.</summary>
     public Task<OverlayLinkClosure> Completion => _completion.Task;
@@ -177,12 +174,13 @@ public sealed class OverlayLink : IAsyncDisposable
         await DisposeStreamAsync().ConfigureAwait(false);
     }
 
-    private static TimeSpan? Ticks(long ticks) => ticks == 0 ? null : TimeSpan.FromTicks(ticks);
+    /// <summary>Time since the link was made, on the injected clock: the time base of its liveness and round-trip samples.</summary>
+    private TimeSpan Now => _time.GetElapsedTime(_epoch);
 
     private async Task<OverlayLinkClosure> RunCoreAsync(IOverlayLinkHandler handler, CancellationToken cancellationToken)
     {
         // The dead interval counts from when the owner starts the link, not from the handshake.
-        Volatile.Write(ref _lastFrameAt, _time.GetTimestamp());
+        _liveness.HandleFrame(Now);
         using var registration = cancellationToken.Register(() => Close(new(OverlayLinkCloseReason.LocalClose, FrameError.None, "the owner cancelled the link")));
         var heartbeats = HeartbeatAsync();
         await ReceiveAsync(handler).ConfigureAwait(false);
@@ -235,7 +233,7 @@ public sealed class OverlayLink : IAsyncDisposable
                     }
 
                     start += (int)input.Slice(input.Start, consumed).Length;
-                    Volatile.Write(ref _lastFrameAt, _time.GetTimestamp());
+                    _liveness.HandleFrame(Now);
                     if (OverlayLinkHeartbeat.IsLinkHeartbeat(frame))
                     {
                         if (!HandleHeartbeat(frame, handler))
@@ -287,32 +285,13 @@ public sealed class OverlayLink : IAsyncDisposable
             return true;
         }
 
-        long sentAt;
-        lock (_probeLock)
+        // An echo of a probe we no longer track (or never sent) still proves liveness, but gives
+        // no sample we can trust.
+        if (_rtt.TryHandleEcho(probe, Now, out var sample, out var smoothed))
         {
-            ref var slot = ref _probes[(int)(probe % ProbeSlots)];
-            if (slot.Probe != probe || slot.SentAt == 0)
-            {
-                // An echo of a probe we no longer track (or never sent) still proves liveness,
-                // but gives no sample we can trust.
-                return true;
-            }
-
-            sentAt = slot.SentAt;
-            slot = default;
+            handler.OnRoundTripTime(this, sample, smoothed);
         }
 
-        var sample = _time.GetElapsedTime(sentAt);
-        if (sample <= TimeSpan.Zero)
-        {
-            sample = TimeSpan.FromTicks(1);
-        }
-
-        var previous = Volatile.Read(ref _smoothedRttTicks);
-        var smoothed = previous == 0 ? sample.Ticks : previous - (previous / 8) + (sample.Ticks / 8);
-        Volatile.Write(ref _latestRttTicks, sample.Ticks);
-        Volatile.Write(ref _smoothedRttTicks, Math.Max(1, smoothed));
-        handler.OnRoundTripTime(this, sample, TimeSpan.FromTicks(Math.Max(1, smoothed)));
         return true;
     }
 
@@ -341,8 +320,7 @@ public sealed class OverlayLink : IAsyncDisposable
 
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {
-                var silent = _time.GetElapsedTime(Volatile.Read(ref _lastFrameAt));
-                if (silent >= _options.DeadInterval)
+                if (_liveness.IsDead(Now, out var silent))
                 {
                     Close(new(OverlayLinkCloseReason.TimedOut, FrameError.None, $"no frame for {silent.TotalMilliseconds:F0} ms (dead interval {_options.DeadInterval.TotalMilliseconds:F0} ms)"));
                     return;
@@ -365,13 +343,7 @@ public sealed class OverlayLink : IAsyncDisposable
 
     private ValueTask<bool> SendProbeAsync()
     {
-        ulong probe;
-        lock (_probeLock)
-        {
-            probe = ++_nextProbe;
-            _probes[(int)(probe % ProbeSlots)] = (probe, _time.GetTimestamp());
-        }
-
+        var probe = _rtt.NextProbe(Now);
         return SendCoreAsync(OverlayLinkHeartbeat.Encode(OverlayLinkHeartbeat.Probe, probe, _sourceId, WireTimestamp()), CancellationToken.None);
     }
 

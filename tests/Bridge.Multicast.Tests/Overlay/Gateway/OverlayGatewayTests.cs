@@ -1,4 +1,5 @@
 using System.Text;
+using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Tests.Overlay.Routing;
@@ -133,23 +134,27 @@ public sealed class OverlayGatewayTests
         Drain(gateway);
         var before = Snapshot(gateway.Counters);
 
-        var (counter, from, reason) = input switch
+        var (counter, from, reason, cause) = input switch
         {
-            "garbage datagram from the domain" => Do(() => gateway.HandleNativeDatagram(now, "garbage, not a frame, long enough to hold a header......"u8.ToArray()), nameof(GatewayCounters.NativeMalformed), null, "BadMagic"),
-            "garbage election hello" => Do(() => gateway.HandleNativeDatagram(now, Frame(FrameType.Membership, Encoding.UTF8.GetBytes(GatewayOptions.DefaultControlGroup.WireName), [1, 2, 3])), nameof(GatewayCounters.NativeMalformed), null, "election hello"),
-            "bad relay" => Do(() => gateway.HandlePeerFrame(now, Peer, Decode(Frame(FrameType.Relay, GroupWire, [0]))), nameof(GatewayCounters.PeerRejected), Peer, nameof(RelayError.BadIngressLength)),
-            "LinkState from a leaf" => Do(() => gateway.HandlePeerFrame(now, Home, Decode(Frame(FrameType.LinkState, OverlayGateway.LinkGroup.ToArray(), [1]))), nameof(GatewayCounters.PeerRejected), Home, "LinkState"),
-            "Data frame from a peer" => Do(() => gateway.HandlePeerFrame(now, Peer, Decode(DataFrame(1, 1))), nameof(GatewayCounters.PeerRejected), Peer, "Data"),
-            "frame from an unknown peer" => Do(() => gateway.HandlePeerFrame(now, Stranger, Decode(DataFrame(1, 1))), nameof(GatewayCounters.UnknownPeer), Stranger, Stranger.Value),
+            "garbage datagram from the domain" => Do(() => gateway.HandleNativeDatagram(now, "garbage, not a frame, long enough to hold a header......"u8.ToArray()), nameof(GatewayCounters.NativeMalformed), null, GatewayRejection.MalformedDatagram, FrameError.BadMagic),
+            "garbage election hello" => Do(() => gateway.HandleNativeDatagram(now, Frame(FrameType.Membership, Encoding.UTF8.GetBytes(GatewayOptions.DefaultControlGroup.WireName), [1, 2, 3])), nameof(GatewayCounters.NativeMalformed), null, GatewayRejection.MalformedHello, HelloError.Truncated),
+            "bad relay" => Do(() => gateway.HandlePeerFrame(now, Peer, Decode(Frame(FrameType.Relay, GroupWire, [0]))), nameof(GatewayCounters.PeerRejected), Peer, GatewayRejection.MalformedRelay, RelayError.BadIngressLength),
+            "LinkState from a leaf" => Do(() => gateway.HandlePeerFrame(now, Home, Decode(Frame(FrameType.LinkState, OverlayGateway.LinkGroup.ToArray(), [1]))), nameof(GatewayCounters.PeerRejected), Home, GatewayRejection.UnexpectedFrame, FrameType.LinkState),
+            "Data frame from a peer" => Do(() => gateway.HandlePeerFrame(now, Peer, Decode(DataFrame(1, 1))), nameof(GatewayCounters.PeerRejected), Peer, GatewayRejection.UnexpectedFrame, FrameType.Data),
+            "frame from an unknown peer" => Do(() => gateway.HandlePeerFrame(now, Stranger, Decode(DataFrame(1, 1))), nameof(GatewayCounters.UnknownPeer), Stranger, GatewayRejection.UnknownPeer, FrameType.Data),
             _ => throw new ArgumentOutOfRangeException(nameof(input), input, "no such case"),
         };
 
         var after = Snapshot(gateway.Counters);
         Assert.Equal(before[counter] + 1, after[counter]);
         Assert.Equal(before.Values.Sum() + 1, after.Values.Sum()); // nothing else counted
+        Assert.Equal(counter, GatewayRejections.SummaryOf(reason));
+        Assert.Equal(1, gateway.Counters.Rejected(reason));
+        Assert.Equal(1, GatewayRejections.All.Sum(gateway.Counters.Rejected));
         var rejected = Assert.Single(Events(gateway).OfType<InputRejected>());
         Assert.Equal(from, rejected.From);
-        Assert.Contains(reason, rejected.Reason, StringComparison.Ordinal);
+        Assert.Equal(reason, rejected.Reason);
+        Assert.Equal(cause, rejected.Cause);
         Assert.DoesNotContain(Drain(gateway), t => t.Peer is not null);
     }
 
@@ -180,11 +185,12 @@ public sealed class OverlayGatewayTests
             }
 
             Drain(gateway);
-            rejected += Events(gateway).OfType<InputRejected>().Count(e => e.Reason.Length > 0);
+            rejected += Events(gateway).OfType<InputRejected>().Count(e => Enum.IsDefined(e.Reason));
         }
 
         Assert.True(rejected > 1000, $"{rejected} refusals reported");
         Assert.True(gateway.Counters.PeerRejected > 0 && gateway.Counters.NativeMalformed > 0);
+        Assert.Equal(gateway.Counters.PeerRejected + gateway.Counters.NativeMalformed + gateway.Counters.UnknownPeer, GatewayRejections.All.Sum(gateway.Counters.Rejected));
     }
 
     [Fact]
@@ -385,10 +391,10 @@ public sealed class OverlayGatewayTests
         }
     }
 
-    private static (string Counter, GatewayId? From, string Reason) Do(Action action, string counter, GatewayId? from, string reason)
+    private static (string Counter, GatewayId? From, GatewayRejection Reason, Enum Cause) Do(Action action, string counter, GatewayId? from, GatewayRejection reason, Enum cause)
     {
         action();
-        return (counter, from, reason);
+        return (counter, from, reason, cause);
     }
 
     private static Dictionary<string, long> Snapshot(GatewayCounters counters) =>
