@@ -61,6 +61,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
     private long _echoes;
     private long _published;
     private long _recoveries;
+    private long _received;
 
     private AmqpBrokerClient(AmqpClientSettings settings, Router router, ILogger logger, TimeProvider time)
     {
@@ -97,6 +98,24 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
 
     /// <summary>Times the connection was recovered after a loss.</summary>
     public long Recoveries => Interlocked.Read(ref _recoveries);
+
+    /// <inheritdoc/>
+    public AdapterSideStatus Status() => new()
+    {
+        Connected = IsConnected,
+        Peer = Redacted(_settings.Broker),
+        Received = Interlocked.Read(ref _received),
+        Published = Published,
+        Acknowledged = Acknowledged,
+        Reconnects = Recoveries,
+        Dropped = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["echo"] = Echoes,
+            ["malformed"] = Malformed,
+            ["unroutable"] = Unroutable,
+            ["route_failed"] = RouteFailures,
+        },
+    };
 
     /// <summary>
     /// Connects (retrying with backoff until the broker answers or <paramref name="cancellationToken"/>
@@ -297,6 +316,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
 
     private async Task OnDeliveryAsync(object sender, BasicDeliverEventArgs delivery)
     {
+        Interlocked.Increment(ref _received);
         var channel = ((AsyncEventingBasicConsumer)sender).Channel;
         var token = _stopping.Token;
         if (IsOwn(delivery.BasicProperties))
