@@ -8,8 +8,8 @@ namespace Bridge.Host.Bridging;
 
 /// <summary>
 /// Watches the node's configuration file and applies a changed bridge section (its adapter sides
-/// and rules) and groups to the running <see cref="BridgeService"/>; the node, domain and gateway
-/// sections take effect at the next start (docs/configuration.md says why for each). The file is
+/// and rules) and groups to the running <see cref="BridgeService"/>; the node, domain, gateway and
+/// metrics sections take effect at the next start (docs/configuration.md says why for each). The file is
 /// loaded and checked as at start; a file with errors
 /// is refused, every error logged, and the last good configuration keeps running (as YARP keeps
 /// its last good routes). Editors write a file in several steps, so a change is read only once the
@@ -92,7 +92,7 @@ internal sealed partial class ConfigurationReloader(
             return current;
         }
 
-        if (next.Domain != current.Domain || next.Gateway != current.Gateway || next.Node != current.Node)
+        if (next.Domain != current.Domain || next.Gateway != current.Gateway || next.Node != current.Node || next.Metrics != current.Metrics)
         {
             Log.RestartNeeded(logger, fullPath);
         }
@@ -135,7 +135,7 @@ internal sealed partial class ConfigurationReloader(
         [LoggerMessage(212, LogLevel.Warning, "{Path}: {Error}")]
         public static partial void ReloadError(ILogger logger, string path, string error);
 
-        [LoggerMessage(213, LogLevel.Warning, "{Path}: node, domain and gateway changes take effect at the next start; the bridge changes are applied now")]
+        [LoggerMessage(213, LogLevel.Warning, "{Path}: node, domain, gateway and metrics changes take effect at the next start; the bridge changes are applied now")]
         public static partial void RestartNeeded(ILogger logger, string path);
 
         [LoggerMessage(214, LogLevel.Error, "Configuration reload refused: {Path}: applying it failed; parts of the bridge may have stopped")]
