@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Bridge.Host.Configuration;
+using Bridge.Host.Diagnostics;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,8 @@ namespace Bridge.Host.Bridging;
 /// change.
 /// </summary>
 internal sealed partial class ConfigurationReloader(
-    string path, NodeConfiguration initial, MulticastInterface multicastInterface, BridgeService bridge, ILogger<ConfigurationReloader> logger, TimeProvider time)
+    string path, NodeConfiguration initial, MulticastInterface multicastInterface, BridgeService bridge, ILogger<ConfigurationReloader> logger, TimeProvider time,
+    ConfigurationHealth? health = null)
     : BackgroundService
 {
     /// <summary>How long the file must stay unchanged before it is read.</summary>
@@ -83,12 +85,14 @@ internal sealed partial class ConfigurationReloader(
             }
 
             Log.ReloadRefused(logger, fullPath, $"{errors.Count} error(s); the last good configuration keeps running");
+            health?.Reloaded($"{errors.Count} error(s)");
             return current;
         }
 
         if (next.Bridge is not { } section)
         {
             Log.ReloadRefused(logger, fullPath, "the bridge section is gone; restart the node to stop its bridge");
+            health?.Reloaded("the bridge section is gone");
             return current;
         }
 
@@ -104,10 +108,12 @@ internal sealed partial class ConfigurationReloader(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.ApplyFailed(logger, fullPath, ex);
+            health?.Reloaded("applying it failed");
             return current;
         }
 
         Log.Reloaded(logger, section.Rules.Count, fullPath);
+        health?.Reloaded(null);
         return next;
     }
 

@@ -74,12 +74,12 @@ internal sealed class GridcastMetrics
         _bridge = bridge;
         _gateway = gateway;
         _configuredPeers = configuration.Gateway is { } section ? GatewayRegistration.ConfiguredPeers(section) : [];
-        var node = new KeyValuePair<string, object?>[] { new("gridcast.node", configuration.Node.Id) };
-        CreateSocket(meters.Create(new MeterOptions(SocketMeter) { Tags = node }));
-        CreateEndpoint(meters.Create(new MeterOptions(EndpointMeter) { Tags = node }));
-        CreateGateway(meters.Create(new MeterOptions(GatewayMeter) { Tags = node }));
-        CreateLinks(meters.Create(new MeterOptions(LinksMeter) { Tags = node }));
-        CreateAdapters(meters.Create(new MeterOptions(AdaptersMeter) { Tags = node }));
+        // The node's id is the exporters' service.instance.id (a resource attribute), not a tag on every series.
+        CreateSocket(meters.Create(SocketMeter));
+        CreateEndpoint(meters.Create(EndpointMeter));
+        CreateGateway(meters.Create(GatewayMeter));
+        CreateLinks(meters.Create(LinksMeter));
+        CreateAdapters(meters.Create(AdaptersMeter));
     }
 
     /// <summary><c>BadMagic</c> as <c>bad_magic</c>: tag values in the style of the instrument names.</summary>
