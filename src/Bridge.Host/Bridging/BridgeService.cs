@@ -56,9 +56,9 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         var readings = new List<AdapterReading>();
         foreach (var kind in AdapterKinds.All)
         {
-            var configured = settings.Adapter(kind.Name) is not null;
+            var configured = settings.Adapter(kind.Name);
             var router = _routers.GetValueOrDefault(kind.Name);
-            if (!configured && router is null)
+            if (configured is null && router is null)
             {
                 continue;
             }
@@ -67,7 +67,8 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             {
                 readings.Add(new AdapterReading(
                     kind.Name,
-                    configured,
+                    configured is not null,
+                    configured is null ? null : kind.Describe(configured),
                     router,
                     sides.TryGetValue(kind.Name, out var side) && !side.Stopped ? side.Adapter.Status() : null,
                     _retired.GetValueOrDefault(kind.Name)));

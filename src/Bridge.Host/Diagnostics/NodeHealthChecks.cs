@@ -37,7 +37,7 @@ internal sealed class AdaptersHealth(BridgeService bridge) : IHealthCheck
             switch (reading.Running)
             {
                 case null:
-                    problems.Add($"{reading.Kind}: not running (starting, or waiting for its broker)");
+                    problems.Add($"{reading.Kind}: not running yet ({reading.Description}: starting, or waiting for its broker)");
                     break;
                 case { Connected: false } status:
                     problems.Add($"{reading.Kind}: not connected to {status.Peer}");
