@@ -123,6 +123,53 @@ public sealed class MetricsEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_GatewayPeerUnreachable_HealthIsUnhealthyAndTheLinkIsDown()
+    {
+        var (overlayPort, peerPort, metricsPort) = (FreePorts.Tcp(), FreePorts.Tcp(), FreePorts.Tcp());
+        _files.AddNode("gw-a");
+        var path = _files.Write("gw-a.yaml", $"""
+            node:
+              id: gw-a
+            groups:
+              tariff:
+                uri: {FreePorts.UniqueIPv4Group()}
+            gateway:
+              role: transit
+              listen: 127.0.0.1:{overlayPort}
+              tls:
+                certificate: certs/gw-a.crt
+                key: certs/gw-a.key
+                authority: certs/ca.crt
+              peers:
+                - id: gw-b
+                  address: 127.0.0.1:{peerPort}
+              election:
+                helloInterval: 50ms
+                holdTime: 200ms
+            metrics:
+              listen: 127.0.0.1:{metricsPort}
+            """);
+
+        // Nothing listens at gw-b's address: the gateway dials it again and again, and runs meanwhile.
+        await using var node = GridcastCli.Start("run", "--config", path);
+        await node.WaitForLineAsync(l => l.Contains("Gateway ready gw-a", StringComparison.Ordinal), Patience);
+        var metrics = new Uri($"http://127.0.0.1:{metricsPort}/");
+
+        var (status, health) = await GetAsync(new Uri(metrics, "healthz"));
+        var scrape = await ScrapeUntilAsync(metrics, node, s => s.Value("gridcast_gateway_hellos_sent_total") >= 1);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal(
+            ["Unhealthy", $"configuration: Healthy: {path} loaded: node gw-a", "overlay: Unhealthy: 0 of 1 configured link(s) up; down: gw-b"],
+            health.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, scrape.Value("gridcast_links_up", ("peer", "gw-b"), ("kind", "configured")));
+        Assert.Equal(0, scrape.Value("gridcast_links_up", ("kind", "leaf")));
+        Assert.Equal(0, scrape.Value("gridcast_links_frames_dropped_total", ("reason", "queue_full")));
+        Assert.Equal(0, scrape.Value("gridcast_gateway_relays_received_total"));
+        Assert.Null(scrape.Value("gridcast_adapter_connected"));
+    }
+
+    [Fact]
     public async Task Run_MetricsAddressInUse_FailsWithOneLineNamingIt()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
