@@ -3,6 +3,7 @@ using Bridge.Adapters.Amqp.Rules;
 using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
+using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -63,6 +64,9 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
     private long _recoveries;
     private long _received;
 
+    // A head-end publishing with keys no rule maps would otherwise write a warning per message.
+    private readonly LogRateLimiter _refusals;
+
     private AmqpBrokerClient(AmqpClientSettings settings, Router router, ILogger logger, TimeProvider time)
     {
         _settings = settings;
@@ -70,6 +74,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         _logger = logger;
         _time = time;
         _ownId = Encoding.UTF8.GetBytes(settings.ClientId);
+        _refusals = LogRateLimiter.PerMinute(time);
     }
 
     /// <summary>Whether the connection is open now.</summary>
@@ -329,7 +334,11 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (!RoutingKeys.IsRoutable(delivery.RoutingKey, out var reason))
         {
             Interlocked.Increment(ref _malformed);
-            Log.Malformed(_logger, delivery.Exchange, delivery.RoutingKey, reason);
+            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            {
+                Log.Malformed(_logger, delivery.Exchange, delivery.RoutingKey, reason);
+            }
+
             await SettleAsync(channel, delivery, Settlement.Reject);
             return;
         }
@@ -337,7 +346,11 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (!string.Equals(delivery.Exchange, _settings.Exchange, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _unroutable);
-            Log.ForeignExchange(_logger, delivery.Exchange, delivery.RoutingKey, _settings.Exchange);
+            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            {
+                Log.ForeignExchange(_logger, delivery.Exchange, delivery.RoutingKey, _settings.Exchange);
+            }
+
             await SettleAsync(channel, delivery, Settlement.Ack);
             return;
         }
@@ -373,7 +386,10 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (groups == 0)
         {
             Interlocked.Increment(ref _unroutable);
-            Log.Unroutable(_logger, delivery.RoutingKey);
+            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            {
+                Log.Unroutable(_logger, delivery.RoutingKey);
+            }
         }
 
         if (await SettleAsync(channel, delivery, Settlement.Ack) && groups > 0)
