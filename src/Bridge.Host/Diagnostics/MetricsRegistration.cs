@@ -45,7 +45,7 @@ internal static class MetricsRegistration
             {
                 metrics.AddOtlpExporter((exporter, reader) =>
                 {
-                    exporter.Endpoint = collector;
+                    exporter.Endpoint = EndpointOf(collector, section.OtlpTransport);
                     exporter.Protocol = section.OtlpTransport == OtlpTransport.Http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
                     reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)Math.Min(section.ExportInterval.TotalMilliseconds, int.MaxValue);
                 });
@@ -68,5 +68,16 @@ internal static class MetricsRegistration
 
         services.AddSingleton(section);
         services.AddHostedService<MetricsListener>();
+    }
+
+    /// <summary>
+    /// The address the OTLP exporter posts to. Over HTTP the exporter takes an address set in code
+    /// as the whole URL, so a collector's address without a path (<c>http://host:4318</c>, as
+    /// people write it) gets the signal's path, <c>/v1/metrics</c>; gRPC needs none.
+    /// </summary>
+    public static Uri EndpointOf(Uri collector, OtlpTransport transport)
+    {
+        ArgumentNullException.ThrowIfNull(collector);
+        return transport == OtlpTransport.Http && collector.AbsolutePath == "/" ? new Uri(collector, "v1/metrics") : collector;
     }
 }

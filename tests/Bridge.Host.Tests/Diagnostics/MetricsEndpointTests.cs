@@ -170,6 +170,49 @@ public sealed class MetricsEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_OtlpOverHttp_PostsTheNodesMetricsToTheCollector()
+    {
+        var collectorPort = FreePorts.Tcp();
+        using var collector = new HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{collectorPort}/");
+        collector.Start();
+        var path = _files.Write("edge-4.yaml", $"""
+            node:
+              id: edge-4
+            groups:
+              tariff:
+                uri: {FreePorts.UniqueIPv4Group()}
+            bridge:
+              mqtt:
+                listen: 127.0.0.1:{FreePorts.Tcp()}
+              rules:
+                - name: tariffs
+                  mqtt: meters/tariff
+                  group: tariff
+                  direction: to-group
+            metrics:
+              otlp: http://127.0.0.1:{collectorPort}
+              otlpProtocol: http
+              exportInterval: 200ms
+            """);
+        await using var node = await StartAsync(path);
+
+        var context = await collector.GetContextAsync().WaitAsync(Patience);
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        context.Response.StatusCode = 200;
+        context.Response.Close();
+
+        Assert.Equal(("POST", "/v1/metrics", "application/x-protobuf"), (context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.ContentType));
+
+        // Protobuf writes strings as they are: the meters, the node's id and the instruments are in the body.
+        var text = Encoding.UTF8.GetString(body.ToArray());
+        Assert.Contains("GridCast.Adapters", text, StringComparison.Ordinal);
+        Assert.Contains("gridcast.adapter.messages.received", text, StringComparison.Ordinal);
+        Assert.Contains("edge-4", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_MetricsAddressInUse_FailsWithOneLineNamingIt()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
