@@ -323,10 +323,20 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     {
         if (side is not null)
         {
+            var last = side.Adapter.Status();
             await side.Adapter.DisposeAsync();
 
             // Its last counts carry over into the kind's totals: a restarted side starts from zero.
-            var last = side.Adapter.Status();
+            // Read again after the dispose for what was in flight, where the side still answers.
+            try
+            {
+                last = side.Adapter.Status();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The counts from before the dispose stand.
+            }
+
             lock (_retiring)
             {
                 _retired.AddOrUpdate(side.Kind, last, (_, total) => AdapterReading.Add(total, last));
