@@ -75,6 +75,30 @@ public sealed class MetricsSectionTests : IDisposable
         Assert.Equal(expected, string.Join('\n', errors));
     }
 
+    [Fact]
+    public async Task ConfigValidate_MetricsSection_IsInTheSummary()
+    {
+        var path = _directory.Write("edge-1.yaml", Bridge + """
+            metrics:
+              listen: 127.0.0.1:9464
+              otlp: http://127.0.0.1:4317
+            """);
+
+        var (code, process) = await GridcastCli.RunAsync(TimeSpan.FromSeconds(60), "config", "validate", path);
+        await using var _ = process;
+
+        Assert.True(code == 0, process.Transcript());
+        // The columns are as wide as the longest entry of the whole summary; words are what count here.
+        Assert.Equal(
+            [
+                "metrics listen http://127.0.0.1:9464/metrics and /healthz",
+                "metrics otlp http://127.0.0.1:4317/ over grpc, every 15s",
+            ],
+            process.StandardOutput
+                .Where(l => l.StartsWith("metrics", StringComparison.Ordinal))
+                .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+    }
+
     private NodeConfiguration LoadValid(string section)
     {
         var (configuration, errors) = NodeConfigurationLoader.Parse(Bridge + section, ConfigurationFormat.Yaml, _directory.Path);
