@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Net;
 using System.Threading.Channels;
+using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
@@ -81,6 +82,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     private readonly Channel<MembershipEvent> _events;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _timerLoop;
+    private readonly LogRateLimiter _rejections;
     private TaskCompletionSource _timerWake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _eventsEnabled;
     private TimeSpan? _reportDue;
@@ -92,6 +94,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         _logger = logger;
         _time = time;
         _started = time.GetTimestamp();
+        _rejections = LogRateLimiter.PerMinute(time);
         _endpoint = new GroupEndpoint(new GroupEndpointOptions
         {
             SourceId = options.SourceId ?? unchecked((ulong)Random.Shared.NextInt64(1, long.MaxValue)),
@@ -567,7 +570,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                     Raise(new MembershipEvent(
                         MembershipEventKind.NewSource, newSource.Group, source.Id, newSource.SourceId.ToString("x16", CultureInfo.InvariantCulture)));
                     break;
-                case FrameRejected rejected:
+                case FrameRejected rejected when _rejections.ShouldLog(_logger, "dropped datagrams"):
                     Log.FrameRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", rejected.Length, rejected.Reason);
                     break;
                 case MessageLost lost:

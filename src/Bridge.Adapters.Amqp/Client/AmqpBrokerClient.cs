@@ -3,6 +3,7 @@ using Bridge.Adapters.Amqp.Rules;
 using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
+using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -61,6 +62,10 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
     private long _echoes;
     private long _published;
     private long _recoveries;
+    private long _received;
+
+    // A head-end publishing with keys no rule maps would otherwise write a warning per message.
+    private readonly LogRateLimiter _refusals;
 
     private AmqpBrokerClient(AmqpClientSettings settings, Router router, ILogger logger, TimeProvider time)
     {
@@ -69,6 +74,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         _logger = logger;
         _time = time;
         _ownId = Encoding.UTF8.GetBytes(settings.ClientId);
+        _refusals = LogRateLimiter.PerMinute(time);
     }
 
     /// <summary>Whether the connection is open now.</summary>
@@ -97,6 +103,24 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
 
     /// <summary>Times the connection was recovered after a loss.</summary>
     public long Recoveries => Interlocked.Read(ref _recoveries);
+
+    /// <inheritdoc/>
+    public AdapterSideStatus Status() => new()
+    {
+        Connected = IsConnected,
+        Peer = Redacted(_settings.Broker),
+        Received = Interlocked.Read(ref _received),
+        Published = Published,
+        Acknowledged = Acknowledged,
+        Reconnects = Recoveries,
+        Dropped = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["echo"] = Echoes,
+            ["malformed"] = Malformed,
+            ["unroutable"] = Unroutable,
+            ["route_failed"] = RouteFailures,
+        },
+    };
 
     /// <summary>
     /// Connects (retrying with backoff until the broker answers or <paramref name="cancellationToken"/>
@@ -297,6 +321,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
 
     private async Task OnDeliveryAsync(object sender, BasicDeliverEventArgs delivery)
     {
+        Interlocked.Increment(ref _received);
         var channel = ((AsyncEventingBasicConsumer)sender).Channel;
         var token = _stopping.Token;
         if (IsOwn(delivery.BasicProperties))
@@ -309,7 +334,11 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (!RoutingKeys.IsRoutable(delivery.RoutingKey, out var reason))
         {
             Interlocked.Increment(ref _malformed);
-            Log.Malformed(_logger, delivery.Exchange, delivery.RoutingKey, reason);
+            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            {
+                Log.Malformed(_logger, delivery.Exchange, delivery.RoutingKey, reason);
+            }
+
             await SettleAsync(channel, delivery, Settlement.Reject);
             return;
         }
@@ -317,7 +346,11 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (!string.Equals(delivery.Exchange, _settings.Exchange, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _unroutable);
-            Log.ForeignExchange(_logger, delivery.Exchange, delivery.RoutingKey, _settings.Exchange);
+            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            {
+                Log.ForeignExchange(_logger, delivery.Exchange, delivery.RoutingKey, _settings.Exchange);
+            }
+
             await SettleAsync(channel, delivery, Settlement.Ack);
             return;
         }
@@ -353,7 +386,10 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (groups == 0)
         {
             Interlocked.Increment(ref _unroutable);
-            Log.Unroutable(_logger, delivery.RoutingKey);
+            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            {
+                Log.Unroutable(_logger, delivery.RoutingKey);
+            }
         }
 
         if (await SettleAsync(channel, delivery, Settlement.Ack) && groups > 0)

@@ -25,6 +25,9 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
     private readonly Router _router;
     private readonly ILogger _logger;
     private readonly MqttCredentials? _credentials;
+    private long _received;
+    private long _published;
+    private long _routeFailures;
 
     private EmbeddedMqttBroker(MqttServer server, IPEndPoint endpoint, Router router, ILogger logger, MqttCredentials? credentials)
     {
@@ -69,7 +72,19 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
         await _server.InjectApplicationMessage(
             new InjectedMqttApplicationMessage(message) { SenderClientId = BridgeClientId },
             cancellationToken);
+        Interlocked.Increment(ref _published);
     }
+
+    /// <inheritdoc/>
+    public AdapterSideStatus Status() => new()
+    {
+        // Listening is all an embedded broker needs to reach its clients.
+        Connected = true,
+        Peer = $"listening on {Endpoint}",
+        Received = Interlocked.Read(ref _received),
+        Published = Interlocked.Read(ref _published),
+        Dropped = new Dictionary<string, long>(StringComparer.Ordinal) { ["route_failed"] = Interlocked.Read(ref _routeFailures) },
+    };
 
     /// <inheritdoc/>
     public ValueTask<int> PublishFromGroupAsync(GroupMessage message, CancellationToken cancellationToken = default)
@@ -118,6 +133,7 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
         }
 
         var message = args.ApplicationMessage;
+        Interlocked.Increment(ref _received);
         try
         {
             var groups = await _router.RouteAsync(
@@ -128,6 +144,7 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The publisher must not get a PUBACK for a message the group did not take.
+            Interlocked.Increment(ref _routeFailures);
             Log.RouteFailed(_logger, message.Topic, args.ClientId, ex);
             args.ProcessPublish = false;
             args.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;

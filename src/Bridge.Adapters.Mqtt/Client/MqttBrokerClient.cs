@@ -45,6 +45,10 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
     private readonly CancellationTokenSource _stopping = new();
     private Task _connectLoop = Task.CompletedTask;
     private long _acknowledged;
+    private long _received;
+    private long _published;
+    private long _routeFailures;
+    private long _connects;
     private long _echoes;
 
     private MqttBrokerClient(MqttClientSettings settings, Router router, ILogger logger, TimeProvider time)
@@ -111,11 +115,28 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
         // Before the publish: the broker may send the echo before the PUBACK.
         _echoSuppression?.Published(topic, payload.Span, Now());
         await _client.PublishAsync(message, cancellationToken);
+        Interlocked.Increment(ref _published);
     }
 
     /// <inheritdoc/>
     public ValueTask<int> PublishFromGroupAsync(GroupMessage message, CancellationToken cancellationToken = default)
         => _router.RouteFromGroupAsync(message, this, cancellationToken);
+
+    /// <inheritdoc/>
+    public AdapterSideStatus Status() => new()
+    {
+        Connected = IsConnected,
+        Peer = $"{_settings.Broker.Scheme}://{_settings.Broker.Authority}",
+        Received = Interlocked.Read(ref _received),
+        Published = Interlocked.Read(ref _published),
+        Acknowledged = Acknowledged,
+        Reconnects = Math.Max(0, Interlocked.Read(ref _connects) - 1),
+        Dropped = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["echo"] = Echoes,
+            ["route_failed"] = Interlocked.Read(ref _routeFailures),
+        },
+    };
 
     /// <summary>Whether <paramref name="rules"/> subscribe to the same filters with the same guarantees: the client subscribes when it connects.</summary>
     public bool CanFollow(RoutingTable rules)
@@ -209,6 +230,7 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
                 try
                 {
                     await ConnectAndSubscribeAsync(token);
+                    Interlocked.Increment(ref _connects);
                     Log.Connected(_logger, broker, _settings.Protocol.ToString());
                     firstConnection.TrySetResult();
                     delay = _settings.ReconnectDelay;
@@ -335,6 +357,7 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
         var message = args.ApplicationMessage;
         var acknowledged = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
         args.AutoAcknowledge = false;
+        Interlocked.Increment(ref _received);
         var inbound = MqttMessages.ToInbound(message);
         if (_echoSuppression is not null && _echoSuppression.TryTakeEcho(inbound.Address, inbound.Payload.Span, Now()))
         {
@@ -350,6 +373,7 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Not acknowledged: the broker keeps it in the session and sends it again on reconnect.
+                Interlocked.Increment(ref _routeFailures);
                 Log.RouteFailed(_logger, message.Topic, ex);
                 return;
             }

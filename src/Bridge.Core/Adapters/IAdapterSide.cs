@@ -29,4 +29,10 @@ public interface IAdapterSide : IAsyncDisposable
     /// the router's table; when not, it stops the side and starts a new one with the same router.
     /// </summary>
     bool CanFollow(RoutingTable rules);
+
+    /// <summary>
+    /// The side's counters and connection now, for the node's metrics and health; safe to call
+    /// from any thread.
+    /// </summary>
+    AdapterSideStatus Status();
 }

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
+using Bridge.Host.Diagnostics;
 using Bridge.Multicast;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,8 +29,54 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     // The running sides by kind; replaced whole under the lock, read without it by the receive loop.
     private IReadOnlyDictionary<string, Side> _sides = new Dictionary<string, Side>(StringComparer.Ordinal);
 
+    // What the sides that were stopped (on reload) had counted, by kind, so the metrics never go back.
+    private readonly ConcurrentDictionary<string, AdapterSideStatus> _retired = new(StringComparer.Ordinal);
+
+    // Makes a stopped side's move into _retired one step for readers: never counted twice or not at all.
+    private readonly Lock _retiring = new();
+
+    // The routers by kind, kept across restarts of a side and read by the metrics.
+    private readonly ConcurrentDictionary<string, Router> _routers = new(StringComparer.Ordinal);
+
     /// <summary>The settings in force.</summary>
     public BridgeSettings Settings => Volatile.Read(ref _settings);
+
+    /// <summary>The bridge's multicast socket while it runs; null before and after.</summary>
+    public MulticastSocket? Socket => Volatile.Read(ref _socket);
+
+    /// <summary>
+    /// For metrics and health, from any thread: each adapter kind the settings in force configure
+    /// or a side was ever started for, with its router, its running side's status (null while it
+    /// is not running) and the sum of what its stopped sides counted.
+    /// </summary>
+    public IReadOnlyList<AdapterReading> ReadAdapters()
+    {
+        var settings = Settings;
+        var sides = Volatile.Read(ref _sides);
+        var readings = new List<AdapterReading>();
+        foreach (var kind in AdapterKinds.All)
+        {
+            var configured = settings.Adapter(kind.Name);
+            var router = _routers.GetValueOrDefault(kind.Name);
+            if (configured is null && router is null)
+            {
+                continue;
+            }
+
+            lock (_retiring)
+            {
+                readings.Add(new AdapterReading(
+                    kind.Name,
+                    configured is not null,
+                    configured is null ? null : kind.Describe(configured),
+                    router,
+                    sides.TryGetValue(kind.Name, out var side) && !side.Stopped ? side.Adapter.Status() : null,
+                    _retired.GetValueOrDefault(kind.Name)));
+            }
+        }
+
+        return readings;
+    }
 
     /// <summary>
     /// Applies <paramref name="next"/>: swaps the routing tables, joins and leaves groups, and
@@ -136,7 +184,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 socket.Join(group);
             }
 
-            _socket = socket;
+            Volatile.Write(ref _socket, socket);
             _repeater = repeater;
             Log.Running(_logger, current.Rules.ToGroup.Count, current.Rules.FromGroup.Count, current.Interface.Name);
         }
@@ -188,7 +236,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 }
 
                 _sides = new Dictionary<string, Side>(StringComparer.Ordinal);
-                _socket = null;
+                Volatile.Write(ref _socket, null);
             }
             finally
             {
@@ -263,23 +311,46 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             router.ForgetLastValues();
         }
 
+        _routers[kind.Name] = router;
         var context = new AdapterContext { Router = router, Loggers = loggers, Time = time };
-        return new Side(router, await kind.StartAsync(settings, context, cancellationToken));
+        return new Side(kind.Name, router, await kind.StartAsync(settings, context, cancellationToken));
     }
 
     // "Mqtt", as the log has always named a side.
     private static string Title(string kind) => string.Concat(char.ToUpperInvariant(kind[0]), kind[1..]);
 
-    private static async Task StopSideAsync(Side? side)
+    private async Task StopSideAsync(Side? side)
     {
         if (side is not null)
         {
+            var last = side.Adapter.Status();
             await side.Adapter.DisposeAsync();
+
+            // Its last counts carry over into the kind's totals: a restarted side starts from zero.
+            // Read again after the dispose for what was in flight, where the side still answers.
+            try
+            {
+                last = side.Adapter.Status();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The counts from before the dispose stand.
+            }
+
+            lock (_retiring)
+            {
+                _retired.AddOrUpdate(side.Kind, last, (_, total) => AdapterReading.Add(total, last));
+                side.Stopped = true;
+            }
         }
     }
 
-    /// <summary>One running side: its router (kept across restarts) and its adapter.</summary>
-    private sealed record Side(Router Router, IAdapterSide Adapter);
+    /// <summary>One running side: its kind, its router (kept across restarts) and its adapter.</summary>
+    private sealed record Side(string Kind, Router Router, IAdapterSide Adapter)
+    {
+        /// <summary>Set once its counts moved into the kind's totals; written and read under <see cref="_retiring"/>.</summary>
+        public bool Stopped { get; set; }
+    }
 
     private static partial class Log
     {

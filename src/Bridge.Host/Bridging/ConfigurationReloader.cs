@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Bridge.Host.Configuration;
+using Bridge.Host.Diagnostics;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,8 +9,8 @@ namespace Bridge.Host.Bridging;
 
 /// <summary>
 /// Watches the node's configuration file and applies a changed bridge section (its adapter sides
-/// and rules) and groups to the running <see cref="BridgeService"/>; the node, domain and gateway
-/// sections take effect at the next start (docs/configuration.md says why for each). The file is
+/// and rules) and groups to the running <see cref="BridgeService"/>; the node, domain, gateway and
+/// metrics sections take effect at the next start (docs/configuration.md says why for each). The file is
 /// loaded and checked as at start; a file with errors
 /// is refused, every error logged, and the last good configuration keeps running (as YARP keeps
 /// its last good routes). Editors write a file in several steps, so a change is read only once the
@@ -17,7 +18,8 @@ namespace Bridge.Host.Bridging;
 /// change.
 /// </summary>
 internal sealed partial class ConfigurationReloader(
-    string path, NodeConfiguration initial, MulticastInterface multicastInterface, BridgeService bridge, ILogger<ConfigurationReloader> logger, TimeProvider time)
+    string path, NodeConfiguration initial, MulticastInterface multicastInterface, BridgeService bridge, ILogger<ConfigurationReloader> logger, TimeProvider time,
+    ConfigurationHealth? health = null)
     : BackgroundService
 {
     /// <summary>How long the file must stay unchanged before it is read.</summary>
@@ -83,16 +85,18 @@ internal sealed partial class ConfigurationReloader(
             }
 
             Log.ReloadRefused(logger, fullPath, $"{errors.Count} error(s); the last good configuration keeps running");
+            health?.Reloaded($"{errors.Count} error(s)");
             return current;
         }
 
         if (next.Bridge is not { } section)
         {
             Log.ReloadRefused(logger, fullPath, "the bridge section is gone; restart the node to stop its bridge");
+            health?.Reloaded("the bridge section is gone");
             return current;
         }
 
-        if (next.Domain != current.Domain || next.Gateway != current.Gateway || next.Node != current.Node)
+        if (next.Domain != current.Domain || next.Gateway != current.Gateway || next.Node != current.Node || next.Metrics != current.Metrics)
         {
             Log.RestartNeeded(logger, fullPath);
         }
@@ -104,10 +108,12 @@ internal sealed partial class ConfigurationReloader(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.ApplyFailed(logger, fullPath, ex);
+            health?.Reloaded("applying it failed");
             return current;
         }
 
         Log.Reloaded(logger, section.Rules.Count, fullPath);
+        health?.Reloaded(null);
         return next;
     }
 
@@ -135,7 +141,7 @@ internal sealed partial class ConfigurationReloader(
         [LoggerMessage(212, LogLevel.Warning, "{Path}: {Error}")]
         public static partial void ReloadError(ILogger logger, string path, string error);
 
-        [LoggerMessage(213, LogLevel.Warning, "{Path}: node, domain and gateway changes take effect at the next start; the bridge changes are applied now")]
+        [LoggerMessage(213, LogLevel.Warning, "{Path}: node, domain, gateway and metrics changes take effect at the next start; the bridge changes are applied now")]
         public static partial void RestartNeeded(ILogger logger, string path);
 
         [LoggerMessage(214, LogLevel.Error, "Configuration reload refused: {Path}: applying it failed; parts of the bridge may have stopped")]

@@ -1,5 +1,6 @@
 using Bridge.Core.Adapters;
 using Bridge.Core.Configuration;
+using Bridge.Host.Diagnostics;
 using Bridge.Host.Node;
 
 namespace Bridge.Host.Configuration;
@@ -27,6 +28,9 @@ public sealed record NodeConfiguration
 
     /// <summary>The edge bridge part, when this node bridges adapters (MQTT, AMQP) and groups.</summary>
     public BridgeSection? Bridge { get; init; }
+
+    /// <summary>Where the node's metrics and health go, when the file says.</summary>
+    public MetricsSection? Metrics { get; init; }
 
     /// <summary>The group defined with <paramref name="id"/>.</summary>
     /// <exception cref="KeyNotFoundException">No group has that id.</exception>

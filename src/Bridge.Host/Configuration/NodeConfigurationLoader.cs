@@ -1,6 +1,7 @@
 using Bridge.Core.Adapters;
 using Bridge.Core.Configuration;
 using Bridge.Host.Bridging;
+using Bridge.Host.Diagnostics;
 using Bridge.Host.Node;
 
 namespace Bridge.Host.Configuration;
@@ -27,7 +28,7 @@ namespace Bridge.Host.Configuration;
 /// </summary>
 public static class NodeConfigurationLoader
 {
-    private static readonly string[] Sections = [NodeSection.Key, GroupsSectionReader.Key, DomainSection.Key, GatewaySection.Key, BridgeSection.Key];
+    private static readonly string[] Sections = [NodeSection.Key, GroupsSectionReader.Key, DomainSection.Key, GatewaySection.Key, BridgeSection.Key, MetricsSection.Key];
 
     /// <summary>
     /// Loads <paramref name="path"/>, YAML for <c>.yaml</c>/<c>.yml</c> and JSON for <c>.json</c>.
@@ -124,7 +125,8 @@ public static class NodeConfigurationLoader
             DomainSectionReader.Bind(file.Value(DomainSection.Key), errors),
             GatewaySectionReader.Bind(file.Value(GatewaySection.Key), errors),
             file.Has(BridgeSection.Key),
-            BridgeSectionReader.Bind(file.Value(BridgeSection.Key), kinds, errors));
+            BridgeSectionReader.Bind(file.Value(BridgeSection.Key), kinds, errors),
+            MetricsSectionReader.Bind(file.Value(MetricsSection.Key), errors));
     }
 
     // Steps 2 and 3: validate every section, sharing the node id and the groups; the model when nothing is wrong.
@@ -137,17 +139,18 @@ public static class NodeConfigurationLoader
         var domain = DomainSectionReader.Validate(input.Domain, errors);
         var gateway = input.Gateway is { } gatewayInput ? GatewaySectionReader.Validate(gatewayInput, context, errors) : null;
         var bridge = input.Bridge is { } bridgeInput ? BridgeSectionReader.Validate(bridgeInput, kinds, context, errors) : null;
+        var metrics = MetricsSectionReader.Validate(input.Metrics, errors);
         if (input.Gateway is null && !input.HasBridge)
         {
             errors.Add(ConfigPath.Root, "a node needs a gateway section, a bridge section or both");
         }
 
-        if (node is null || groups is null || domain is null || (input.Gateway is not null && gateway is null) || (input.HasBridge && bridge is null))
+        if (node is null || groups is null || domain is null || (input.Gateway is not null && gateway is null) || (input.HasBridge && bridge is null) || (input.Metrics is not null && metrics is null))
         {
             return null;
         }
 
-        return new NodeConfiguration { Node = node, Groups = groups, Domain = domain, Gateway = gateway, Bridge = bridge };
+        return new NodeConfiguration { Node = node, Groups = groups, Domain = domain, Gateway = gateway, Bridge = bridge, Metrics = metrics };
     }
 
     // Step 4: what the file says about this machine.
@@ -166,5 +169,5 @@ public static class NodeConfigurationLoader
 
     /// <summary>The whole file as bound: each section's input, null when the section is absent.</summary>
     private sealed record NodeFileInput(
-        NodeInput? Node, bool HasGroups, IReadOnlyList<GroupInput>? Groups, DomainInput? Domain, GatewayInput? Gateway, bool HasBridge, BridgeInput? Bridge);
+        NodeInput? Node, bool HasGroups, IReadOnlyList<GroupInput>? Groups, DomainInput? Domain, GatewayInput? Gateway, bool HasBridge, BridgeInput? Bridge, MetricsInput? Metrics);
 }

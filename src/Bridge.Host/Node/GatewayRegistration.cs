@@ -21,11 +21,12 @@ internal static partial class GatewayRegistration
     {
         ArgumentNullException.ThrowIfNull(config.Gateway);
         ArgumentNullException.ThrowIfNull(domainInterface);
-        services.AddHostedService(provider => new GatewayService(
+        services.AddSingleton(provider => new GatewayService(
             config,
             domainInterface,
             provider.GetRequiredService<ILoggerFactory>(),
             provider.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddHostedService(provider => provider.GetRequiredService<GatewayService>());
     }
 
     /// <summary>The options of the gateway driver that a validated configuration describes.</summary>
@@ -61,13 +62,23 @@ internal static partial class GatewayRegistration
     private static EndPoint EndPointOf(HostPort address) =>
         IPAddress.TryParse(address.Host, out var ip) ? new IPEndPoint(ip, address.Port) : new DnsEndPoint(address.Host, address.Port);
 
+    /// <summary>The ids of the gateways this one keeps links to: its peers (transit) or its upstreams (leaf).</summary>
+    public static IReadOnlyList<string> ConfiguredPeers(GatewaySection gateway)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        return gateway.Role == GatewayRole.Leaf ? [.. gateway.Upstreams.Select(static u => u.Id)] : [.. gateway.Peers.Select(static p => p.Id)];
+    }
+
     /// <summary>Runs the gateway driver for the lifetime of the host.</summary>
-    private sealed partial class GatewayService(NodeConfiguration config, MulticastInterface domainInterface, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
+    internal sealed partial class GatewayService(NodeConfiguration config, MulticastInterface domainInterface, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
     {
         private readonly ILogger _logger = loggers.CreateLogger<GatewayService>();
         private OverlayCredentials? _credentials;
         private IpInterface? _domain;
         private GatewayNode? _node;
+
+        /// <summary>The running gateway driver, for metrics and health; null before it started and after it stopped.</summary>
+        public GatewayNode? Node => Volatile.Read(ref _node);
 
         public async Task StartAsync(CancellationToken cancellationToken)
         {

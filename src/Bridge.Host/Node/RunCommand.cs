@@ -2,6 +2,7 @@ using System.CommandLine;
 using Bridge.Host.Bridging;
 using Bridge.Host.Cli;
 using Bridge.Host.Configuration;
+using Bridge.Host.Diagnostics;
 using Bridge.Host.Tools;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,7 @@ internal static partial class RunCommand
 
             var builder = CliHost.CreateBuilder(result.GetValue(verbose), LogLevel.Information);
             builder.Services.AddSingleton(configuration);
+            MetricsRegistration.Add(builder.Services, configuration, path);
             if (configuration.Bridge is { } bridge)
             {
                 builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups));
@@ -65,7 +67,8 @@ internal static partial class RunCommand
                     multicastInterface,
                     services.GetRequiredService<BridgeService>(),
                     services.GetRequiredService<ILogger<ConfigurationReloader>>(),
-                    services.GetRequiredService<TimeProvider>()));
+                    services.GetRequiredService<TimeProvider>(),
+                    services.GetService<ConfigurationHealth>()));
             }
 
             if (configuration.Gateway is not null)

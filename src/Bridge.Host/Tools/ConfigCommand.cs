@@ -7,6 +7,7 @@ using Bridge.Core.Routing;
 using Bridge.Host.Bridging;
 using Bridge.Host.Cli;
 using Bridge.Host.Configuration;
+using Bridge.Host.Diagnostics;
 using Bridge.Multicast.Overlay.Gateway;
 using Spectre.Console;
 
@@ -82,6 +83,19 @@ internal static class ConfigCommand
         if (configuration.Bridge is { } rules)
         {
             lines.AddRange(rules.Rules.Select(r => new ConfigSummaryLine("rule", r.Name, Describe(r))));
+        }
+
+        if (configuration.Metrics is { } metrics)
+        {
+            if (metrics.Listen is { } listen)
+            {
+                lines.Add(new("metrics", "listen", $"http://{listen}/metrics and /healthz"));
+            }
+
+            if (metrics.Otlp is { } collector)
+            {
+                lines.Add(new("metrics", "otlp", $"{collector} over {(metrics.OtlpTransport == OtlpTransport.Http ? "http" : "grpc")}, every {Duration(metrics.ExportInterval)}"));
+            }
         }
 
         return lines;

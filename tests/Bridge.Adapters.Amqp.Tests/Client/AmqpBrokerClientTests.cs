@@ -219,6 +219,9 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
         Assert.Equal(["good 1", "good 2", "good 3"], messages.Select(Text));
         Assert.Equal(1, bridge.Malformed);
         Assert.Equal(1, bridge.Unroutable);
+        var status = bridge.Status();
+        Assert.Equal(5, status.Received);
+        Assert.Equal((1L, 1L, 0L), (status.Dropped["malformed"], status.Dropped["unroutable"], status.Dropped["route_failed"]));
         Assert.Contains("meters.+.tariff", Assert.Single(_log.Messages(127)), StringComparison.Ordinal);
         Assert.Contains("alarms.overheat", Assert.Single(_log.Messages(128)), StringComparison.Ordinal);
     }

@@ -100,6 +100,23 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Status_AfterAPublishEachWay_CountsOneReceivedAndOnePublishedWhileListening()
+    {
+        using var headEnd = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "head-end");
+        var result = await headEnd.PublishAsync(MqttTestClient.Message("meters/north/tariff", "0.2841"));
+        Assert.True(result.IsSuccess, result.ReasonString);
+        await _broker.PublishAsync("meters/south/tariff", "from the group"u8.ToArray(), default);
+
+        var status = _broker.Status();
+
+        Assert.True(status.Connected);
+        Assert.Equal($"listening on {_broker.Endpoint}", status.Peer);
+        Assert.Equal(1, status.Received);
+        Assert.Equal(1, status.Published);
+        Assert.Equal(0, status.Dropped["route_failed"]);
+    }
+
+    [Fact]
     public async Task Publish_Retained_ReachesGroupAsLastValue()
     {
         using var headEnd = await MqttTestClient.ConnectAsync(_broker.Endpoint.Port, "head-end");

@@ -210,6 +210,8 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
 
         Assert.Equal(["1", "2", "3"], heard.Select(Text));
         Assert.Equal(1, bridge.Acknowledged);
+        var status = bridge.Status();
+        Assert.Equal((true, $"mqtt://{_mosquitto.Uri.Authority}", 3L, 1L, 0L), (status.Connected, status.Peer, status.Received, status.Acknowledged, status.Reconnects));
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ namespace Bridge.Multicast.Overlay.Flooding;
 /// <summary>What one <see cref="LinkStateFlooding"/> did, for metrics and tests.</summary>
 public sealed class FloodingCounters
 {
-    private readonly long[] _malformed = new long[Enum.GetValues<LsaError>().Length];
+    private long[] _malformed = new long[Enum.GetValues<LsaError>().Length];
 
     /// <summary>Advertisement messages handed over, retransmissions included.</summary>
     public long AdvertisementsSent { get; internal set; }
@@ -28,6 +28,17 @@ public sealed class FloodingCounters
 
     /// <summary>Messages dropped for <paramref name="reason"/>.</summary>
     public long MalformedBy(LsaError reason) => (int)reason < _malformed.Length ? _malformed[(int)reason] : 0;
+
+    /// <summary>
+    /// A copy of the counters as they are now, made by the thread that drives the flooding, for
+    /// readers on other threads (metrics): the state machine's own fields are plain.
+    /// </summary>
+    public FloodingCounters Copy()
+    {
+        var copy = (FloodingCounters)MemberwiseClone();
+        copy._malformed = (long[])_malformed.Clone();
+        return copy;
+    }
 
     internal void CountMalformed(LsaError reason)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.Channels;
+using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Links;
@@ -40,6 +41,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
     private readonly ConcurrentBag<Task> _tasks = [];
     private readonly Lock _snapshotLock = new();
     private readonly OverlayGateway _gateway;
+    private readonly LogRateLimiter _rejections;
     private OverlayListener? _listener;
     private Snapshot _snapshot = Snapshot.Empty;
     private long _peerQueueDrops;
@@ -59,6 +61,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
         _started = _time.GetTimestamp();
         _classifier = new PeerClassifier(options.Gateway, options.Peers.Select(static p => p.Id), options.AcceptLeaves);
         _gateway = new OverlayGateway(options.Gateway, Now);
+        _rejections = LogRateLimiter.PerMinute(_time);
     }
 
     /// <summary>This gateway's id.</summary>
@@ -337,7 +340,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
             case TopologyChanged topology:
                 Log.Topology(_logger, topology.Origin.Value, topology.Gateways);
                 break;
-            case InputRejected rejected:
+            case InputRejected rejected when _rejections.ShouldLog(_logger, "refused inputs"):
                 Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason, rejected.Cause?.ToString() ?? "-");
                 break;
             case UpstreamChanged { KeepsPrevious: true } returning:
@@ -367,7 +370,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
             _gateway.Interest,
             _gateway.ActiveUpstream,
             _gateway.Flooding?.Database.Count ?? 0,
-            _gateway.Counters.Copy());
+            _gateway.Counters.Copy()) { Election = _gateway.Election.Counters.Copy(), Flooding = _gateway.Flooding?.Counters.Copy() };
         lock (_snapshotLock)
         {
             _snapshot = snapshot;
@@ -542,6 +545,12 @@ public sealed partial class GatewayNode : IAsyncDisposable
         int Gateways,
         GatewayCounters Counters)
     {
+        /// <summary>The counters of the domain's designated-gateway election, copied with the rest.</summary>
+        public Bridge.Multicast.Overlay.Election.ElectionCounters Election { get; init; } = new();
+
+        /// <summary>The counters of link-state flooding (transit gateways), copied with the rest.</summary>
+        public Bridge.Multicast.Overlay.Flooding.FloodingCounters? Flooding { get; init; }
+
         /// <summary>Before the first turn of the loop.</summary>
         public static Snapshot Empty { get; } = new([], new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new HashSet<GroupName>(), [], null, 0, new GatewayCounters());
     }
