@@ -12,9 +12,10 @@ namespace Bridge.Multicast.Aggregation;
 /// Exact because every field is an integer count, an integer sum (<see cref="ValueUnits"/>), a
 /// minimum or maximum, or a bounded set that keeps its smallest members: keeping the k smallest
 /// of a union equals keeping the k smallest of the unions of the k smallest, so truncating early
-/// loses nothing the final truncation would have kept. Collected items are cut at the longest
-/// ascending prefix within both the item and the byte limit, which has the same property because
-/// an item's position in a union is never earlier than in its own part.
+/// loses nothing the final truncation would have kept. Collected items are the longest ascending
+/// prefix within both the item and the byte limit; each part carries the first item it cut
+/// (<see cref="PartialAggregate.CollectCut"/>), and nothing at or beyond the lowest cut is kept,
+/// because an item's cumulative size in a union is never smaller than in its own part.
 /// </remarks>
 public sealed class AggregateAccumulator
 {
@@ -24,6 +25,7 @@ public sealed class AggregateAccumulator
     private readonly SortedSet<ulong> _missingIds = [];
     private readonly SortedSet<GatewayId> _missingSubtrees = [];
     private long _itemBytes;
+    private CollectedItem? _cut;
 
     /// <summary>An empty aggregate for <paramref name="spec"/>.</summary>
     /// <exception cref="ArgumentException">The spec is not valid.</exception>
@@ -117,7 +119,7 @@ public sealed class AggregateAccumulator
             return AggregationError.BadBucketCount;
         }
 
-        if (partial.Items.Count > 0 && !_spec.Collects)
+        if ((partial.Items.Count > 0 || partial.CollectCut is not null) && !_spec.Collects)
         {
             return AggregationError.TooManyItems;
         }
@@ -170,6 +172,11 @@ public sealed class AggregateAccumulator
 
         PartialsMerged += partial.PartialsMerged;
         CollectOverflow += partial.CollectOverflow;
+        if (partial.CollectCut is { } cut)
+        {
+            LowerCut(cut);
+        }
+
         foreach (var item in partial.Items)
         {
             AddItem(item);
@@ -226,6 +233,7 @@ public sealed class AggregateAccumulator
         Histogram = [.. _histogram],
         Items = [.. _items],
         CollectOverflow = CollectOverflow,
+        CollectCut = _cut,
     };
 
     private static void AddListed<T>(SortedSet<T> set, T value, int limit)
@@ -238,16 +246,37 @@ public sealed class AggregateAccumulator
 
     private void AddItem(CollectedItem item)
     {
-        if (!_items.Add(item))
+        // At or beyond the cut the prefix has ended: an item there is never kept, even one that
+        // would fit in the bytes left, or the kept items would depend on arrival order.
+        if ((_cut is { } cut && PartialAggregateCodec.CompareItems(item, cut) >= 0) || !_items.Add(item))
         {
-            // The same reply through two paths: kept once, the other copy counted as overflow
-            // so that items plus overflow still count every collected reply.
+            // A copy of a kept item (the same reply through two paths) is counted as overflow
+            // too, so that items plus overflow still count every collected reply.
             CollectOverflow++;
             return;
         }
 
         _itemBytes += item.Data.Length;
         while (_items.Count > _spec.CollectMaxItems || _itemBytes > _spec.CollectMaxBytes)
+        {
+            var last = _items.Max;
+            _items.Remove(last);
+            _itemBytes -= last.Data.Length;
+            CollectOverflow++;
+            _cut = last;
+        }
+    }
+
+    /// <summary>Moves the cut down to <paramref name="cut"/> when it is lower, dropping kept items at or beyond it.</summary>
+    private void LowerCut(CollectedItem cut)
+    {
+        if (_cut is { } current && PartialAggregateCodec.CompareItems(current, cut) <= 0)
+        {
+            return;
+        }
+
+        _cut = cut;
+        while (_items.Count > 0 && PartialAggregateCodec.CompareItems(_items.Max, cut) >= 0)
         {
             var last = _items.Max;
             _items.Remove(last);

@@ -83,6 +83,14 @@ public sealed record PartialAggregate
     /// <summary>Replies with items that did not fit the collect limits.</summary>
     public ulong CollectOverflow { get; init; }
 
+    /// <summary>
+    /// The smallest item that did not fit, when one did not: the cut of the kept prefix. A parent
+    /// keeps no item at or beyond any part's cut, which makes the kept items the same whatever
+    /// the tree shape (an item beyond a cut could otherwise fit at the parent where it did not
+    /// fit in its part). Never part of <see cref="Items"/>; counted in <see cref="CollectOverflow"/>.
+    /// </summary>
+    public CollectedItem? CollectCut { get; init; }
+
     /// <summary>The number of contributors (the <c>count</c> function).</summary>
     public ulong Count => Contributors;
 

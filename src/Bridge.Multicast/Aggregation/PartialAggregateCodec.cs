@@ -31,12 +31,14 @@ public static class PartialAggregateCodec
 
     /// <summary>
     /// The largest partial: 96 + 65 × 8 (histogram) + 64 × 129 (subtrees) + 1024 × 8 (missing
-    /// ids) + 512 × 17 + 32768 (items) = 58,536 bytes, within one frame's payload.
+    /// ids) + 512 × 17 + 32768 (items) + 17 + 255 (cut item) = 58,808 bytes, within one frame's
+    /// payload.
     /// </summary>
     public const int MaxEncodedSize = 60_000;
 
     private const byte MembershipKnownFlag = 0x01;
     private const byte LateUpdateFlag = 0x02;
+    private const byte CutFlag = 0x04;
 
     /// <summary>The encoded size of <paramref name="partial"/>, after checking it as the decoder would.</summary>
     /// <exception cref="ArgumentException">A receiver would reject the partial.</exception>
@@ -79,9 +81,9 @@ public static class PartialAggregateCodec
     /// <code>
     ///  0                   1                   2                   3
     ///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-    /// +---------------+-----------+-+-+---------------+---------------+
-    /// |  version = 1  | reserved=0|L|K| bucket count H| subtrees S    |   0
-    /// +---------------+-----------+-+-+---------------+---------------+
+    /// +---------------+---------+-+-+-+---------------+---------------+
+    /// |  version = 1  | reserved|C|L|K| bucket count H|  subtrees S   |   0
+    /// +---------------+---------+-+-+-+---------------+---------------+
     /// |                       request id (64)                         |   4
     /// +---------------------------------------------------------------+
     /// |                      contributors (64)                        |  12
@@ -113,9 +115,12 @@ public static class PartialAggregateCodec
     /// |  missing member ids: M × (64), strictly ascending            ...
     /// |  items: I × (member id (64), value (double), length D (8), D bytes),
     /// |         strictly ascending by member id, value, bytes        ...
+    /// |  cut item, when C: one more item, above every kept one        ...
     /// +---------------------------------------------------------------+
     /// </code>
     /// K: the subtree's membership is known. L: a late-only update (everything but late is 0).
+    /// C (0x04): the first item beyond the collect limits follows the items
+    /// (<see cref="PartialAggregate.CollectCut"/>); its bytes do not count against the byte limit.
     /// </remarks>
     public static bool TryDecode(ReadOnlySpan<byte> input, [NotNullWhen(true)] out PartialAggregate? partial, out AggregationError reason)
     {
@@ -142,7 +147,7 @@ public static class PartialAggregateCodec
         }
 
         var flags = input[1];
-        if ((flags & ~(MembershipKnownFlag | LateUpdateFlag)) != 0)
+        if ((flags & ~(MembershipKnownFlag | LateUpdateFlag | CutFlag)) != 0)
         {
             return AggregationError.UnknownFlags;
         }
@@ -174,6 +179,7 @@ public static class PartialAggregateCodec
         int listedIds = BinaryPrimitives.ReadUInt16BigEndian(input[94..]);
         var membershipKnown = (flags & MembershipKnownFlag) != 0;
         var lateUpdate = (flags & LateUpdateFlag) != 0;
+        var hasCut = (flags & CutFlag) != 0;
 
         if (contributors > PartialAggregate.MaxContributors)
         {
@@ -229,6 +235,12 @@ public static class PartialAggregateCodec
         if ((UInt128)(ulong)itemCount + overflow > contributors)
         {
             return AggregationError.CollectExceedsContributors;
+        }
+
+        if (hasCut && overflow == 0)
+        {
+            // The cut item is one that did not fit, so it is counted in the overflow.
+            return AggregationError.CountOutOfRange;
         }
 
         if (membershipKnown && (UInt128)contributors + missing > members)
@@ -312,9 +324,9 @@ public static class PartialAggregateCodec
         }
 
         rest = rest[(8 * listedIds)..];
-        var items = new CollectedItem[itemCount];
+        var items = new CollectedItem[itemCount + (hasCut ? 1 : 0)];
         var itemBytes = 0;
-        for (var i = 0; i < itemCount; i++)
+        for (var i = 0; i < items.Length; i++)
         {
             if (rest.Length < ItemFixedSize)
             {
@@ -334,7 +346,7 @@ public static class PartialAggregateCodec
                 return AggregationError.Truncated;
             }
 
-            itemBytes += dataLength;
+            itemBytes += i < itemCount ? dataLength : 0;
             if (itemBytes > AggregationSpec.MaxCollectBytes)
             {
                 return AggregationError.TooManyItems;
@@ -374,8 +386,9 @@ public static class PartialAggregateCodec
             MissingSubtrees = subtrees,
             PartialsMerged = partialsMerged,
             Histogram = histogram,
-            Items = items,
+            Items = hasCut ? items[..itemCount] : items,
             CollectOverflow = overflow,
+            CollectCut = hasCut ? items[itemCount] : null,
         };
         return AggregationError.None;
     }
@@ -399,7 +412,7 @@ public static class PartialAggregateCodec
         var histogram = partial.Histogram ?? [];
         var subtrees = partial.MissingSubtrees ?? [];
         var missingIds = partial.MissingMemberIds ?? [];
-        var items = partial.Items ?? [];
+        IReadOnlyList<CollectedItem> items = partial.CollectCut is { } cut ? [.. partial.Items ?? [], cut] : partial.Items ?? [];
         if (histogram.Count > byte.MaxValue || subtrees.Count > byte.MaxValue || missingIds.Count > ushort.MaxValue || items.Count > ushort.MaxValue)
         {
             throw new ArgumentException($"The partial of request {partial.RequestId} has lists too long for their count fields.", nameof(partial));
@@ -437,7 +450,7 @@ public static class PartialAggregateCodec
         var bytes = new byte[size];
         var span = bytes.AsSpan();
         span[0] = Version;
-        span[1] = (byte)((partial.MembershipKnown ? MembershipKnownFlag : 0) | (partial.IsLateUpdate ? LateUpdateFlag : 0));
+        span[1] = (byte)((partial.MembershipKnown ? MembershipKnownFlag : 0) | (partial.IsLateUpdate ? LateUpdateFlag : 0) | (partial.CollectCut is null ? 0 : CutFlag));
         span[2] = (byte)histogram.Count;
         span[3] = (byte)subtrees.Count;
         BinaryPrimitives.WriteUInt64BigEndian(span[4..], partial.RequestId);
@@ -450,7 +463,7 @@ public static class PartialAggregateCodec
         BinaryPrimitives.WriteUInt64BigEndian(span[68..], partial.MissingCount);
         BinaryPrimitives.WriteUInt32BigEndian(span[76..], partial.MissingSubtreeCount);
         BinaryPrimitives.WriteUInt32BigEndian(span[80..], partial.PartialsMerged);
-        BinaryPrimitives.WriteUInt16BigEndian(span[84..], (ushort)items.Count);
+        BinaryPrimitives.WriteUInt16BigEndian(span[84..], (ushort)(partial.Items?.Count ?? 0));
         BinaryPrimitives.WriteUInt64BigEndian(span[86..], partial.CollectOverflow);
         BinaryPrimitives.WriteUInt16BigEndian(span[94..], (ushort)missingIds.Count);
         var at = FixedSize;

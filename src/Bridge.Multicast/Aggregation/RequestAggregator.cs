@@ -257,7 +257,7 @@ public sealed class RequestAggregator
         {
             fit = AggregationError.BadBucketCount;
         }
-        else if (partial.Items.Count > 0 && !pending.Request.Spec.Collects)
+        else if ((partial.Items.Count > 0 || partial.CollectCut is not null) && !pending.Request.Spec.Collects)
         {
             fit = AggregationError.TooManyItems;
         }

@@ -93,6 +93,8 @@ public sealed class AggregationCodecTests
         Assert.Equal(original.Histogram, decoded.Histogram);
         Assert.Equal(original.CollectOverflow, decoded.CollectOverflow);
         Assert.Equal(original.Items.Select(i => (i.MemberId, i.Value, Convert.ToHexString(i.Data.Span))), decoded.Items.Select(i => (i.MemberId, i.Value, Convert.ToHexString(i.Data.Span))));
+        Assert.Equal(5UL, decoded.CollectCut?.MemberId);
+        Assert.Equal("xyz", Encoding.UTF8.GetString(decoded.CollectCut!.Value.Data.Span));
         Assert.True(decoded.MembershipKnown);
         Assert.False(decoded.IsLateUpdate);
     }
@@ -253,7 +255,8 @@ public sealed class AggregationCodecTests
         { "trailing byte", WireBuilders.Partial(extra: 1), AggregationError.TrailingBytes },
         { "longer than any partial", new byte[PartialAggregateCodec.MaxEncodedSize + 1], AggregationError.TooLarge },
         { "version 2", WireBuilders.Partial(version: 2), AggregationError.UnsupportedVersion },
-        { "reserved flag 0x04", WireBuilders.Partial(flags: 0x04), AggregationError.UnknownFlags },
+        { "reserved flag 0x08", WireBuilders.Partial(flags: 0x08), AggregationError.UnknownFlags },
+        { "cut item without overflow", WireBuilders.Partial(flags: 0x04, items: [(1, 1, [])]), AggregationError.CountOutOfRange },
         { "one bucket", WireBuilders.Partial(histogram: [3]), AggregationError.BadBucketCount },
         { "66 buckets", WireBuilders.Partial(bucketCount: 66, histogram: [1, 2]), AggregationError.BadBucketCount },
         { "65 subtrees listed", WireBuilders.Partial(subtreeListed: 65, subtreeCount: 65), AggregationError.TooManyMissingSubtrees },
@@ -282,6 +285,7 @@ public sealed class AggregationCodecTests
         { "missing ids cut short", WireBuilders.Partial(missing: 2, missingIds: [4, 5])[..^1], AggregationError.Truncated },
         { "items out of order", WireBuilders.Partial(items: [(2, 1, []), (1, 1, [])]), AggregationError.NotAscending },
         { "NaN item value", WireBuilders.Partial(items: [(1, double.NaN, [])]), AggregationError.NonFiniteValue },
+        { "cut item not above the items", WireBuilders.Partial(flags: 0x04, overflow: 1, items: [(2, 1, []), (1, 1, [])]), AggregationError.NotAscending },
         { "item data cut short", WireBuilders.Partial(items: [(1, 1, [1, 2, 3])])[..^1], AggregationError.Truncated },
     };
 
@@ -332,5 +336,6 @@ public sealed class AggregationCodecTests
         Histogram = [1, 1, 1, 1, 0],
         Items = [new CollectedItem(1, -1, Encoding.UTF8.GetBytes("ok")), new CollectedItem(2, 7.25, ReadOnlyMemory<byte>.Empty)],
         CollectOverflow = 2,
+        CollectCut = new CollectedItem(5, 1, Encoding.UTF8.GetBytes("xyz")),
     };
 }
