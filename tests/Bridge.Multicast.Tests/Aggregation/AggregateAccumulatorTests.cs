@@ -222,6 +222,19 @@ public sealed class AggregateAccumulatorTests
         Assert.Equal(PartialAggregateCodec.Encode(a), PartialAggregateCodec.Encode(Combine(Spec, a, new AggregateAccumulator(Spec).ToPartial(1))));
     }
 
+    [Property(MaxTest = 200)]
+    public void ToPartial_AnyInputs_RoundTripsThroughTheCodecByteForByte(int seed)
+    {
+        var partial = RandomPartial(new Random(seed));
+
+        var bytes = PartialAggregateCodec.Encode(partial);
+
+        Assert.True(PartialAggregateCodec.TryDecode(bytes, out var decoded, out var reason), reason.ToString());
+        Assert.Equal(bytes, PartialAggregateCodec.Encode(decoded));
+        Assert.Equal(partial.Items.Count, decoded.Items.Count);
+        Assert.Equal(partial.CollectCut.HasValue, decoded.CollectCut.HasValue);
+    }
+
     internal static PartialAggregate Partial(AggregationSpec spec, params Reply[] replies)
     {
         var accumulator = new AggregateAccumulator(spec);
