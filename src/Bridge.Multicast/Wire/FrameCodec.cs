@@ -364,7 +364,7 @@ public static class FrameCodec
         long timestampMicroseconds,
         int maxFrameSize)
     {
-        if (type is < (byte)FrameType.Data or > (byte)FrameType.Relay)
+        if (type is < (byte)FrameType.Data or > (byte)FrameType.Reply)
         {
             return FrameError.UnknownFrameType;
         }

@@ -30,4 +30,7 @@ public enum FrameType : byte
 
     /// <summary>A frame carried between gateways over an overlay link, with the gateway where it entered the overlay.</summary>
     Relay = 8,
+
+    /// <summary>One member's answer to a <see cref="Request"/>, sent on its own domain to the node that aggregates for it.</summary>
+    Reply = 9,
 }

@@ -97,7 +97,7 @@ public sealed class FrameCodecTests
         ("version 0", f => f[2] = 0, FrameError.UnsupportedVersion),
         ("version 2", f => f[2] = 2, FrameError.UnsupportedVersion),
         ("frame type 0", f => f[3] = 0, FrameError.UnknownFrameType),
-        ("frame type 9, one past Relay", f => f[3] = 9, FrameError.UnknownFrameType),
+        ("frame type 10, one past Reply", f => f[3] = 10, FrameError.UnknownFrameType),
         ("frame type 0xFF", f => f[3] = 0xFF, FrameError.UnknownFrameType),
         ("lowest undefined flag bit set", f => f[4] = 0x10, FrameError.UnknownFlags),
         ("highest flag bit set", f => f[4] = 0x80, FrameError.UnknownFlags),
