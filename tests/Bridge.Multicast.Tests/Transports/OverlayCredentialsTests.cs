@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Multicast.Transports.Overlay;
 using Bridge.Testing.Tls;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Multicast.Tests.Transports;
 
@@ -153,7 +154,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-b");
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.True(result.Succeeded, result.ToString());
         Assert.Equal("gw-b", result.ServerSawName);
@@ -166,7 +167,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-x", _strangerAuthority, trusted: _authority);
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.IsType<AuthenticationException>(result.ServerError);
@@ -179,7 +180,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-b", usages: [OverlayCredentials.ServerAuthOid]);
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.ServerChecks, c => c.Rejection == PeerCertificateRejection.WrongUsage);
@@ -191,7 +192,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a", notBefore: Now.AddDays(-30), days: 10);
         using var client = CredentialsFor("gw-b");
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.IsType<AuthenticationException>(result.ClientError);
@@ -204,7 +205,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-b");
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-c", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-c", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.ClientChecks, c => c.Rejection == PeerCertificateRejection.NameMismatch);
@@ -240,12 +241,6 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var key = certificate.GetECDsaPrivateKey()!;
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certificatePath, keyPath);
-    }
-
-    /// <summary>A clock stopped at one instant.</summary>
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }
 
