@@ -2,6 +2,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Multicast.Transports.Overlay;
+using Bridge.Testing;
 using Bridge.Testing.Tls;
 using Microsoft.Extensions.Time.Testing;
 
@@ -17,7 +18,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
     private static readonly string[] BothUsages = [OverlayCredentials.ServerAuthOid, OverlayCredentials.ClientAuthOid];
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("gridcast-overlay-credentials-").FullName;
+    private readonly TempDirectory _directory = new("gridcast-overlay-credentials-");
     private readonly X509Certificate2 _authority = TestCertificates.Authority("Lab CA", Now);
     private readonly X509Certificate2 _strangerAuthority = TestCertificates.Authority("Lab CA", Now);
 
@@ -25,7 +26,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     {
         _authority.Dispose();
         _strangerAuthority.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 
     [Theory]
@@ -117,7 +118,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     public void Load_MissingKeyFile_ThrowsNamingTheFile()
     {
         var (certificatePath, _) = WriteNode("gw-a");
-        var missing = Path.Combine(_directory, "nope.key");
+        var missing = _directory.Combine("nope.key");
 
         var error = Assert.Throws<FileNotFoundException>(() => OverlayCredentials.Load(certificatePath, missing, AuthorityPath()));
 
@@ -215,7 +216,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     {
         using var node = TestCertificates.Node(issuer ?? _authority, name, notBefore ?? Now, usages ?? BothUsages, days);
         var (certificatePath, keyPath) = Write(node, name);
-        var authorityPath = Path.Combine(_directory, $"trusted-by-{name}.crt");
+        var authorityPath = _directory.Combine($"trusted-by-{name}.crt");
         File.WriteAllText(authorityPath, (trusted ?? _authority).ExportCertificatePem());
         return OverlayCredentials.Load(certificatePath, keyPath, authorityPath);
     }
@@ -228,15 +229,15 @@ public sealed class OverlayCredentialsTests : IDisposable
 
     private string AuthorityPath()
     {
-        var path = Path.Combine(_directory, "ca.crt");
+        var path = _directory.Combine("ca.crt");
         File.WriteAllText(path, _authority.ExportCertificatePem());
         return path;
     }
 
     private (string Certificate, string Key) Write(X509Certificate2 certificate, string name)
     {
-        var certificatePath = Path.Combine(_directory, name + ".crt");
-        var keyPath = Path.Combine(_directory, name + ".key");
+        var certificatePath = _directory.Combine(name + ".crt");
+        var keyPath = _directory.Combine(name + ".key");
         File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
         using var key = certificate.GetECDsaPrivateKey()!;
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
