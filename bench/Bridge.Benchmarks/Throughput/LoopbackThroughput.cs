@@ -60,9 +60,9 @@ public static class LoopbackThroughput
     {
         var group = GroupName.Parse($"ham:ip:239.193.200.1:{port}");
         var loopback = MulticastInterface.Loopback();
-        var options = new MulticastSocketOptions { Ip = new() { ReceiveBufferSize = 8 << 20 } };
-        await using var receiver = MulticastSocket.Create(loopback, options);
-        await using var sender = MulticastSocket.Create(loopback, options);
+        var ip = new IpMulticastOptions { ReceiveBufferSize = 8 << 20 };
+        await using var receiver = MulticastSocket.Create(loopback, ip: ip);
+        await using var sender = MulticastSocket.Create(loopback, ip: ip);
         receiver.Join(group);
         var payload = new byte[payloadSize];
         Random.Shared.NextBytes(payload);

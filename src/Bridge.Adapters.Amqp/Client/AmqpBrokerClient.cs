@@ -334,7 +334,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (!RoutingKeys.IsRoutable(delivery.RoutingKey, out var reason))
         {
             Interlocked.Increment(ref _malformed);
-            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            if (_refusals.ShouldLog(LogRefusalsSuppressed))
             {
                 Log.Malformed(_logger, delivery.Exchange, delivery.RoutingKey, reason);
             }
@@ -346,7 +346,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (!string.Equals(delivery.Exchange, _settings.Exchange, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _unroutable);
-            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            if (_refusals.ShouldLog(LogRefusalsSuppressed))
             {
                 Log.ForeignExchange(_logger, delivery.Exchange, delivery.RoutingKey, _settings.Exchange);
             }
@@ -386,7 +386,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         if (groups == 0)
         {
             Interlocked.Increment(ref _unroutable);
-            if (_refusals.ShouldLog(_logger, "refused deliveries"))
+            if (_refusals.ShouldLog(LogRefusalsSuppressed))
             {
                 Log.Unroutable(_logger, delivery.RoutingKey);
             }
@@ -471,8 +471,14 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
             : $"{exception.Message.TrimEnd('.')}: {cause.Message}";
     }
 
+    private void LogRefusalsSuppressed(long count) =>
+        Log.Suppressed(_logger, count, "refused deliveries", _refusals.Burst, (long)_refusals.Interval.TotalSeconds);
+
     private static partial class Log
     {
+        [LoggerMessage(131, LogLevel.Warning, "{Count} more {What} not logged: at most {Burst} per {Seconds} s are (the metrics count every one)")]
+        public static partial void Suppressed(ILogger logger, long count, string what, int burst, long seconds);
+
         [LoggerMessage(121, LogLevel.Information, "Connected to AMQP broker {Broker}, exchange {Exchange}, {Bindings} binding(s)")]
         public static partial void Connected(ILogger logger, string broker, string exchange, int bindings);
 

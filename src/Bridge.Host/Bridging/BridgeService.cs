@@ -3,6 +3,8 @@ using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
 using Bridge.Host.Diagnostics;
 using Bridge.Multicast;
+using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -146,7 +148,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     {
         await using var socket = MulticastSocket.Create(
             Settings.Interface,
-            new MulticastSocketOptions { MemberReportInterval = TimeSpan.FromSeconds(2) },
+            new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromSeconds(2)) },
             loggers.CreateLogger<MulticastSocket>(),
             time);
         var repeater = new LastValueRepeater(socket, time);

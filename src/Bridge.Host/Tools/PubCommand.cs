@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Bridge.Host.Cli;
 using Bridge.Multicast;
+using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,9 +37,10 @@ internal static class PubCommand
             var time = host.Services.GetRequiredService<TimeProvider>();
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { Ip = new() { TimeToLive = result.GetValue(ttl), Loopback = !result.GetValue(noLoopback) } },
+                new MulticastSocketOptions(),
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
-                time);
+                time,
+                new IpMulticastOptions { TimeToLive = result.GetValue(ttl), Loopback = !result.GetValue(noLoopback) });
             var payload = Encoding.UTF8.GetBytes(result.GetRequiredValue(text));
             for (var i = 0; i < count; i++)
             {

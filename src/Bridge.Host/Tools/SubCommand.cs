@@ -5,6 +5,7 @@ using System.Text.Json;
 using Bridge.Host.Cli;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -68,7 +69,7 @@ internal static class SubCommand
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReportInterval = MemberReportInterval },
+                new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, MemberReportInterval) },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             foreach (var name in result.GetRequiredValue(groups))

@@ -63,6 +63,23 @@ public sealed class LogRateLimiter
         }
     }
 
+    /// <summary>
+    /// Counts one occurrence and says whether to log it; when it is logged after others were
+    /// suppressed, first hands their number to <paramref name="logSuppressed"/>, which writes the
+    /// edge's own summary line (this project does not log).
+    /// </summary>
+    public bool ShouldLog(Action<long> logSuppressed)
+    {
+        ArgumentNullException.ThrowIfNull(logSuppressed);
+        var permit = Acquire();
+        if (permit is { Log: true, Suppressed: > 0 })
+        {
+            logSuppressed(permit.Suppressed);
+        }
+
+        return permit.Log;
+    }
+
     /// <summary>Counts one occurrence and says whether to log it, and what was suppressed before it.</summary>
     public LogPermit Acquire()
     {

@@ -4,6 +4,7 @@ using Bridge.Adapters.Modbus.Protocol;
 using Bridge.Adapters.Modbus.Server;
 using Bridge.Adapters.Modbus.Tests.Protocol;
 using Bridge.Adapters.Modbus.Tests.Support;
+using Bridge.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Adapters.Modbus.Tests.Server;

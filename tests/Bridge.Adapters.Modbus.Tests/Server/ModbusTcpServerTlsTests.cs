@@ -3,6 +3,7 @@ using Bridge.Adapters.Modbus.Client;
 using Bridge.Adapters.Modbus.Security;
 using Bridge.Adapters.Modbus.Server;
 using Bridge.Adapters.Modbus.Tests.Support;
+using Bridge.Testing;
 
 namespace Bridge.Adapters.Modbus.Tests.Server;
 

@@ -15,7 +15,7 @@ namespace Bridge.Adapters.Mqtt.Tests.Client;
 /// The client mode's user names and TLS against a real Mosquitto with a password file and a TLS
 /// listener whose certificates each test makes with its own throwaway CAs.
 /// </summary>
-public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
+public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime, IDisposable
 {
     private const string Topic = "meters/north/tariff";
     private const string User = "bridge";
@@ -24,7 +24,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
 
     private readonly MulticastInterface _loopback = MulticastInterface.Loopback();
     private readonly GroupName _group = GroupName.Parse(FreePorts.UniqueIPv4Group());
-    private readonly string _directory = Directory.CreateTempSubdirectory("gridcast-mqtt-tls-").FullName;
+    private readonly TempDirectory _directory = new("gridcast-mqtt-tls-");
     private MulticastSocket _bridgeSocket = null!;
     private MulticastSocket _device = null!;
 
@@ -42,8 +42,9 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     {
         await _device.DisposeAsync();
         await _bridgeSocket.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
     }
+
+    public void Dispose() => _directory.Dispose();
 
     [Theory]
     [MemberData(nameof(Protocols))]
@@ -83,7 +84,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [MemberData(nameof(Protocols))]
     public async Task StartAsync_TlsWithTheBrokersCa_ConnectsAndRoutes(MqttProtocol protocol)
     {
-        using var authority = TestAuthority.Create("substation-ca", _directory);
+        using var authority = TestAuthority.Create("substation-ca", _directory.Path);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority));
 
         await using var bridge = await StartBridgeAsync(new MqttClientSettings
@@ -105,8 +106,8 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_BrokerCertificateFromAnotherCa_ThrowsRefused()
     {
-        using var brokersAuthority = TestAuthority.Create("other-ca", _directory);
-        using var trustedAuthority = TestAuthority.Create("substation-ca", _directory);
+        using var brokersAuthority = TestAuthority.Create("other-ca", _directory.Path);
+        using var trustedAuthority = TestAuthority.Create("substation-ca", _directory.Path);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(brokersAuthority));
         var settings = new MqttClientSettings
         {
@@ -124,7 +125,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_ServerNameNotInCertificate_ThrowsRefused()
     {
-        using var authority = TestAuthority.Create("substation-ca", _directory);
+        using var authority = TestAuthority.Create("substation-ca", _directory.Path);
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority));
         var settings = new MqttClientSettings
         {
@@ -139,7 +140,7 @@ public sealed class MqttBrokerClientSecurityTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_MutualTlsWithClientCertificate_ConnectsAndRoutes()
     {
-        using var authority = TestAuthority.Create("substation-ca", _directory);
+        using var authority = TestAuthority.Create("substation-ca", _directory.Path);
         var (certificate, key) = authority.IssueClient("bridge-client");
         await using var mosquitto = await MosquittoBroker.StartAsync(WithTls(authority, requireClientCertificate: true));
 

@@ -2,7 +2,9 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bridge.Multicast.Transports.Overlay;
+using Bridge.Testing;
 using Bridge.Testing.Tls;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Multicast.Tests.Transports;
 
@@ -16,7 +18,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
     private static readonly string[] BothUsages = [OverlayCredentials.ServerAuthOid, OverlayCredentials.ClientAuthOid];
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("gridcast-overlay-credentials-").FullName;
+    private readonly TempDirectory _directory = new("gridcast-overlay-credentials-");
     private readonly X509Certificate2 _authority = TestCertificates.Authority("Lab CA", Now);
     private readonly X509Certificate2 _strangerAuthority = TestCertificates.Authority("Lab CA", Now);
 
@@ -24,7 +26,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     {
         _authority.Dispose();
         _strangerAuthority.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 
     [Theory]
@@ -116,7 +118,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     public void Load_MissingKeyFile_ThrowsNamingTheFile()
     {
         var (certificatePath, _) = WriteNode("gw-a");
-        var missing = Path.Combine(_directory, "nope.key");
+        var missing = _directory.Combine("nope.key");
 
         var error = Assert.Throws<FileNotFoundException>(() => OverlayCredentials.Load(certificatePath, missing, AuthorityPath()));
 
@@ -153,7 +155,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-b");
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.True(result.Succeeded, result.ToString());
         Assert.Equal("gw-b", result.ServerSawName);
@@ -166,7 +168,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-x", _strangerAuthority, trusted: _authority);
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.IsType<AuthenticationException>(result.ServerError);
@@ -179,7 +181,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-b", usages: [OverlayCredentials.ServerAuthOid]);
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.ServerChecks, c => c.Rejection == PeerCertificateRejection.WrongUsage);
@@ -191,7 +193,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a", notBefore: Now.AddDays(-30), days: 10);
         using var client = CredentialsFor("gw-b");
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-a", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.IsType<AuthenticationException>(result.ClientError);
@@ -204,7 +206,7 @@ public sealed class OverlayCredentialsTests : IDisposable
         using var server = CredentialsFor("gw-a");
         using var client = CredentialsFor("gw-b");
 
-        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-c", new FixedTime(Now));
+        var result = await LoopbackTls.HandshakeAsync(server, client, "gw-c", new FakeTimeProvider(Now));
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.ClientChecks, c => c.Rejection == PeerCertificateRejection.NameMismatch);
@@ -214,7 +216,7 @@ public sealed class OverlayCredentialsTests : IDisposable
     {
         using var node = TestCertificates.Node(issuer ?? _authority, name, notBefore ?? Now, usages ?? BothUsages, days);
         var (certificatePath, keyPath) = Write(node, name);
-        var authorityPath = Path.Combine(_directory, $"trusted-by-{name}.crt");
+        var authorityPath = _directory.Combine($"trusted-by-{name}.crt");
         File.WriteAllText(authorityPath, (trusted ?? _authority).ExportCertificatePem());
         return OverlayCredentials.Load(certificatePath, keyPath, authorityPath);
     }
@@ -227,25 +229,19 @@ public sealed class OverlayCredentialsTests : IDisposable
 
     private string AuthorityPath()
     {
-        var path = Path.Combine(_directory, "ca.crt");
+        var path = _directory.Combine("ca.crt");
         File.WriteAllText(path, _authority.ExportCertificatePem());
         return path;
     }
 
     private (string Certificate, string Key) Write(X509Certificate2 certificate, string name)
     {
-        var certificatePath = Path.Combine(_directory, name + ".crt");
-        var keyPath = Path.Combine(_directory, name + ".key");
+        var certificatePath = _directory.Combine(name + ".crt");
+        var keyPath = _directory.Combine(name + ".key");
         File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
         using var key = certificate.GetECDsaPrivateKey()!;
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certificatePath, keyPath);
-    }
-
-    /// <summary>A clock stopped at one instant.</summary>
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }
 

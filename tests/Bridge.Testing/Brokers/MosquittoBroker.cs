@@ -46,11 +46,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly string _executable;
-    private readonly string _directory;
+    private readonly TempDirectory _directory;
     private readonly string _configPath;
     private ExternalProcess? _process;
 
-    private MosquittoBroker(string executable, string directory, string configPath, int port, int? tlsPort, ExternalProcess process)
+    private MosquittoBroker(string executable, TempDirectory directory, string configPath, int port, int? tlsPort, ExternalProcess process)
     {
         _executable = executable;
         _directory = directory;
@@ -93,7 +93,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var executable = FindExecutable();
-        var directory = Directory.CreateTempSubdirectory("gridcast-mosquitto-").FullName;
+        var scratch = new TempDirectory("gridcast-mosquitto-");
+        var directory = scratch.Path;
         var configPath = Path.Combine(directory, "mosquitto.conf");
         try
         {
@@ -113,7 +114,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
                 var (process, failure, portTaken) = await LaunchAsync(executable, configPath, port, cancellationToken);
                 if (process is not null)
                 {
-                    return new MosquittoBroker(executable, directory, configPath, port, tlsPort, process);
+                    return new MosquittoBroker(executable, scratch, configPath, port, tlsPort, process);
                 }
 
                 if (!portTaken || attempt == StartAttempts)
@@ -124,7 +125,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
         catch
         {
-            Directory.Delete(directory, recursive: true);
+            scratch.Dispose();
             throw;
         }
     }
@@ -169,10 +170,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             await process.DisposeAsync();
         }
 
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        _directory.Dispose();
     }
 
     private static string Config(int port, int? tlsPort, MosquittoOptions options, string? passwordFile, string directory)

@@ -30,12 +30,12 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(100);
     private static int _instances;
 
-    private readonly string _directory;
+    private readonly TempDirectory _directory;
     private readonly Dictionary<string, string> _environment;
     private ExternalProcess? _epmd;
     private ExternalProcess? _server;
 
-    private RabbitMqBroker(string directory, int port, Dictionary<string, string> environment)
+    private RabbitMqBroker(TempDirectory directory, int port, Dictionary<string, string> environment)
     {
         _directory = directory;
         Port = port;
@@ -59,8 +59,9 @@ public sealed class RabbitMqBroker : IAsyncDisposable
                 + "install it with 'apt-get install -y rabbitmq-server' (scripts/test.sh does)");
         }
 
-        var directory = Directory.CreateTempSubdirectory("gridcast-rabbitmq-").FullName;
-        var broker = new RabbitMqBroker(directory, FreePorts.Tcp(), Environment(directory));
+        var scratch = new TempDirectory("gridcast-rabbitmq-");
+        var directory = scratch.Path;
+        var broker = new RabbitMqBroker(scratch, FreePorts.Tcp(), Environment(directory));
         try
         {
             await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq.conf"), "loopback_users = none\n", cancellationToken);
@@ -105,7 +106,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         try
         {
             // The script waits for the Erlang VM; SIGTERM to the VM stops the node cleanly.
-            var pidFile = Path.Combine(_directory, "rabbit.pid");
+            var pidFile = _directory.Combine("rabbit.pid");
             if (File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture, out var vm))
             {
                 Prerequisites.Signal(vm, PosixSignalNumber.Term);
@@ -163,10 +164,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             await epmd.DisposeAsync();
         }
 
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        _directory.Dispose();
     }
 
     private static Dictionary<string, string> Environment(string directory)
@@ -192,7 +190,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
-        var server = ExternalProcess.Start(ServerScript, [], _environment, _directory);
+        var server = ExternalProcess.Start(ServerScript, [], _environment, _directory.Path);
         _server = server;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(StartTimeout);

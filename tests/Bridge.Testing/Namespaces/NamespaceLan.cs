@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 
@@ -24,9 +23,7 @@ public sealed class NamespaceLan : IDisposable
     /// <summary>The name of every host's interface into the bridge, as seen inside the host.</summary>
     public const string HostInterface = "eth0";
 
-    private const string Bridge = "br0";
     private const int MaxHosts = 200;
-    private static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(10);
 
     private readonly List<NamespaceHost> _hosts = [];
     private readonly OwnedNamespaces _namespaces;
@@ -86,57 +83,30 @@ public sealed class NamespaceLan : IDisposable
 
     private void Build(int hostCount)
     {
-        _namespaces.Add(BridgeNamespace);
-        // No snooping: the bridge floods every multicast frame to every port, so what a host
-        // receives is decided by the host's own memberships, the thing under test.
-        IpCommand.Run("-n", BridgeNamespace, "link", "add", Bridge, "type", "bridge", "mcast_snooping", "0");
-        IpCommand.Run("-n", BridgeNamespace, "link", "set", Bridge, "up");
+        EthernetSegment.CreateBridge(_namespaces, BridgeNamespace);
         for (var number = 1; number <= hostCount; number++)
         {
-            var name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}h{number}");
-            var port = string.Create(CultureInfo.InvariantCulture, $"p{number}");
             // The last part is the same digits in both families: host 9 is .10 and ::10.
-            var ipv4 = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.250.0.{number + 1}"));
-            var ipv6 = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"fd00:250::{number + 1}"));
-            _namespaces.Add(name);
-            IpCommand.Run("link", "add", HostInterface, "netns", name, "type", "veth", "peer", "name", port, "netns", BridgeNamespace);
-            IpCommand.Run("-n", BridgeNamespace, "link", "set", port, "master", Bridge, "up");
-            IpCommand.Run("-n", name, "addr", "add", $"{ipv4}/24", "dev", HostInterface);
-            // nodad: usable at once instead of after duplicate address detection (about 1 s).
-            IpCommand.Run("-n", name, "addr", "add", $"{ipv6}/64", "dev", HostInterface, "nodad");
-            IpCommand.Run("-n", name, "link", "set", HostInterface, "up");
-            IpCommand.Run("-n", name, "link", "set", "lo", "up");
-            _hosts.Add(new NamespaceHost(name, HostInterface, ipv4, ipv6));
+            _hosts.Add(EthernetSegment.AddHost(
+                _namespaces,
+                BridgeNamespace,
+                string.Create(CultureInfo.InvariantCulture, $"{Prefix}h{number}"),
+                HostInterface,
+                string.Create(CultureInfo.InvariantCulture, $"p{number}"),
+                IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.250.0.{number + 1}")),
+                IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"fd00:250::{number + 1}"))));
         }
     }
 
-    /// <summary>
-    /// Carrier and bridge port state follow a link going up asynchronously (the kernel's link
-    /// watch), so frames sent right after building could be dropped; wait for the state instead.
-    /// </summary>
-    private void WaitUntilForwarding()
+    private void WaitUntilForwarding() => EthernetSegment.WaitUntilReady($"LAN {Prefix}", () =>
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        List<string> missing = [];
+        if (EthernetSegment.PortsNotForwarding(BridgeNamespace, _hosts.Count) is { } ports)
         {
-            var ports = IpCommand.Run("-n", BridgeNamespace, "-o", "-d", "link", "show", "master", Bridge)
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            var forwarding = ports.Count(p => p.Contains(" state UP ", StringComparison.Ordinal)
-                && p.Contains("bridge_slave state forwarding", StringComparison.Ordinal));
-            var hostsUp = _hosts.Count(h => IpCommand.Run("-n", h.Name, "-o", "link", "show", HostInterface)
-                .Contains(" state UP ", StringComparison.Ordinal));
-            if (forwarding == _hosts.Count && hostsUp == _hosts.Count)
-            {
-                return;
-            }
-
-            if (clock.Elapsed > ReadyPatience)
-            {
-                throw new TimeoutException(
-                    $"LAN {Prefix}: after {ReadyPatience.TotalSeconds} s only {forwarding} of {_hosts.Count} bridge ports forward and {hostsUp} host interfaces are up:\n{string.Join('\n', ports)}");
-            }
-
-            Thread.Sleep(10); // Polling a kernel state with a deadline; there is no event to wait for here.
+            missing.Add(ports);
         }
-    }
+
+        missing.AddRange(_hosts.Where(h => !EthernetSegment.IsUp(h.Name, h.Interface)).Select(h => $"{h.Interface} of {h.Name} is not up"));
+        return missing;
+    });
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 
@@ -35,12 +34,10 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
     /// <summary>The name of every host's interface into its domain's bridge, as seen inside the host.</summary>
     public const string HostInterface = "eth0";
 
-    private const string Bridge = "br0";
     private const string RouterPort = "rt";
     private const int MaxDomains = 250;
     private const int MaxHostsPerDomain = 200;
     private const int RouterHostPart = 254;
-    private static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(10);
 
     private readonly List<MulticastDomain> _domains = [];
     private readonly OwnedNamespaces _namespaces;
@@ -144,14 +141,10 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
             IPv4Of(number, RouterHostPart),
             IPv6Of(number, RouterHostPart));
 
-        _namespaces.Add(bridgeNamespace);
         // No snooping, as on a NamespaceLan: the bridge floods every multicast frame to every
         // port, the router's included, so only the router keeps multicast in the domain.
-        IpCommand.Run("-n", bridgeNamespace, "link", "add", Bridge, "type", "bridge", "mcast_snooping", "0");
-        IpCommand.Run("-n", bridgeNamespace, "link", "set", Bridge, "up");
-
-        IpCommand.Run("link", "add", leg, "netns", RouterNamespace, "type", "veth", "peer", "name", RouterPort, "netns", bridgeNamespace);
-        IpCommand.Run("-n", bridgeNamespace, "link", "set", RouterPort, "master", Bridge, "up");
+        EthernetSegment.CreateBridge(_namespaces, bridgeNamespace);
+        EthernetSegment.Attach(bridgeNamespace, RouterNamespace, leg, RouterPort);
         IpCommand.Run("-n", RouterNamespace, "addr", "add", $"{domain.RouterIPv4}/24", "dev", leg);
         // nodad: usable at once instead of after duplicate address detection (about 1 s).
         IpCommand.Run("-n", RouterNamespace, "addr", "add", $"{domain.RouterIPv6}/64", "dev", leg, "nodad");
@@ -161,22 +154,14 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
         {
             var name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}d{number}h{k}");
             var port = string.Create(CultureInfo.InvariantCulture, $"p{k}");
-            var ipv4 = IPv4Of(number, k + 1);
-            var ipv6 = IPv6Of(number, k + 1);
-            _namespaces.Add(name);
-            IpCommand.Run("link", "add", HostInterface, "netns", name, "type", "veth", "peer", "name", port, "netns", bridgeNamespace);
-            IpCommand.Run("-n", bridgeNamespace, "link", "set", port, "master", Bridge, "up");
-            IpCommand.Run("-n", name, "addr", "add", $"{ipv4}/24", "dev", HostInterface);
-            IpCommand.Run("-n", name, "addr", "add", $"{ipv6}/64", "dev", HostInterface, "nodad");
-            IpCommand.Run("-n", name, "link", "set", HostInterface, "up");
-            IpCommand.Run("-n", name, "link", "set", "lo", "up");
+            var host = EthernetSegment.AddHost(_namespaces, bridgeNamespace, name, HostInterface, port, IPv4Of(number, k + 1), IPv6Of(number, k + 1));
             // Without these, multicast sent or joined without naming an interface would follow
             // the default route; with them it stays on the segment whatever the default route is.
             IpCommand.Run("-n", name, "route", "add", "224.0.0.0/4", "dev", HostInterface);
             IpCommand.Run("-n", name, "-6", "route", "add", "ff00::/8", "dev", HostInterface);
             IpCommand.Run("-n", name, "route", "add", "default", "via", domain.RouterIPv4.ToString(), "dev", HostInterface);
             IpCommand.Run("-n", name, "-6", "route", "add", "default", "via", domain.RouterIPv6.ToString(), "dev", HostInterface);
-            domain.HostList.Add(new NamespaceHost(name, HostInterface, ipv4, ipv6));
+            domain.HostList.Add(host);
         }
 
         _domains.Add(domain);
@@ -208,55 +193,28 @@ public sealed class RoutedDomains : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Carrier and bridge port state follow a link going up asynchronously (the kernel's link
-    /// watch), so frames sent right after building could be dropped; wait for the state instead.
-    /// </summary>
-    private void WaitUntilForwarding()
+    /// <summary>Waits until every bridge port of every domain forwards and every interface is up.</summary>
+    private void WaitUntilForwarding() => EthernetSegment.WaitUntilReady($"routed domains {Prefix}", () =>
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        List<string> missing = [];
+        foreach (var domain in _domains)
         {
-            var waitingFor = new List<string>();
-            foreach (var domain in _domains)
+            // The hosts' ports and the router's.
+            if (EthernetSegment.PortsNotForwarding(domain.BridgeNamespace, domain.Hosts.Count + 1) is { } ports)
             {
-                var ports = IpCommand.Run("-n", domain.BridgeNamespace, "-o", "-d", "link", "show", "master", Bridge)
-                    .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                var forwarding = ports.Count(p => p.Contains(" state UP ", StringComparison.Ordinal)
-                    && p.Contains("bridge_slave state forwarding", StringComparison.Ordinal));
-                var expected = domain.Hosts.Count + 1; // and the router's port
-                if (forwarding != expected)
-                {
-                    waitingFor.Add($"{forwarding} of {expected} ports of {domain.BridgeNamespace} forward:\n{string.Join('\n', ports)}");
-                }
-
-                if (!IsUp(RouterNamespace, domain.RouterInterface))
-                {
-                    waitingFor.Add($"router interface {domain.RouterInterface} is not up");
-                }
-
-                waitingFor.AddRange(domain.Hosts
-                    .Where(h => !IsUp(h.Name, h.Interface))
-                    .Select(h => $"{h.Interface} of {h.Name} is not up"));
+                missing.Add(ports);
             }
 
-            if (waitingFor.Count == 0)
+            if (!EthernetSegment.IsUp(RouterNamespace, domain.RouterInterface))
             {
-                return;
+                missing.Add($"router interface {domain.RouterInterface} is not up");
             }
 
-            if (clock.Elapsed > ReadyPatience)
-            {
-                throw new TimeoutException(
-                    $"routed domains {Prefix}: not ready after {ReadyPatience.TotalSeconds} s: {string.Join("; ", waitingFor)}");
-            }
-
-            Thread.Sleep(10); // Polling a kernel state with a deadline; there is no event to wait for here.
+            missing.AddRange(domain.Hosts.Where(h => !EthernetSegment.IsUp(h.Name, h.Interface)).Select(h => $"{h.Interface} of {h.Name} is not up"));
         }
-    }
 
-    private static bool IsUp(string @namespace, string @interface)
-        => IpCommand.Run("-n", @namespace, "-o", "link", "show", @interface).Contains(" state UP ", StringComparison.Ordinal);
+        return missing;
+    });
 
     // The last part is the same digits in both families: host 9 is .10 and ::10.
     private static IPAddress IPv4Of(int domain, int hostPart)

@@ -3,6 +3,7 @@ using System.Text;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Tests.Overlay.Gateway;
 using Bridge.Testing.Simulation;
 
 namespace Bridge.Multicast.Tests.Overlay.Flooding;
@@ -17,7 +18,7 @@ internal sealed class FloodingOverlay
     public static readonly GroupName Tariff = GroupName.Parse("ham:sg:ami.tariff.rtp");
     public static readonly GroupName Schedule = GroupName.Parse("ham:sg:vpp.schedule");
 
-    private readonly FloodingNetwork _network = new();
+    private readonly GatewayDirectory _network = new();
 
     private FloodingOverlay(Simulator sim, int count, FloodingOptions options)
     {

@@ -340,7 +340,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
             case TopologyChanged topology:
                 Log.Topology(_logger, topology.Origin.Value, topology.Gateways);
                 break;
-            case InputRejected rejected when _rejections.ShouldLog(_logger, "refused inputs"):
+            case InputRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "refused inputs", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                 Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason, rejected.Cause?.ToString() ?? "-");
                 break;
             case UpstreamChanged { KeepsPrevious: true } returning:
@@ -621,6 +621,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(518, LogLevel.Warning, "{Count} more {What} not logged: at most {Burst} per {Seconds} s are (the metrics count every one)")]
+        public static partial void Suppressed(ILogger logger, long count, string what, int burst, long seconds);
+
         [LoggerMessage(501, LogLevel.Information, "Gateway {Id} started: {Role}, listening on {Listen}, carrying {Groups} group(s)")]
         public static partial void Started(ILogger logger, string id, string role, string listen, int groups);
 

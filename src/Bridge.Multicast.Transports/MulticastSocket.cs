@@ -1,16 +1,11 @@
 using System.Globalization;
-using System.Text;
 using System.Net;
 using System.Threading.Channels;
 using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Election;
-using Bridge.Multicast.Overlay.Gateway;
-using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Transports;
-using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,9 +24,6 @@ public sealed record MulticastSocketOptions
     /// <summary>Messages per (group, source) remembered to drop duplicates.</summary>
     public int DuplicateWindow { get; init; } = 1024;
 
-    /// <summary>Settings of the IP module when the socket is created on a network interface.</summary>
-    public IpMulticastOptions Ip { get; init; } = new();
-
     /// <summary>Received messages held for the application before receiving waits for it.</summary>
     public int ReceiveQueueCapacity { get; init; } = 4096;
 
@@ -39,13 +31,18 @@ public sealed record MulticastSocketOptions
     public int EventQueueCapacity { get; init; } = 1024;
 
     /// <summary>
-    /// When set, the socket reports the groups it has joined to the gateways of its domain (on
-    /// the members group, docs/overlay.md) at once on every join or leave and then at this
-    /// interval, and withdraws them when disposed, so gateways that learn members carry a group
+    /// When set, the socket reports the groups it has joined to the gateways of its domain at
+    /// once on every join or leave and then at an interval, and withdraws them when disposed
+    /// (<see cref="MembershipReportSchedule"/>), so gateways that learn members carry a group
     /// only where someone listens. Null, the default, sends no reports.
     /// </summary>
-    public TimeSpan? MemberReportInterval { get; init; }
+    public MembershipReporting? MemberReports { get; init; }
 }
+
+/// <summary>How a <see cref="MulticastSocket"/> reports its groups to the gateways of its domain.</summary>
+/// <param name="Format">What a report looks like and where it goes; the overlay's is <c>HelloMembershipReportFormat.Default</c> (docs/overlay.md).</param>
+/// <param name="Interval">How often a report is repeated while groups are joined.</param>
+public sealed record MembershipReporting(IMembershipReportFormat Format, TimeSpan Interval);
 
 /// <summary>A group as one interface sees it (RFC 7046 groupSet).</summary>
 /// <param name="Group">The group.</param>
@@ -55,7 +52,7 @@ public sealed record GroupMembership(GroupName Group, bool Joined, bool SourceRe
 
 /// <summary>
 /// The common multicast API of RFC 7046 §5: a socket bound to a set of interfaces, each of a
-/// technology module (native IP, the in-process bus, later the overlay), that joins and leaves
+/// technology module (native IP, the in-process bus, the overlay), that joins and leaves
 /// groups, registers as a source, sends and receives, and answers the service calls. The
 /// application names groups only; which technology carries them is the socket's business.
 /// </summary>
@@ -63,7 +60,10 @@ public sealed record GroupMembership(GroupName Group, bool Joined, bool SourceRe
 /// The socket is the driver of a sans-IO <see cref="GroupEndpoint"/>: it feeds the endpoint the
 /// datagrams its interfaces receive and the timeouts it asks for, with the time taken from
 /// <see cref="TimeProvider"/>, and carries out what the endpoint polls out (datagrams to send,
-/// messages and events to deliver). All calls are thread-safe. Received messages are read by one
+/// messages and events to deliver), and likewise of a <see cref="MembershipReportSchedule"/> when
+/// it reports members. It knows its technologies only as <see cref="ITechnologyInterface"/> (the
+/// IP module adds a <c>Create</c> for a network interface) and member reports only through
+/// <see cref="IMembershipReportFormat"/>. All calls are thread-safe. Received messages are read by one
 /// consumer through <see cref="ReceiveAsync"/>; when it falls behind by
 /// <see cref="MulticastSocketOptions.ReceiveQueueCapacity"/> messages, receiving waits and the
 /// kernel's buffers take up the slack.
@@ -84,9 +84,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     private readonly Task _timerLoop;
     private readonly LogRateLimiter _rejections;
     private TaskCompletionSource _timerWake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly MembershipReportSchedule? _reports;
     private bool _eventsEnabled;
-    private TimeSpan? _reportDue;
-    private ulong _reportSequence;
 
     private MulticastSocket(MulticastSocketOptions options, ILogger logger, TimeProvider time)
     {
@@ -101,6 +100,11 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             Reassembly = options.Reassembly,
             DuplicateWindow = options.DuplicateWindow,
         });
+        if (options.MemberReports is { } reporting)
+        {
+            _reports = new MembershipReportSchedule(_endpoint.SourceId, reporting.Interval);
+        }
+
         _inbox = Channel.CreateBounded<GroupMessage>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
         {
             SingleReader = true,
@@ -147,18 +151,6 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         }
 
         return socket;
-    }
-
-    /// <summary>Creates a socket on one network interface with the native IP module.</summary>
-    public static MulticastSocket Create(
-        MulticastInterface multicastInterface,
-        MulticastSocketOptions? options = null,
-        ILogger<MulticastSocket>? logger = null,
-        TimeProvider? time = null)
-    {
-        ArgumentNullException.ThrowIfNull(multicastInterface);
-        options ??= new();
-        return Create([new IpInterface(multicastInterface, options.Ip, logger)], options, logger, time);
     }
 
     /// <summary>The socket's interfaces (RFC 7046 getInterfaces).</summary>
@@ -224,7 +216,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
             _endpoint.Join(group);
             joinedOn = [.. carriers.Select(c => c.Id)];
-            ReportSoon();
+            GroupsChanged();
         }
 
         foreach (var id in joinedOn)
@@ -247,7 +239,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             _endpoint.Leave(group);
-            ReportSoon();
+            GroupsChanged();
         }
 
         foreach (var id in leftOn)
@@ -298,8 +290,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         lock (_gate)
         {
             carriers = Carriers(group);
-            var timestamp = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
-            _endpoint.Send(Now(), timestamp, group, payload, contentType, carriers.Min(c => c.AtomicMessageSize), lastValue);
+            _endpoint.Send(Now(), WallClockMicroseconds(), group, payload, contentType, carriers.Min(c => c.AtomicMessageSize), lastValue);
             while (_endpoint.TryPollTransmit(out var transmit))
             {
                 transmits.Add(transmit);
@@ -415,59 +406,53 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         => _interfaces.FirstOrDefault(i => i.Id == id)
            ?? throw new ArgumentException($"the socket has no interface {id} (it has {string.Join(", ", _interfaces.Select(i => i.Id))})", nameof(id));
 
-    /// <summary>Asks for a member report at once (under the gate): the joined groups changed.</summary>
-    private void ReportSoon()
+    /// <summary>The joined groups changed (under the gate): a member report is due at once.</summary>
+    private void GroupsChanged()
     {
-        if (_options.MemberReportInterval is not null)
+        if (_reports is not null)
         {
-            _reportDue = Now();
+            _reports.HandleGroupsChanged(Now(), _endpoint.JoinedGroups);
             WakeTimer();
         }
     }
 
-    /// <summary>
-    /// The member report of this socket now (under the gate): a gateway hello (wire-format
-    /// §5.1.2) whose id names this socket and whose groups are the groups it has joined, in a
-    /// Membership frame on the members group. Schedules the next one.
-    /// </summary>
-    private (List<ITechnologyInterface> Carriers, byte[] Frame)? BuildReport(bool withdraw)
+    /// <summary>The member reports the schedule has queued, encoded, with the interfaces that carry them (under the gate).</summary>
+    private (List<ITechnologyInterface> Carriers, List<byte[]> Frames)? PollReports()
     {
-        var interval = _options.MemberReportInterval!.Value;
-        var groups = withdraw ? [] : _endpoint.JoinedGroups.ToList();
-        _reportDue = groups.Count > 0 ? Now() + interval : null;
-        var carriers = _interfaces.Where(i => i.CanCarry(GatewayOptions.DefaultMembersGroup)).ToList();
-        if (carriers.Count == 0)
+        if (_reports is null || _options.MemberReports is not { } reporting)
         {
             return null;
         }
 
-        var hold = TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds * 3.5, GatewayHelloCodec.MaxTime.TotalMilliseconds));
-        var hello = new GatewayHello(new GatewayId($"member-{SourceId:x16}"), 0, Ready: true, interval, hold, groups);
-        var frame = new GridCastFrame
+        List<byte[]> frames = [];
+        while (_reports.TryPollReport(out var report))
         {
-            Type = FrameType.Membership,
-            Group = Encoding.UTF8.GetBytes(GatewayOptions.DefaultMembersGroup.WireName),
-            SourceId = SourceId,
-            Sequence = ++_reportSequence,
-            TimestampMicroseconds = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond,
-            Payload = GatewayHelloCodec.Encode(hello),
-        };
-        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
-        FrameCodec.Encode(frame, bytes, bytes.Length);
-        return (carriers, bytes);
+            frames.Add(reporting.Format.Encode(report, WallClockMicroseconds()));
+        }
+
+        var carriers = _interfaces.Where(i => i.CanCarry(reporting.Format.Group)).ToList();
+        return frames.Count > 0 && carriers.Count > 0 ? (carriers, frames) : null;
     }
 
-    private async ValueTask SendReportAsync(List<ITechnologyInterface> carriers, byte[] frame)
+    private async ValueTask SendReportsAsync((List<ITechnologyInterface> Carriers, List<byte[]> Frames)? reports)
     {
-        foreach (var carrier in carriers)
+        if (reports is not var (carriers, frames) || _options.MemberReports is not { } reporting)
         {
-            try
+            return;
+        }
+
+        foreach (var frame in frames)
+        {
+            foreach (var carrier in carriers)
             {
-                await carrier.SendAsync(GatewayOptions.DefaultMembersGroup, frame);
-            }
-            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException or ObjectDisposedException)
-            {
-                Log.ReportFailed(_logger, carrier.Id.ToString(), ex.Message);
+                try
+                {
+                    await carrier.SendAsync(reporting.Format.Group, frame);
+                }
+                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException or ObjectDisposedException)
+                {
+                    Log.ReportFailed(_logger, carrier.Id.ToString(), ex.Message);
+                }
             }
         }
     }
@@ -475,20 +460,17 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     /// <summary>Tells the gateways, on disposal, that this socket's groups are gone (best effort).</summary>
     private async ValueTask WithdrawReportAsync()
     {
-        (List<ITechnologyInterface> Carriers, byte[] Frame)? report = null;
+        (List<ITechnologyInterface> Carriers, List<byte[]> Frames)? reports;
         lock (_gate)
         {
-            if (_options.MemberReportInterval is not null && _endpoint.JoinedGroups.Count > 0)
-            {
-                report = BuildReport(withdraw: true);
-            }
+            _reports?.Close();
+            reports = PollReports();
         }
 
-        if (report is { } send)
-        {
-            await SendReportAsync(send.Carriers, send.Frame);
-        }
+        await SendReportsAsync(reports);
     }
+
+    private long WallClockMicroseconds() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 
     private List<ITechnologyInterface> Carriers(GroupName group)
     {
@@ -570,7 +552,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                     Raise(new MembershipEvent(
                         MembershipEventKind.NewSource, newSource.Group, source.Id, newSource.SourceId.ToString("x16", CultureInfo.InvariantCulture)));
                     break;
-                case FrameRejected rejected when _rejections.ShouldLog(_logger, "dropped datagrams"):
+                case FrameRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                     Log.FrameRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", rejected.Length, rejected.Reason);
                     break;
                 case MessageLost lost:
@@ -592,7 +574,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             lock (_gate)
             {
                 deadline = _endpoint.PollTimeout();
-                if (_reportDue is { } reportAt && (deadline is null || reportAt < deadline))
+                if (_reports?.PollTimeout() is { } reportAt && (deadline is null || reportAt < deadline))
                 {
                     deadline = reportAt;
                 }
@@ -620,26 +602,25 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             List<GroupMessage> messages = [];
-            (List<ITechnologyInterface> Carriers, byte[] Frame)? report = null;
+            (List<ITechnologyInterface> Carriers, List<byte[]> Frames)? reports;
             lock (_gate)
             {
-                _endpoint.HandleTimeout(Now());
+                var now = Now();
+                _endpoint.HandleTimeout(now);
                 DrainEvents(null, null, messages);
-                if (_reportDue is { } reportDue && reportDue <= Now())
-                {
-                    report = BuildReport(withdraw: false);
-                }
+                _reports?.HandleTimeout(now);
+                reports = PollReports();
             }
 
-            if (report is { } send)
-            {
-                await SendReportAsync(send.Carriers, send.Frame);
-            }
+            await SendReportsAsync(reports);
         }
     }
 
     private static partial class Log
     {
+        [LoggerMessage(9, LogLevel.Warning, "{Count} more {What} not logged: at most {Burst} per {Seconds} s are (the metrics count every one)")]
+        public static partial void Suppressed(ILogger logger, long count, string what, int burst, long seconds);
+
         [LoggerMessage(3, LogLevel.Warning, "Dropped a datagram of {Length} bytes from {Sender}: {Reason}")]
         public static partial void FrameRejected(ILogger logger, string sender, int length, FrameError reason);
 

@@ -114,20 +114,3 @@ internal sealed class GatewaySimNode(OverlayGateway gateway, DomainId domain, Ga
         }
     }
 }
-
-/// <summary>The gateway ↔ simulator node mapping of one run.</summary>
-internal sealed class GatewayDirectory
-{
-    private readonly Dictionary<GatewayId, NodeId> _nodes = [];
-    private readonly Dictionary<NodeId, GatewayId> _gateways = [];
-
-    public NodeId NodeOf(GatewayId gateway) => _nodes[gateway];
-
-    public GatewayId GatewayOf(NodeId node) => _gateways[node];
-
-    public void Add(GatewayId gateway, NodeId node)
-    {
-        _nodes.Add(gateway, node);
-        _gateways.Add(node, gateway);
-    }
-}

@@ -1,5 +1,6 @@
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Tests.Overlay.Gateway;
 using Bridge.Testing.Simulation;
 
 namespace Bridge.Multicast.Tests.Overlay.Flooding;
@@ -9,7 +10,7 @@ namespace Bridge.Multicast.Tests.Overlay.Flooding;
 /// the point-to-point link to the neighbour's node, as a driver sends them on the overlay link.
 /// Counts what it sends per neighbour, so tests can bound the messages per link.
 /// </summary>
-internal sealed class FloodingNode(LinkStateFlooding flooding, FloodingNetwork network) : ISimulatedNode
+internal sealed class FloodingNode(LinkStateFlooding flooding, GatewayDirectory network) : ISimulatedNode
 {
     private readonly Dictionary<GatewayId, long> _sentTo = [];
 
@@ -53,22 +54,5 @@ internal sealed class FloodingNode(LinkStateFlooding flooding, FloodingNetwork n
         while (Flooding.TryPollEvent(out _))
         {
         }
-    }
-}
-
-/// <summary>The gateway ↔ simulator node mapping of one run.</summary>
-internal sealed class FloodingNetwork
-{
-    private readonly Dictionary<GatewayId, NodeId> _nodes = [];
-    private readonly Dictionary<NodeId, GatewayId> _gateways = [];
-
-    public NodeId NodeOf(GatewayId gateway) => _nodes[gateway];
-
-    public GatewayId GatewayOf(NodeId node) => _gateways[node];
-
-    public void Add(GatewayId gateway, NodeId node)
-    {
-        _nodes.Add(gateway, node);
-        _gateways.Add(node, gateway);
     }
 }
