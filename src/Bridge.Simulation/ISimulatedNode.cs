@@ -1,4 +1,4 @@
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>
 /// What the <see cref="Simulator"/> needs of a sans-IO state machine: the same four calls a real

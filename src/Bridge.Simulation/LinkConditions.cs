@@ -1,4 +1,4 @@
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>
 /// How a link or a domain treats each datagram. In a domain every receiver draws its own fate,

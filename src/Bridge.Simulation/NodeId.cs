@@ -1,4 +1,4 @@
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>A node of a <see cref="Simulator"/>, numbered from 0 in the order nodes were added.</summary>
 /// <param name="Value">The node's number.</param>

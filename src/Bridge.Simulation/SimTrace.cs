@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>What a <see cref="SimTraceEntry"/> records.</summary>
 public enum SimTraceKind

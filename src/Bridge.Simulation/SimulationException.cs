@@ -1,4 +1,4 @@
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>A simulation failed; the message carries the seed that replays it.</summary>
 public sealed class SimulationException : Exception

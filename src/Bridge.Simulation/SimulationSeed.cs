@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>
 /// Which seeds a simulation test runs: those in <c>GRIDCAST_SIM_SEED</c> when it is set (to replay

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>
 /// A deterministic network of sans-IO nodes: a virtual clock, point-to-point links and multicast

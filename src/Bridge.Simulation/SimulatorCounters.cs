@@ -1,4 +1,4 @@
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>What the network of a <see cref="Simulator"/> did, counted per receiver.</summary>
 public sealed class SimulatorCounters

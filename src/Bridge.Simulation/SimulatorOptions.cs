@@ -1,4 +1,4 @@
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation;
 
 /// <summary>Limits of a <see cref="Simulator"/>.</summary>
 public sealed record SimulatorOptions

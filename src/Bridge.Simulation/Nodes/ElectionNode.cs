@@ -1,8 +1,7 @@
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Election;
-using Bridge.Testing.Simulation;
 
-namespace Bridge.Multicast.Tests.Overlay.Election;
+namespace Bridge.Simulation.Nodes;
 
 /// <summary>
 /// Puts a <see cref="DesignatedGatewayElection"/> on a <see cref="Simulator"/> domain: hellos go
@@ -10,7 +9,7 @@ namespace Bridge.Multicast.Tests.Overlay.Election;
 /// virtual time of the input that raised them. The node can crash (<see cref="Halt"/>: it hears
 /// and says nothing, its timer stops) and come back as a fresh instance (<see cref="Restart"/>).
 /// </summary>
-internal sealed class ElectionNode : ISimulatedNode
+public sealed class ElectionNode : ISimulatedNode
 {
     private readonly ElectionOptions _options;
     private readonly DomainId _domain;

@@ -1,16 +1,14 @@
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Routing;
-using Bridge.Multicast.Tests.Overlay.Gateway;
-using Bridge.Testing.Simulation;
 
-namespace Bridge.Multicast.Tests.Overlay.Flooding;
+namespace Bridge.Simulation.Nodes;
 
 /// <summary>
 /// Puts a <see cref="LinkStateFlooding"/> on a <see cref="Simulator"/>: its transmits travel over
 /// the point-to-point link to the neighbour's node, as a driver sends them on the overlay link.
 /// Counts what it sends per neighbour, so tests can bound the messages per link.
 /// </summary>
-internal sealed class FloodingNode(LinkStateFlooding flooding, GatewayDirectory network) : ISimulatedNode
+public sealed class FloodingNode(LinkStateFlooding flooding, GatewayDirectory network) : ISimulatedNode
 {
     private readonly Dictionary<GatewayId, long> _sentTo = [];
 

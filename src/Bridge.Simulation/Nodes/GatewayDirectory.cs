@@ -1,14 +1,13 @@
 using Bridge.Multicast.Overlay.Routing;
-using Bridge.Testing.Simulation;
 
-namespace Bridge.Multicast.Tests.Overlay.Gateway;
+namespace Bridge.Simulation.Nodes;
 
 /// <summary>
 /// The gateway ↔ simulator node mapping of one run: how the node adapters of overlay machines
 /// (<see cref="GatewaySimNode"/>, <c>FloodingNode</c>) turn a peer's gateway id into the node its
 /// transmits go to, and the node a datagram came from into the peer's id.
 /// </summary>
-internal sealed class GatewayDirectory
+public sealed class GatewayDirectory
 {
     private readonly Dictionary<GatewayId, NodeId> _nodes = [];
     private readonly Dictionary<NodeId, GatewayId> _gateways = [];

@@ -1,9 +1,8 @@
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
-using Bridge.Testing.Simulation;
 
-namespace Bridge.Multicast.Tests.Overlay.Gateway;
+namespace Bridge.Simulation.Nodes;
 
 /// <summary>
 /// Puts an <see cref="OverlayGateway"/> on a <see cref="Simulator"/> as its driver would run it:
@@ -16,7 +15,7 @@ namespace Bridge.Multicast.Tests.Overlay.Gateway;
 /// hands every datagram to the same call, so overlay datagrams carry a leading
 /// <see cref="OverlayChannel"/> byte, which no GridCast frame starts with (its magic is 0x47).
 /// </remarks>
-internal sealed class GatewaySimNode(OverlayGateway gateway, DomainId domain, GatewayDirectory directory) : ISimulatedNode
+public sealed class GatewaySimNode(OverlayGateway gateway, DomainId domain, GatewayDirectory directory) : ISimulatedNode
 {
     public const byte OverlayChannel = 0;
 

@@ -2,7 +2,7 @@ using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Wire;
 
-namespace Bridge.Testing.Simulation;
+namespace Bridge.Simulation.Nodes;
 
 /// <summary>
 /// Puts a <see cref="GroupEndpoint"/> on a <see cref="Simulator"/>: datagrams go to the multicast

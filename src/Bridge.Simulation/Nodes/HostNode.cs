@@ -1,14 +1,13 @@
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Wire;
-using Bridge.Testing.Simulation;
 
-namespace Bridge.Multicast.Tests.Overlay.Gateway;
+namespace Bridge.Simulation.Nodes;
 
 /// <summary>
 /// A host on a simulated domain: it publishes Data frames to the domain and records every Data
 /// frame it receives by (source, sequence), so tests can count deliveries of each message.
 /// </summary>
-internal sealed class HostNode(DomainId domain, ulong sourceId) : ISimulatedNode
+public sealed class HostNode(DomainId domain, ulong sourceId) : ISimulatedNode
 {
     private readonly Queue<byte[]> _outgoing = new();
     private readonly Dictionary<(ulong Source, ulong Sequence), int> _received = [];

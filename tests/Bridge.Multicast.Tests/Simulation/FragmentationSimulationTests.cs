@@ -3,7 +3,8 @@ using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Wire;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
+using Bridge.Simulation.Nodes;
 
 namespace Bridge.Multicast.Tests.Simulation;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
 
 namespace Bridge.Multicast.Tests.Simulation;
 

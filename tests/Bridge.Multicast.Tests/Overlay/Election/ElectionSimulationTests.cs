@@ -1,8 +1,9 @@
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Routing;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
 using Xunit.Abstractions;
+using Bridge.Simulation.Nodes;
 
 namespace Bridge.Multicast.Tests.Overlay.Election;
 

@@ -3,8 +3,8 @@ using System.Text;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Routing;
-using Bridge.Multicast.Tests.Overlay.Gateway;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
+using Bridge.Simulation.Nodes;
 
 namespace Bridge.Multicast.Tests.Overlay.Flooding;
 

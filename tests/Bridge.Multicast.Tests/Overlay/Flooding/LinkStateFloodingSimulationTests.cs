@@ -2,7 +2,7 @@ using System.Globalization;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Routing;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
 using Xunit.Abstractions;
 
 namespace Bridge.Multicast.Tests.Overlay.Flooding;

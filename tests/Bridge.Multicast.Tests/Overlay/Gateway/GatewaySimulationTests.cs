@@ -1,8 +1,9 @@
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Tests.Overlay.Routing;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
 using Xunit.Abstractions;
+using Bridge.Simulation.Nodes;
 
 namespace Bridge.Multicast.Tests.Overlay.Gateway;
 

@@ -4,7 +4,8 @@ using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Tests.Overlay.Flooding;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
+using Bridge.Simulation.Nodes;
 
 namespace Bridge.Multicast.Tests.Overlay.Gateway;
 

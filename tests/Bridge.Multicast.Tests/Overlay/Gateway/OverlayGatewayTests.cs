@@ -4,8 +4,9 @@ using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Tests.Overlay.Routing;
 using Bridge.Multicast.Wire;
-using Bridge.Testing.Simulation;
+using Bridge.Simulation;
 using static Bridge.Multicast.Tests.Overlay.Gateway.GatewayInputs;
+using Bridge.Simulation.Nodes;
 
 namespace Bridge.Multicast.Tests.Overlay.Gateway;
 
