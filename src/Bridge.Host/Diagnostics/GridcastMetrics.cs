@@ -128,7 +128,7 @@ internal sealed class GridcastMetrics
     private void CreateEndpoint(Meter meter)
     {
         meter.CreateObservableCounter("gridcast.endpoint.frames.sent", () => Each(Endpoint?.FramesSent), "{frame}", "Frames sent, one per fragment.");
-        meter.CreateObservableCounter("gridcast.endpoint.bytes.sent", () => Each(Endpoint?.BytesSent), "By", "Bytes of the frames sent.");
+        meter.CreateObservableCounter("gridcast.endpoint.sent", () => Each(Endpoint?.BytesSent), "By", "Bytes of the frames sent.");
         meter.CreateObservableCounter<long>(
             "gridcast.endpoint.datagrams.received",
             () => Endpoint is { } e ? [new Measurement<long>(e.FramesReceived + e.RejectedTotal)] : [],
