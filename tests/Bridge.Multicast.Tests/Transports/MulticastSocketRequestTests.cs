@@ -126,6 +126,32 @@ public sealed class MulticastSocketRequestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplyAsync_MemberOnTwoDomains_AnswersOnlyIntoTheDomainTheRequestCameFrom()
+    {
+        var otherDomain = new LoopbackBus();
+        var requester = Open("head-end", Marker);
+        var member = MulticastSocket.Create([_bus.Attach("meter-1"), otherDomain.Attach("meter-1b")], time: _time);
+        _sockets.Add(member);
+        member.Join(Meters);
+        var neighbour = MulticastSocket.Create([otherDomain.Attach("meter-2")], time: _time);
+        _sockets.Add(neighbour);
+        neighbour.Join(Meters);
+        neighbour.Join(Marker);
+
+        var result = requester.RequestAsync(Meters, SumAndHistogram, Budget);
+        var request = await NextRequestAsync(member);
+        await member.ReplyAsync(request, 2.5);
+        await SyncAsync(member, neighbour);
+        await SyncAsync(member, requester);
+        _time.Advance(Budget);
+        var aggregate = await result.WaitAsync(Patience);
+
+        Assert.Equal("meter-1", request.Interface.Name);
+        Assert.Equal((1UL, 2.5), (aggregate.Count, aggregate.Sum));
+        Assert.Equal(0, neighbour.Counters.RepliesReceived);
+    }
+
+    [Fact]
     public async Task RequestAsync_GroupJoinedByTheRequester_StaysJoinedAfterTheRequest()
     {
         var requester = Open("head-end", Meters);
