@@ -874,7 +874,16 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                 // Wait for the deadline or for new work that may bring an earlier one; the timer of
                 // an abandoned wait is cancelled rather than left to fire.
                 using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                await Task.WhenAny(wake, Task.Delay(wait, _time, abandon.Token));
+                var delay = Task.Delay(wait, _time, abandon.Token);
+
+                // The clock may have moved between reading it and arming the timer (a test's clock
+                // jumps by a whole deadline at once); a timer armed after the deadline passed
+                // would wait a second full interval, so look again once it is armed.
+                if (deadline is not { } armedFor || Now() < armedFor)
+                {
+                    await Task.WhenAny(wake, delay);
+                }
+
                 await abandon.CancelAsync();
                 if (cancellationToken.IsCancellationRequested)
                 {
