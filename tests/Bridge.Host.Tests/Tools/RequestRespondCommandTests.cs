@@ -84,6 +84,29 @@ public sealed class RequestRespondCommandTests
     }
 
     [Fact]
+    public async Task Respond_FileHoldsNoNumber_SaysSoAndAnswersOnceItDoes()
+    {
+        var group = FreePorts.UniqueIPv4Group();
+        using var directory = new TempDirectory();
+        var file = directory.Write("reading", "meter offline");
+        await using var responder = GridcastCli.Start("respond", group, "--value-from", file, "--count", "1");
+        await responder.WaitForLineAsync(l => l.StartsWith("responding to", StringComparison.Ordinal), Patience);
+
+        var (_, unanswered) = await GridcastCli.RunAsync(Patience, "request", group, "--deadline", "500ms", "--json");
+        await using var _ = unanswered;
+        await responder.WaitForLineAsync(l => l.Contains("not answered", StringComparison.Ordinal), Patience);
+        await File.WriteAllTextAsync(file, "-1.75");
+        var (code, answered) = await GridcastCli.RunAsync(Patience, "request", group, "--deadline", "1s", "--json");
+        await using var __ = answered;
+
+        Assert.Equal(0UL, JsonDocument.Parse(Assert.Single(unanswered.StandardOutput)).RootElement.GetProperty("count").GetUInt64());
+        Assert.True(code == 0, answered.Transcript());
+        var result = JsonDocument.Parse(Assert.Single(answered.StandardOutput)).RootElement;
+        Assert.Equal((1UL, -1.75), (result.GetProperty("count").GetUInt64(), result.GetProperty("sum").GetDouble()));
+        Assert.True(await responder.WaitForExitAsync(Patience) == 0, responder.Transcript());
+    }
+
+    [Fact]
     public async Task Request_NobodyResponds_PrintsAResultWithNoContributorsAndExitsZero()
     {
         var group = FreePorts.UniqueIPv4Group();
