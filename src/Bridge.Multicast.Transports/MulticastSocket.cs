@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Threading.Channels;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Fragmentation;
@@ -37,6 +38,12 @@ public sealed record MulticastSocketOptions
     /// only where someone listens. Null, the default, sends no reports.
     /// </summary>
     public MembershipReporting? MemberReports { get; init; }
+
+    /// <summary>Margins, linger and bounds of the aggregator behind <see cref="MulticastSocket.RequestAsync"/>.</summary>
+    public AggregatorOptions Aggregation { get; init; } = new();
+
+    /// <summary>Incoming requests held while the application does not read them; the oldest go first.</summary>
+    public int RequestQueueCapacity { get; init; } = 256;
 }
 
 /// <summary>How a <see cref="MulticastSocket"/> reports its groups to the gateways of its domain.</summary>
@@ -85,7 +92,12 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     private readonly LogRateLimiter _rejections;
     private TaskCompletionSource _timerWake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MembershipReportSchedule? _reports;
+    private readonly RequestAggregator _aggregator;
+    private readonly Dictionary<ulong, TaskCompletionSource<PartialAggregate>> _awaiting = [];
+    private readonly Dictionary<string, List<ITechnologyInterface>> _joinedForReplies = new(StringComparer.Ordinal);
+    private readonly Channel<IncomingRequest> _requests;
     private bool _eventsEnabled;
+    private long _repliesForOthers;
 
     private MulticastSocket(MulticastSocketOptions options, ILogger logger, TimeProvider time)
     {
@@ -115,6 +127,12 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropOldest,
         });
+        _aggregator = new RequestAggregator(options.Aggregation);
+        _requests = Channel.CreateBounded<IncomingRequest>(new BoundedChannelOptions(options.RequestQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropOldest,
+        });
         _timerLoop = TimerLoopAsync(_stopping.Token);
     }
 
@@ -123,6 +141,18 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
     /// <summary>Sent, received, rejected and lost frames and messages.</summary>
     public GroupEndpointCounters Counters => _endpoint.Counters;
+
+    /// <summary>
+    /// The aggregation of this socket's own requests (<see cref="RequestAsync"/>): replies taken,
+    /// results, and input dropped by reason (duplicates, late replies, malformed payloads).
+    /// </summary>
+    public AggregationCounters Aggregation => _aggregator.Counters;
+
+    /// <summary>
+    /// Replies heard for requests this socket did not make (other sources' requests in the same
+    /// group): dropped, as only the requesting source aggregates, and not counted as faults.
+    /// </summary>
+    public long RepliesForOthers => Interlocked.Read(ref _repliesForOthers);
 
     /// <summary>The groups joined now.</summary>
     public IReadOnlyCollection<GroupName> JoinedGroups
@@ -232,9 +262,20 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         List<InterfaceId> leftOn = [];
         lock (_gate)
         {
+            _joinedForReplies.TryGetValue(group.Canonical, out var hearing);
             foreach (var technologyInterface in _interfaces.Where(i => i.JoinedGroups.Contains(group)))
             {
-                technologyInterface.Leave(group);
+                // A request of this socket still waits for replies there: the interface stays
+                // joined until it ends, and leaves then.
+                if (hearing is not null)
+                {
+                    hearing.Add(technologyInterface);
+                }
+                else
+                {
+                    technologyInterface.Leave(group);
+                }
+
                 leftOn.Add(technologyInterface.Id);
             }
 
@@ -309,6 +350,139 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     /// <summary>The messages of joined groups, in arrival order, until cancelled or disposed (RFC 7046 receive).</summary>
     public IAsyncEnumerable<GroupMessage> ReceiveAsync(CancellationToken cancellationToken = default)
         => _inbox.Reader.ReadAllAsync(cancellationToken);
+
+    /// <summary>
+    /// Asks the members of <paramref name="group"/> for a reply and returns the aggregate of the
+    /// replies heard on this socket's domain by the deadline, <paramref name="budget"/> from now
+    /// (docs/aggregation.md). The socket is the source: it sends the Request frame on every
+    /// interface that carries the group, hears the group's replies for the time of the request
+    /// (without joining it, so it is not reported as a member), and counts each member once.
+    /// Membership is not known to a socket, so the result comes at the deadline, with no member
+    /// counted missing. The group need not be joined.
+    /// </summary>
+    /// <param name="group">The group to ask.</param>
+    /// <param name="spec">What to compute over the replies' values.</param>
+    /// <param name="budget">How long to wait for replies: whole milliseconds, 1 ms to 1 hour.</param>
+    /// <param name="cancellationToken">Stops waiting; the result is then dropped.</param>
+    /// <returns>The final result: contributors, sum, min, max, mean, histogram and items as the spec asks, late replies so far.</returns>
+    /// <exception cref="ArgumentException">The spec or budget is invalid, or no interface carries the group.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="AggregatorOptions.MaxRequests"/> requests are in progress.</exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed before the result came.</exception>
+    public async Task<PartialAggregate> RequestAsync(GroupName group, AggregationSpec spec, TimeSpan budget, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(spec);
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        var completion = new TaskCompletionSource<PartialAggregate>(TaskCreationOptions.RunContinuationsAsynchronously);
+        List<ITechnologyInterface> carriers;
+        List<Transmit> transmits = [];
+        ulong requestId;
+        lock (_gate)
+        {
+            carriers = Carriers(group);
+            do
+            {
+                requestId = unchecked((ulong)Random.Shared.NextInt64(1, long.MaxValue));
+            }
+            while (_aggregator.IsHeld(requestId));
+
+            var request = new AggregationRequest(requestId, spec, budget);
+            var error = request.Validate();
+            if (error != AggregationError.None)
+            {
+                throw new ArgumentException($"the request is not valid: {error} (budget: whole milliseconds from 1 ms to 1 hour)", nameof(spec));
+            }
+
+            var now = Now();
+            if (!_aggregator.HandleRequest(now, request, parent: null, expectedChildren: [], knownMembers: null))
+            {
+                DrainAggregator();
+                throw new InvalidOperationException($"{_aggregator.Options.MaxRequests} requests are in progress already; wait for one to finish");
+            }
+
+            while (_aggregator.TryPollForward(out var forward))
+            {
+                _endpoint.SendRequest(now, WallClockMicroseconds(), group, forward, carriers.Min(c => c.AtomicMessageSize));
+            }
+
+            while (_endpoint.TryPollTransmit(out var transmit))
+            {
+                transmits.Add(transmit);
+            }
+
+            _awaiting.Add(requestId, completion);
+            StartHearingReplies(group, carriers);
+            DrainAggregator();
+        }
+
+        WakeTimer();
+        try
+        {
+            foreach (var transmit in transmits)
+            {
+                foreach (var carrier in carriers)
+                {
+                    await carrier.SendAsync(transmit.Group, transmit.Datagram, cancellationToken);
+                }
+            }
+
+            return await completion.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _awaiting.Remove(requestId);
+                StopHearingReplies(group);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The requests sources send to the groups this socket joined, in arrival order, each once,
+    /// until cancelled or disposed. Answer with <see cref="ReplyAsync"/>. When the application
+    /// falls behind by <see cref="MulticastSocketOptions.RequestQueueCapacity"/> requests, the
+    /// oldest are dropped.
+    /// </summary>
+    public IAsyncEnumerable<IncomingRequest> RequestsAsync(CancellationToken cancellationToken = default)
+        => _requests.Reader.ReadAllAsync(cancellationToken);
+
+    /// <summary>
+    /// Answers <paramref name="request"/> with <paramref name="value"/>: one Reply frame, member id
+    /// this socket's <see cref="SourceId"/>, sent to the group on the interface the request came
+    /// in on, so that it crosses this domain once, to the node that aggregates for it.
+    /// </summary>
+    /// <param name="request">The request, as <see cref="RequestsAsync"/> gave it.</param>
+    /// <param name="value">The value: finite, magnitude at most 2^52.</param>
+    /// <param name="data">Opaque bytes for a request that collects (up to 255).</param>
+    /// <param name="cancellationToken">Cancels sending.</param>
+    /// <exception cref="ArgumentException">The value or data is out of range, or no interface carries the group.</exception>
+    public async ValueTask ReplyAsync(IncomingRequest request, double value, ReadOnlyMemory<byte> data = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+        List<ITechnologyInterface> carriers;
+        List<Transmit> transmits = [];
+        lock (_gate)
+        {
+            var arrivedOn = _interfaces.FirstOrDefault(i => i.Id == request.Interface && i.CanCarry(request.Group));
+            carriers = arrivedOn is not null ? [arrivedOn] : Carriers(request.Group);
+            var reply = new Reply(request.Request.RequestId, SourceId, value, data);
+            _endpoint.SendReply(Now(), WallClockMicroseconds(), request.Group, reply, carriers.Min(c => c.AtomicMessageSize));
+            while (_endpoint.TryPollTransmit(out var transmit))
+            {
+                transmits.Add(transmit);
+            }
+        }
+
+        foreach (var transmit in transmits)
+        {
+            foreach (var carrier in carriers)
+            {
+                await carrier.SendAsync(transmit.Group, transmit.Datagram, cancellationToken);
+            }
+        }
+    }
 
     /// <summary>Sets the TTL / hop limit on one interface, or on all (RFC 7046 setTTL).</summary>
     public void SetTimeToLive(int timeToLive, InterfaceId? on = null)
@@ -395,12 +569,87 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         }
 
         await _timerLoop;
+        lock (_gate)
+        {
+            foreach (var waiting in _awaiting.Values)
+            {
+                waiting.TrySetException(new ObjectDisposedException(nameof(MulticastSocket), "the socket was closed before the result came"));
+            }
+        }
+
         _inbox.Writer.TryComplete();
         _events.Writer.TryComplete();
+        _requests.Writer.TryComplete();
         _stopping.Dispose();
     }
 
     private TimeSpan Now() => _time.GetElapsedTime(_started);
+
+    /// <summary>Hears the group's replies for a request (under the gate): the interfaces that have not joined it join it until the last request on it ends.</summary>
+    private void StartHearingReplies(GroupName group, List<ITechnologyInterface> carriers)
+    {
+        if (!_endpoint.ListenForReplies(group))
+        {
+            return;
+        }
+
+        List<ITechnologyInterface> joinedHere = [];
+        foreach (var carrier in carriers.Where(c => !c.JoinedGroups.Contains(group)))
+        {
+            carrier.Join(group);
+            joinedHere.Add(carrier);
+        }
+
+        _joinedForReplies[group.Canonical] = joinedHere;
+    }
+
+    /// <summary>A request on the group ended (under the gate): after the last, interfaces joined only for its replies leave, unless the application joined the group meanwhile.</summary>
+    private void StopHearingReplies(GroupName group)
+    {
+        if (!_endpoint.StopListeningForReplies(group) || !_joinedForReplies.Remove(group.Canonical, out var joinedHere))
+        {
+            return;
+        }
+
+        if (_endpoint.JoinedGroups.Contains(group))
+        {
+            return;
+        }
+
+        foreach (var technologyInterface in joinedHere.Where(_interfaces.Contains))
+        {
+            technologyInterface.Leave(group);
+        }
+    }
+
+    /// <summary>Hands the aggregator's results to the waiting requests and logs its news (under the gate).</summary>
+    private void DrainAggregator()
+    {
+        while (_aggregator.TryPollEvent(out var aggregationEvent))
+        {
+            switch (aggregationEvent)
+            {
+                case AggregationCompleted completed:
+                    if (_awaiting.TryGetValue(completed.Result.RequestId, out var waiting))
+                    {
+                        waiting.TrySetResult(completed.Result);
+                    }
+
+                    break;
+                case LateAfterResult late:
+                    Log.LateAfterResult(_logger, late.RequestId, late.Late);
+                    break;
+                case AggregationInputRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped replies", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
+                    Log.AggregationInputRejected(_logger, rejected.RequestId ?? 0, rejected.Reason, rejected.Error);
+                    break;
+            }
+        }
+
+        // The source has no parent: nothing is forwarded or sent up after the request went out.
+        while (_aggregator.TryPollPartial(out _))
+        {
+        }
+    }
 
     private ITechnologyInterface Find(InterfaceId id)
         => _interfaces.FirstOrDefault(i => i.Id == id)
@@ -520,8 +769,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         List<GroupMessage> messages = [];
         lock (_gate)
         {
-            _endpoint.HandleDatagram(Now(), datagram);
-            DrainEvents(source, from, messages);
+            var now = Now();
+            _endpoint.HandleDatagram(now, datagram);
+            DrainEvents(now, source, from, messages);
         }
 
         WakeTimer();
@@ -539,8 +789,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     }
 
     // Called under _gate.
-    private void DrainEvents(ITechnologyInterface? source, IPEndPoint? from, List<GroupMessage> messages)
+    private void DrainEvents(TimeSpan now, ITechnologyInterface? source, IPEndPoint? from, List<GroupMessage> messages)
     {
+        var aggregated = false;
         while (_endpoint.TryPollEvent(out var endpointEvent))
         {
             switch (endpointEvent)
@@ -558,7 +809,32 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                 case MessageLost lost:
                     Log.MessageLost(_logger, lost.Group.Canonical, lost.SourceId, lost.Sequence, lost.Reason);
                     break;
+                case RequestReceived request when source is not null:
+                    // Never waits: when the application falls behind, the oldest request goes.
+                    _requests.Writer.TryWrite(new IncomingRequest(request.Group, request.SourceId, request.Request, source.Id));
+                    break;
+                case ReplyReceived reply:
+                    // Every member hears every reply of its domain; only the requester aggregates them.
+                    if (_aggregator.IsHeld(reply.Reply.RequestId))
+                    {
+                        _aggregator.HandleReply(now, reply.Reply);
+                        aggregated = true;
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref _repliesForOthers);
+                    }
+
+                    break;
+                case PayloadRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
+                    Log.PayloadRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", rejected.Type, rejected.Group.Canonical, rejected.Reason);
+                    break;
             }
+        }
+
+        if (aggregated)
+        {
+            DrainAggregator();
         }
     }
 
@@ -579,6 +855,11 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                     deadline = reportAt;
                 }
 
+                if (_aggregator.PollTimeout() is { } aggregateAt && (deadline is null || aggregateAt < deadline))
+                {
+                    deadline = aggregateAt;
+                }
+
                 if (_timerWake.Task.IsCompleted)
                 {
                     _timerWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -593,7 +874,16 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                 // Wait for the deadline or for new work that may bring an earlier one; the timer of
                 // an abandoned wait is cancelled rather than left to fire.
                 using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                await Task.WhenAny(wake, Task.Delay(wait, _time, abandon.Token));
+                var delay = Task.Delay(wait, _time, abandon.Token);
+
+                // The clock may have moved between reading it and arming the timer (a test's clock
+                // jumps by a whole deadline at once); a timer armed after the deadline passed
+                // would wait a second full interval, so look again once it is armed.
+                if (deadline is not { } armedFor || Now() < armedFor)
+                {
+                    await Task.WhenAny(wake, delay);
+                }
+
                 await abandon.CancelAsync();
                 if (cancellationToken.IsCancellationRequested)
                 {
@@ -607,7 +897,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             {
                 var now = Now();
                 _endpoint.HandleTimeout(now);
-                DrainEvents(null, null, messages);
+                DrainEvents(now, null, null, messages);
+                _aggregator.HandleTimeout(now);
+                DrainAggregator();
                 _reports?.HandleTimeout(now);
                 reports = PollReports();
             }
@@ -629,5 +921,14 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
         [LoggerMessage(6, LogLevel.Warning, "Sending the member report on {Interface} failed: {Error}")]
         public static partial void ReportFailed(ILogger logger, string @interface, string error);
+
+        [LoggerMessage(10, LogLevel.Warning, "Dropped a {Type} frame from {Sender} in {Group}: its payload is malformed ({Reason})")]
+        public static partial void PayloadRejected(ILogger logger, string sender, FrameType type, string group, AggregationError reason);
+
+        [LoggerMessage(11, LogLevel.Warning, "Dropped a reply to request {RequestId:x16}: {Reason} ({Error})")]
+        public static partial void AggregationInputRejected(ILogger logger, ulong requestId, AggregationDropReason reason, AggregationError error);
+
+        [LoggerMessage(12, LogLevel.Information, "Request {RequestId:x16}: {Late} replies came after its result")]
+        public static partial void LateAfterResult(ILogger logger, ulong requestId, ulong late);
     }
 }

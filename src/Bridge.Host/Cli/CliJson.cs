@@ -9,4 +9,5 @@ namespace Bridge.Host.Cli;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(DemoResult))]
 [JsonSerializable(typeof(SubMessage))]
+[JsonSerializable(typeof(RequestResult))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -36,6 +36,8 @@ internal static class GridcastCommand
             DemoCommand.Create(),
             PubCommand.Create(),
             SubCommand.Create(),
+            RequestCommand.Create(),
+            RespondCommand.Create(),
             BridgeCommand.Create(),
             UriCommand.Create(),
             CertsCommand.Create(),

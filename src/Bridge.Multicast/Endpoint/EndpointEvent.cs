@@ -1,3 +1,4 @@
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Wire;
 
@@ -52,3 +53,28 @@ public sealed record MessageLost(GroupName Group, ulong SourceId, ulong Sequence
     /// </summary>
     public const string ReasonTooLarge = "too large";
 }
+
+/// <summary>
+/// A Request frame arrived for a joined group (docs/wire-format.md §5.1.5): a source asks the
+/// members for a reply. Raised once per (group, source, sequence) while the group stays joined.
+/// </summary>
+/// <param name="Group">The group asked.</param>
+/// <param name="SourceId">The requester's source id.</param>
+/// <param name="Request">The decoded request.</param>
+public sealed record RequestReceived(GroupName Group, ulong SourceId, AggregationRequest Request) : EndpointEvent;
+
+/// <summary>
+/// A Reply frame arrived for a joined group, or one whose replies are listened for
+/// (docs/wire-format.md §5.1.7). Not de-duplicated: the aggregator counts each member once.
+/// </summary>
+/// <param name="Group">The group the request went to.</param>
+/// <param name="SourceId">The replying member's source id (from the frame header).</param>
+/// <param name="Reply">The decoded reply.</param>
+public sealed record ReplyReceived(GroupName Group, ulong SourceId, Reply Reply) : EndpointEvent;
+
+/// <summary>A Request or Reply frame was valid as a frame, but its payload did not decode; it was dropped and counted.</summary>
+/// <param name="Group">The frame's group.</param>
+/// <param name="SourceId">The sender.</param>
+/// <param name="Type"><see cref="FrameType.Request"/> or <see cref="FrameType.Reply"/>.</param>
+/// <param name="Reason">The codec's reason.</param>
+public sealed record PayloadRejected(GroupName Group, ulong SourceId, FrameType Type, AggregationError Reason) : EndpointEvent;

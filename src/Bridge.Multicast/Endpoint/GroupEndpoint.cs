@@ -2,6 +2,7 @@ using System.Collections;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Wire;
@@ -19,9 +20,9 @@ namespace Bridge.Multicast.Endpoint;
 /// <para>Its methods are of four kinds, as in quinn-proto's <c>Connection</c>:</para>
 /// <list type="bullet">
 /// <item><description>getters: <see cref="SourceId"/>, <see cref="JoinedGroups"/>, <see cref="Counters"/>;</description></item>
-/// <item><description>commands from the application: <see cref="Join"/>, <see cref="Leave"/>, <see cref="Send"/>;</description></item>
+/// <item><description>commands from the application: <see cref="Join"/>, <see cref="Leave"/>, <see cref="Send"/>, and for the reverse channel <see cref="SendRequest"/>, <see cref="SendReply"/>, <see cref="ListenForReplies"/>, <see cref="StopListeningForReplies"/>;</description></item>
 /// <item><description>input from the driver: <see cref="HandleDatagram"/> for every datagram received on any interface of a joined group's address, <see cref="HandleTimeout"/> when the deadline from <see cref="PollTimeout"/> has come;</description></item>
-/// <item><description>output to the driver: <see cref="TryPollTransmit"/> (datagrams to send), <see cref="TryPollEvent"/> (messages and news for the application), <see cref="PollTimeout"/> (when to call <see cref="HandleTimeout"/>).</description></item>
+/// <item><description>output to the driver: <see cref="TryPollTransmit"/> (datagrams to send), <see cref="TryPollEvent"/> (messages, requests, replies and news for the application), <see cref="PollTimeout"/> (when to call <see cref="HandleTimeout"/>).</description></item>
 /// </list>
 /// <para>Call order. After every command or input, the driver:</para>
 /// <list type="number">
@@ -57,8 +58,11 @@ namespace Bridge.Multicast.Endpoint;
 /// </description></item>
 /// <item><description>
 /// A peer's bytes never throw: a malformed datagram is counted under its <see cref="FrameError"/>
-/// and reported as <see cref="FrameRejected"/>; a frame for a group not joined is counted and
-/// dropped silently (another name can share the address). Misuse of this API (a null group, an
+/// and reported as <see cref="FrameRejected"/>; a Request or Reply frame whose payload does not
+/// decode is counted under its <see cref="Aggregation.AggregationError"/> and reported as
+/// <see cref="PayloadRejected"/>; a frame for a group not joined is counted and dropped silently
+/// (another name can share the address; replies are also heard for groups listened to with
+/// <see cref="ListenForReplies"/>). Misuse of this API (a null group, an
 /// atomic size with no room for payload, a message needing more than 65535 fragments, an
 /// undefined content type) throws <see cref="ArgumentException"/> before anything is queued or numbered.
 /// </description></item>
@@ -80,6 +84,8 @@ public sealed class GroupEndpoint
     private readonly Reassembler _reassembler;
     private readonly Dictionary<byte[], JoinedGroup> _joined = new(WireNameComparer.Instance);
     private readonly Dictionary<byte[], JoinedGroup>.AlternateLookup<ReadOnlySpan<byte>> _joinedByWireName;
+    private readonly Dictionary<byte[], ReplyListen> _listening = new(WireNameComparer.Instance);
+    private readonly Dictionary<byte[], ReplyListen>.AlternateLookup<ReadOnlySpan<byte>> _listeningByWireName;
     private readonly Dictionary<string, SendingGroup> _sending = new(StringComparer.Ordinal);
     private readonly Queue<Transmit> _transmits = new();
     private readonly Queue<EndpointEvent> _events = new();
@@ -93,6 +99,7 @@ public sealed class GroupEndpoint
         _options = options;
         _reassembler = new Reassembler(options.Reassembly);
         _joinedByWireName = _joined.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _listeningByWireName = _listening.GetAlternateLookup<ReadOnlySpan<byte>>();
         Counters = new GroupEndpointCounters(_reassembler.Counters);
         JoinedGroups = new JoinedGroupCollection(_joined);
     }
@@ -207,6 +214,88 @@ public sealed class GroupEndpoint
     }
 
     /// <summary>
+    /// Queues a Request frame asking the members of <paramref name="group"/> for a reply
+    /// (docs/wire-format.md §5.1.5): one whole frame, numbered in the group's reverse-channel
+    /// sequence, which is apart from its data sequence so that data receivers see no gaps.
+    /// </summary>
+    /// <exception cref="ArgumentException">The request is invalid, or the frame does not fit <paramref name="atomicMessageSize"/>. Nothing is queued then.</exception>
+    public void SendRequest(TimeSpan now, long timestampMicroseconds, GroupName group, AggregationRequest request, int? atomicMessageSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var error = request.Validate();
+        if (error != AggregationError.None)
+        {
+            throw new ArgumentException($"the request is not valid: {error}", nameof(request));
+        }
+
+        SendWhole(timestampMicroseconds, group, FrameType.Request, AggregationRequestCodec.Encode(request), atomicMessageSize);
+        Counters.OnRequestSent();
+    }
+
+    /// <summary>
+    /// Queues a Reply frame answering a request on <paramref name="group"/> (docs/wire-format.md
+    /// §5.1.7): one whole frame in the group's reverse-channel sequence.
+    /// </summary>
+    /// <exception cref="ArgumentException">The reply is invalid (value not finite or out of range, too much data), or the frame does not fit <paramref name="atomicMessageSize"/>. Nothing is queued then.</exception>
+    public void SendReply(TimeSpan now, long timestampMicroseconds, GroupName group, Reply reply, int? atomicMessageSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        var error = reply.Validate();
+        if (error != AggregationError.None)
+        {
+            throw new ArgumentException($"the reply is not valid: {error}", nameof(reply));
+        }
+
+        SendWhole(timestampMicroseconds, group, FrameType.Reply, ReplyCodec.Encode(reply), atomicMessageSize);
+        Counters.OnReplySent();
+    }
+
+    /// <summary>
+    /// Delivers Reply frames of <paramref name="group"/> even while it is not joined: a source
+    /// hears the replies to its request without becoming a member. Counted: each call needs one
+    /// <see cref="StopListeningForReplies"/>. Returns true on the first.
+    /// </summary>
+    public bool ListenForReplies(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var wireName = Encoding.UTF8.GetBytes(group.WireName);
+        if (_listening.TryGetValue(wireName, out var listen))
+        {
+            listen.Count++;
+            return false;
+        }
+
+        _listening.Add(wireName, new ReplyListen(group));
+        return true;
+    }
+
+    /// <summary>Ends one <see cref="ListenForReplies"/>; returns true when it was the last for the group.</summary>
+    public bool StopListeningForReplies(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var wireName = Encoding.UTF8.GetBytes(group.WireName);
+        if (!_listening.TryGetValue(wireName, out var listen))
+        {
+            return false;
+        }
+
+        if (--listen.Count > 0)
+        {
+            return false;
+        }
+
+        _listening.Remove(wireName);
+        return true;
+    }
+
+    /// <summary>Whether Reply frames of <paramref name="group"/> are heard because of <see cref="ListenForReplies"/>.</summary>
+    public bool IsListeningForReplies(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return _listeningByWireName.ContainsKey(Encoding.UTF8.GetBytes(group.WireName));
+    }
+
+    /// <summary>
     /// Takes one received datagram: decodes it (malformed: counted and reported as
     /// <see cref="FrameRejected"/>), ignores groups not joined, drops duplicates, reassembles
     /// fragments, and queues <see cref="NewSource"/> and <see cref="MessageReceived"/> events.
@@ -221,7 +310,19 @@ public sealed class GroupEndpoint
         }
 
         Counters.OnFrameReceived();
-        if (frame.Type != FrameType.Data || (frame.Flags & FrameFlags.Encrypted) != 0)
+        if ((frame.Flags & FrameFlags.Encrypted) != 0)
+        {
+            Counters.OnUnsupported();
+            return;
+        }
+
+        if (frame.Type is FrameType.Request or FrameType.Reply)
+        {
+            HandleReverseChannel(frame);
+            return;
+        }
+
+        if (frame.Type != FrameType.Data)
         {
             Counters.OnUnsupported();
             return;
@@ -279,6 +380,124 @@ public sealed class GroupEndpoint
     /// <summary>When <see cref="HandleTimeout"/> is next due, or null when nothing waits on time.</summary>
     public TimeSpan? PollTimeout() => _reassembler.PollTimeout();
 
+    private void SendWhole(long timestampMicroseconds, GroupName group, FrameType type, byte[] payload, int? atomicMessageSize)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var atomic = atomicMessageSize ?? _options.AtomicMessageSize;
+        if (!_sending.TryGetValue(group.WireName, out var sending))
+        {
+            sending = new SendingGroup(Encoding.UTF8.GetBytes(group.WireName));
+            _sending.Add(group.WireName, sending);
+        }
+
+        var frame = new GridCastFrame
+        {
+            Type = type,
+            ContentType = ContentType.Raw,
+            Group = sending.WireName,
+            SourceId = SourceId,
+            Sequence = sending.LastReverseSequence + 1,
+            TimestampMicroseconds = timestampMicroseconds,
+            Payload = payload,
+        };
+
+        // Requests and replies are never fragmented: a receiver takes them whole or not at all.
+        var size = FrameCodec.GetEncodedSize(frame);
+        if (size > atomic)
+        {
+            throw new ArgumentException($"a {type} frame of {size} bytes does not fit the atomic message size {atomic}", nameof(atomicMessageSize));
+        }
+
+        var datagram = EncodeOwned(frame, atomic);
+        _transmits.Enqueue(new Transmit(group, datagram));
+        sending.LastReverseSequence++;
+        Counters.OnFramesSent(1, datagram.Length);
+    }
+
+    private void HandleReverseChannel(in GridCastFrame frame)
+    {
+        if (frame.IsFragment)
+        {
+            // Senders never fragment requests and replies (SendWhole), so there is nothing to reassemble.
+            Counters.OnUnsupported();
+            return;
+        }
+
+        if (frame.Type == FrameType.Request)
+        {
+            if (!_joinedByWireName.TryGetValue(frame.Group.Span, out var joined))
+            {
+                Counters.OnNotJoined();
+                return;
+            }
+
+            // A request heard twice (over IPv4 and IPv6, or on two interfaces) is answered once.
+            if (joined.RequestSources.TryGetValue(frame.SourceId, out var window))
+            {
+                switch (window.Check(frame.Sequence))
+                {
+                    case SequenceVerdict.Duplicate:
+                        Counters.OnDuplicate();
+                        return;
+                    case SequenceVerdict.TooOld:
+                        Counters.OnTooOld();
+                        return;
+                }
+            }
+
+            if (!AggregationRequestCodec.TryDecode(frame.Payload.Span, out var request, out var error))
+            {
+                PayloadRejected(frame, joined.Name, error);
+                return;
+            }
+
+            if (window is null)
+            {
+                joined.RequestSources.Add(frame.SourceId, new SequenceWindow(_options.DuplicateWindow, frame.Sequence));
+            }
+            else
+            {
+                window.Mark(frame.Sequence);
+            }
+
+            Counters.OnRequestReceived();
+            _events.Enqueue(new RequestReceived(joined.Name, frame.SourceId, request));
+            return;
+        }
+
+        GroupName group;
+        if (_joinedByWireName.TryGetValue(frame.Group.Span, out var member))
+        {
+            group = member.Name;
+        }
+        else if (_listeningByWireName.TryGetValue(frame.Group.Span, out var listen))
+        {
+            group = listen.Name;
+        }
+        else
+        {
+            Counters.OnNotJoined();
+            return;
+        }
+
+        // Replies are not de-duplicated here: the aggregator counts each member once per request
+        // whatever path its copies took (docs/aggregation.md, "Exactly once").
+        if (!ReplyCodec.TryDecode(frame.Payload.Span, out var reply, out var replyError))
+        {
+            PayloadRejected(frame, group, replyError);
+            return;
+        }
+
+        Counters.OnReplyReceived();
+        _events.Enqueue(new ReplyReceived(group, frame.SourceId, reply));
+    }
+
+    private void PayloadRejected(in GridCastFrame frame, GroupName group, AggregationError error)
+    {
+        Counters.OnPayloadRejected(error);
+        _events.Enqueue(new PayloadRejected(group, frame.SourceId, frame.Type, error));
+    }
+
     private static byte[] EncodeOwned(in GridCastFrame frame, int atomicMessageSize)
     {
         var datagram = new byte[FrameCodec.GetEncodedSize(frame)];
@@ -332,6 +551,17 @@ public sealed class GroupEndpoint
         public GroupName Name { get; } = name;
 
         public Dictionary<ulong, SequenceWindow> Sources { get; } = [];
+
+        /// <summary>Requests are numbered apart from data, so they have windows of their own.</summary>
+        public Dictionary<ulong, SequenceWindow> RequestSources { get; } = [];
+    }
+
+    /// <summary>A group whose replies are heard without joining it, and how many asked for that.</summary>
+    private sealed class ReplyListen(GroupName name)
+    {
+        public GroupName Name { get; } = name;
+
+        public int Count { get; set; } = 1;
     }
 
     /// <summary>A group sent to: its wire name in UTF-8 and the last sequence number used.</summary>
@@ -340,6 +570,9 @@ public sealed class GroupEndpoint
         public byte[] WireName { get; } = wireName;
 
         public ulong LastSequence { get; set; }
+
+        /// <summary>The last number of a Request or Reply: a sequence apart from data's.</summary>
+        public ulong LastReverseSequence { get; set; }
     }
 
     /// <summary>The joined groups' names, read from the joined-group table without copying it.</summary>

@@ -1,3 +1,4 @@
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Wire;
 
@@ -21,6 +22,11 @@ public sealed class GroupEndpointCounters
     private long _notJoined;
     private long _unsupported;
     private long _messagesLost;
+    private readonly long[] _payloadRejected = new long[Enum.GetValues<AggregationError>().Length];
+    private long _requestsSent;
+    private long _repliesSent;
+    private long _requestsReceived;
+    private long _repliesReceived;
 
     internal GroupEndpointCounters(ReassemblyCounters reassembly) => Reassembly = reassembly;
 
@@ -52,13 +58,45 @@ public sealed class GroupEndpointCounters
     public long NotJoined => Volatile.Read(ref _notJoined);
 
     /// <summary>
-    /// Valid frames this endpoint does not handle: frame types other than data (for the gateway
-    /// logic) and encrypted frames (for the security layer).
+    /// Valid frames this endpoint does not handle: frame types other than data, request and reply
+    /// (for the gateway logic), fragmented requests and replies (never sent so), and encrypted
+    /// frames (for the security layer).
     /// </summary>
     public long Unsupported => Volatile.Read(ref _unsupported);
 
     /// <summary>Fragmented messages given up on, incomplete or too large (<see cref="MessageLost"/> events).</summary>
     public long MessagesLost => Volatile.Read(ref _messagesLost);
+
+    /// <summary>Request frames sent (<see cref="GroupEndpoint.SendRequest"/>); their frames and bytes are in <see cref="FramesSent"/> and <see cref="BytesSent"/>.</summary>
+    public long RequestsSent => Volatile.Read(ref _requestsSent);
+
+    /// <summary>Reply frames sent (<see cref="GroupEndpoint.SendReply"/>).</summary>
+    public long RepliesSent => Volatile.Read(ref _repliesSent);
+
+    /// <summary>Requests delivered (<see cref="RequestReceived"/> events).</summary>
+    public long RequestsReceived => Volatile.Read(ref _requestsReceived);
+
+    /// <summary>Replies delivered (<see cref="ReplyReceived"/> events).</summary>
+    public long RepliesReceived => Volatile.Read(ref _repliesReceived);
+
+    /// <summary>Request and Reply frames whose payload did not decode, all reasons.</summary>
+    public long PayloadRejectedTotal
+    {
+        get
+        {
+            long total = 0;
+            for (var i = 0; i < _payloadRejected.Length; i++)
+            {
+                total += Volatile.Read(ref _payloadRejected[i]);
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Request and Reply frames whose payload the codec refused for <paramref name="reason"/>.</summary>
+    public long PayloadRejected(AggregationError reason) =>
+        (uint)reason < (uint)_payloadRejected.Length ? Volatile.Read(ref _payloadRejected[(int)reason]) : 0;
 
     /// <summary>All datagrams rejected as malformed.</summary>
     public long RejectedTotal
@@ -90,6 +128,22 @@ public sealed class GroupEndpointCounters
         Volatile.Write(ref _framesSent, _framesSent + frames);
         Volatile.Write(ref _bytesSent, _bytesSent + bytes);
     }
+
+    internal void OnFramesSent(int frames, long bytes)
+    {
+        Volatile.Write(ref _framesSent, _framesSent + frames);
+        Volatile.Write(ref _bytesSent, _bytesSent + bytes);
+    }
+
+    internal void OnRequestSent() => Volatile.Write(ref _requestsSent, _requestsSent + 1);
+
+    internal void OnReplySent() => Volatile.Write(ref _repliesSent, _repliesSent + 1);
+
+    internal void OnRequestReceived() => Volatile.Write(ref _requestsReceived, _requestsReceived + 1);
+
+    internal void OnReplyReceived() => Volatile.Write(ref _repliesReceived, _repliesReceived + 1);
+
+    internal void OnPayloadRejected(AggregationError reason) => Volatile.Write(ref _payloadRejected[(int)reason], _payloadRejected[(int)reason] + 1);
 
     internal void OnFrameReceived() => Volatile.Write(ref _framesReceived, _framesReceived + 1);
 
