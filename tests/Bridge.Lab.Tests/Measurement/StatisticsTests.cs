@@ -18,6 +18,10 @@ public sealed class StatisticsTests
         Assert.Equal(3 - 1.963243, s.ConfidenceLow95, 5);
         Assert.Equal(3 + 1.963243, s.ConfidenceHigh95, 5);
         Assert.Equal((1.0, 5.0), (s.Min, s.Max));
+        // Definition 7: position p · 4; 0.95 → 3.8 → 4 + 0.8 · (5 − 4); 0.99 → 3.96.
+        Assert.Equal(3, s.Median, 12);
+        Assert.Equal(4.8, s.P95, 12);
+        Assert.Equal(4.96, s.P99, 12);
     }
 
     [Fact]
@@ -31,6 +35,18 @@ public sealed class StatisticsTests
         Assert.Equal(Math.Sqrt(32.0 / 7), s.StandardDeviation, 12);
         Assert.Equal(1.787487, s.ConfidenceHalfWidth95, 5);
         Assert.Equal(9, s.Max);
+        // Position p · 7: 0.5 → 3.5 → 4.5; 0.95 → 6.65 → 7 + 0.65 · 2 = 8.3; 0.99 → 6.93 → 8.86.
+        Assert.Equal(4.5, s.Median, 12);
+        Assert.Equal(8.3, s.P95, 12);
+        Assert.Equal(8.86, s.P99, 12);
+    }
+
+    [Fact]
+    public void Of_UnsortedInput_SortsForPercentilesOnly()
+    {
+        var s = Statistics.Of([9.0, 2, 5, 4, 7, 4, 5, 4]);
+
+        Assert.Equal((2.0, 9.0, 4.5, 5.0), (s.Min, s.Max, s.Median, s.Mean));
     }
 
     [Fact]
@@ -50,6 +66,7 @@ public sealed class StatisticsTests
         var s = Statistics.Of([4.5]);
 
         Assert.Equal((1, 4.5, 0.0, 0.0, 4.5, 4.5), (s.Count, s.Mean, s.StandardDeviation, s.ConfidenceHalfWidth95, s.Min, s.Max));
+        Assert.Equal((4.5, 4.5, 4.5), (s.Median, s.P95, s.P99));
     }
 
     [Fact]

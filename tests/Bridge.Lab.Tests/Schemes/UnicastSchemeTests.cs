@@ -71,4 +71,24 @@ public sealed class UnicastSchemeTests
 
         Assert.True(bent.DelayMs().Mean > straight.DelayMs().Mean);
     }
+
+    [Fact]
+    public void Run_TenSeeds_MeanStressNearThePapersThreeAndEuSpreadAboveDe()
+    {
+        // The paper: unicast's mean link stress is near 3 in both setups, with standard
+        // deviations of 5 (DE) and 7 (EU). Averaged over seeds, the lab lands there too.
+        static (double Mean, double Sd) Average(LabSetup setup)
+        {
+            var summaries = Enumerable.Range(1, 10).Select(seed => UnicastScheme.Run(LabNetwork.ForSetup(setup, seed)).LinkStress.Summary()).ToArray();
+            return (summaries.Average(s => s.Mean), summaries.Average(s => s.StandardDeviation));
+        }
+
+        var de = Average(LabSetup.De);
+        var eu = Average(LabSetup.Eu);
+
+        Assert.InRange(de.Mean, 2.0, 4.0);
+        Assert.InRange(eu.Mean, 2.0, 4.5);
+        Assert.InRange(de.Sd, 3.5, 6.5);
+        Assert.True(eu.Sd > de.Sd, $"EU sd {eu.Sd:F2} not above DE sd {de.Sd:F2}");
+    }
 }
