@@ -16,6 +16,9 @@ namespace Bridge.Lab.Placement;
 /// </remarks>
 public sealed class LabNetwork
 {
+    // By host vertex − backbone node count: the source's first, then the group nodes' in order.
+    private readonly ImmutableArray<NetworkLink> _accessLinks;
+
     private LabNetwork(Underlay underlay, SitePlacement placement, DelayModel delays, Network network, int source, ImmutableArray<int> nodes, ImmutableArray<NetworkLink> access)
     {
         Underlay = underlay;
@@ -27,8 +30,6 @@ public sealed class LabNetwork
         _accessLinks = access;
         Routes = new ShortestPaths(network);
     }
-
-    private readonly ImmutableArray<NetworkLink> _accessLinks;
 
     /// <summary>The backbone.</summary>
     public Underlay Underlay { get; }
