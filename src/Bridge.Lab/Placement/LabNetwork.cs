@@ -55,6 +55,16 @@ public sealed class LabNetwork
     /// <summary>The backbone router vertex of a site.</summary>
     public int SiteVertex(int site) => Placement.Sites[site].Backbone.Index;
 
+    /// <summary>
+    /// The backbone link a network link stands for, or null for an access link. Backbone links
+    /// keep their underlay index: network link i is underlay link i.
+    /// </summary>
+    public UnderlayLink? UnderlayLinkOf(NetworkLink link)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        return link.Kind == LinkKind.Backbone ? Underlay.Links[link.Index] : null;
+    }
+
     /// <summary>The access link of a host vertex (the source or a group node).</summary>
     public NetworkLink AccessLinkOf(int hostVertex)
     {

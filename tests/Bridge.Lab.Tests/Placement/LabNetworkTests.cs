@@ -60,4 +60,21 @@ public sealed class LabNetworkTests
             Assert.All(path.Links.Skip(1).SkipLast(1), l => Assert.Equal(LinkKind.Backbone, l.Kind));
         });
     }
+
+    [Fact]
+    public void UnderlayLinkOf_PathLinks_AreTheBackboneLinksBetweenTheSameNodes()
+    {
+        var lab = LabNetwork.ForSetup(LabSetup.De, seed: 3);
+
+        var path = lab.Routes.Path(lab.SourceVertex, lab.NodeVertices[^1]);
+
+        Assert.True(path.Links.Length > 2, "the last node sits at another site than the source");
+        Assert.Null(lab.UnderlayLinkOf(path.Links[0]));
+        Assert.Null(lab.UnderlayLinkOf(path.Links[^1]));
+        Assert.All(path.Links.Skip(1).SkipLast(1), link =>
+        {
+            var underlay = lab.UnderlayLinkOf(link)!;
+            Assert.Equal((underlay.Source, underlay.Target), (link.A, link.B));
+        });
+    }
 }
