@@ -1,0 +1,15 @@
+using System.Collections.Immutable;
+using Bridge.Lab.Measurement;
+
+namespace Bridge.Lab.Schemes;
+
+/// <summary>What one message sent by a scheme to the whole group measured.</summary>
+/// <param name="Scheme">The scheme's name as in the lab's JSON (<c>unicast</c>, <c>hybrid-hg</c>, <c>hybrid-pg</c>).</param>
+/// <param name="ReceiverDelays">One-way delay from the source to each group node, by node index.</param>
+/// <param name="LinkStress">Copies of the message per link.</param>
+/// <param name="SenderCopies">Copies the source itself sent.</param>
+public sealed record SchemeResult(string Scheme, ImmutableArray<TimeSpan> ReceiverDelays, LinkStress LinkStress, int SenderCopies)
+{
+    /// <summary>Statistics of the receivers' delays in milliseconds.</summary>
+    public Statistics DelayMs() => Statistics.Of(ReceiverDelays.Select(d => d.TotalMilliseconds));
+}
