@@ -19,8 +19,8 @@ internal sealed record HistogramBucket(double? From, double? To, ulong Count);
 
 /// <summary>
 /// The result of one request as <c>gridcast request --json</c> prints it. Min, max and mean are
-/// null when nobody answered; <see cref="Missing"/> counts known members that did not answer
-/// (0 where membership is not known).
+/// null when nobody answered; <see cref="Missing"/> counts known members that did not answer,
+/// and is null where membership is not known: an unknown number is not zero.
 /// </summary>
 internal sealed record RequestResult(
     string RequestId,
@@ -30,7 +30,7 @@ internal sealed record RequestResult(
     double? Min,
     double? Max,
     double? Mean,
-    ulong Missing,
+    ulong? Missing,
     ulong Late,
     ulong Contributors,
     uint PartialsReceived,
@@ -59,7 +59,7 @@ internal sealed record RequestResult(
             answered ? result.Min : null,
             answered ? result.Max : null,
             result.Mean,
-            result.MissingCount,
+            result.MembershipKnown ? result.MissingCount : null,
             result.Late,
             result.Contributors,
             result.PartialsMerged,
@@ -270,7 +270,7 @@ internal static class RequestCommand
             table.AddRow($"histogram {range}".EscapeMarkup(), bucket.Count.ToString(CultureInfo.InvariantCulture));
         }
 
-        table.AddRow("missing", printed.MembershipKnown ? printed.Missing.ToString(CultureInfo.InvariantCulture) : "unknown (membership not known)");
+        table.AddRow("missing", printed.Missing is { } missing ? missing.ToString(CultureInfo.InvariantCulture) : "unknown (membership not known)");
         table.AddRow("late", printed.Late.ToString(CultureInfo.InvariantCulture));
         table.AddRow("partials received", printed.PartialsReceived.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
