@@ -262,7 +262,7 @@ public static class RulesSectionReader
         {
             errors.Add(
                 rule.PathOf(rule.Endpoints[1].Key),
-                $"give one of {string.Join(" and ", kinds.Select(k => k.RuleKeys[0]))}, not {string.Join(" and ", rule.Endpoints.Select(e => e.Key))}");
+                $"give only one of {Or([.. kinds.Select(k => k.RuleKeys[0])])}, not {string.Join(" and ", rule.Endpoints.Select(e => e.Key))}");
             return null;
         }
 

@@ -39,7 +39,7 @@ public sealed class BridgeSectionReaderTests
 
     [Theory]
     [InlineData("unit: 7", "unit: seven", "bridge.rules[limits].unit: unit 'seven' is not a number from 0 to 255")]
-    [InlineData("unit: 7", "unit: 7\n      mqtt: a/b", "bridge.rules[limits].unit: give one of mqtt and unit, not mqtt and unit")]
+    [InlineData("unit: 7", "unit: 7\n      mqtt: a/b", "bridge.rules[limits].unit: give only one of mqtt or unit, not mqtt and unit")]
     [InlineData("      unit: 7\n", "", "bridge.rules[limits].mqtt: is required: give mqtt (a topic template) or unit (a unit id)")]
     [InlineData("  units: { port: 1502 }\n", "  mqtt: { listen: 127.0.0.1:1883 }\n", "bridge.rules[limits].unit: a units rule needs bridge.units")]
     [InlineData("port: 1502", "port: 0", "bridge.units.port: '0' must be a whole number from 1 to 65535")]
