@@ -45,7 +45,7 @@ internal static class DemoCommand
 
             if (result.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(demo, CliJson.Default.DemoResult));
+                Console.WriteLine(JsonSerializer.Serialize(demo, CliJson.Printed.DemoResult));
             }
             else
             {

@@ -138,7 +138,7 @@ internal static class RequestCommand
             var printed = RequestResult.Of(name, spec, aggregateResult);
             if (result.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(printed, CliJson.Default.RequestResult));
+                Console.WriteLine(JsonSerializer.Serialize(printed, CliJson.Printed.RequestResult));
             }
             else
             {

@@ -172,7 +172,7 @@ internal static class SubCommand
     {
         var line = SubMessage.Of(message, receivedAt);
         Console.WriteLine(json
-            ? JsonSerializer.Serialize(line, CliJson.Default.SubMessage)
+            ? JsonSerializer.Serialize(line, CliJson.Printed.SubMessage)
             : $"{line.Group} {line.Source} #{line.Sequence}: {line.Payload}");
     }
 }

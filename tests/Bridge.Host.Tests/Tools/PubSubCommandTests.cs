@@ -41,6 +41,23 @@ public sealed class PubSubCommandTests
     }
 
     [Fact]
+    public async Task SubJson_PayloadWithQuotesAndUmlauts_PrintedReadableAndStillJson()
+    {
+        const string Payload = """{"tariff":"Grundpreis Köln","ct":31.5}""";
+        var group = FreePorts.UniqueIPv4Group();
+        await using var sub = GridcastCli.Start("sub", group, "--count", "1", "--timeout", "50", "--json");
+        await sub.WaitForLineAsync(l => l.StartsWith("subscribed to", StringComparison.Ordinal), Patience);
+
+        var (_, pub) = await GridcastCli.RunAsync(Patience, "pub", group, Payload);
+        await using var __ = pub;
+
+        Assert.True(await sub.WaitForExitAsync(Patience) == 0, sub.Transcript());
+        var line = Assert.Single(sub.StandardOutput);
+        Assert.Contains("""\"tariff\":\"Grundpreis Köln\""", line, StringComparison.Ordinal);
+        Assert.Equal(Payload, JsonDocument.Parse(line).RootElement.GetProperty("payload").GetString());
+    }
+
+    [Fact]
     public async Task Sub_PlainOutput_PrintsGroupSourceSequenceAndText()
     {
         var group = FreePorts.UniqueIPv4Group();
