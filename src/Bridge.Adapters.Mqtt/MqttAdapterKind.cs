@@ -84,7 +84,7 @@ public sealed class MqttAdapterKind : AdapterKind<MqttSectionInput, MqttSection>
         if (settings.Listen is not { } listen)
         {
             return await MqttBrokerClient.StartAsync(
-                settings.ToClientSettings(), context.Router, context.Loggers.CreateLogger<MqttBrokerClient>(), context.Time, cancellationToken);
+                settings.ToClientSettings(), context.Router, context.RequestRules, context.Requests, context.Loggers.CreateLogger<MqttBrokerClient>(), context.Time, cancellationToken);
         }
 
         if (settings.Tls is not null)

@@ -19,6 +19,9 @@ public sealed record AdapterContext
     /// <summary>Asks groups; null while the node has no reverse channel (issue 11 brings it).</summary>
     public IGroupRequester? Requests { get; init; }
 
+    /// <summary>The node file's request rules for this side's kind (<c>bridge.requests</c>); a side serves them with <see cref="Requests"/>.</summary>
+    public IReadOnlyList<Requests.RequestRule> RequestRules { get; init; } = [];
+
     /// <summary>The host's loggers.</summary>
     public required ILoggerFactory Loggers { get; init; }
 
