@@ -96,7 +96,8 @@ public sealed class MqttAdapterKind : AdapterKind<MqttSectionInput, MqttSection>
         var credentials = settings.Username is { } user ? new MqttCredentials(user, settings.ReadPassword() ?? string.Empty) : null;
         try
         {
-            return await EmbeddedMqttBroker.StartAsync(listen, context.Router, context.Loggers.CreateLogger<EmbeddedMqttBroker>(), credentials);
+            return await EmbeddedMqttBroker.StartAsync(
+                listen, context.Router, context.Loggers.CreateLogger<EmbeddedMqttBroker>(), credentials, context.RequestRules, context.Requests, context.Time);
         }
         catch (SocketException e)
         {
