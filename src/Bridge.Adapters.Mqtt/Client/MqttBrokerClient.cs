@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Authentication;
 using Bridge.Adapters.Mqtt.Requests;
 using Bridge.Adapters.Mqtt.Rules;
@@ -427,6 +428,8 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
 
     private async Task PublishReplyAsync(MqttApplicationMessage reply, CancellationToken cancellationToken)
     {
+        // A to-group rule may read the reply topic: with 3.1.1 the echo must be known as the bridge's own.
+        _echoSuppression?.Published(reply.Topic, reply.Payload.ToArray(), Now());
         await _client.PublishAsync(reply, cancellationToken);
         Interlocked.Increment(ref _published);
     }
