@@ -162,6 +162,12 @@ public static class RequestRulesReader
     /// <summary>The key of the list under <c>bridge</c>.</summary>
     public const string Key = "requests";
 
+    /// <summary>
+    /// The kinds whose brokers carry request messages (a topic or routing key and a reply); a
+    /// Modbus master asks through its own reads instead.
+    /// </summary>
+    internal static readonly IReadOnlyList<string> RequestKinds = ["mqtt", "amqp"];
+
     /// <summary>The deadline when a rule gives none.</summary>
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(2);
 
@@ -188,7 +194,7 @@ public static class RequestRulesReader
             return null;
         }
 
-        var endpointKeys = kinds.Select(k => k.Name).ToList();
+        var endpointKeys = kinds.Select(k => k.Name).Where(RequestKinds.Contains).ToList();
         string[] keys = ["name", .. endpointKeys, "group", "aggregate", "histogram", "deadline", "reply"];
         var names = new HashSet<string>(StringComparer.Ordinal);
         var rules = new List<RequestRuleInput>();
@@ -315,7 +321,7 @@ public static class RequestRulesReader
         string? topic = null;
         if (input.Endpoints.Count != 1)
         {
-            errors.Add(input.Path, $"give exactly one of {RulesSectionReader.Or([.. kinds.Select(k => k.Name)])}: where the requests arrive");
+            errors.Add(input.Path, $"give exactly one of {RulesSectionReader.Or([.. kinds.Select(k => k.Name).Where(RequestKinds.Contains)])}: where the requests arrive");
         }
         else if (input.Endpoints[0] is (var key, { } text))
         {

@@ -1,4 +1,5 @@
 using Bridge.Adapters.Amqp;
+using Bridge.Adapters.Modbus.Adapter;
 using Bridge.Adapters.Mqtt;
 using Bridge.Core.Adapters;
 
@@ -15,6 +16,7 @@ internal static class AdapterKinds
     [
         MqttAdapterKind.Instance,
         AmqpAdapterKind.Instance,
+        ModbusAdapterKind.Instance,
     ];
 
     /// <summary>The kind called <paramref name="name"/>.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Bridge.Host.Bridging;
 using Bridge.Host.Configuration;
 using Bridge.Host.Node;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Flooding;
@@ -60,6 +61,7 @@ internal sealed class GridcastMetrics
     public static readonly IReadOnlyList<string> Meters = [SocketMeter, EndpointMeter, GatewayMeter, LinksMeter, AdaptersMeter];
 
     private static readonly FrameError[] FrameErrors = [.. Enum.GetValues<FrameError>().Where(static e => e != FrameError.None)];
+    private static readonly AggregationError[] PayloadErrors = [.. Enum.GetValues<AggregationError>().Where(static e => e != AggregationError.None)];
     private static readonly HelloError[] HelloErrors = [.. Enum.GetValues<HelloError>().Where(static e => e != HelloError.None)];
     private static readonly LsaError[] LsaErrors = [.. Enum.GetValues<LsaError>().Where(static e => e != LsaError.None)];
 
@@ -139,6 +141,10 @@ internal sealed class GridcastMetrics
         meter.CreateObservableCounter("gridcast.endpoint.reassembly.completed", () => Each(Endpoint?.Reassembly.Completed), "{message}", "Fragmented messages reassembled whole.");
         meter.CreateObservableUpDownCounter("gridcast.endpoint.reassembly.buffered", () => Each(Endpoint?.Reassembly.BufferedBytes), "By", "Bytes held now by incomplete messages.");
         meter.CreateObservableUpDownCounter("gridcast.endpoint.reassembly.pending", () => Each(Endpoint?.Reassembly.PendingMessages), "{message}", "Incomplete messages held now.");
+        meter.CreateObservableCounter("gridcast.endpoint.requests.sent", () => Each(Endpoint?.RequestsSent), "{frame}", "Request frames sent (the reverse channel).");
+        meter.CreateObservableCounter("gridcast.endpoint.requests.received", () => Each(Endpoint?.RequestsReceived), "{frame}", "Request frames taken in, once per source and sequence number.");
+        meter.CreateObservableCounter("gridcast.endpoint.replies.sent", () => Each(Endpoint?.RepliesSent), "{frame}", "Reply frames sent.");
+        meter.CreateObservableCounter("gridcast.endpoint.replies.received", () => Each(Endpoint?.RepliesReceived), "{frame}", "Reply frames taken in for a joined or listened group.");
         meter.CreateObservableUpDownCounter("gridcast.endpoint.reassembly.remembered", () => Each(Endpoint?.Reassembly.RememberedMessages), "{message}", "Ended messages remembered now, to drop their late fragments.");
     }
 
@@ -161,6 +167,12 @@ internal sealed class GridcastMetrics
         foreach (var error in FrameErrors)
         {
             drops.Add(Reason(e.Rejected(error), SnakeCase(error.ToString())));
+        }
+
+        // A valid frame whose request or reply payload did not decode, by the codec's reason.
+        foreach (var error in PayloadErrors)
+        {
+            drops.Add(Reason(e.PayloadRejected(error), "payload_" + SnakeCase(error.ToString())));
         }
 
         return drops;

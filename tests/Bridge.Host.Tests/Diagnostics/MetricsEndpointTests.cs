@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Bridge.Host.Tests.Configuration;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Wire;
 using Bridge.Testing;
 
 namespace Bridge.Host.Tests.Diagnostics;
@@ -81,6 +82,52 @@ public sealed class MetricsEndpointTests : IDisposable
         // Its own message back is not published to the broker it came from.
         Assert.Equal(0, scrape.Value("gridcast_adapter_messages_published_total", ("adapter_kind", "mqtt")));
         await node.WaitForLineAsync(l => l.Contains("Dropped a datagram of 20 bytes", StringComparison.Ordinal), Patience);
+    }
+
+    [Fact]
+    public async Task Run_RequestWithTruncatedPayload_CountedUnderThePayloadReason()
+    {
+        var (mqttPort, metricsPort) = (FreePorts.Tcp(), FreePorts.Tcp());
+        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
+        var path = _files.Write("edge-2.yaml", $"""
+            node:
+              id: edge-2
+            groups:
+              readings:
+                uri: {group.Canonical}
+            bridge:
+              mqtt:
+                listen: 127.0.0.1:{mqttPort}
+              rules:
+                - name: readings
+                  mqtt: meters/readings
+                  group: readings
+                  direction: from-group
+            metrics:
+              listen: 127.0.0.1:{metricsPort}
+            """);
+        await using var node = await StartAsync(path);
+        var metrics = new Uri($"http://127.0.0.1:{metricsPort}/");
+
+        // A well-formed frame of type Request whose payload is one byte: the frame decodes, the
+        // request in it does not.
+        var frame = new GridCastFrame
+        {
+            Type = FrameType.Request,
+            Group = Encoding.UTF8.GetBytes(group.WireName),
+            SourceId = 0x1234,
+            Sequence = 1,
+            Payload = new byte[] { 1 },
+        };
+        var datagram = new byte[FrameCodec.DefaultMaxFrameSize];
+        var length = FrameCodec.Encode(frame, datagram);
+        SendDatagram(group, datagram.AsSpan(0, length).ToArray());
+
+        var scrape = await ScrapeUntilAsync(metrics, node, s => s.Value("gridcast_endpoint_datagrams_received_total") == 1);
+        Assert.Equal(1, scrape.Value("gridcast_endpoint_frames_received_total"));
+        Assert.Equal(1, scrape.Value("gridcast_endpoint_datagrams_dropped_total", ("reason", "payload_truncated")));
+        Assert.Equal(1, scrape.Sum("gridcast_endpoint_datagrams_dropped_total"));
+        Assert.Equal(0, scrape.Value("gridcast_endpoint_requests_received_total"));
     }
 
     [Fact]
@@ -261,12 +308,14 @@ public sealed class MetricsEndpointTests : IDisposable
     }
 
     // One datagram that is no GridCast frame, to the group's address and port on the loopback interface.
-    private static void SendGarbage(GroupName group, string text)
+    private static void SendGarbage(GroupName group, string text) => SendDatagram(group, Encoding.ASCII.GetBytes(text));
+
+    private static void SendDatagram(GroupName group, byte[] datagram)
     {
         var target = group.Addresses.IPv4 ?? throw new ArgumentException($"{group} has no IPv4 address", nameof(group));
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.Loopback.GetAddressBytes());
-        socket.SendTo(Encoding.ASCII.GetBytes(text), target);
+        socket.SendTo(datagram, target);
     }
 
     private async Task<(HttpStatusCode Status, string Body)> GetAsync(Uri uri)

@@ -1,0 +1,81 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net.Sockets;
+using Bridge.Adapters.Modbus.Server;
+using Bridge.Core.Adapters;
+using Bridge.Core.Configuration;
+using Bridge.Core.Mapping;
+using Microsoft.Extensions.Logging;
+
+namespace Bridge.Adapters.Modbus.Adapter;
+
+/// <summary>
+/// The Modbus adapter kind, head-end side: the <c>bridge.modbus</c> section
+/// (<see cref="ModbusSectionReader"/>), rule endpoints written
+/// <c>modbus: "unit=1 holding=100-109 type=u16"</c> (<see cref="ModbusEndpoint"/>), and a side that
+/// is a Modbus TCP server (<see cref="ModbusHeadEnd"/>). docs/modbus.md.
+/// </summary>
+public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSection>
+{
+    /// <summary>The kind's name: the section key and the endpoints' kind.</summary>
+    public const string KindName = "modbus";
+
+    private ModbusAdapterKind()
+    {
+    }
+
+    /// <summary>The one instance, for the host's list of kinds.</summary>
+    public static ModbusAdapterKind Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override string Name => KindName;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> RuleKeys { get; } = [KindName];
+
+    /// <inheritdoc/>
+    public override string EndpointDescription => "a unit and register or coil range";
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<string> SectionKeys => ModbusSectionReader.Keys;
+
+    /// <inheritdoc/>
+    public override bool TryParseEndpoint(string text, bool publishes, [NotNullWhen(true)] out IRuleEndpoint? endpoint, [NotNullWhen(false)] out string? reason)
+    {
+        var parsed = ModbusEndpoint.TryParse(text, out var modbus, out reason);
+        endpoint = modbus;
+        return parsed;
+    }
+
+    /// <inheritdoc/>
+    protected override ModbusSectionInput Bind(SectionReader section) => ModbusSectionReader.Bind(section);
+
+    /// <inheritdoc/>
+    protected override ModbusSection? Validate(ModbusSectionInput input, ConfigurationContext context, ConfigurationErrors errors)
+        => ModbusSectionReader.Validate(input, errors);
+
+    /// <inheritdoc/>
+    protected override string Describe(ModbusSection settings)
+        => $"Modbus TCP server on {settings.Listen}, units {string.Join(", ", settings.Units)}";
+
+    /// <inheritdoc/>
+    protected override async Task<IAdapterSide> StartAsync(ModbusSection settings, AdapterContext context, CancellationToken cancellationToken)
+    {
+        var rules = context.Router.Table.Rules;
+        if (ModbusSectionReader.CheckRules(rules, settings) is { Count: > 0 } problems)
+        {
+            throw new InvalidOperationException($"bridge.rules: {string.Join("; ", problems)}");
+        }
+
+        var headEnd = new ModbusHeadEnd(context.Router, settings.Units, context.Loggers.CreateLogger<ModbusHeadEnd>());
+        var options = new ModbusServerOptions { Endpoint = settings.Listen, MaxConnections = settings.MaxConnections };
+        try
+        {
+            var server = await ModbusTcpServer.StartAsync(options, headEnd, context.Loggers.CreateLogger<ModbusTcpServer>(), context.Time);
+            return new ModbusHeadEndSide(server, headEnd, context.Router);
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"the Modbus TCP server cannot listen on {settings.Listen}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using Bridge.Core.Adapters;
+using Bridge.Core.Configuration;
+using Bridge.Core.Mapping;
+
+namespace Bridge.Adapters.Modbus.Adapter;
+
+/// <summary>
+/// <c>bridge.modbus</c>: the head-end side, a Modbus TCP server masters write to and read from.
+/// Reloadable: a side whose settings changed is restarted.
+/// </summary>
+public sealed record ModbusSection : AdapterSettings
+{
+    /// <inheritdoc/>
+    public override string Kind => ModbusAdapterKind.KindName;
+
+    /// <summary>Where the server listens.</summary>
+    public required IPEndPoint Listen { get; init; }
+
+    /// <summary>The unit ids served; a request to another unit gets exception 0x0B.</summary>
+    public required ValueList<byte> Units { get; init; }
+
+    /// <summary>Connections accepted at once.</summary>
+    public int MaxConnections { get; init; } = 64;
+}
+
+/// <summary><c>bridge.modbus</c> as bound.</summary>
+/// <param name="Path">The section's path.</param>
+/// <param name="Listen"><c>listen</c>.</param>
+/// <param name="Units"><c>units</c>; null when absent or not a list.</param>
+/// <param name="UnitsGiven">Whether <c>units</c> is there at all.</param>
+/// <param name="MaxConnections"><c>maxConnections</c>.</param>
+public sealed record ModbusSectionInput(string Path, ConfigText? Listen, IReadOnlyList<ConfigText>? Units, bool UnitsGiven, ConfigText? MaxConnections);
+
+/// <summary>Binds and validates <c>bridge.modbus</c> (docs/configuration.md).</summary>
+public static class ModbusSectionReader
+{
+    /// <summary>The keys of the section.</summary>
+    public static IReadOnlyList<string> Keys { get; } = ["listen", "units", "maxConnections"];
+
+    /// <summary>Binds the opened section.</summary>
+    public static ModbusSectionInput Bind(SectionReader section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return new ModbusSectionInput(section.Path, section.Text("listen"), section.Texts("units"), section.Has("units"), section.Text("maxConnections"));
+    }
+
+    /// <summary>Validates the bound section (pure); the settings, or null with every error added.</summary>
+    public static ModbusSection? Validate(ModbusSectionInput modbus, ConfigurationErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(modbus);
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.Count;
+        var listen = ConfigValues.Required(modbus.Listen, ConfigPath.Key(modbus.Path, "listen"), errors) is { } text ? ConfigValues.EndPoint(text, errors) : null;
+        var units = new List<byte>();
+        if (!modbus.UnitsGiven)
+        {
+            errors.Add(ConfigPath.Key(modbus.Path, "units"), "is required: the unit ids served, such as [1]");
+        }
+        else if (modbus.Units is { Count: 0 })
+        {
+            errors.Add(ConfigPath.Key(modbus.Path, "units"), "at least one unit id is required");
+        }
+
+        foreach (var unit in modbus.Units ?? [])
+        {
+            if (ConfigValues.WholeNumber(unit, 0, 255, errors) is not { } id)
+            {
+                continue;
+            }
+
+            if (units.Contains((byte)id))
+            {
+                errors.Add(unit.Path, $"unit {id} is listed twice");
+            }
+
+            units.Add((byte)id);
+        }
+
+        var maxConnections = ConfigValues.WholeNumber(modbus.MaxConnections, 1, 10_000, errors);
+        return errors.Count != before || listen is null
+            ? null
+            : new ModbusSection { Listen = listen, Units = new ValueList<byte>(units), MaxConnections = maxConnections ?? 64 };
+    }
+
+    /// <summary>
+    /// Checks the Modbus rules together: two rules whose ranges share an address of one unit and
+    /// table are an error (a write must map to one rule), as is a rule for a unit not served.
+    /// </summary>
+    /// <returns>One message per problem, naming the rules.</returns>
+    public static IReadOnlyList<string> CheckRules(IEnumerable<MappingRule> rules, ModbusSection settings)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = new List<string>();
+        var seen = new List<(string Name, ModbusEndpoint Endpoint)>();
+        foreach (var rule in rules)
+        {
+            if (rule.Endpoint is not ModbusEndpoint endpoint)
+            {
+                continue;
+            }
+
+            if (!settings.Units.Contains(endpoint.Unit))
+            {
+                problems.Add($"rule '{rule.Name}': unit {endpoint.Unit} is not in bridge.modbus.units");
+            }
+
+            foreach (var (name, other) in seen.Where(s => s.Endpoint.Overlaps(endpoint)))
+            {
+                problems.Add($"rule '{rule.Name}': '{endpoint.Text}' overlaps rule '{name}' ('{other.Text}')");
+            }
+
+            seen.Add((rule.Name, endpoint));
+        }
+
+        return problems;
+    }
+}

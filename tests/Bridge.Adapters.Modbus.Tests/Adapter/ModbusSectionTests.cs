@@ -1,0 +1,63 @@
+using System.Net;
+using Bridge.Adapters.Modbus.Adapter;
+using Bridge.Core.Configuration;
+
+namespace Bridge.Adapters.Modbus.Tests.Adapter;
+
+public class ModbusSectionTests
+{
+    [Fact]
+    public void Validate_ValidFile_GivesTheSectionAndTheRules()
+    {
+        var (bridge, errors) = ModbusBridgeConfig.Read(ModbusBridgeConfig.Valid);
+
+        Assert.Empty(errors);
+        Assert.NotNull(bridge);
+        var modbus = bridge.Adapter<ModbusSection>();
+        Assert.NotNull(modbus);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 1502), modbus.Listen);
+        Assert.Equal(new ValueList<byte>([1, 2]), modbus.Units);
+        Assert.Equal(8, modbus.MaxConnections);
+        Assert.Equal(["unit=1 holding=100-103 type=u16 scale=0.1", "unit=1 holding=200-203 type=f32 order=little"], bridge.Rules.Select(r => r.Endpoint.Text));
+        Assert.Empty(ModbusSectionReader.CheckRules(bridge.Rules, modbus));
+    }
+
+    [Theory]
+    [InlineData("listen: 127.0.0.1:1502", "listen: nowhere", "bridge.modbus.listen: ")]
+    [InlineData("    listen: 127.0.0.1:1502\n", "", "bridge.modbus.listen: is required")]
+    [InlineData("units: [1, 2]", "units: []", "bridge.modbus.units: at least one unit id is required")]
+    [InlineData("units: [1, 2]", "units: [1, 1]", "bridge.modbus.units[1]: unit 1 is listed twice")]
+    [InlineData("units: [1, 2]", "units: [1, 256]", "bridge.modbus.units[1]: '256' must be a whole number from 0 to 255")]
+    [InlineData("    units: [1, 2]\n", "", "bridge.modbus.units: is required: the unit ids served, such as [1]")]
+    [InlineData("maxConnections: 8", "maxConnections: 0", "bridge.modbus.maxConnections: '0' must be a whole number from 1 to 10000")]
+    [InlineData("type=u16 scale=0.1", "type=u16 scale=zero", "bridge.rules[setpoints].modbus: scale 'zero' must be a number other than 0")]
+    [InlineData("unit=1 holding=200-203 type=f32", "unit=1 holding=200-203 type=f64", "bridge.rules[states].modbus: type 'f64' must be u16, s16, u32, s32 or f32")]
+    public void Validate_BadSectionOrEndpoint_NamesItsPath(string line, string replacement, string expected)
+    {
+        var (bridge, errors) = ModbusBridgeConfig.Read(ModbusBridgeConfig.Valid.Replace(line, replacement, StringComparison.Ordinal));
+
+        Assert.Null(bridge);
+        Assert.StartsWith(expected, string.Join('\n', errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UnknownKey_NamesTheKeysTheSectionTakes()
+    {
+        var (_, errors) = ModbusBridgeConfig.Read(ModbusBridgeConfig.Valid.Replace("maxConnections: 8", "tls: true", StringComparison.Ordinal));
+
+        Assert.Equal(["bridge.modbus.tls: unknown key (expected listen, units, maxConnections)"], errors.Select(e => e.ToString()));
+    }
+
+    // Both rules to-group: a from-group rule overlapping a to-group one is a loop the rules reader reports already.
+    [Theory]
+    [InlineData("holding=200-203", "holding=103-106", "rule 'states': 'unit=1 holding=103-106 type=f32 order=little' overlaps rule 'setpoints' ('unit=1 holding=100-103 type=u16 scale=0.1')")]
+    [InlineData("unit=1 holding=200", "unit=3 holding=200", "rule 'states': unit 3 is not in bridge.modbus.units")]
+    public void CheckRules_OverlapOrUnitNotServed_NamesTheRules(string line, string replacement, string expected)
+    {
+        var yaml = ModbusBridgeConfig.Valid.Replace(line, replacement, StringComparison.Ordinal).Replace("direction: from-group", "direction: to-group", StringComparison.Ordinal);
+        var (bridge, errors) = ModbusBridgeConfig.Read(yaml);
+
+        Assert.Empty(errors);
+        Assert.Equal([expected], ModbusSectionReader.CheckRules(bridge!.Rules, bridge.Adapter<ModbusSection>()!));
+    }
+}
