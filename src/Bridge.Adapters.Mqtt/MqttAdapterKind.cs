@@ -84,7 +84,7 @@ public sealed class MqttAdapterKind : AdapterKind<MqttSectionInput, MqttSection>
         if (settings.Listen is not { } listen)
         {
             return await MqttBrokerClient.StartAsync(
-                settings.ToClientSettings(), context.Router, context.Loggers.CreateLogger<MqttBrokerClient>(), context.Time, cancellationToken);
+                settings.ToClientSettings(), context.Router, context.RequestRules, context.Requests, context.Loggers.CreateLogger<MqttBrokerClient>(), context.Time, cancellationToken);
         }
 
         if (settings.Tls is not null)
@@ -96,7 +96,8 @@ public sealed class MqttAdapterKind : AdapterKind<MqttSectionInput, MqttSection>
         var credentials = settings.Username is { } user ? new MqttCredentials(user, settings.ReadPassword() ?? string.Empty) : null;
         try
         {
-            return await EmbeddedMqttBroker.StartAsync(listen, context.Router, context.Loggers.CreateLogger<EmbeddedMqttBroker>(), credentials);
+            return await EmbeddedMqttBroker.StartAsync(
+                listen, context.Router, context.Loggers.CreateLogger<EmbeddedMqttBroker>(), credentials, context.RequestRules, context.Requests, context.Time);
         }
         catch (SocketException e)
         {

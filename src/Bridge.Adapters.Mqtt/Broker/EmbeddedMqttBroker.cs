@@ -1,10 +1,13 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Bridge.Adapters.Mqtt.Requests;
 using Bridge.Core.Adapters;
+using Bridge.Core.Requests;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Microsoft.Extensions.Logging;
+using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -28,6 +31,7 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
     private long _received;
     private long _published;
     private long _routeFailures;
+    private MqttRequestServer? _requests;
 
     private EmbeddedMqttBroker(MqttServer server, IPEndPoint endpoint, Router router, ILogger logger, MqttCredentials? credentials)
     {
@@ -45,9 +49,13 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
 
     /// <summary>
     /// Starts a broker on <paramref name="endpoint"/> that routes through <paramref name="router"/>;
-    /// with <paramref name="credentials"/>, only clients that present them may connect.
+    /// with <paramref name="credentials"/>, only clients that present them may connect. A message on
+    /// a request topic of <paramref name="requestRules"/> asks its group through <paramref name="requester"/>
+    /// (<see cref="MqttRequestServer"/>).
     /// </summary>
-    public static async Task<EmbeddedMqttBroker> StartAsync(IPEndPoint endpoint, Router router, ILogger logger, MqttCredentials? credentials = null)
+    public static async Task<EmbeddedMqttBroker> StartAsync(
+        IPEndPoint endpoint, Router router, ILogger logger, MqttCredentials? credentials = null,
+        IReadOnlyList<RequestRule>? requestRules = null, IGroupRequester? requester = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         var options = new MqttServerOptionsBuilder()
@@ -57,6 +65,11 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         var broker = new EmbeddedMqttBroker(server, endpoint, router, logger, credentials);
+        if (requestRules is { Count: > 0 })
+        {
+            broker._requests = new MqttRequestServer(requestRules, requester, broker.PublishReplyAsync, logger, time ?? TimeProvider.System);
+        }
+
         await server.StartAsync();
         Log.Started(logger, endpoint.ToString());
         return broker;
@@ -83,7 +96,12 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
         Peer = $"listening on {Endpoint}",
         Received = Interlocked.Read(ref _received),
         Published = Interlocked.Read(ref _published),
-        Dropped = new Dictionary<string, long>(StringComparer.Ordinal) { ["route_failed"] = Interlocked.Read(ref _routeFailures) },
+        Dropped = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["route_failed"] = Interlocked.Read(ref _routeFailures),
+            ["request_refused"] = _requests?.Refused ?? 0,
+            ["request_failed"] = _requests?.Failed ?? 0,
+        },
     };
 
     /// <inheritdoc/>
@@ -98,8 +116,19 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
     {
         _server.InterceptingPublishAsync -= OnPublishAsync;
         _server.ValidatingConnectionAsync -= OnConnectingAsync;
+        if (_requests is not null)
+        {
+            await _requests.DisposeAsync();
+        }
+
         await _server.StopAsync();
         _server.Dispose();
+    }
+
+    private async Task PublishReplyAsync(MqttApplicationMessage reply, CancellationToken cancellationToken)
+    {
+        await _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(reply) { SenderClientId = BridgeClientId }, cancellationToken);
+        Interlocked.Increment(ref _published);
     }
 
     private static bool SameSecret(string? presented, string expected)
@@ -134,6 +163,13 @@ public sealed partial class EmbeddedMqttBroker : IAdapterSide, IEndpointPublishe
 
         var message = args.ApplicationMessage;
         Interlocked.Increment(ref _received);
+
+        // A request message starts its request; it still reaches the topic's subscribers.
+        if (_requests is not null && _requests.TryTake(message))
+        {
+            return;
+        }
+
         try
         {
             var groups = await _router.RouteAsync(

@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Security.Authentication;
+using Bridge.Adapters.Mqtt.Requests;
 using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Core.Adapters;
+using Bridge.Core.Requests;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Microsoft.Extensions.Logging;
@@ -44,6 +47,7 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
     private readonly long _origin;
     private readonly CancellationTokenSource _stopping = new();
     private Task _connectLoop = Task.CompletedTask;
+    private MqttRequestServer? _requests;
     private long _acknowledged;
     private long _received;
     private long _published;
@@ -81,13 +85,30 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
     /// The broker refused the first connection for good (credentials, authorisation, certificate,
     /// protocol version); connection failures that may pass (no broker listening yet) are retried.
     /// </exception>
-    public static async Task<MqttBrokerClient> StartAsync(
+    public static Task<MqttBrokerClient> StartAsync(
         MqttClientSettings settings, Router router, ILogger logger, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        => StartAsync(settings, router, [], null, logger, time, cancellationToken);
+
+    /// <summary>
+    /// Starts connecting in the background, serving <paramref name="requestRules"/> with
+    /// <paramref name="requester"/> (<see cref="MqttRequestServer"/>); the returned task ends at the first connection.
+    /// </summary>
+    /// <exception cref="ArgumentException">The settings cannot work, or a TLS file cannot be read.</exception>
+    /// <exception cref="MqttBrokerRefusedException">The broker refused the first connection for good.</exception>
+    public static async Task<MqttBrokerClient> StartAsync(
+        MqttClientSettings settings, Router router, IReadOnlyList<RequestRule> requestRules, IGroupRequester? requester, ILogger logger,
+        TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(requestRules);
         settings.Validate();
         var client = new MqttBrokerClient(settings, router, logger, time ?? TimeProvider.System);
+        if (requestRules.Count > 0)
+        {
+            client._requests = new MqttRequestServer(requestRules, requester, client.PublishReplyAsync, logger, client._time);
+        }
+
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client._connectLoop = client.KeepConnectedAsync(connected);
         try
@@ -135,6 +156,8 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
         {
             ["echo"] = Echoes,
             ["route_failed"] = Interlocked.Read(ref _routeFailures),
+            ["request_refused"] = _requests?.Refused ?? 0,
+            ["request_failed"] = _requests?.Failed ?? 0,
         },
     };
 
@@ -154,6 +177,11 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
         }
 
         await _stopping.CancelAsync();
+        if (_requests is not null)
+        {
+            await _requests.DisposeAsync();
+        }
+
         await _connectLoop;
         if (_client.IsConnected)
         {
@@ -335,7 +363,9 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
             throw IsPermanent(result.ResultCode) ? new MqttBrokerRefusedException(reason) : new InvalidOperationException(reason);
         }
 
-        var filters = _router.Table.SubscriptionFilters();
+        // Request topics are subscribed with QoS 1 like an at-least-once rule's.
+        IReadOnlyList<(string Filter, DeliveryGuarantee Guarantee)> filters =
+            [.. _router.Table.SubscriptionFilters(), .. (_requests?.Filters ?? []).Select(f => (f, DeliveryGuarantee.AtLeastOnce))];
         if (filters.Count == 0)
         {
             return;
@@ -358,6 +388,17 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
         var acknowledged = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
         args.AutoAcknowledge = false;
         Interlocked.Increment(ref _received);
+        if (_requests is not null && _requests.TryTake(message))
+        {
+            // A request message is taken once its request started (or was refused): acknowledged now.
+            if (acknowledged)
+            {
+                await AcknowledgeAsync(args, message.Topic);
+            }
+
+            return;
+        }
+
         var inbound = MqttMessages.ToInbound(message);
         if (_echoSuppression is not null && _echoSuppression.TryTakeEcho(inbound.Address, inbound.Payload.Span, Now()))
         {
@@ -379,11 +420,22 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
             }
         }
 
-        if (!acknowledged)
+        if (acknowledged)
         {
-            return;
+            await AcknowledgeAsync(args, message.Topic);
         }
+    }
 
+    private async Task PublishReplyAsync(MqttApplicationMessage reply, CancellationToken cancellationToken)
+    {
+        // A to-group rule may read the reply topic: with 3.1.1 the echo must be known as the bridge's own.
+        _echoSuppression?.Published(reply.Topic, reply.Payload.ToArray(), Now());
+        await _client.PublishAsync(reply, cancellationToken);
+        Interlocked.Increment(ref _published);
+    }
+
+    private async Task AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs args, string topic)
+    {
         try
         {
             await args.AcknowledgeAsync(_stopping.Token);
@@ -393,7 +445,7 @@ public sealed partial class MqttBrokerClient : IAdapterSide, IEndpointPublisher<
         {
             // The connection went between hand-off and PUBACK: the broker sends it again, the
             // group gets a duplicate, which at-least-once allows.
-            Log.AcknowledgeFailed(_logger, message.Topic, ex.Message);
+            Log.AcknowledgeFailed(_logger, topic, ex.Message);
         }
     }
 

@@ -3,7 +3,7 @@ namespace Bridge.Adapters.Mqtt.Client;
 /// <summary>
 /// The broker refused the bridge for a reason retrying will not cure: wrong user name or password,
 /// not authorised, a certificate that does not check out, an unsupported protocol version.
-/// <see cref="MqttBrokerClient.StartAsync"/> throws it for the first connection; later refusals
+/// <see cref="MqttBrokerClient"/> throws it for the first connection; later refusals
 /// are logged as errors and retried with backoff, since the broker's configuration may change.
 /// </summary>
 public sealed class MqttBrokerRefusedException : Exception

@@ -16,8 +16,11 @@ public sealed record AdapterContext
     /// <summary>Routes the side's messages to groups and group messages to the side; kept across restarts of the side.</summary>
     public required Router Router { get; init; }
 
-    /// <summary>Asks groups; null while the node has no reverse channel (issue 11 brings it).</summary>
+    /// <summary>Asks groups: the bridge hands its multicast socket's requester; null where the host has none (tests, tools).</summary>
     public IGroupRequester? Requests { get; init; }
+
+    /// <summary>The node file's request rules for this side's kind (<c>bridge.requests</c>); a side serves them with <see cref="Requests"/>.</summary>
+    public IReadOnlyList<Requests.RequestRule> RequestRules { get; init; } = [];
 
     /// <summary>The host's loggers.</summary>
     public required ILoggerFactory Loggers { get; init; }

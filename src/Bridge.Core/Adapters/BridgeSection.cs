@@ -1,5 +1,6 @@
 using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
+using Bridge.Core.Requests;
 using Bridge.Core.Routing;
 
 namespace Bridge.Core.Adapters;
@@ -19,6 +20,9 @@ public sealed record BridgeSection
 
     /// <summary>The rules, in file order; together they form no loop (<see cref="MappingLoops"/>).</summary>
     public required IReadOnlyList<MappingRule> Rules { get; init; }
+
+    /// <summary>The request rules (<c>bridge.requests</c>), in file order; empty when the file has none.</summary>
+    public IReadOnlyList<RequestRule> Requests { get; init; } = [];
 
     /// <summary>The settings of the <paramref name="kind"/> side, or null when the file has none.</summary>
     public AdapterSettings? Adapter(string kind) => Adapters.FirstOrDefault(a => a.Kind == kind);
@@ -40,6 +44,9 @@ public sealed record BridgeInput(string Path, IReadOnlyList<(IAdapterKind Kind, 
 {
     /// <summary>The kinds whose sections the file gives, whether or not they bound.</summary>
     public IReadOnlyList<string> Given { get; init; } = [];
+
+    /// <summary>The bound request rules; null when <c>requests</c> is absent or not a list.</summary>
+    internal IReadOnlyList<RequestRuleInput>? Requests { get; init; }
 }
 
 /// <summary>Reads the <c>bridge</c> section with the adapter kinds the host registers.</summary>
@@ -49,7 +56,7 @@ public static class BridgeSectionReader
     public static BridgeInput? Bind(ConfigValue? value, IReadOnlyList<IAdapterKind> kinds, ConfigurationErrors errors)
     {
         ArgumentNullException.ThrowIfNull(kinds);
-        if (SectionReader.Open(value, BridgeSection.Key, errors, [.. kinds.Select(k => k.Name), RulesSectionReader.Key]) is not { } section)
+        if (SectionReader.Open(value, BridgeSection.Key, errors, [.. kinds.Select(k => k.Name), RulesSectionReader.Key, RequestRulesReader.Key]) is not { } section)
         {
             return null;
         }
@@ -66,6 +73,7 @@ public static class BridgeSectionReader
         return new BridgeInput(section.Path, adapters, RulesSectionReader.Bind(section, kinds, errors))
         {
             Given = [.. kinds.Where(k => section.Has(k.Name)).Select(k => k.Name)],
+            Requests = RequestRulesReader.Bind(section, kinds, errors),
         };
     }
 
@@ -82,9 +90,11 @@ public static class BridgeSectionReader
             errors.Add(input.Path, $"give {Choices(kinds)}: the brokers the rules map from and to");
         }
 
-        var rules = RulesSectionReader.Validate(input.Rules, input.Path, kinds, new HashSet<string>(input.Given, StringComparer.Ordinal), context, errors);
-        return errors.Count == before && rules is not null
-            ? new BridgeSection { Adapters = new ValueList<AdapterSettings>(adapters.OfType<AdapterSettings>()), Rules = rules }
+        var sections = new HashSet<string>(input.Given, StringComparer.Ordinal);
+        var rules = RulesSectionReader.Validate(input.Rules, input.Path, kinds, sections, context, errors);
+        var requests = RequestRulesReader.Validate(input.Requests, kinds, sections, context, errors);
+        return errors.Count == before && rules is not null && requests is not null
+            ? new BridgeSection { Adapters = new ValueList<AdapterSettings>(adapters.OfType<AdapterSettings>()), Rules = rules, Requests = requests }
             : null;
     }
 

@@ -19,8 +19,11 @@ public sealed record GroupRequest(GroupName Group, RequestSpec Spec, TimeSpan De
 /// </summary>
 /// <param name="Question">The request's payload, as the members' adapters understand it (a register range to read, say).</param>
 /// <param name="ContentType">What the payload holds.</param>
-// Issue 11 adds the aggregation functions (count, sum, min, max, mean, histogram, collect).
-public sealed record RequestSpec(ReadOnlyMemory<byte> Question, ContentType ContentType);
+public sealed record RequestSpec(ReadOnlyMemory<byte> Question, ContentType ContentType)
+{
+    /// <summary>How the members' values combine (count, sum, mean, histogram...); null for the requester's default.</summary>
+    public Bridge.Multicast.Aggregation.AggregationSpec? Aggregation { get; init; }
+}
 
 /// <summary>
 /// The one answer to a <see cref="GroupRequest"/>: the aggregated result and how many members it

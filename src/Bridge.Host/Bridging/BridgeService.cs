@@ -27,6 +27,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     private BridgeSettings _settings = settings;
     private MulticastSocket? _socket;
     private LastValueRepeater? _repeater;
+    private SocketGroupRequester? _requester;
 
     // The running sides by kind; replaced whole under the lock, read without it by the receive loop.
     private IReadOnlyDictionary<string, Side> _sides = new Dictionary<string, Side>(StringComparer.Ordinal);
@@ -152,6 +153,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             loggers.CreateLogger<MulticastSocket>(),
             time);
         var repeater = new LastValueRepeater(socket, time);
+        _requester = new SocketGroupRequester(socket);
         await _changing.WaitAsync(stoppingToken);
         try
         {
@@ -275,7 +277,9 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     {
         var table = next.Rules.ForKind(kind.Name);
         var settings = next.Adapter(kind.Name);
-        if (side is null || settings is null || !Equals(settings, previous.Adapter(kind.Name)))
+        // A side subscribes to its request topics when it starts: a changed request rule restarts it.
+        if (side is null || settings is null || !Equals(settings, previous.Adapter(kind.Name))
+            || !previous.RequestsFor(kind.Name).SequenceEqual(next.RequestsFor(kind.Name)))
         {
             await StopSideAsync(side);
             return await StartSideAsync(kind, next, side?.Router, _repeater!, cancellationToken);
@@ -314,7 +318,14 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         }
 
         _routers[kind.Name] = router;
-        var context = new AdapterContext { Router = router, Loggers = loggers, Time = time };
+        var context = new AdapterContext
+        {
+            Router = router,
+            Loggers = loggers,
+            Time = time,
+            Requests = _requester,
+            RequestRules = current.RequestsFor(kind.Name),
+        };
         return new Side(kind.Name, router, await kind.StartAsync(settings, context, cancellationToken));
     }
 

@@ -1,6 +1,7 @@
 using Bridge.Core.Adapters;
 using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
+using Bridge.Core.Requests;
 using Bridge.Core.Routing;
 using Bridge.Multicast.Transports.Ip;
 
@@ -21,6 +22,12 @@ internal sealed record BridgeSettings
     /// <summary>The groups (templates) whose last value this bridge sends again, and how often.</summary>
     public IReadOnlyList<(GroupTemplate Group, TimeSpan Refresh)> LastValues { get; init; } = [];
 
+    /// <summary>The request rules of every side (<c>bridge.requests</c>).</summary>
+    public IReadOnlyList<RequestRule> Requests { get; init; } = [];
+
+    /// <summary>The request rules the <paramref name="kind"/> side serves.</summary>
+    public IReadOnlyList<RequestRule> RequestsFor(string kind) => [.. Requests.Where(r => r.Kind == kind)];
+
     /// <summary>The settings of the <paramref name="kind"/> side, or null when the bridge runs none.</summary>
     public AdapterSettings? Adapter(string kind) => Adapters.FirstOrDefault(a => a.Kind == kind);
 
@@ -32,6 +39,7 @@ internal sealed record BridgeSettings
     {
         Adapters = bridge.Adapters,
         Rules = bridge.ToRoutingTable(),
+        Requests = bridge.Requests,
         Interface = multicastInterface,
         LastValues = [.. groups.Where(g => g.LastValue is not null).Select(g => (g.Uri, g.LastValue!.Refresh))],
     };
