@@ -83,6 +83,10 @@ internal static class ConfigCommand
         if (configuration.Bridge is { } rules)
         {
             lines.AddRange(rules.Rules.Select(r => new ConfigSummaryLine("rule", r.Name, Describe(r))));
+            lines.AddRange(rules.Requests.Select(r => new ConfigSummaryLine(
+                "request",
+                r.Name,
+                $"{r.Kind} {r.Topic} -> {r.Group.Canonical} ({r.Aggregation.Functions.ToString().ToLowerInvariant()}; deadline {Duration(r.Deadline)}), result on {r.Reply}")));
         }
 
         if (configuration.Metrics is { } metrics)

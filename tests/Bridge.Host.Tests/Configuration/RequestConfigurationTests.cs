@@ -3,6 +3,7 @@ using Bridge.Core.Requests;
 using Bridge.Host.Configuration;
 using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
+using Bridge.Testing;
 
 namespace Bridge.Host.Tests.Configuration;
 
@@ -48,6 +49,25 @@ public sealed class RequestConfigurationTests : IDisposable
     private readonly ConfigurationFiles _files = new();
 
     public void Dispose() => _files.Dispose();
+
+    [Fact]
+    public async Task Validate_RequestRules_SummarisesEachOne()
+    {
+        var path = _files.Write("edge-1.yaml", Valid);
+
+        var (code, process) = await GridcastCli.RunAsync(TimeSpan.FromSeconds(60), "config", "validate", path);
+        await using var _ = process;
+
+        Assert.True(code == 0, process.Transcript());
+        Assert.Equal(
+            [
+                "request reading mqtt meters/read -> ham:sg:meters.north (count, sum, mean; deadline 1500ms), result on meters/result",
+                "request load amqp load.ask -> ham:sg:meters.north (count, sum, min, max, mean, histogram; deadline 2s), result on load.answer",
+            ],
+            process.StandardOutput
+                .Where(l => l.StartsWith("request", StringComparison.Ordinal))
+                .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))); // the columns' width follows the longest name
+    }
 
     [Fact]
     public void Load_RequestRules_GivesEveryValue()
