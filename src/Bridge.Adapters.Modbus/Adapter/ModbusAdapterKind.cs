@@ -42,6 +42,14 @@ public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSe
     public override bool TryParseEndpoint(string text, bool publishes, [NotNullWhen(true)] out IRuleEndpoint? endpoint, [NotNullWhen(false)] out string? reason)
     {
         var parsed = ModbusEndpoint.TryParse(text, out var modbus, out reason);
+        if (parsed && modbus!.Aggregate is not null && !publishes)
+        {
+            // Masters read an aggregating block; nothing they write to it could go to the group.
+            reason = "a block with aggregate= is read by masters, so its rule's direction is from-group";
+            endpoint = null;
+            return false;
+        }
+
         endpoint = modbus;
         return parsed;
     }
@@ -66,7 +74,7 @@ public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSe
             throw new InvalidOperationException($"bridge.rules: {string.Join("; ", problems)}");
         }
 
-        var headEnd = new ModbusHeadEnd(context.Router, settings.Units, context.Loggers.CreateLogger<ModbusHeadEnd>());
+        var headEnd = new ModbusHeadEnd(context.Router, settings.Units, context.Loggers.CreateLogger<ModbusHeadEnd>(), context.Requests, context.Time);
         var options = new ModbusServerOptions { Endpoint = settings.Listen, MaxConnections = settings.MaxConnections };
         try
         {

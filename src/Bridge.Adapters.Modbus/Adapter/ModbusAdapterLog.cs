@@ -7,4 +7,10 @@ internal static partial class ModbusAdapterLog
 {
     [LoggerMessage(780, LogLevel.Warning, "Modbus group message for {Address} dropped: {Reason}")]
     public static partial void GroupPayloadDropped(ILogger logger, string address, string reason);
+
+    [LoggerMessage(781, LogLevel.Warning, "Modbus read of rule {Rule} ('{Block}') answered with exception 0x0B: {Reason}")]
+    public static partial void AggregateUnanswered(ILogger logger, string rule, string block, string reason);
+
+    [LoggerMessage(782, LogLevel.Warning, "{Count} more unanswered aggregate reads were not logged")]
+    public static partial void AggregateFailuresSuppressed(ILogger logger, long count);
 }

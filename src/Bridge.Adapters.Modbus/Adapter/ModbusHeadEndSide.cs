@@ -29,7 +29,12 @@ internal sealed class ModbusHeadEndSide(ModbusTcpServer server, ModbusHeadEnd he
         Received = headEnd.Received,
         Acknowledged = headEnd.Acknowledged,
         Published = headEnd.Published,
-        Dropped = new Dictionary<string, long> { ["malformed"] = headEnd.Malformed, ["unroutable"] = headEnd.Unroutable },
+        Dropped = new Dictionary<string, long>
+        {
+            ["malformed"] = headEnd.Malformed,
+            ["unroutable"] = headEnd.Unroutable,
+            ["aggregate_unanswered"] = headEnd.AggregateFailures,
+        },
     };
 
     /// <inheritdoc/>

@@ -85,14 +85,27 @@ public static class ModbusSectionReader
 
     /// <summary>
     /// Checks the Modbus rules together: two rules whose ranges share an address of one unit and
-    /// table are an error (a write must map to one rule), as is a rule for a unit not served.
+    /// table are an error (a write must map to one rule, a read must come from one), as is a rule
+    /// for a unit not served, and an aggregating block whose rule is not from-group or does not
+    /// ask exactly one group.
     /// </summary>
     /// <returns>One message per problem, naming the rules.</returns>
     public static IReadOnlyList<string> CheckRules(IEnumerable<MappingRule> rules, ModbusSection settings)
+        => [.. Problems(rules, settings).Select(p => $"rule '{p.Rule}': {p.Message}")];
+
+    /// <summary>
+    /// The problems of <see cref="CheckRules"/> as configuration errors, each at the endpoint of
+    /// the rule it is about (<c>bridge.rules[feeder].modbus</c>), for <c>config validate</c>.
+    /// </summary>
+    public static IReadOnlyList<ConfigurationError> RuleErrors(IEnumerable<MappingRule> rules, ModbusSection settings)
+        => [.. Problems(rules, settings).Select(p => new ConfigurationError(
+            ConfigPath.Key(ConfigPath.Named(ConfigPath.Key(BridgeSection.Key, RulesSectionReader.Key), p.Rule), ModbusAdapterKind.KindName), p.Message))];
+
+    private static List<(string Rule, string Message)> Problems(IEnumerable<MappingRule> rules, ModbusSection settings)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(settings);
-        var problems = new List<string>();
+        var problems = new List<(string, string)>();
         var seen = new List<(string Name, ModbusEndpoint Endpoint)>();
         foreach (var rule in rules)
         {
@@ -103,12 +116,22 @@ public static class ModbusSectionReader
 
             if (!settings.Units.Contains(endpoint.Unit))
             {
-                problems.Add($"rule '{rule.Name}': unit {endpoint.Unit} is not in bridge.modbus.units");
+                problems.Add((rule.Name, $"unit {endpoint.Unit} is not in bridge.modbus.units"));
+            }
+
+            if (endpoint.Aggregate is not null && rule.Direction != RuleDirection.FromGroup)
+            {
+                problems.Add((rule.Name, "a block with aggregate= is read by masters, so its rule's direction is from-group"));
+            }
+
+            if (endpoint.Aggregate is not null && (rule.Groups.Count != 1 || rule.Groups[0].Name is null))
+            {
+                problems.Add((rule.Name, "a block with aggregate= asks one group, without placeholders"));
             }
 
             foreach (var (name, other) in seen.Where(s => s.Endpoint.Overlaps(endpoint)))
             {
-                problems.Add($"rule '{rule.Name}': '{endpoint.Text}' overlaps rule '{name}' ('{other.Text}')");
+                problems.Add((rule.Name, $"'{endpoint.Text}' overlaps rule '{name}' ('{other.Text}')"));
             }
 
             seen.Add((rule.Name, endpoint));

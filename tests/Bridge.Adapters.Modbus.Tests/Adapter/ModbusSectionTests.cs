@@ -60,4 +60,29 @@ public class ModbusSectionTests
         Assert.Empty(errors);
         Assert.Equal([expected], ModbusSectionReader.CheckRules(bridge!.Rules, bridge.Adapter<ModbusSection>()!));
     }
+
+    [Fact]
+    public void RuleErrors_Overlap_IsAConfigurationErrorAtTheLaterRulesEndpointNamingBoth()
+    {
+        var yaml = ModbusBridgeConfig.Valid.Replace("holding=200-203", "holding=102-105", StringComparison.Ordinal).Replace("direction: from-group", "direction: to-group", StringComparison.Ordinal);
+        var (bridge, _) = ModbusBridgeConfig.Read(yaml);
+
+        Assert.Equal(
+            ["bridge.rules[states].modbus: 'unit=1 holding=102-105 type=f32 order=little' overlaps rule 'setpoints' ('unit=1 holding=100-103 type=u16 scale=0.1')"],
+            ModbusSectionReader.RuleErrors(bridge!.Rules, bridge.Adapter<ModbusSection>()!).Select(e => e.ToString()));
+    }
+
+    [Theory]
+    [InlineData("direction: from-group", "direction: both", "bridge.rules[states].modbus: a block with aggregate= is read by masters, so its rule's direction is from-group")]
+    [InlineData("group: states", "groups: [states, setpoints]", "bridge.rules[states].modbus: a block with aggregate= asks one group, without placeholders")]
+    public void RuleErrors_AggregatingRuleNotFromGroupOrNotOneGroup_SaysWhat(string line, string replacement, string expected)
+    {
+        var yaml = ModbusBridgeConfig.Valid
+            .Replace("type=f32 order=little", "type=f32 order=little aggregate=sum,mean", StringComparison.Ordinal)
+            .Replace(line, replacement, StringComparison.Ordinal);
+        var (bridge, errors) = ModbusBridgeConfig.Read(yaml);
+
+        Assert.Empty(errors);
+        Assert.Equal([expected], ModbusSectionReader.RuleErrors(bridge!.Rules, bridge.Adapter<ModbusSection>()!).Select(e => e.ToString()));
+    }
 }

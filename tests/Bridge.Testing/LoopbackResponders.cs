@@ -6,18 +6,19 @@ using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Transports.Ip;
 
-namespace Bridge.Adapters.Amqp.Tests.Requests;
+namespace Bridge.Testing;
 
 /// <summary>
 /// Devices on loopback multicast: each a real <see cref="MulticastSocket"/> joined to the group,
 /// answering every request with its own value, as <c>gridcast respond</c> does.
 /// </summary>
-internal sealed class LoopbackResponders : IAsyncDisposable
+public sealed class LoopbackResponders : IAsyncDisposable
 {
     private readonly List<MulticastSocket> _sockets = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
 
+    /// <summary>Opens one device per value on <paramref name="network"/>, each a member of <paramref name="group"/> answering with its value.</summary>
     public LoopbackResponders(MulticastInterface network, GroupName group, IReadOnlyList<double> values)
     {
         foreach (var value in values)
@@ -29,6 +30,7 @@ internal sealed class LoopbackResponders : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops answering and closes the devices' sockets.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -59,10 +61,12 @@ internal sealed class LoopbackResponders : IAsyncDisposable
 
 /// <summary>
 /// The bridge's "ask" door over a real socket, as the host's requester is: asks the group through
-/// <see cref="MulticastSocket.RequestAsync"/> and answers with the result's JSON fields.
+/// <see cref="MulticastSocket.RequestAsync"/> and answers with the result's JSON fields
+/// (those of <c>gridcast request --json</c> the adapters read: count, sum, min, max, mean).
 /// </summary>
-internal sealed class SocketRequester(MulticastSocket socket) : IGroupRequester
+public sealed class SocketRequester(MulticastSocket socket) : IGroupRequester
 {
+    /// <inheritdoc/>
     public async ValueTask<GroupAnswer> AskAsync(GroupRequest request, CancellationToken cancellationToken = default)
     {
         var spec = request.Spec.Aggregation ?? new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum };
@@ -73,6 +77,8 @@ internal sealed class SocketRequester(MulticastSocket socket) : IGroupRequester
             ["group"] = request.Group.Canonical,
             ["count"] = result.Count,
             ["sum"] = result.Sum,
+            ["min"] = result.Count > 0 ? result.Min : null,
+            ["max"] = result.Count > 0 ? result.Max : null,
             ["mean"] = result.Mean,
             ["contributors"] = result.Contributors,
         });
