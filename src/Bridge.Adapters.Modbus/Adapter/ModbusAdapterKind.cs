@@ -4,6 +4,7 @@ using Bridge.Adapters.Modbus.Server;
 using Bridge.Core.Adapters;
 using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
+using Bridge.Multicast.Transports.Overlay;
 using Microsoft.Extensions.Logging;
 
 namespace Bridge.Adapters.Modbus.Adapter;
@@ -59,11 +60,15 @@ public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSe
 
     /// <inheritdoc/>
     protected override ModbusSection? Validate(ModbusSectionInput input, ConfigurationContext context, ConfigurationErrors errors)
-        => ModbusSectionReader.Validate(input, errors);
+        => ModbusSectionReader.Validate(input, context, errors);
+
+    /// <inheritdoc/>
+    protected override void CheckEnvironment(ModbusSectionInput input, ConfigurationContext context, ConfigurationErrors errors)
+        => ModbusSectionReader.CheckEnvironment(input, context, errors);
 
     /// <inheritdoc/>
     protected override string Describe(ModbusSection settings)
-        => $"Modbus TCP server on {settings.Listen}, units {string.Join(", ", settings.Units)}";
+        => $"Modbus TCP server on {settings.Listen}{(settings.Tls is null ? string.Empty : " with Modbus/TCP Security")}, units {string.Join(", ", settings.Units)}";
 
     /// <inheritdoc/>
     protected override async Task<IAdapterSide> StartAsync(ModbusSection settings, AdapterContext context, CancellationToken cancellationToken)
@@ -75,15 +80,40 @@ public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSe
         }
 
         var headEnd = new ModbusHeadEnd(context.Router, settings.Units, context.Loggers.CreateLogger<ModbusHeadEnd>(), context.Requests, context.Time);
-        var options = new ModbusServerOptions { Endpoint = settings.Listen, MaxConnections = settings.MaxConnections };
+        var credentials = settings.Tls is { } files ? LoadCredentials(files) : null;
+        var options = new ModbusServerOptions
+        {
+            Endpoint = settings.Listen,
+            MaxConnections = settings.MaxConnections,
+            Tls = credentials?.CreateServerOptions(context.Time),
+        };
         try
         {
             var server = await ModbusTcpServer.StartAsync(options, headEnd, context.Loggers.CreateLogger<ModbusTcpServer>(), context.Time);
-            return new ModbusHeadEndSide(server, headEnd, context.Router);
+            return new ModbusHeadEndSide(server, headEnd, context.Router, credentials);
         }
         catch (SocketException e)
         {
+            credentials?.Dispose();
             throw new IOException($"the Modbus TCP server cannot listen on {settings.Listen}: {e.Message}", e);
+        }
+        catch
+        {
+            credentials?.Dispose();
+            throw;
+        }
+    }
+
+    private static OverlayCredentials LoadCredentials(ModbusTlsFiles files)
+    {
+        try
+        {
+            return OverlayCredentials.Load(files.Certificate, files.Key, files.Authority);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            // The loader names the file at fault; say which setting it came from.
+            throw new InvalidOperationException($"bridge.modbus.tls: {e.Message}", e);
         }
     }
 }

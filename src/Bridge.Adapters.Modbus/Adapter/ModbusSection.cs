@@ -22,7 +22,16 @@ public sealed record ModbusSection : AdapterSettings
 
     /// <summary>Connections accepted at once.</summary>
     public int MaxConnections { get; init; } = 64;
+
+    /// <summary>Modbus/TCP Security: the server's certificate and the CA masters' certificates must chain to; null for plain TCP.</summary>
+    public ModbusTlsFiles? Tls { get; init; }
 }
+
+/// <summary>The PEM files of <c>bridge.modbus.tls</c>, resolved against the configuration file's directory.</summary>
+/// <param name="Certificate">The server's certificate.</param>
+/// <param name="Key">Its private key.</param>
+/// <param name="Authority">The CA certificate masters' certificates must chain to.</param>
+public sealed record ModbusTlsFiles(string Certificate, string Key, string Authority);
 
 /// <summary><c>bridge.modbus</c> as bound.</summary>
 /// <param name="Path">The section's path.</param>
@@ -30,24 +39,44 @@ public sealed record ModbusSection : AdapterSettings
 /// <param name="Units"><c>units</c>; null when absent or not a list.</param>
 /// <param name="UnitsGiven">Whether <c>units</c> is there at all.</param>
 /// <param name="MaxConnections"><c>maxConnections</c>.</param>
-public sealed record ModbusSectionInput(string Path, ConfigText? Listen, IReadOnlyList<ConfigText>? Units, bool UnitsGiven, ConfigText? MaxConnections);
+public sealed record ModbusSectionInput(string Path, ConfigText? Listen, IReadOnlyList<ConfigText>? Units, bool UnitsGiven, ConfigText? MaxConnections)
+{
+    /// <summary><c>tls</c>, when given.</summary>
+    public ModbusTlsInput? Tls { get; init; }
+}
+
+/// <summary><c>bridge.modbus.tls</c> as bound.</summary>
+/// <param name="Path">The section's path.</param>
+/// <param name="Certificate"><c>certificate</c>.</param>
+/// <param name="Key"><c>key</c>.</param>
+/// <param name="Authority"><c>authority</c>.</param>
+public sealed record ModbusTlsInput(string Path, ConfigText? Certificate, ConfigText? Key, ConfigText? Authority)
+{
+    /// <summary>The three files, absent ones as null.</summary>
+    public IReadOnlyList<(string Key, ConfigText? Text)> Files => [("certificate", Certificate), ("key", Key), ("authority", Authority)];
+}
 
 /// <summary>Binds and validates <c>bridge.modbus</c> (docs/configuration.md).</summary>
 public static class ModbusSectionReader
 {
     /// <summary>The keys of the section.</summary>
-    public static IReadOnlyList<string> Keys { get; } = ["listen", "units", "maxConnections"];
+    public static IReadOnlyList<string> Keys { get; } = ["listen", "units", "maxConnections", "tls"];
 
     /// <summary>Binds the opened section.</summary>
     public static ModbusSectionInput Bind(SectionReader section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return new ModbusSectionInput(section.Path, section.Text("listen"), section.Texts("units"), section.Has("units"), section.Text("maxConnections"));
+        var tls = section.Section("tls", "certificate", "key", "authority");
+        return new ModbusSectionInput(section.Path, section.Text("listen"), section.Texts("units"), section.Has("units"), section.Text("maxConnections"))
+        {
+            Tls = tls is null ? null : new ModbusTlsInput(tls.Path, tls.Text("certificate"), tls.Text("key"), tls.Text("authority")),
+        };
     }
 
     /// <summary>Validates the bound section (pure); the settings, or null with every error added.</summary>
-    public static ModbusSection? Validate(ModbusSectionInput modbus, ConfigurationErrors errors)
+    public static ModbusSection? Validate(ModbusSectionInput modbus, ConfigurationContext context, ConfigurationErrors errors)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(modbus);
         ArgumentNullException.ThrowIfNull(errors);
         var before = errors.Count;
@@ -78,9 +107,41 @@ public static class ModbusSectionReader
         }
 
         var maxConnections = ConfigValues.WholeNumber(modbus.MaxConnections, 1, 10_000, errors);
+        ModbusTlsFiles? tls = null;
+        if (modbus.Tls is { } tlsInput)
+        {
+            // Modbus/TCP Security has certificates on both ends: the server's own, and the CA that masters' chain to.
+            foreach (var (key, _) in tlsInput.Files.Where(f => f.Text is null))
+            {
+                errors.Add(ConfigPath.Key(tlsInput.Path, key), "is required: Modbus/TCP Security needs the server's certificate and key and the CA of the masters' certificates");
+            }
+
+            if (tlsInput.Files.All(f => f.Text is not null))
+            {
+                tls = new ModbusTlsFiles(
+                    ConfigValues.FilePath(tlsInput.Certificate, context.BaseDirectory)!,
+                    ConfigValues.FilePath(tlsInput.Key, context.BaseDirectory)!,
+                    ConfigValues.FilePath(tlsInput.Authority, context.BaseDirectory)!);
+            }
+        }
+
         return errors.Count != before || listen is null
             ? null
-            : new ModbusSection { Listen = listen, Units = new ValueList<byte>(units), MaxConnections = maxConnections ?? 64 };
+            : new ModbusSection { Listen = listen, Units = new ValueList<byte>(units), MaxConnections = maxConnections ?? 64, Tls = tls };
+    }
+
+    /// <summary>Checks that the files <c>bridge.modbus.tls</c> names exist.</summary>
+    public static void CheckEnvironment(ModbusSectionInput modbus, ConfigurationContext context, ConfigurationErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(modbus);
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (var (_, text) in modbus.Tls?.Files ?? [])
+        {
+            if (text is not null)
+            {
+                EnvironmentChecks.FileExists(ConfigValues.FilePath(text, context.BaseDirectory), text.Path, errors);
+            }
+        }
     }
 
     /// <summary>

@@ -43,9 +43,9 @@ public class ModbusSectionTests
     [Fact]
     public void Validate_UnknownKey_NamesTheKeysTheSectionTakes()
     {
-        var (_, errors) = ModbusBridgeConfig.Read(ModbusBridgeConfig.Valid.Replace("maxConnections: 8", "tls: true", StringComparison.Ordinal));
+        var (_, errors) = ModbusBridgeConfig.Read(ModbusBridgeConfig.Valid.Replace("maxConnections: 8", "secure: true", StringComparison.Ordinal));
 
-        Assert.Equal(["bridge.modbus.tls: unknown key (expected listen, units, maxConnections)"], errors.Select(e => e.ToString()));
+        Assert.Equal(["bridge.modbus.secure: unknown key (expected listen, units, maxConnections, tls)"], errors.Select(e => e.ToString()));
     }
 
     // Both rules to-group: a from-group rule overlapping a to-group one is a loop the rules reader reports already.
