@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net;
 using System.Net.Sockets;
+using Bridge.Adapters.Modbus.Client;
 using Bridge.Adapters.Modbus.Server;
 using Bridge.Core.Adapters;
 using Bridge.Core.Configuration;
@@ -10,10 +12,10 @@ using Microsoft.Extensions.Logging;
 namespace Bridge.Adapters.Modbus.Adapter;
 
 /// <summary>
-/// The Modbus adapter kind, head-end side: the <c>bridge.modbus</c> section
-/// (<see cref="ModbusSectionReader"/>), rule endpoints written
-/// <c>modbus: "unit=1 holding=100-109 type=u16"</c> (<see cref="ModbusEndpoint"/>), and a side that
-/// is a Modbus TCP server (<see cref="ModbusHeadEnd"/>). docs/modbus.md.
+/// The Modbus adapter kind: the <c>bridge.modbus</c> section (<see cref="ModbusSectionReader"/>),
+/// rule endpoints written <c>modbus: "unit=1 holding=100-109 type=u16"</c> (<see cref="ModbusEndpoint"/>),
+/// and a side that is a Modbus TCP server for head-end masters (<see cref="ModbusHeadEnd"/>) or a
+/// client of a local device (<see cref="ModbusDeviceSide"/>). docs/modbus.md.
 /// </summary>
 public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSection>
 {
@@ -68,7 +70,9 @@ public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSe
 
     /// <inheritdoc/>
     protected override string Describe(ModbusSection settings)
-        => $"Modbus TCP server on {settings.Listen}{(settings.Tls is null ? string.Empty : " with Modbus/TCP Security")}, units {string.Join(", ", settings.Units)}";
+        => settings.Device is { } device
+            ? $"Modbus TCP client of device {device}, units {string.Join(", ", settings.Units)}"
+            : $"Modbus TCP server on {settings.Listen}{(settings.Tls is null ? string.Empty : " with Modbus/TCP Security")}, units {string.Join(", ", settings.Units)}";
 
     /// <inheritdoc/>
     protected override async Task<IAdapterSide> StartAsync(ModbusSection settings, AdapterContext context, CancellationToken cancellationToken)
@@ -79,11 +83,20 @@ public sealed class ModbusAdapterKind : AdapterKind<ModbusSectionInput, ModbusSe
             throw new InvalidOperationException($"bridge.rules: {string.Join("; ", problems)}");
         }
 
+        if (settings.Device is { } device)
+        {
+            // The client connects at the first write and reconnects with back-off: a device that is
+            // down when the node starts is not a reason for the node not to start.
+            var server = IPAddress.TryParse(device.Host, out var address) ? (EndPoint)new IPEndPoint(address, device.Port) : new DnsEndPoint(device.Host, device.Port);
+            var client = new ModbusTcpClient(new ModbusClientOptions { Server = server }, context.Loggers.CreateLogger<ModbusTcpClient>(), context.Time);
+            return new ModbusDeviceSide(client, context.Router, device.ToString(), context.Loggers.CreateLogger<ModbusDeviceSide>(), context.Time);
+        }
+
         var headEnd = new ModbusHeadEnd(context.Router, settings.Units, context.Loggers.CreateLogger<ModbusHeadEnd>(), context.Requests, context.Time);
         var credentials = settings.Tls is { } files ? LoadCredentials(files) : null;
         var options = new ModbusServerOptions
         {
-            Endpoint = settings.Listen,
+            Endpoint = settings.Listen!,
             MaxConnections = settings.MaxConnections,
             Tls = credentials?.CreateServerOptions(context.Time),
         };

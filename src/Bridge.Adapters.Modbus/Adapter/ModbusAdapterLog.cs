@@ -13,4 +13,10 @@ internal static partial class ModbusAdapterLog
 
     [LoggerMessage(782, LogLevel.Warning, "{Count} more unanswered aggregate reads were not logged")]
     public static partial void AggregateFailuresSuppressed(ILogger logger, long count);
+
+    [LoggerMessage(783, LogLevel.Warning, "Modbus device {Device}: a group command for {Block} was not written: {Reason}")]
+    public static partial void DeviceWriteFailed(ILogger logger, string device, string block, string reason);
+
+    [LoggerMessage(784, LogLevel.Warning, "{Count} more group commands that were not written to the device were not logged")]
+    public static partial void DeviceWriteFailuresSuppressed(ILogger logger, long count);
 }

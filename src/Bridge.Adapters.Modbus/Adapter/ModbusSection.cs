@@ -6,18 +6,22 @@ using Bridge.Core.Mapping;
 namespace Bridge.Adapters.Modbus.Adapter;
 
 /// <summary>
-/// <c>bridge.modbus</c>: the head-end side, a Modbus TCP server masters write to and read from.
-/// Reloadable: a side whose settings changed is restarted.
+/// <c>bridge.modbus</c>: the head-end side, a Modbus TCP server masters write to and read from
+/// (<see cref="Listen"/>), or the device side, a Modbus TCP client that applies group commands to
+/// a local device or gateway (<see cref="Device"/>). Reloadable: a side whose settings changed is restarted.
 /// </summary>
 public sealed record ModbusSection : AdapterSettings
 {
     /// <inheritdoc/>
     public override string Kind => ModbusAdapterKind.KindName;
 
-    /// <summary>Where the server listens.</summary>
-    public required IPEndPoint Listen { get; init; }
+    /// <summary>Where the server listens (head-end side); null on the device side.</summary>
+    public IPEndPoint? Listen { get; init; }
 
-    /// <summary>The unit ids served; a request to another unit gets exception 0x0B.</summary>
+    /// <summary>The device or Modbus gateway the side writes to (device side); null on the head-end side.</summary>
+    public HostPort? Device { get; init; }
+
+    /// <summary>The unit ids served (a request to another unit gets exception 0x0B), or on the device side the unit ids the rules may write to.</summary>
     public required ValueList<byte> Units { get; init; }
 
     /// <summary>Connections accepted at once.</summary>
@@ -41,6 +45,9 @@ public sealed record ModbusTlsFiles(string Certificate, string Key, string Autho
 /// <param name="MaxConnections"><c>maxConnections</c>.</param>
 public sealed record ModbusSectionInput(string Path, ConfigText? Listen, IReadOnlyList<ConfigText>? Units, bool UnitsGiven, ConfigText? MaxConnections)
 {
+    /// <summary><c>device</c>, when given.</summary>
+    public ConfigText? Device { get; init; }
+
     /// <summary><c>tls</c>, when given.</summary>
     public ModbusTlsInput? Tls { get; init; }
 }
@@ -60,7 +67,7 @@ public sealed record ModbusTlsInput(string Path, ConfigText? Certificate, Config
 public static class ModbusSectionReader
 {
     /// <summary>The keys of the section.</summary>
-    public static IReadOnlyList<string> Keys { get; } = ["listen", "units", "maxConnections", "tls"];
+    public static IReadOnlyList<string> Keys { get; } = ["listen", "device", "units", "maxConnections", "tls"];
 
     /// <summary>Binds the opened section.</summary>
     public static ModbusSectionInput Bind(SectionReader section)
@@ -69,6 +76,7 @@ public static class ModbusSectionReader
         var tls = section.Section("tls", "certificate", "key", "authority");
         return new ModbusSectionInput(section.Path, section.Text("listen"), section.Texts("units"), section.Has("units"), section.Text("maxConnections"))
         {
+            Device = section.Text("device"),
             Tls = tls is null ? null : new ModbusTlsInput(tls.Path, tls.Text("certificate"), tls.Text("key"), tls.Text("authority")),
         };
     }
@@ -80,7 +88,31 @@ public static class ModbusSectionReader
         ArgumentNullException.ThrowIfNull(modbus);
         ArgumentNullException.ThrowIfNull(errors);
         var before = errors.Count;
-        var listen = ConfigValues.Required(modbus.Listen, ConfigPath.Key(modbus.Path, "listen"), errors) is { } text ? ConfigValues.EndPoint(text, errors) : null;
+        IPEndPoint? listen = null;
+        HostPort? device = null;
+        if (modbus.Listen is not null && modbus.Device is not null)
+        {
+            errors.Add(modbus.Path, "give listen (the head-end side: GridCast is the masters' server) or device (the device side: GridCast writes to a device), not both");
+        }
+        else if (modbus.Device is { } deviceText)
+        {
+            device = ConfigValues.HostPort(deviceText, errors);
+            foreach (var (key, given) in new[] { ("maxConnections", modbus.MaxConnections is not null), ("tls", modbus.Tls is not null) })
+            {
+                if (given)
+                {
+                    errors.Add(ConfigPath.Key(modbus.Path, key), "applies to listen (the head-end side), not to device");
+                }
+            }
+        }
+        else if (modbus.Listen is null)
+        {
+            errors.Add(ConfigPath.Key(modbus.Path, "listen"), "is required: give listen (the head-end side, such as 0.0.0.0:502) or device (the device side, such as 10.0.0.5:502)");
+        }
+        else
+        {
+            listen = ConfigValues.EndPoint(modbus.Listen, errors);
+        }
         var units = new List<byte>();
         if (!modbus.UnitsGiven)
         {
@@ -125,9 +157,9 @@ public static class ModbusSectionReader
             }
         }
 
-        return errors.Count != before || listen is null
+        return errors.Count != before || (listen is null && device is null)
             ? null
-            : new ModbusSection { Listen = listen, Units = new ValueList<byte>(units), MaxConnections = maxConnections ?? 64, Tls = tls };
+            : new ModbusSection { Listen = listen, Device = device, Units = new ValueList<byte>(units), MaxConnections = maxConnections ?? 64, Tls = tls };
     }
 
     /// <summary>Checks that the files <c>bridge.modbus.tls</c> names exist.</summary>
@@ -147,8 +179,8 @@ public static class ModbusSectionReader
     /// <summary>
     /// Checks the Modbus rules together: two rules whose ranges share an address of one unit and
     /// table are an error (a write must map to one rule, a read must come from one), as is a rule
-    /// for a unit not served, and an aggregating block whose rule is not from-group or does not
-    /// ask exactly one group.
+    /// for a unit not served, an aggregating block whose rule is not from-group or does not ask
+    /// exactly one group, and on the device side a rule that is not from-group or aggregates.
     /// </summary>
     /// <returns>One message per problem, naming the rules.</returns>
     public static IReadOnlyList<string> CheckRules(IEnumerable<MappingRule> rules, ModbusSection settings)
@@ -180,7 +212,17 @@ public static class ModbusSectionReader
                 problems.Add((rule.Name, $"unit {endpoint.Unit} is not in bridge.modbus.units"));
             }
 
-            if (endpoint.Aggregate is not null && rule.Direction != RuleDirection.FromGroup)
+            if (settings.Device is not null && rule.Direction != RuleDirection.FromGroup)
+            {
+                problems.Add((rule.Name, "on the device side (bridge.modbus.device) a rule writes group commands to the device, so its direction is from-group"));
+            }
+
+            if (settings.Device is not null && endpoint.Aggregate is not null)
+            {
+                problems.Add((rule.Name, "aggregate= is for the head-end side (bridge.modbus.listen); the device side writes"));
+            }
+
+            if (endpoint.Aggregate is not null && rule.Direction != RuleDirection.FromGroup && settings.Device is null)
             {
                 problems.Add((rule.Name, "a block with aggregate= is read by masters, so its rule's direction is from-group"));
             }
