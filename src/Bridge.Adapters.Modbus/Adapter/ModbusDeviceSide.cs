@@ -75,8 +75,8 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
 
         if (!_queue.Writer.TryWrite(new Write(command.Unit, command.Table, command.Address, registers)))
         {
-            Interlocked.Increment(ref _queueFull);
             LogFailure(endpoint.Text, $"{QueueCapacity} commands are waiting for the device already");
+            Interlocked.Increment(ref _queueFull);
         }
 
         return ValueTask.CompletedTask;
@@ -136,8 +136,9 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
                 }
                 catch (ModbusClientException e)
                 {
-                    Interlocked.Increment(ref _failed);
+                    // Logged before counted: whoever sees the count finds the line.
                     LogFailure($"unit {write.Unit} {write.Table} {write.Start}", e.Message);
+                    Interlocked.Increment(ref _failed);
                 }
             }
         }
