@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Gateway;
@@ -111,7 +112,7 @@ public sealed class UtilityGrid
         }
 
         HeadEndDomain = cc;
-        HeadEnd = new HostNode(_domains[cc].Id, (ulong)sim.Random.NextInt64(1, long.MaxValue));
+        HeadEnd = new HeadEndNode(_domains[cc].Id, (ulong)sim.Random.NextInt64(1, long.MaxValue));
         HeadEndNode = sim.AddNode("head-end", HeadEnd);
         sim.Attach(_domains[cc].Id, HeadEndNode);
 
@@ -167,8 +168,8 @@ public sealed class UtilityGrid
     /// <summary>The control centre's domain (index into <see cref="Domains"/>).</summary>
     public int HeadEndDomain { get; }
 
-    /// <summary>A host in the control centre that publishes Data frames (the tariff).</summary>
-    public HostNode HeadEnd { get; }
+    /// <summary>The head-end in the control centre: it publishes tariffs and is the source of requests.</summary>
+    public HeadEndNode HeadEnd { get; }
 
     /// <summary>The head-end host's node.</summary>
     public NodeId HeadEndNode { get; }
@@ -215,8 +216,30 @@ public sealed class UtilityGrid
     public TimeSpan Settle(TimeSpan? bound = null)
         => Sim.DriveUntil(Settled, bound ?? TimeSpan.FromSeconds(30), "settling of the grid", TimeSpan.FromMilliseconds(50));
 
-    /// <summary>The head-end publishes Data message <paramref name="sequence"/> of <see cref="Group"/> into its domain.</summary>
-    public void Publish(ulong sequence) => Sim.Invoke(HeadEndNode, now => HeadEnd.Publish(now, Group, sequence));
+    /// <summary>The head-end publishes a Data message of <see cref="Group"/> (a tariff) into its domain; its sequence numbers count from 1.</summary>
+    public void Publish(ReadOnlyMemory<byte> tariff) => Sim.Invoke(HeadEndNode, now => HeadEnd.Publish(now, Group, tariff));
+
+    /// <summary>
+    /// The head-end asks every device of <see cref="Group"/> now, with a request id drawn from the
+    /// simulator's random source; the round counts what reaches the head-end from here on.
+    /// </summary>
+    public AggregationRound Ask(AggregationSpec spec, TimeSpan budget)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var request = new AggregationRequest((ulong)Sim.Random.NextInt64(1, long.MaxValue), spec, budget);
+        var round = new AggregationRound(this, request.RequestId, Sim.Now, budget);
+        Sim.Invoke(HeadEndNode, now => HeadEnd.Request(now, Group, request));
+        return round;
+    }
+
+    /// <summary>Drives until the head-end has the result of <paramref name="round"/> (failing with the seed one second past its deadline); returns it.</summary>
+    public AggregationCompleted DriveUntilResult(AggregationRound round)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        Sim.DriveUntil(() => HeadEnd.ResultOf(round.RequestId) is not null, round.Deadline - Sim.Now + TimeSpan.FromSeconds(1), $"the result of request {round.RequestId}", TimeSpan.FromMilliseconds(1));
+        round.Finish();
+        return HeadEnd.ResultOf(round.RequestId)!;
+    }
 
     /// <summary>The gateways the overlay links of <paramref name="gateway"/> lead to.</summary>
     public IEnumerable<int> PeersOf(int gateway)
@@ -263,6 +286,9 @@ public sealed class UtilityGrid
 
         return below;
     }
+
+    /// <summary>PartialAggregate frames all gateways have sent to peers so far.</summary>
+    internal long PartialsToPeers() => _gateways.Sum(g => g.Gateway.Counters.PartialsToPeers);
 
     /// <summary>The leaf gateways under <paramref name="provider"/>.</summary>
     public IEnumerable<int> LeavesOf(int provider) => _gateways.Where(g => g.Upstream == provider).Select(g => g.Index);

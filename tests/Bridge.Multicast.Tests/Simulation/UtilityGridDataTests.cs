@@ -23,7 +23,7 @@ public sealed class UtilityGridDataTests(ITestOutputHelper output)
 
             for (var k = 1; k <= Tariffs; k++)
             {
-                grid.Publish((ulong)k);
+                grid.Publish(BitConverter.GetBytes(k));
             }
 
             sim.DriveFor(TimeSpan.FromSeconds(1));
