@@ -160,6 +160,35 @@ public sealed class UtilityGridAggregationTests(ITestOutputHelper output)
         });
     }
 
+    [Fact]
+    public void Request_DevicesSlowerThanTheBudget_LateRepliesCountedLateNeverFoldedInAndEveryDeviceAccountedFor()
+    {
+        Simulator.Run(SimulationSeed.Seeds(3, first: 1600), sim =>
+        {
+            // Devices take up to 3 s to answer a request of 2 s: each gateway's deadline cuts its
+            // domain's replies in two, and the rest arrive late.
+            var grid = new UtilityGrid(sim, SmallShape(new LinkConditions { Delay = Ms }, loss: 0) with { ReplySpread = TimeSpan.FromSeconds(3) });
+            grid.Settle();
+
+            var round = grid.Ask(Spec, TimeSpan.FromSeconds(2));
+            var result = grid.DriveUntilResult(round).Result;
+            Assert.Equal(round.Deadline, round.ResultAt);
+            var inTime = result.Count;
+            sim.DriveFor(TimeSpan.FromSeconds(4));
+
+            // The result holds exactly the replies each gateway had before its own deadline; every
+            // later one is in the late count (cumulative in LateAfterResult), none of them twice.
+            var lateUpdates = grid.HeadEnd.OtherEvents.Select(e => e.Event).OfType<LateAfterResult>().Where(l => l.RequestId == round.RequestId).ToList();
+            Assert.NotEmpty(lateUpdates);
+            var late = lateUpdates.Max(l => l.Late);
+            Assert.True(inTime > 0 && late > 0);
+            Assert.Equal((ulong)grid.Devices, inTime + late);
+            Assert.True(result.Late <= late);
+            Assert.Single(grid.HeadEnd.Results, r => r.Result.Result.RequestId == round.RequestId);
+            output.WriteLine($"seed {sim.Seed}: {inTime} in time, {result.Late} late in the result, {late} late in the end, of {grid.Devices}");
+        });
+    }
+
     /// <summary>
     /// 10,000 devices under 100 gateways (the control centre, 9 providers, 90 leaves), domains
     /// with <paramref name="lan"/>, overlay links that duplicate and reorder as much and, when
