@@ -28,7 +28,8 @@ public enum GridDomainKind
 /// <param name="NodeId">Its simulator node.</param>
 /// <param name="Domain">Index of its domain in <see cref="UtilityGrid.Domains"/>.</param>
 /// <param name="Upstream">A leaf's provider (index into <see cref="UtilityGrid.Gateways"/>); null for a transit gateway.</param>
-public sealed record GridGateway(int Index, GatewayId Id, GatewaySimNode Node, NodeId NodeId, int Domain, int? Upstream)
+/// <param name="IsStandby">A provider domain's second gateway, which loses the election to the first.</param>
+public sealed record GridGateway(int Index, GatewayId Id, GatewaySimNode Node, NodeId NodeId, int Domain, int? Upstream, bool IsStandby = false)
 {
     /// <summary>The state machine the node runs now.</summary>
     public OverlayGateway Gateway => Node.Gateway;
@@ -41,7 +42,7 @@ public sealed record GridGateway(int Index, GatewayId Id, GatewaySimNode Node, N
 /// <param name="Index">Position in <see cref="UtilityGrid.Domains"/>.</param>
 /// <param name="Id">The simulator's domain.</param>
 /// <param name="Kind">Control centre, provider or leaf site.</param>
-/// <param name="Gateway">Index of its gateway in <see cref="UtilityGrid.Gateways"/>.</param>
+/// <param name="Gateway">Index of its (designated) gateway in <see cref="UtilityGrid.Gateways"/>.</param>
 /// <param name="Swarm">Its devices; null in the control centre.</param>
 /// <param name="SwarmNode">The swarm's simulator node.</param>
 public sealed record GridDomain(int Index, DomainId Id, GridDomainKind Kind, int Gateway, DeviceSwarmNode? Swarm, NodeId? SwarmNode)
@@ -111,6 +112,11 @@ public sealed class UtilityGrid
             AddGateway(domain, Name("gw-h", l + 1, 3), upstream);
         }
 
+        for (var p = 0; p < shape.StandbyGateways; p++)
+        {
+            AddGateway(1 + p, Name("gw-p", p + 1, 2) + "-standby", null, priority: 50);
+        }
+
         HeadEndDomain = cc;
         HeadEnd = new HeadEndNode(_domains[cc].Id, (ulong)sim.Random.NextInt64(1, long.MaxValue));
         HeadEndNode = sim.AddNode("head-end", HeadEnd);
@@ -153,10 +159,10 @@ public sealed class UtilityGrid
     /// <summary>Gateway ids to simulator nodes, for the gateway adapters.</summary>
     public GatewayDirectory Directory { get; } = new();
 
-    /// <summary>Every gateway: the control centre's first, then the providers', then the leaves'.</summary>
+    /// <summary>Every gateway: the control centre's first, then the providers', the leaves', and the standbys'.</summary>
     public IReadOnlyList<GridGateway> Gateways => _gateways;
 
-    /// <summary>Every domain, in the order of <see cref="Gateways"/> (one gateway each).</summary>
+    /// <summary>Every domain: the control centre's, the providers', the leaves'.</summary>
     public IReadOnlyList<GridDomain> Domains => _domains;
 
     /// <summary>Overlay links, as gateway indices and delay.</summary>
@@ -186,7 +192,7 @@ public sealed class UtilityGrid
     {
         foreach (var gateway in _gateways)
         {
-            if (!gateway.Gateway.Election.IsReady || !gateway.Gateway.IsDesignated(Group))
+            if (!gateway.Gateway.Election.IsReady || gateway.Gateway.IsDesignated(Group) == gateway.IsStandby || gateway.Gateway.PendingHandovers > 0)
             {
                 return false;
             }
@@ -195,7 +201,7 @@ public sealed class UtilityGrid
         foreach (var t in _transit)
         {
             var flooding = _gateways[t].Gateway.Flooding!;
-            if (flooding.Database.Count != _transit.Count || flooding.PendingCount != 0 || flooding.Database.InterestedIn(Group).Count != _transit.Count)
+            if (flooding.Database.Count != _transit.Count || flooding.PendingCount != 0 || flooding.Database.InterestedIn(Group).Count != _transit.Count - Shape.StandbyGateways)
             {
                 return false;
             }
@@ -347,7 +353,7 @@ public sealed class UtilityGrid
         return index;
     }
 
-    private int AddGateway(int domain, string name, int? upstream)
+    private int AddGateway(int domain, string name, int? upstream, byte priority = 100)
     {
         var index = _gateways.Count;
         var id = new GatewayId(name);
@@ -360,12 +366,13 @@ public sealed class UtilityGrid
             SourceId = (ulong)Sim.Random.NextInt64(1, long.MaxValue),
             Flooding = Flooding,
             LearnMembers = Shape.LearnMembers,
+            Priority = priority,
         };
         var node = new GatewaySimNode(new OverlayGateway(options, Sim.Now), _domains[domain].Id, Directory);
         var nodeId = Sim.AddNode(name, node);
         Directory.Add(id, nodeId);
         Sim.Attach(_domains[domain].Id, nodeId);
-        _gateways.Add(new GridGateway(index, id, node, nodeId, domain, upstream));
+        _gateways.Add(new GridGateway(index, id, node, nodeId, domain, upstream, IsStandby: priority < 100));
         if (upstream is null)
         {
             _transit.Add(index);

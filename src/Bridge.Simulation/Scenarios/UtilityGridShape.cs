@@ -24,6 +24,12 @@ public sealed record UtilityGridShape
     /// <summary>The share of <see cref="Devices"/> on the providers' own domains (the rest is behind the leaves).</summary>
     public double ProviderShare { get; init; } = 0.1;
 
+    /// <summary>
+    /// Provider domains (the first ones) with a second transit gateway, of lower election priority:
+    /// a standby that hears the same domain, replies included, but is not designated.
+    /// </summary>
+    public int StandbyGateways { get; init; }
+
     /// <summary>Overlay links between transit gateways beyond the ring that joins them all, chosen at random.</summary>
     public int Chords { get; init; } = 40;
 
@@ -48,8 +54,8 @@ public sealed record UtilityGridShape
     /// <summary>Gateways learn members from member reports; off: every carried group is wanted and membership is not known.</summary>
     public bool LearnMembers { get; init; }
 
-    /// <summary>Gateways in all: the control centre's, the providers' and the leaves'.</summary>
-    public int Gateways => 1 + Providers + Leaves;
+    /// <summary>Gateways in all: the control centre's, the providers' (standbys included) and the leaves'.</summary>
+    public int Gateways => 1 + Providers + StandbyGateways + Leaves;
 
     /// <summary>Throws when the shape cannot be built.</summary>
     public void Validate()
@@ -58,6 +64,8 @@ public sealed record UtilityGridShape
         ArgumentOutOfRangeException.ThrowIfNegative(Leaves, nameof(Leaves));
         ArgumentOutOfRangeException.ThrowIfNegative(Devices, nameof(Devices));
         ArgumentOutOfRangeException.ThrowIfNegative(Chords, nameof(Chords));
+        ArgumentOutOfRangeException.ThrowIfNegative(StandbyGateways, nameof(StandbyGateways));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(StandbyGateways, Providers, nameof(StandbyGateways));
         if (!(ProviderShare is >= 0 and <= 1) || (Leaves == 0 && ProviderShare < 1 && Devices > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(ProviderShare), ProviderShare, "the share must lie in [0, 1], and be 1 without leaves");

@@ -102,6 +102,8 @@ public sealed class UtilityGridAggregationTests(ITestOutputHelper output)
     {
         Simulator.Run(SimulationSeed.Seeds(4, first: 1400), sim =>
         {
+            // Four provider domains have a standby gateway too, which hears every reply there
+            // but is not designated: it must count none of them.
             var grid = new UtilityGrid(sim, SmallShape(new LinkConditions
             {
                 Delay = Ms,
@@ -109,7 +111,7 @@ public sealed class UtilityGridAggregationTests(ITestOutputHelper output)
                 DuplicationProbability = 0.2,
                 ReorderProbability = 0.2,
                 ReorderDelay = 20 * Ms,
-            }, loss: 0));
+            }, loss: 0) with { StandbyGateways = 4 });
             grid.Settle();
 
             var round = grid.Ask(Spec, Budget);
@@ -118,6 +120,7 @@ public sealed class UtilityGridAggregationTests(ITestOutputHelper output)
             ExpectedAggregate.Of(grid, round.RequestId, Spec.HistogramBounds, grid.Domains).AssertEqual(result.Result);
             Assert.Equal(0u, result.Result.MissingSubtreeCount);
             Assert.True(sim.Counters.Duplicated > 0 && sim.Counters.Reordered > 0);
+            Assert.All(grid.Gateways.Where(g => g.IsStandby), g => Assert.Equal(0, g.Gateway.Aggregation.RepliesAccepted));
             var duplicateReplies = grid.Gateways.Sum(g => g.Gateway.Aggregation.DroppedBy(AggregationDropReason.DuplicateReply));
             Assert.True(duplicateReplies > 0, "no reply reached a gateway twice: the case did not test anything");
             output.WriteLine($"seed {sim.Seed}: {sim.Counters.Duplicated} copies duplicated, {sim.Counters.Reordered} reordered; {duplicateReplies} duplicate replies dropped");
