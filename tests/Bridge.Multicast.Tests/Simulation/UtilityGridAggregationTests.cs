@@ -164,6 +164,39 @@ public sealed class UtilityGridAggregationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Request_AfterTheDesignatedProviderFailedOverToItsStandby_NextRoundCountsItsDomainAgainAndOnlyItsOrphanedLeavesAreMissing()
+    {
+        Simulator.Run(SimulationSeed.Seeds(3, first: 1700), sim =>
+        {
+            // Every provider domain has a standby; the leaves have one upstream each, so the
+            // leaves of a dead provider are cut off until it returns.
+            var grid = new UtilityGrid(sim, SmallShape(new LinkConditions { Delay = Ms }, loss: 0) with { StandbyGateways = 9 });
+            grid.Settle();
+            var provider = grid.Gateways[1 + sim.Random.Next(grid.Shape.Providers)];
+            var standby = grid.Gateways.Single(g => g.IsStandby && g.Domain == provider.Domain);
+            var subtree = grid.SubtreeOf(provider.Index);
+
+            var first = grid.Ask(Spec, Budget);
+            sim.Schedule(first.AskedAt + TimeSpan.FromSeconds(1), "kill the designated provider", () => grid.Kill(provider.Index, 500 * Ms));
+            var lost = grid.DriveUntilResult(first).Result;
+            Assert.Equal([provider.Id], lost.MissingSubtrees);
+            ExpectedAggregate.Of(grid, first.RequestId, Spec.HistogramBounds, grid.Domains.Where(d => !subtree.Contains(d.Gateway))).AssertEqual(lost);
+
+            // The standby takes the domain over (hold time, then the overlay learns it); the
+            // next round reaches every domain but the dead provider's leaves.
+            grid.Sim.DriveUntil(() => standby.Gateway.IsDesignated(UtilityGrid.Group), TimeSpan.FromSeconds(5), "the standby's takeover");
+            sim.DriveFor(TimeSpan.FromSeconds(2));
+            var orphans = grid.LeavesOf(provider.Index).ToHashSet();
+            var second = grid.Ask(Spec, Budget);
+            var result = grid.DriveUntilResult(second).Result;
+            ExpectedAggregate.Of(grid, second.RequestId, Spec.HistogramBounds, grid.Domains.Where(d => !orphans.Contains(d.Gateway))).AssertEqual(result);
+            Assert.Equal(0u, result.MissingSubtreeCount);
+            Assert.True(standby.Gateway.Aggregation.RepliesAccepted > 0);
+            output.WriteLine($"seed {sim.Seed}: {provider.Id} failed over to {standby.Id}; first round {lost.Count}, second {result.Count} of {grid.Devices} ({orphans.Count} leaves cut off)");
+        });
+    }
+
+    [Fact]
     public void Request_DevicesSlowerThanTheBudget_LateRepliesCountedLateNeverFoldedInAndEveryDeviceAccountedFor()
     {
         Simulator.Run(SimulationSeed.Seeds(3, first: 1600), sim =>
