@@ -104,7 +104,7 @@ public sealed class DeviceSwarmNode : ISimulatedNode
     /// <summary>Messages delivered to devices: each Data frame counts once per device, duplicates excluded.</summary>
     public long DeviceDeliveries { get; private set; }
 
-    /// <summary>Frames of other kinds heard on the domain (hellos, partials for the source), by type.</summary>
+    /// <summary>Frames of other groups or kinds heard on the domain (election hellos, mostly).</summary>
     public long OtherFrames { get; private set; }
 
     /// <summary>How often each Data message (source, sequence) reached this domain.</summary>
