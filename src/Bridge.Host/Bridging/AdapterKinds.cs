@@ -1,4 +1,5 @@
 using Bridge.Adapters.Amqp;
+using Bridge.Adapters.Iec61850.Adapter.Mms;
 using Bridge.Adapters.Modbus.Adapter;
 using Bridge.Adapters.Mqtt;
 using Bridge.Core.Adapters;
@@ -18,6 +19,7 @@ internal static class AdapterKinds
         MqttAdapterKind.Instance,
         AmqpAdapterKind.Instance,
         ModbusAdapterKind.Instance,
+        Iec61850AdapterKind.Instance,
     ];
 
     /// <summary>The kind called <paramref name="name"/>.</summary>
@@ -33,6 +35,8 @@ internal static class AdapterKinds
     public static IReadOnlyList<ConfigurationError> CheckRules(BridgeSection bridge)
     {
         ArgumentNullException.ThrowIfNull(bridge);
-        return bridge.Adapter<ModbusSection>() is { } modbus ? ModbusSectionReader.RuleErrors(bridge.Rules, modbus) : [];
+        IReadOnlyList<ConfigurationError> modbusErrors = bridge.Adapter<ModbusSection>() is { } modbus ? ModbusSectionReader.RuleErrors(bridge.Rules, modbus) : [];
+        IReadOnlyList<ConfigurationError> iec61850Errors = bridge.Adapter<Iec61850Section>() is { } iec61850 ? Iec61850SectionReader.RuleErrors(bridge.Rules, iec61850) : [];
+        return [.. modbusErrors, .. iec61850Errors];
     }
 }

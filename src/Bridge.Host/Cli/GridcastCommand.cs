@@ -43,6 +43,7 @@ internal static class GridcastCommand
             CertsCommand.Create(),
             ConfigCommand.Create(),
             RunCommand.Create(),
+            Iec61850.Iec61850Command.Create(),
         };
 
         var parsed = root.Parse(args);
