@@ -85,6 +85,7 @@ public sealed class TestIedServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _associations;
     private int _maxOutstandingSeen;
+    private int _disposed;
 
     private TestIedServer(TestModel model, TestServerOptions options, Socket listener)
     {
@@ -173,6 +174,12 @@ public sealed class TestIedServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a test that takes the IED away disposes the server before the fixture does.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Dispose();
         List<ServerConnection> connections;

@@ -1,0 +1,308 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Bridge.Adapters.Iec61850.Adapter.Mms;
+using Bridge.Adapters.Iec61850.Mms.Data;
+using Bridge.Adapters.Iec61850.Tests.Mms.TestServer;
+using Bridge.Core.Adapters;
+using Bridge.Core.Routing;
+using Bridge.Multicast;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Transports.Ip;
+using Bridge.Multicast.Wire;
+using Bridge.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bridge.Adapters.Iec61850.Tests.Adapter.Mms;
+
+/// <summary>
+/// The IEC 61850 side against the test IED server: reports reach a group on loopback, group
+/// commands become writes and operates the server sees, requests are answered by reads, and an
+/// association the IED aborts is made again with back-off.
+/// </summary>
+public sealed class Iec61850SideTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly MulticastInterface _loopback = MulticastInterface.Loopback();
+    private readonly GroupName _events = GroupName.Parse(FreePorts.UniqueIPv4Group());
+    private readonly GroupName _meters = GroupName.Parse(FreePorts.UniqueIPv4Group());
+    private readonly GroupName _commands = GroupName.Parse(FreePorts.UniqueIPv4Group());
+    private TestIedServer _server = null!;
+    private MulticastSocket _bridgeSocket = null!;
+    private MulticastSocket _subscriber = null!;
+    private int _abortNext;
+
+    public Task InitializeAsync()
+    {
+        _server = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow), new TestServerOptions
+        {
+            // Aborts the association at the first request after a test asks for it: the IED going away.
+            Fault = _ => Interlocked.Exchange(ref _abortNext, 0) == 1 ? FaultAction.Abort : FaultAction.None,
+        });
+        _bridgeSocket = MulticastSocket.Create(_loopback);
+        _subscriber = MulticastSocket.Create(_loopback);
+        _subscriber.Join(_events);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _subscriber.DisposeAsync();
+        await _bridgeSocket.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Report_DataChangeOnTheIed_ReachesTheGroupAsJson()
+    {
+        await using var side = Start("""
+            - name: events
+              iec61850: ied=ied1 report=TestLD/LLN0.EventsRCB01[RP] gi=false
+              group: events
+              direction: to-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO1$stVal", MmsBoolean.True);
+
+        var message = await _subscriber.FirstAsync(Patience);
+        Assert.Equal(ContentType.Raw, message.ContentType);
+        using var json = JsonDocument.Parse(message.Payload);
+        var root = json.RootElement;
+        Assert.Equal("ied1", root.GetProperty("ied").GetString());
+        Assert.Equal("TestLD/LLN0.EventsRCB01[RP]", root.GetProperty("report").GetString());
+        Assert.Equal("Events1", root.GetProperty("rptId").GetString());
+        var value = Assert.Single(root.GetProperty("values").EnumerateArray());
+        Assert.Equal("TestLD/GGIO1.SPCSO1.stVal[ST]", value.GetProperty("ref").GetString());
+        Assert.True(value.GetProperty("value").GetBoolean());
+        Assert.Equal(["data-change"], value.GetProperty("reason").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(1, side.Status().Received);
+    }
+
+    [Fact]
+    public async Task Poll_Attribute_SendsItsValueToTheGroup()
+    {
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 poll=TestLD/MMXU1.TotW.mag.f[MX] every=1m
+              group: events
+              direction: to-group
+            """);
+
+        var message = await _subscriber.FirstAsync(Patience);
+
+        Assert.Equal("""{"ied":"ied1","ref":"TestLD/MMXU1.TotW.mag.f[MX]","value":1000}""", Encoding.UTF8.GetString(message.Payload.Span));
+    }
+
+    [Fact]
+    public async Task PublishFromGroup_WriteRule_WritesTheValueTheServerThenHolds()
+    {
+        await using var side = Start("""
+            - name: setpoint
+              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
+              group: commands
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        await side.PublishFromGroupAsync(Command("""{"value":49.5}"""));
+
+        var applied = await NextAsync(side, Iec61850ConnectionState.CommandApplied);
+        Assert.Equal("TestLD/GGIO1.SetPt1.setMag.f[SP]", applied.Detail);
+        lock (_server.Model.Gate)
+        {
+            Assert.Equal(new MmsFloat32(49.5f), _server.Model.DeviceNamed(TestModel.Device).Find("GGIO1$SP$SetPt1$setMag$f")!.Value);
+        }
+
+        Assert.Equal(1, side.Status().Published);
+    }
+
+    [Fact]
+    public async Task PublishFromGroup_OperateRuleOnSboObject_SelectsAndOperates()
+    {
+        await using var side = Start("""
+            - name: switch
+              iec61850: ied=ied1 operate=TestLD/GGIO1.SPCSO2
+              group: commands
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        await side.PublishFromGroupAsync(Command("true"));
+
+        await NextAsync(side, Iec61850ConnectionState.CommandApplied);
+        var command = Assert.Single(_server.Commands);
+        Assert.Equal(("Oper", "GGIO1$CO$SPCSO2"), (command.Service, command.ControlObject));
+        Assert.Equal(MmsBoolean.True, command.Command.ControlValue);
+        Assert.Equal("gridcast"u8.ToArray(), command.Command.OriginatorIdentity);
+    }
+
+    [Fact]
+    public async Task PublishFromGroup_OperateTheIedRefuses_IsCountedWithLastApplError()
+    {
+        // SPCSO3 is direct with enhanced security and off already: the server terminates the operate negatively.
+        await using var side = Start("""
+            - name: switch
+              iec61850: ied=ied1 operate=TestLD/GGIO1.SPCSO3
+              group: commands
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        await side.PublishFromGroupAsync(Command("false"));
+
+        var failed = await NextAsync(side, Iec61850ConnectionState.CommandFailed);
+        Assert.StartsWith("command_refused:", failed.Detail, StringComparison.Ordinal);
+        Assert.Contains("PositionReached", failed.Detail, StringComparison.Ordinal);
+        Assert.Equal(1, side.Status().Dropped["command_refused"]);
+        Assert.Equal(0, side.Status().Published);
+    }
+
+    [Fact]
+    public async Task PublishFromGroup_ValueOfTheWrongType_IsCountedMalformedAndNotWritten()
+    {
+        await using var side = Start("""
+            - name: setpoint
+              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
+              group: commands
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        await side.PublishFromGroupAsync(Command("\"high\""));
+
+        var failed = await NextAsync(side, Iec61850ConnectionState.CommandFailed);
+        Assert.Equal("malformed: \"high\" does not fit the attribute's type (FLOAT32)", failed.Detail);
+        lock (_server.Model.Gate)
+        {
+            Assert.Equal(new MmsFloat32(50f), _server.Model.DeviceNamed(TestModel.Device).Find("GGIO1$SP$SetPt1$setMag$f")!.Value);
+        }
+    }
+
+    [Fact]
+    public async Task AnswerAsync_ReadRule_AnswersWithTheIedsValue()
+    {
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        var first = await side.AnswerAsync(Request(_meters));
+        _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(1234.5f));
+        var second = await side.AnswerAsync(Request(_meters));
+        var other = await side.AnswerAsync(Request(_events));
+
+        Assert.Equal("1000", Encoding.UTF8.GetString(first!.Value.Span));
+        Assert.Equal("1234.5", Encoding.UTF8.GetString(second!.Value.Span));
+        Assert.Null(other);
+        Assert.Equal(2, side.Answered);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_ReadOfAMissingAttribute_GivesNoAnswerAndCountsIt()
+    {
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        var answer = await side.AnswerAsync(Request(_meters));
+
+        Assert.Null(answer);
+        Assert.Equal(1, side.Status().Dropped["request_unanswered"]);
+    }
+
+    [Fact]
+    public async Task IedAbortsTheAssociation_SideReconnectsAndCountsIt()
+    {
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        Interlocked.Exchange(ref _abortNext, 1);
+        var duringAbort = await side.AnswerAsync(Request(_meters));
+        var closed = await NextAsync(side, Iec61850ConnectionState.Closed);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+        var afterReconnect = await side.AnswerAsync(Request(_meters));
+
+        Assert.Null(duringAbort);
+        Assert.Equal("AbortedByPeer", closed.Detail);
+        Assert.Equal("1000", Encoding.UTF8.GetString(afterReconnect!.Value.Span));
+        var status = side.Status();
+        Assert.Equal(1, status.Reconnects);
+        Assert.Equal(1, status.Dropped["closed_aborted_by_peer"]);
+        Assert.True(status.Connected);
+        Assert.Equal(2, _server.Associations);
+        Assert.Equal(1, Assert.Single(side.IedStatus()).Reconnects);
+    }
+
+    [Fact]
+    public async Task IedNotListening_ConnectFailsAndIsRetriedWithBackOff()
+    {
+        var port = _server.EndPoint.Port;
+        await _server.DisposeAsync();
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            """, port);
+
+        var first = await NextAsync(side, Iec61850ConnectionState.ConnectFailed);
+        var second = await NextAsync(side, Iec61850ConnectionState.ConnectFailed);
+
+        Assert.Equal("ConnectionFailed", first.Detail);
+        Assert.Equal("ConnectionFailed", second.Detail);
+        Assert.False(side.Status().Connected);
+        Assert.True(Assert.Single(side.IedStatus()).ConnectFailures >= 2);
+        Assert.Null(await side.AnswerAsync(Request(_meters)));
+    }
+
+    private Iec61850Side Start(string rules, int? port = null)
+    {
+        var indented = string.Join('\n', rules.Split('\n').Select(l => "    " + l));
+        var (bridge, errors) = Iec61850BridgeConfig.Read(string.Create(CultureInfo.InvariantCulture, $$"""
+            groups:
+              events: { uri: "{{_events}}" }
+              meters: { uri: "{{_meters}}" }
+              commands: { uri: "{{_commands}}" }
+            bridge:
+              iec61850:
+                ieds:
+                  ied1: { address: "127.0.0.1:{{port ?? _server.EndPoint.Port}}", requestTimeout: 10s }
+                reconnectDelay: 10ms
+                maxReconnectDelay: 40ms
+              rules:
+            {{indented}}
+            """));
+        Assert.True(bridge is not null, string.Join('\n', errors));
+        return new Iec61850Side(bridge.Adapter<Iec61850Section>()!, new Router(bridge.ToRoutingTable(), _bridgeSocket), NullLoggerFactory.Instance, TimeProvider.System);
+    }
+
+    private GroupMessage Command(string json) => new(_commands, Encoding.UTF8.GetBytes(json), ContentType.Raw, 1, 1, DateTimeOffset.UtcNow);
+
+    private static GroupRequest Request(GroupName group) => new(group, new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(10));
+
+    private static async Task<Iec61850ConnectionEvent> NextAsync(Iec61850Side side, Iec61850ConnectionState state)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var next = await side.Events.ReadAsync(timeout.Token);
+            if (next.State == state)
+            {
+                return next;
+            }
+        }
+    }
+}
