@@ -66,7 +66,8 @@ internal static class Iec61850Command
         command.SetAction(async (result, cancellationToken) =>
         {
             var target = result.GetRequiredValue(ied);
-            using var host = CliHost.Build(result.GetValue(verbose));
+            // A failure is the one gridcast: line; the library's warnings about it would say it twice.
+            using var host = CliHost.Build(result.GetValue(verbose), LogLevel.Error);
             await using var client = await ConnectAsync(target, result.GetValue(timeout), host.Services, cancellationToken);
             var model = await client.BrowseAsync(cancellationToken: cancellationToken);
             await client.CloseAsync(cancellationToken);
@@ -119,7 +120,8 @@ internal static class Iec61850Command
         {
             var target = result.GetRequiredValue(ied);
             var what = result.GetRequiredValue(reference);
-            using var host = CliHost.Build(result.GetValue(verbose));
+            // A failure is the one gridcast: line; the library's warnings about it would say it twice.
+            using var host = CliHost.Build(result.GetValue(verbose), LogLevel.Error);
             await using var client = await ConnectAsync(target, result.GetValue(timeout), host.Services, cancellationToken);
             var value = await client.ReadAsync(what, cancellationToken);
             await client.CloseAsync(cancellationToken);
@@ -166,7 +168,7 @@ internal static class Iec61850Command
 
                 foreach (var block in node.ReportControlBlocks)
                 {
-                    nodeNode.AddNode(Markup.Escape($"{block.Name} ({(block.Buffered ? "buffered" : "unbuffered")} report control block, {block.Reference})"));
+                    nodeNode.AddNode(Markup.Escape($"{block.Name} [{(block.Buffered ? "BR" : "RP")}] report control block"));
                 }
             }
 

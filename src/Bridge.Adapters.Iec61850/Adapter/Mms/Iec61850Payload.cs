@@ -232,6 +232,10 @@ public static class Iec61850Payload
         MmsFloatingPointType t => $"FLOAT{t.FormatWidth}",
         MmsVisibleStringType => "VisString",
         MmsStringType => "UnicodeString",
+        MmsBitStringType t => $"BIT STRING({Math.Abs(t.Size)})",
+        MmsOctetStringType t => $"OCTET STRING({Math.Abs(t.Size)})",
+        MmsUtcTimeType => "TimeStamp",
+        MmsBinaryTimeType => "BinaryTime",
         MmsStructureType => "a structure",
         _ => type.GetType().Name,
     };
