@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Bridge.Adapters.Iec61850.Mms.Data;
+using Bridge.Adapters.Iec61850.Tests.Mms.TestServer;
+using Bridge.Host.Tests.Configuration;
+using Bridge.Testing;
+
+namespace Bridge.Host.Tests.Iec61850;
+
+/// <summary><c>gridcast run --config</c> with an IEC 61850 side, the test IED server as the IED.</summary>
+public sealed class Iec61850BridgeTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly ConfigurationFiles _files = new();
+    private readonly string _prefix = $"t{Guid.NewGuid():N}"[..13];
+    private TestIedServer _server = null!;
+
+    public Task InitializeAsync()
+    {
+        _server = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public void Dispose() => _files.Dispose();
+
+    [Fact]
+    public async Task Run_IedReportsAndGroupCommands_ReportReachesTheGroupAndCommandIsWritten()
+    {
+        var path = _files.Write("edge-iec61850.yaml", $$"""
+            node:
+              id: edge-iec61850
+            groups:
+              events:
+                uri: ham:sg:{{_prefix}}.events
+              setpoints:
+                uri: ham:sg:{{_prefix}}.setpoints
+            bridge:
+              iec61850:
+                ieds:
+                  ied1: { address: "127.0.0.1:{{_server.EndPoint.Port}}" }
+              rules:
+                - name: events
+                  iec61850: ied=ied1 report=TestLD/LLN0.EventsRCB01[RP] gi=false
+                  group: events
+                  direction: to-group
+                - name: setpoint
+                  iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
+                  group: setpoints
+                  direction: from-group
+            """);
+        await using var node = GridcastCli.Start("run", "--config", path);
+        await node.WaitForLineAsync(l => l.Contains("IEC 61850 IED ied1 (127.0.0.1", StringComparison.Ordinal) && l.Contains("associated", StringComparison.Ordinal), Patience);
+        await using var sub = GridcastCli.Start("sub", $"ham:sg:{_prefix}.events", "--count", "1", "--timeout", "50", "--json");
+        await sub.WaitForLineAsync(l => l.StartsWith("subscribed to", StringComparison.Ordinal), Patience);
+
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO4$stVal", MmsBoolean.True);
+
+        Assert.True(await sub.WaitForExitAsync(Patience) == 0, sub.Transcript() + node.Transcript());
+        using var report = JsonDocument.Parse(JsonDocument.Parse(Assert.Single(sub.StandardOutput)).RootElement.GetProperty("payload").GetString()!);
+        var value = Assert.Single(report.RootElement.GetProperty("values").EnumerateArray());
+        Assert.Equal("TestLD/GGIO1.SPCSO4.stVal[ST]", value.GetProperty("ref").GetString());
+        Assert.True(value.GetProperty("value").GetBoolean());
+
+        var (published, pub) = await GridcastCli.RunAsync(Patience, "pub", $"ham:sg:{_prefix}.setpoints", "47.25");
+        await using var _ = pub;
+        Assert.True(published == 0, pub.Transcript());
+        await node.WaitForLineAsync(l => l.Contains("write of TestLD/GGIO1.SetPt1.setMag.f[SP] with", StringComparison.Ordinal), Patience);
+        lock (_server.Model.Gate)
+        {
+            Assert.Equal(new MmsFloat32(47.25f), _server.Model.DeviceNamed(TestModel.Device).Find("GGIO1$SP$SetPt1$setMag$f")!.Value);
+        }
+    }
+}
