@@ -296,7 +296,16 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
         {
             Volatile.Write(ref _client, null);
             await association.CancelAsync();
-            await Task.WhenAll(tasks).ContinueWith(static _ => { }, TaskScheduler.Default);
+            try
+            {
+                await Task.WhenAll(tasks);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Routing failed under a report or poll loop (the node's socket is going away): the
+                // association is being left anyway; say so rather than lose it.
+                Iec61850AdapterLog.LoopFailed(_logger, e, _ied.Name);
+            }
             if (stopping.IsCancellationRequested && !client.Closed.IsCompleted)
             {
                 // Stopping: conclude and release, so the IED frees the association (and its URCB reservations) now.

@@ -7,6 +7,7 @@ using Bridge.Adapters.Iec61850.Tests.Mms.TestServer;
 using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Wire;
@@ -202,6 +203,31 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnswerAsync_RequestOverLoopback_RequesterAggregatesTheIedsValue()
+    {
+        // What the host's wiring does for a side that can be asked: a request that reaches the
+        // node's socket is answered with the side's value, parsed from its UTF-8 text.
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+        _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(812.25f));
+        await using var member = MulticastSocket.Create(_loopback);
+        member.Join(_meters);
+        using var stop = new CancellationTokenSource(Patience);
+        var answering = AnswerOneAsync(member, side, stop.Token);
+
+        var result = await _bridgeSocket.RequestAsync(_meters, new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum }, TimeSpan.FromSeconds(2));
+        await answering;
+
+        Assert.Equal(1UL, result.Contributors);
+        Assert.Equal(812.25, result.Max);
+    }
+
+    [Fact]
     public async Task AnswerAsync_ReadOfAMissingAttribute_GivesNoAnswerAndCountsIt()
     {
         await using var side = Start("""
@@ -292,6 +318,17 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     private GroupMessage Command(string json) => new(_commands, Encoding.UTF8.GetBytes(json), ContentType.Raw, 1, 1, DateTimeOffset.UtcNow);
 
     private static GroupRequest Request(GroupName group) => new(group, new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(10));
+
+    private static async Task AnswerOneAsync(MulticastSocket member, Iec61850Side side, CancellationToken cancellationToken)
+    {
+        await foreach (var incoming in member.RequestsAsync(cancellationToken))
+        {
+            var answer = await side.AnswerAsync(new GroupRequest(incoming.Group, new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(1)), cancellationToken);
+            Assert.NotNull(answer);
+            await member.ReplyAsync(incoming, double.Parse(Encoding.UTF8.GetString(answer.Value.Span), CultureInfo.InvariantCulture), cancellationToken: cancellationToken);
+            return;
+        }
+    }
 
     private static async Task<Iec61850ConnectionEvent> NextAsync(Iec61850Side side, Iec61850ConnectionState state)
     {
