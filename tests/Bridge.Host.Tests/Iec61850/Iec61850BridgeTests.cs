@@ -2,6 +2,10 @@ using System.Text.Json;
 using Bridge.Adapters.Iec61850.Mms.Data;
 using Bridge.Adapters.Iec61850.Tests.Mms.TestServer;
 using Bridge.Host.Tests.Configuration;
+using Bridge.Multicast;
+using Bridge.Multicast.Aggregation;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Transports.Ip;
 using Bridge.Testing;
 
 namespace Bridge.Host.Tests.Iec61850;
@@ -70,5 +74,44 @@ public sealed class Iec61850BridgeTests : IAsyncLifetime, IDisposable
         {
             Assert.Equal(new MmsFloat32(47.25f), _server.Model.DeviceNamed(TestModel.Device).Find("GGIO1$SP$SetPt1$setMag$f")!.Value);
         }
+    }
+
+    [Fact]
+    public async Task Run_RequestToTheReadRulesGroup_GetsTheIedsValueAndNoReplyOnceTheIedIsGone()
+    {
+        var group = GroupName.Parse($"ham:sg:{_prefix}.power");
+        var path = _files.Write("edge-iec61850-read.yaml", $$"""
+            node:
+              id: edge-iec61850-read
+            groups:
+              power:
+                uri: {{group}}
+            bridge:
+              iec61850:
+                ieds:
+                  ied1: { address: "127.0.0.1:{{_server.EndPoint.Port}}" }
+                reconnectDelay: 100ms
+              rules:
+                - name: power
+                  iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+                  group: power
+                  direction: from-group
+            """);
+        _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(731.5f));
+        await using var node = GridcastCli.Start("run", "--config", path);
+        await node.WaitForLineAsync(l => l.Contains("IEC 61850 IED ied1 (127.0.0.1", StringComparison.Ordinal) && l.Contains("associated", StringComparison.Ordinal), Patience);
+        await using var asker = MulticastSocket.Create(MulticastInterface.Loopback());
+        var spec = new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum | AggregateFunctions.Min };
+
+        var answered = await asker.RequestAsync(group, spec, TimeSpan.FromSeconds(2));
+
+        Assert.True(answered.Contributors == 1, node.Transcript());
+        Assert.Equal(731.5, answered.Min);
+
+        await _server.DisposeAsync();
+        await node.WaitForLineAsync(l => l.Contains("the association closed", StringComparison.Ordinal), Patience);
+        var unanswered = await asker.RequestAsync(group, spec, TimeSpan.FromSeconds(2));
+
+        Assert.Equal(0UL, unanswered.Contributors);
     }
 }
