@@ -1,0 +1,351 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Bridge.Lab.Measurement;
+using Bridge.Lab.Placement;
+using Bridge.Lab.Routing;
+using Bridge.Lab.Simulation;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Wire;
+using Bridge.Simulation;
+using Bridge.Simulation.Nodes;
+
+namespace Bridge.Lab.Schemes;
+
+/// <summary>The paper's two hybrid deployments.</summary>
+public enum HybridDeployment
+{
+    /// <summary>HG: every home (the source's and each group node's) has a leaf gateway attached to its site's transit gateway.</summary>
+    HomeGateways,
+
+    /// <summary>PG: the site's transit gateway takes the site's homes in by native multicast.</summary>
+    ProviderGateways,
+}
+
+/// <summary>Settings of a hybrid run.</summary>
+public sealed record HybridOptions
+{
+    /// <summary>The defaults of docs/evaluation.md.</summary>
+    public static HybridOptions Default { get; } = new();
+
+    /// <summary>Messages the source sends once the overlay has settled.</summary>
+    public int Messages { get; init; } = 3;
+
+    /// <summary>Time between messages (the paper: one per second).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Payload per message (the paper: 1000 bytes).</summary>
+    public int PayloadBytes { get; init; } = 1000;
+
+    /// <summary>
+    /// Time a gateway spends on each frame it sends: the per-hop figure measured for real gateways
+    /// over TLS on loopback (docs/benchmarks.md, "Gateway forwarding and per-hop latency": 5 to
+    /// 41 µs at the median across four runs), rounded up.
+    /// </summary>
+    public TimeSpan Processing { get; init; } = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>Nearest sites each transit gateway peers with (<see cref="OverlayTopology"/>).</summary>
+    public int OverlayNeighbours { get; init; } = 2;
+
+    /// <summary>The most virtual time the gateways may take to settle before the run fails.</summary>
+    public TimeSpan SettleBound { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>What a hybrid run measured.</summary>
+/// <param name="Result">The first message's measurement (every later one crosses the same trees; <see cref="Messages"/> has them all).</param>
+/// <param name="Messages">Each message's measurement, in order.</param>
+/// <param name="OverlayLinks">Overlay links between transit gateways.</param>
+/// <param name="Gateways">Gateways in the run (transit and leaf).</param>
+/// <param name="SettleTime">Virtual time from the start until the gateways had elected, flooded and attached.</param>
+/// <param name="Events">Events the simulator processed.</param>
+public sealed record HybridRun(SchemeResult Result, ImmutableArray<SchemeResult> Messages, int OverlayLinks, int Gateways, TimeSpan SettleTime, long Events);
+
+/// <summary>
+/// Hybrid multicast run by the product's <see cref="OverlayGateway"/> state machines on the
+/// deterministic <see cref="Simulator"/>, over the underlay's delays, measured like
+/// <see cref="UnicastScheme"/> (docs/evaluation.md, "Hybrid schemes").
+/// </summary>
+/// <remarks>
+/// <para>Both deployments put one transit gateway at every site's backbone router, peered by
+/// <see cref="OverlayTopology"/>; an overlay link's delay is the underlay path's between its two
+/// gateways, and the link-state routing uses it (in µs) as the link's cost. PG: each site is a
+/// multicast domain of its transit gateway and its homes (the source's site holds the source
+/// too); a home is on its access link, the gateway at the router, so native multicast costs a
+/// home's access delay each way (<see cref="DelayedNode"/>). HG: each home (the source's and every
+/// group node's) is a domain of its own with a leaf gateway, whose upstream is its site's transit
+/// gateway over the home's access link; the transit gateways' own domains hold nobody.</para>
+/// <para>Every gateway spends <see cref="HybridOptions.Processing"/> on each frame it sends. A
+/// relay over an overlay link counts as one copy on every underlay link of the path between the
+/// two gateways; a native multicast in a site counts one copy on the access link of every home
+/// in it. A receiver's delay runs from the source's publish to its host's delivery.</para>
+/// </remarks>
+public static class HybridScheme
+{
+    /// <summary>HG's name in tables and JSON.</summary>
+    public const string HomeGatewaysName = "hybrid-hg";
+
+    /// <summary>PG's name in tables and JSON.</summary>
+    public const string ProviderGatewaysName = "hybrid-pg";
+
+    /// <summary>The group the lab's source publishes to.</summary>
+    public static GroupName Group { get; } = GroupName.Parse("ham:sg:lab.payload");
+
+    /// <summary>The scheme's name of a deployment.</summary>
+    public static string NameOf(HybridDeployment deployment) =>
+        deployment == HybridDeployment.HomeGateways ? HomeGatewaysName : ProviderGatewaysName;
+
+    /// <summary>Builds the deployment on the lab's network, lets it settle, sends the messages and measures them.</summary>
+    /// <param name="lab">The placed network.</param>
+    /// <param name="deployment">HG or PG.</param>
+    /// <param name="seed">The simulator's seed (the gateways' source ids come from it).</param>
+    /// <param name="options">Settings; <see cref="HybridOptions.Default"/> when null.</param>
+    /// <exception cref="SimulationException">The gateways did not settle, or a group node missed a message or got it twice.</exception>
+    public static HybridRun Run(LabNetwork lab, HybridDeployment deployment, int seed, HybridOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        options ??= HybridOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Messages, 1, nameof(options));
+        HybridRun? run = null;
+        Simulator.Run(seed, sim => run = new World(sim, lab, deployment, options).Run(), new SimulatorOptions { TraceCapacity = 64 });
+        return run!;
+    }
+
+    private sealed class World
+    {
+        private readonly Simulator _sim;
+        private readonly LabNetwork _lab;
+        private readonly HybridDeployment _deployment;
+        private readonly HybridOptions _options;
+        private readonly GatewayDirectory _directory = new();
+        private readonly Dictionary<NodeId, int> _vertexOf = [];
+        private readonly Dictionary<DomainId, ImmutableArray<NetworkLink>> _nativeLinks = [];
+        private readonly Dictionary<ulong, (TimeSpan SentAt, MessageMeasurement Measurement)> _messages = [];
+        private readonly List<(GatewaySimNode Node, NodeId Id)> _transit = [];
+        private readonly List<(GatewaySimNode Node, NodeId Id, GatewaySimNode Upstream)> _leaves = [];
+        private readonly List<(GatewaySimNode Node, NodeId Id)> _gateways = [];
+        private readonly HostNode[] _receivers;
+        private SourceNode? _source;
+        private NodeId _sourceId;
+        private int _overlayLinks;
+
+        public World(Simulator sim, LabNetwork lab, HybridDeployment deployment, HybridOptions options)
+        {
+            _sim = sim;
+            _lab = lab;
+            _deployment = deployment;
+            _options = options;
+            _receivers = new HostNode[lab.NodeVertices.Length];
+        }
+
+        public HybridRun Run()
+        {
+            Build();
+            var settled = _sim.DriveUntil(Settled, _options.SettleBound, "settling of the gateways");
+            var start = _sim.Now + _options.Interval;
+            for (var k = 1; k <= _options.Messages; k++)
+            {
+                var sequence = (ulong)k;
+                var at = start + ((k - 1) * _options.Interval);
+                _messages.Add(sequence, (at, new MessageMeasurement(_lab.Network, _receivers.Length)));
+                _sim.Schedule(at, _sourceId, "publish", now => _source!.Publish(now, sequence));
+            }
+
+            // Long after the last message could arrive, so a late duplicate would show too.
+            _sim.Drive(start + (_options.Messages * _options.Interval) + TimeSpan.FromSeconds(1));
+            var results = ImmutableArray.CreateBuilder<SchemeResult>(_options.Messages);
+            var name = NameOf(_deployment);
+            foreach (var (sequence, (sentAt, measurement)) in _messages.OrderBy(m => m.Key))
+            {
+                for (var node = 0; node < _receivers.Length; node++)
+                {
+                    var times = _receivers[node].TimesReceived(_source!.SourceId, sequence);
+                    if (times != 1)
+                    {
+                        throw _sim.Failure($"{name}: group node {node} ({_lab.Network.VertexNames[_lab.NodeVertices[node]]}) received message {sequence} {times} times");
+                    }
+
+                    var at = _receivers[node].Deliveries.First(d => d.Source == _source.SourceId && d.Sequence == sequence).At;
+                    measurement.Receive(node, at - sentAt);
+                }
+
+                results.Add(measurement.ToResult(name));
+            }
+
+            var all = results.MoveToImmutable();
+            return new HybridRun(all[0], all, _overlayLinks, _gateways.Count, settled, _sim.Counters.Events);
+        }
+
+        private void Build()
+        {
+            var placement = _lab.Placement;
+            var siteDomains = new DomainId[placement.Sites.Length];
+            for (var s = 0; s < placement.Sites.Length; s++)
+            {
+                var name = placement.Sites[s].Backbone.Name;
+                siteDomains[s] = _sim.AddDomain($"site-{name}", LinkConditions.Perfect);
+                var carry = _deployment == HybridDeployment.ProviderGateways;
+                _transit.Add(AddGateway($"pg-{name}", siteDomains[s], _lab.SiteVertex(s), GatewayRole.Transit, carry, upstream: null));
+            }
+
+            var overlay = OverlayTopology.Build(_lab, _options.OverlayNeighbours);
+            foreach (var (a, b) in overlay)
+            {
+                Link(_transit[a], _transit[b], PeerKind.Gateway, PeerKind.Gateway);
+            }
+
+            _overlayLinks = overlay.Length;
+            for (var node = 0; node < _receivers.Length; node++)
+            {
+                var host = new HostNode(default, NextSourceId());
+                var vertex = _lab.NodeVertices[node];
+                var site = placement.Nodes[node].Site;
+                _receivers[node] = host;
+                if (_deployment == HybridDeployment.ProviderGateways)
+                {
+                    AddHost($"node{node}", host, siteDomains[site], vertex);
+                }
+                else
+                {
+                    AddHost($"node{node}", host, Home(node.ToString(CultureInfo.InvariantCulture), vertex, site), vertex);
+                }
+            }
+
+            var sourceDomain = _deployment == HybridDeployment.ProviderGateways
+                ? siteDomains[0]
+                : Home("source", _lab.SourceVertex, 0);
+            _source = new SourceNode(sourceDomain, NextSourceId(), Group, _options.PayloadBytes);
+            _sourceId = AddHost("source", _source, sourceDomain, _lab.SourceVertex);
+        }
+
+        /// <summary>HG: a home domain with a leaf gateway at the host's vertex, attached to its site's transit gateway.</summary>
+        private DomainId Home(string name, int vertex, int site)
+        {
+            var domain = _sim.AddDomain($"home-{name}", LinkConditions.Perfect);
+            var upstream = _transit[site];
+            var leaf = AddGateway($"hg-{name}", domain, vertex, GatewayRole.Leaf, carry: true, upstream.Node);
+            _leaves.Add((leaf.Node, leaf.Id, upstream.Node));
+            Link(leaf, upstream, PeerKind.Upstream, PeerKind.Leaf);
+            return domain;
+        }
+
+        private (GatewaySimNode Node, NodeId Id) AddGateway(string name, DomainId domain, int vertex, GatewayRole role, bool carry, GatewaySimNode? upstream)
+        {
+            var id = new GatewayId(name);
+            var gatewayOptions = new GatewayOptions
+            {
+                Id = id,
+                Role = role,
+                Carry = carry ? [Group] : [],
+                Upstreams = upstream is null ? [] : [upstream.Id],
+                SourceId = NextSourceId(),
+            };
+            var node = new GatewaySimNode(new OverlayGateway(gatewayOptions, _sim.Now), domain, _directory);
+            NodeId self = default;
+            var nodeId = _sim.AddNode(name, created =>
+            {
+                self = created;
+                return new DelayedNode(node, () => _sim.Now, _options.Processing, TimeSpan.Zero, t => Observe(self, t));
+            });
+            _directory.Add(id, nodeId);
+            _sim.Attach(domain, nodeId);
+            _vertexOf.Add(nodeId, vertex);
+            _gateways.Add((node, nodeId));
+            return (node, nodeId);
+        }
+
+        /// <summary>A host in a domain; in a site domain it sits behind its access link, and native multicast there crosses that link.</summary>
+        private NodeId AddHost(string name, ISimulatedNode host, DomainId domain, int vertex)
+        {
+            var site = _deployment == HybridDeployment.ProviderGateways;
+            var access = site ? _lab.Delays.AccessDelay : TimeSpan.Zero;
+            NodeId self = default;
+            var nodeId = _sim.AddNode(name, created =>
+            {
+                self = created;
+                return new DelayedNode(host, () => _sim.Now, access, access, t => Observe(self, t));
+            });
+            _sim.Attach(domain, nodeId);
+            _vertexOf.Add(nodeId, vertex);
+            _nativeLinks[domain] = site
+                ? _nativeLinks.GetValueOrDefault(domain, []).Add(_lab.AccessLinkOf(vertex))
+                : [];
+            return nodeId;
+        }
+
+        private void Link((GatewaySimNode Node, NodeId Id) a, (GatewaySimNode Node, NodeId Id) b, PeerKind kindAtA, PeerKind kindAtB)
+        {
+            var delay = _lab.Routes.Delay(_vertexOf[a.Id], _vertexOf[b.Id]);
+            _sim.Connect(a.Id, b.Id, new LinkConditions { Delay = delay });
+            var cost = (uint)Math.Max(1, delay.TotalMicroseconds);
+            _sim.Invoke(a.Id, now => a.Node.Gateway.PeerUp(now, b.Node.Id, kindAtA, cost));
+            _sim.Invoke(b.Id, now => b.Node.Gateway.PeerUp(now, a.Node.Id, kindAtB, cost));
+        }
+
+        /// <summary>Counts a frame of a measured message where it starts its way: a relay on an overlay link, or a native multicast in a domain.</summary>
+        private void Observe(NodeId from, SimTransmit transmit)
+        {
+            var datagram = transmit.Datagram;
+            if (transmit.Node is { } to)
+            {
+                if (datagram.IsEmpty || datagram.Span[0] != GatewaySimNode.OverlayChannel
+                    || !FrameCodec.TryDecodeDatagram(datagram[1..], out var relay, out _, GatewaySimNode.OverlayMaxFrameSize)
+                    || relay.Type != FrameType.Relay
+                    || !TryMeasurement(relay, out var measurement))
+                {
+                    return;
+                }
+
+                measurement.Transmission(_lab.Routes.Path(_vertexOf[from], _vertexOf[to]).Links);
+            }
+            else if (FrameCodec.TryDecodeDatagram(datagram, out var frame, out _)
+                && frame.Type == FrameType.Data
+                && TryMeasurement(frame, out var measurement))
+            {
+                measurement.Transmission(_nativeLinks[transmit.Domain!.Value], bySource: from == _sourceId);
+            }
+        }
+
+        private bool TryMeasurement(in GridCastFrame frame, out MessageMeasurement measurement)
+        {
+            measurement = null!;
+            if (_source is null || frame.SourceId != _source.SourceId || !_messages.TryGetValue(frame.Sequence, out var entry))
+            {
+                return false;
+            }
+
+            measurement = entry.Measurement;
+            return true;
+        }
+
+        /// <summary>
+        /// Every election is decided, every transit gateway holds every transit gateway's
+        /// advertisement with nothing unacknowledged and knows who wants the group, and every leaf
+        /// has asked its upstream for it.
+        /// </summary>
+        private bool Settled()
+        {
+            foreach (var (node, _) in _gateways)
+            {
+                var gateway = node.Gateway;
+                if (!gateway.Election.IsReady || gateway.PendingHandovers > 0 || (gateway.Options.Carry.Count > 0 && !gateway.IsDesignated(Group)))
+                {
+                    return false;
+                }
+            }
+
+            foreach (var (node, _) in _transit)
+            {
+                var flooding = node.Gateway.Flooding!;
+                if (flooding.Database.Count != _transit.Count || flooding.PendingCount != 0 || flooding.Database.InterestedIn(Group).Count != _transit.Count)
+                {
+                    return false;
+                }
+            }
+
+            return _leaves.All(l => l.Node.Gateway.ActiveUpstream == l.Upstream.Id && l.Upstream.Gateway.ChildrenOf(Group).Contains(l.Node.Id));
+        }
+
+        private ulong NextSourceId() => (ulong)_sim.Random.NextInt64(1, long.MaxValue);
+    }
+}
