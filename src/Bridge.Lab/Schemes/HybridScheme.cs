@@ -275,7 +275,7 @@ public static class HybridScheme
 
         private void Link((GatewaySimNode Node, NodeId Id) a, (GatewaySimNode Node, NodeId Id) b, PeerKind kindAtA, PeerKind kindAtB)
         {
-            var delay = _lab.Routes.Delay(_vertexOf[a.Id], _vertexOf[b.Id]);
+            var delay = TimeSpan.FromTicks(PathBetween(_vertexOf[a.Id], _vertexOf[b.Id]).Sum(l => l.Delay.Ticks));
             _sim.Connect(a.Id, b.Id, new LinkConditions { Delay = delay });
             var cost = (uint)Math.Max(1, delay.TotalMicroseconds);
             _sim.Invoke(a.Id, now => a.Node.Gateway.PeerUp(now, b.Node.Id, kindAtA, cost));
@@ -296,7 +296,7 @@ public static class HybridScheme
                     return;
                 }
 
-                measurement.Transmission(_lab.Routes.Path(_vertexOf[from], _vertexOf[to]).Links);
+                measurement.Transmission(PathBetween(_vertexOf[from], _vertexOf[to]));
             }
             else if (FrameCodec.TryDecodeDatagram(datagram, out var frame, out _)
                 && frame.Type == FrameType.Data
@@ -304,6 +304,27 @@ public static class HybridScheme
             {
                 measurement.Transmission(_nativeLinks[transmit.Domain!.Value], bySource: from == _sourceId);
             }
+        }
+
+        /// <summary>
+        /// The underlay links between two gateways' vertices. A home and its own site's router are
+        /// joined by the home's access link alone; asking the router for that path would build a
+        /// shortest-path tree per home, which a sweep over many homes cannot afford.
+        /// </summary>
+        private ImmutableArray<NetworkLink> PathBetween(int from, int to)
+        {
+            var backbone = _lab.Underlay.Nodes.Length;
+            if (from >= backbone && _lab.AccessLinkOf(from).Other(from) == to)
+            {
+                return [_lab.AccessLinkOf(from)];
+            }
+
+            if (to >= backbone && _lab.AccessLinkOf(to).Other(to) == from)
+            {
+                return [_lab.AccessLinkOf(to)];
+            }
+
+            return _lab.Routes.Path(from, to).Links;
         }
 
         private bool TryMeasurement(in GridCastFrame frame, out MessageMeasurement measurement)
