@@ -74,11 +74,13 @@ public static class LabPlots
             var x = i + 0.3;
             var sd = plot.Add.ErrorBar([x], [summary.Mean], [summary.StandardDeviation]);
             sd.LineWidth = 1;
+            sd.Color = Colors.Black;
             var ci = plot.Add.ErrorBar([x + 0.05], [summary.Mean], [summary.ConfidenceHalfWidth95]);
             ci.LineWidth = 3;
+            ci.Color = Colors.Black;
             double[] xs = [x];
             double[] ys = [summary.Mean];
-            plot.Add.Markers(xs, ys, MarkerShape.FilledCircle, 8);
+            plot.Add.Markers(xs, ys, MarkerShape.FilledCircle, 8, Colors.Black);
             positions.Add(i);
             labels.Add(scheme.Scheme);
         }
