@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Bridge.Host.Cli;
 using Bridge.Lab.Reporting;
+using Bridge.Lab.Schemes;
 using Spectre.Console;
 
 namespace Bridge.Host.Lab;
@@ -51,10 +52,11 @@ internal static class LabCommand
             Description = "Directory for the PNG plots (delay CDF and link stress per scheme); de and eu",
             HelpName = "DIR",
         };
+        var neighbours = CommonOptions.WholeNumber("--neighbours", "Nearest sites each site's transit gateway peers with, besides the minimum spanning tree; de and eu", "K", defaultValue: HybridOptions.Default.OverlayNeighbours, min: 0, max: 29);
         var json = CommonOptions.Json();
         var command = new Command("lab", "Measure delay and link stress of unicast, hybrid HG and hybrid PG on a research backbone (the evaluation lab)")
         {
-            setup, runs, seed, devices, output, json,
+            setup, runs, seed, devices, neighbours, output, json,
         };
         command.Validators.Add(result =>
         {
@@ -89,8 +91,8 @@ internal static class LabCommand
             var labSetup = LabRunner.Setups[which];
             var report = WithProgress(
                 asJson,
-                string.Create(CultureInfo.InvariantCulture, $"{labSetup.Name}: {labSetup.Nodes} nodes at {labSetup.Sites} sites on {labSetup.Topology}, {result.GetValue(runs)} run(s) from seed {result.GetValue(seed)}"),
-                progress => LabRunner.Run(labSetup, result.GetValue(seed), result.GetValue(runs), progress: progress));
+                string.Create(CultureInfo.InvariantCulture, $"{labSetup.Name}: {labSetup.Nodes} nodes at {labSetup.Sites} sites on {labSetup.Topology}, {result.GetValue(runs)} run(s) from seed {result.GetValue(seed)}, overlay of {result.GetValue(neighbours)} nearest sites"),
+                progress => LabRunner.Run(labSetup, result.GetValue(seed), result.GetValue(runs), HybridOptions.Default with { OverlayNeighbours = result.GetValue(neighbours) }, progress));
             var plots = result.GetValue(output) is { } directory ? LabPlots.Write(report, directory) : [];
             if (asJson)
             {

@@ -7,10 +7,10 @@ using Bridge.Lab.Reporting;
 namespace Bridge.Host.Lab;
 
 /// <summary>What <c>gridcast lab de|eu --json</c> prints: the report and the plots written.</summary>
-internal sealed record LabOutput(string Setup, string Topology, int Sites, int Nodes, int FirstSeed, int Runs, ImmutableArray<SchemeReport> Schemes, PaperFigures Paper, IReadOnlyList<string> Plots)
+internal sealed record LabOutput(string Setup, string Topology, int Sites, int Nodes, int FirstSeed, int Runs, int OverlayNeighbours, ImmutableArray<SchemeReport> Schemes, PaperFigures Paper, IReadOnlyList<string> Plots)
 {
     public static LabOutput Of(LabReport report, IReadOnlyList<string> plots) =>
-        new(report.Setup, report.Topology, report.Sites, report.Nodes, report.FirstSeed, report.Runs, report.Schemes, report.Paper, plots);
+        new(report.Setup, report.Topology, report.Sites, report.Nodes, report.FirstSeed, report.Runs, report.OverlayNeighbours, report.Schemes, report.Paper, plots);
 }
 
 /// <summary>What <c>gridcast lab sweep --json</c> prints.</summary>

@@ -10,9 +10,10 @@ namespace Bridge.Lab.Reporting;
 /// <param name="Nodes">Group nodes (receivers) per run.</param>
 /// <param name="FirstSeed">Run r uses seed FirstSeed + r for its placement and its simulation.</param>
 /// <param name="Runs">Number of runs.</param>
+/// <param name="OverlayNeighbours">Nearest sites each transit gateway peered with (<see cref="Schemes.HybridOptions.OverlayNeighbours"/>).</param>
 /// <param name="Schemes">One summary per scheme: <c>unicast</c>, <c>hybrid-hg</c>, <c>hybrid-pg</c>.</param>
 /// <param name="Paper">The paper's figures for this setup, to read beside ours.</param>
-public sealed record LabReport(string Setup, string Topology, int Sites, int Nodes, int FirstSeed, int Runs, ImmutableArray<SchemeReport> Schemes, PaperFigures Paper);
+public sealed record LabReport(string Setup, string Topology, int Sites, int Nodes, int FirstSeed, int Runs, int OverlayNeighbours, ImmutableArray<SchemeReport> Schemes, PaperFigures Paper);
 
 /// <summary>One scheme over all runs of a setup.</summary>
 /// <param name="Scheme">The scheme's name.</param>

@@ -46,7 +46,7 @@ public static class LabRunner
         }
 
         var paper = setup.Name == LabSetup.Eu.Name ? PaperFigures.Eu : PaperFigures.De;
-        return new LabReport(setup.Name, setup.Topology, setup.Sites, setup.Nodes, firstSeed, runs, [.. results.Select(r => Summarise(r.Key, r.Value))], paper);
+        return new LabReport(setup.Name, setup.Topology, setup.Sites, setup.Nodes, firstSeed, runs, (options ?? HybridOptions.Default).OverlayNeighbours, [.. results.Select(r => Summarise(r.Key, r.Value))], paper);
     }
 
     /// <summary>One scheme's results of several runs as one summary: delays and link stress pooled over the runs.</summary>

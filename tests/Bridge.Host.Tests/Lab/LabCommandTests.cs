@@ -28,6 +28,16 @@ public sealed class LabCommandTests
         Assert.All(schemes.Skip(1), s => Assert.True(s.GetProperty("delayMeanMs").GetDouble() >= schemes[0].GetProperty("delayMeanMs").GetDouble()));
         Assert.Equal(10, root.GetProperty("paper").GetProperty("hybridAddedDelayMs").GetDouble());
         Assert.Empty(root.GetProperty("plots").EnumerateArray());
+        Assert.Equal(2, root.GetProperty("overlayNeighbours").GetInt32());
+    }
+
+    [Fact]
+    public async Task Lab_NoNeighbours_PeersAlongTheSpanningTreeOnly()
+    {
+        var root = await RunJsonAsync("lab", "de", "--runs", "1", "--neighbours", "0", "--json");
+
+        Assert.Equal(0, root.GetProperty("overlayNeighbours").GetInt32());
+        Assert.All(root.GetProperty("schemes").EnumerateArray().Skip(1), s => Assert.Equal(1, s.GetProperty("senderCopies").GetDouble()));
     }
 
     [Fact]
