@@ -364,7 +364,29 @@ public static class HybridScheme
                 }
             }
 
-            return _leaves.All(l => l.Node.Gateway.ActiveUpstream == l.Upstream.Id && l.Upstream.Gateway.ChildrenOf(Group).Contains(l.Node.Id));
+            // One set of children per upstream per check: a transit gateway serves thousands of
+            // leaves in a sweep, and a list search per leaf would make each check quadratic.
+            var children = new Dictionary<GatewayId, HashSet<GatewayId>>();
+            foreach (var (leaf, _, upstream) in _leaves)
+            {
+                if (leaf.Gateway.ActiveUpstream != upstream.Id)
+                {
+                    return false;
+                }
+
+                if (!children.TryGetValue(upstream.Id, out var served))
+                {
+                    served = [.. upstream.Gateway.ChildrenOf(Group)];
+                    children.Add(upstream.Id, served);
+                }
+
+                if (!served.Contains(leaf.Id))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private ulong NextSourceId() => (ulong)_sim.Random.NextInt64(1, long.MaxValue);
