@@ -40,11 +40,10 @@ internal static class LabCommand
         };
         var runs = CommonOptions.WholeNumber("--runs", "Placements to run (seeds S, S+1, ...); de and eu", "R", defaultValue: 5, min: 1, max: 1000);
         var seed = CommonOptions.WholeNumber("--seed", "First seed of the placements and simulations", "S", defaultValue: 1, min: 0);
-        var devices = new Option<int[]>("--devices")
+        var devices = new Option<int[]?>("--devices")
         {
-            Description = "Device counts of the sweep, comma-separated (at least 30 each, one per site)",
+            Description = $"Device counts of the sweep, comma-separated, at least 30 each (one per site) [default: {string.Join(',', SweepRunner.DefaultDevices)}]",
             HelpName = "N,N,...",
-            DefaultValueFactory = _ => [.. SweepRunner.DefaultDevices],
             CustomParser = result => ParseDevices(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty, result.AddError),
         };
         var output = new Option<string?>("--out", "--plot")
@@ -75,7 +74,7 @@ internal static class LabCommand
             var asJson = result.GetValue(json);
             if (which == "sweep")
             {
-                var points = WithProgress(asJson, $"Sweep on GÉANT, seed {result.GetValue(seed)}", progress => SweepRunner.Run(result.GetRequiredValue(devices), result.GetValue(seed), progress));
+                var points = WithProgress(asJson, $"Sweep on GÉANT, seed {result.GetValue(seed)}", progress => SweepRunner.Run(result.GetValue(devices) ?? [.. SweepRunner.DefaultDevices], result.GetValue(seed), progress));
                 if (asJson)
                 {
                     Console.WriteLine(JsonSerializer.Serialize(new SweepOutput(result.GetValue(seed), points), LabJson.Printed.SweepOutput));
