@@ -27,4 +27,7 @@ internal enum GatewayTimer
 
     /// <summary>Duplicate suppression forgets idle sources (<see cref="Forwarding.GatewayForwarding"/>); always armed.</summary>
     SourceSweep,
+
+    /// <summary>The aggregator's next deadline: a request's partial due, a late-only update, a finished request to forget (<see cref="Aggregation.GatewayAggregation"/>).</summary>
+    Aggregation,
 }
