@@ -19,4 +19,10 @@ internal static partial class ModbusAdapterLog
 
     [LoggerMessage(784, LogLevel.Warning, "{Count} more group commands that were not written to the device were not logged")]
     public static partial void DeviceWriteFailuresSuppressed(ILogger logger, long count);
+
+    [LoggerMessage(785, LogLevel.Warning, "Modbus device {Device}: request to {Group} not answered, reading {Block} failed: {Reason}; the node is counted missing")]
+    public static partial void DeviceReadFailed(ILogger logger, string device, string group, string block, string reason);
+
+    [LoggerMessage(786, LogLevel.Warning, "{Count} more failed reads for requests were not logged")]
+    public static partial void DeviceReadFailuresSuppressed(ILogger logger, long count);
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Threading.Channels;
 using Bridge.Adapters.Modbus.Client;
 using Bridge.Adapters.Modbus.Protocol;
@@ -5,6 +7,8 @@ using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Diagnostics;
+using Bridge.Multicast.Naming;
+using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Bridge.Adapters.Modbus.Adapter;
@@ -21,17 +25,29 @@ namespace Bridge.Adapters.Modbus.Adapter;
 /// it, did not answer, or cannot be reached; the client reconnects with back-off) is counted
 /// (<c>write_failed</c>) and logged at most 10 times a minute, and not retried: the next command
 /// carries the newer value.
+/// <para>
+/// A request to a group that a rule maps (<see cref="IGroupAnswerer"/>, handed over by the host)
+/// is answered by reading the first such rule's block from the device, when that block holds one
+/// value (one register of <c>u16</c>/<c>s16</c>, two of a 32-bit type, or one coil), decoded with
+/// the rule's type, order and scale. A read that fails or takes longer than <see cref="ReadTimeout"/>
+/// or the request's budget gives no answer (the node is then missing from the aggregate, never a
+/// zero); it is counted (<c>read_failed</c>) and logged at most 10 times a minute.
+/// </para>
 /// </remarks>
-internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<ModbusAddress>
+internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<ModbusAddress>, IGroupAnswerer
 {
     /// <summary>Commands waiting for the device.</summary>
     public const int QueueCapacity = 256;
+
+    /// <summary>The longest a read for a request waits for the device (a shorter budget is shorter still).</summary>
+    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ModbusTcpClient _client;
     private readonly Router _router;
     private readonly string _device;
     private readonly ILogger _logger;
     private readonly LogRateLimiter _failures;
+    private readonly LogRateLimiter _readFailures;
     private readonly Channel<Write> _queue = Channel.CreateBounded<Write>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
@@ -40,6 +56,8 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
     private long _malformed;
     private long _queueFull;
     private long _failed;
+    private long _answered;
+    private long _readFailed;
 
     public ModbusDeviceSide(ModbusTcpClient client, Router router, string device, ILogger logger, TimeProvider time)
     {
@@ -48,6 +66,7 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
         _device = device;
         _logger = logger;
         _failures = LogRateLimiter.PerMinute(time);
+        _readFailures = LogRateLimiter.PerMinute(time);
         _writer = WriteAllAsync(_stopping.Token);
     }
 
@@ -56,6 +75,65 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
 
     /// <summary>Commands whose write failed.</summary>
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Requests answered with a value read from the device.</summary>
+    public long Answered => Interlocked.Read(ref _answered);
+
+    /// <summary>Requests not answered because the device's read failed or timed out.</summary>
+    public long ReadFailed => Interlocked.Read(ref _readFailed);
+
+    /// <inheritdoc/>
+    public async ValueTask<MemberAnswer?> AnswerAsync(GroupRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (AnsweringBlock(request.Group) is not { } endpoint)
+        {
+            return null;
+        }
+
+        var timeout = request.Deadline < ReadTimeout ? request.Deadline : ReadTimeout;
+        if (timeout <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        double value;
+        try
+        {
+            if (endpoint.Table == ModbusTable.Coils)
+            {
+                var response = await _client.SendAsync(endpoint.Unit, ModbusRequest.ReadCoils(endpoint.Range.Start, 1), timeout, cancellationToken);
+                value = response.Bits[0] ? 1 : 0;
+            }
+            else
+            {
+                var response = await _client.SendAsync(endpoint.Unit, ModbusRequest.ReadHoldingRegisters(endpoint.Range.Start, endpoint.Range.Count), timeout, cancellationToken);
+                value = endpoint.Encoding!.Decode(response.Words.ToArray())[0];
+            }
+        }
+        catch (ModbusClientException e)
+        {
+            // Logged before counted: whoever sees the count finds the line.
+            if (_readFailures.ShouldLog(suppressed => ModbusAdapterLog.DeviceReadFailuresSuppressed(_logger, suppressed)))
+            {
+                ModbusAdapterLog.DeviceReadFailed(_logger, _device, request.Group.Canonical, endpoint.Text, e.Message);
+            }
+
+            Interlocked.Increment(ref _readFailed);
+            return null;
+        }
+
+        if (!double.IsFinite(value))
+        {
+            // A float register holding NaN or infinity: not a value the reverse channel can carry.
+            Interlocked.Increment(ref _readFailed);
+            ModbusAdapterLog.DeviceReadFailed(_logger, _device, request.Group.Canonical, endpoint.Text, "the register holds no finite value");
+            return null;
+        }
+
+        Interlocked.Increment(ref _answered);
+        return new MemberAnswer(Encoding.UTF8.GetBytes(value.ToString("R", CultureInfo.InvariantCulture)), ContentType.Raw);
+    }
 
     /// <inheritdoc/>
     public ValueTask<int> PublishFromGroupAsync(GroupMessage message, CancellationToken cancellationToken = default)
@@ -103,6 +181,7 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
             ["malformed"] = Interlocked.Read(ref _malformed),
             ["queue_full"] = Interlocked.Read(ref _queueFull),
             ["write_failed"] = Failed,
+            ["read_failed"] = ReadFailed,
         },
     };
 
@@ -163,6 +242,23 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
             ? _client.WriteSingleRegisterAsync(write.Unit, write.Start, write.Values[0], cancellationToken)
             : _client.WriteMultipleRegistersAsync(write.Unit, write.Start, write.Values, cancellationToken);
     }
+
+    /// <summary>The block of the first from-group rule that joins <paramref name="group"/> and holds one value; null when none does.</summary>
+    private ModbusEndpoint? AnsweringBlock(GroupName group)
+    {
+        foreach (var rule in _router.Table.FromGroup)
+        {
+            if (rule.Endpoint is ModbusEndpoint endpoint && HoldsOneValue(endpoint) && rule.SourceGroups().Contains(group))
+            {
+                return endpoint;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool HoldsOneValue(ModbusEndpoint endpoint)
+        => endpoint.Table == ModbusTable.Coils ? endpoint.Range.Count == 1 : endpoint.Range.Count == endpoint.Encoding!.Width;
 
     private void LogFailure(string block, string reason)
     {

@@ -77,11 +77,13 @@ public sealed record ModbusValueEncoding(ModbusValueType Type, bool BigEndianWor
         }
 
         var bits = BigEndianWords ? ((uint)words[0] << 16) | words[1] : ((uint)words[1] << 16) | words[0];
+        // Each arm is a double of its own: a switch of uint, int and float arms would be typed float
+        // and round 32-bit integers above 2^24 to a float's 24 bits.
         return Type switch
         {
-            ModbusValueType.U32 => bits,
-            ModbusValueType.S32 => (int)bits,
-            _ => BitConverter.UInt32BitsToSingle(bits),
+            ModbusValueType.U32 => (double)bits,
+            ModbusValueType.S32 => (double)(int)bits,
+            _ => (double)BitConverter.UInt32BitsToSingle(bits),
         };
     }
 

@@ -36,7 +36,7 @@ public sealed record RequestSpec(ReadOnlyMemory<byte> Question, ContentType Cont
 public sealed record GroupAnswer(ReadOnlyMemory<byte> Result, int Contributors, int Missing, int Late);
 
 /// <summary>One member's reply to a request: its value, before aggregation.</summary>
-/// <param name="Value">The reply's payload (a register's value, a meter reading).</param>
+/// <param name="Value">The reply's value (a register's value, a meter reading): a number as UTF-8 text in the invariant culture, as JSON writes one (<c>23.5</c>); the host replies with it.</param>
 /// <param name="ContentType">What it holds.</param>
 public sealed record MemberAnswer(ReadOnlyMemory<byte> Value, ContentType ContentType);
 

@@ -3,6 +3,7 @@ using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
 using Bridge.Host.Diagnostics;
 using Bridge.Multicast;
+using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,8 @@ namespace Bridge.Host.Bridging;
 /// routing what it receives to groups through a <see cref="Router"/> over its kind's part of the
 /// rules; the groups of from-group rules are joined and their messages handed to every side, which
 /// publishes those its rules want. Groups with <c>lastValue</c> on get their latest retained value repeated.
+/// Requests to the joined groups are answered by the sides that implement <see cref="IGroupAnswerer"/>
+/// (<see cref="SocketGroupAnswerer"/>).
 /// <see cref="ApplyAsync"/> swaps in a new configuration while running: new tables, joins and
 /// leaves, and a side restarted only when its connection settings or its subscriptions changed.
 /// </summary>
@@ -43,6 +46,9 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
 
     /// <summary>The settings in force.</summary>
     public BridgeSettings Settings => Volatile.Read(ref _settings);
+
+    /// <summary>What the bridge's "be asked" door counted (replies, requests without an answer, failures); null before it runs.</summary>
+    public SocketGroupAnswerer? Answerer { get; private set; }
 
     /// <summary>The bridge's multicast socket while it runs; null before and after.</summary>
     public MulticastSocket? Socket => Volatile.Read(ref _socket);
@@ -199,6 +205,9 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
 
         using var stopRepeating = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var repeating = RepeatLastValuesAsync(repeater, stopRepeating.Token);
+        var answerer = new SocketGroupAnswerer(socket, AnsweringSidesFor, loggers.CreateLogger<SocketGroupAnswerer>(), time);
+        Answerer = answerer;
+        var answering = answerer.RunAsync(stopRepeating.Token);
         try
         {
             await foreach (var message in socket.ReceiveAsync(stoppingToken))
@@ -231,6 +240,9 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         {
             await stopRepeating.CancelAsync();
             await repeating;
+
+            // Requests in progress finish (or are cancelled) before the sides they ask stop.
+            await answering;
             await _changing.WaitAsync(CancellationToken.None);
             try
             {
@@ -247,6 +259,23 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 _changing.Release();
             }
         }
+    }
+
+    /// <summary>The running sides that answer requests and whose from-group rules join <paramref name="group"/>, in the order of the kinds.</summary>
+    private List<AnsweringSide> AnsweringSidesFor(GroupName group)
+    {
+        var sides = Volatile.Read(ref _sides);
+        List<AnsweringSide> answering = [];
+        foreach (var kind in AdapterKinds.All)
+        {
+            if (sides.TryGetValue(kind.Name, out var side) && !side.Stopped && side.Adapter is IGroupAnswerer answerer
+                && side.Router.Table.SourceGroups.Contains(group))
+            {
+                answering.Add(new AnsweringSide(kind.Name, answerer));
+            }
+        }
+
+        return answering;
     }
 
     private async Task RepeatLastValuesAsync(LastValueRepeater repeater, CancellationToken cancellationToken)

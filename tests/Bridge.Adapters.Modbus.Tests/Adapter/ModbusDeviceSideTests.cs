@@ -1,7 +1,7 @@
+using System.Globalization;
 using System.Text;
 using Bridge.Adapters.Modbus.Adapter;
 using Bridge.Adapters.Modbus.Client;
-using Bridge.Adapters.Modbus.Tests.Peers;
 using Bridge.Adapters.Modbus.Tests.Support;
 using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
@@ -9,6 +9,7 @@ using Bridge.Multicast;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Wire;
 using Bridge.Testing;
+using Bridge.Testing.Modbus;
 using Microsoft.Extensions.Logging;
 
 namespace Bridge.Adapters.Modbus.Tests.Adapter;
@@ -68,6 +69,50 @@ public sealed class ModbusDeviceSideTests : IAsyncLifetime
         Assert.Equal(0, side.Status().Published);
     }
 
+    [Fact]
+    public async Task AnswerAsync_RequestToTheGroupOfAOneValueBlock_AnswersTheDeviceValueWithTypeOrderAndScale()
+    {
+        await using var side = await StartAsync(Yaml(_device.Port));
+        var answerer = Assert.IsAssignableFrom<IGroupAnswerer>(side);
+
+        var power = await answerer.AnswerAsync(Request("ham:sg:power"));
+        var state = await answerer.AnswerAsync(Request("ham:sg:state"));
+
+        // Holding 30-31 of unit 1, high word first, s32, times 0.5; coil 42 is on (42 % 3 == 0).
+        var raw = (PymodbusServer.Holding(1, 30) << 16) | PymodbusServer.Holding(1, 31);
+        Assert.Equal((raw * 0.5).ToString("R", CultureInfo.InvariantCulture), Encoding.UTF8.GetString(power!.Value.Span));
+        Assert.Equal("1", Encoding.UTF8.GetString(state!.Value.Span));
+        Assert.Equal(0, side.Status().Dropped["read_failed"]);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_GroupWithoutAOneValueBlock_AnswersNothing()
+    {
+        await using var side = await StartAsync(Yaml(_device.Port));
+        var answerer = Assert.IsAssignableFrom<IGroupAnswerer>(side);
+
+        // limits maps a block of three s32 values: which one would be the answer is not said, so none is.
+        Assert.Null(await answerer.AnswerAsync(Request("ham:sg:limits")));
+        Assert.Null(await answerer.AnswerAsync(Request("ham:sg:elsewhere")));
+    }
+
+    [Fact]
+    public async Task AnswerAsync_DeviceGone_NoAnswerAndTheFailureIsCountedAndLogged()
+    {
+        await using var side = await StartAsync(Yaml(_device.Port));
+        var answerer = Assert.IsAssignableFrom<IGroupAnswerer>(side);
+        Assert.NotNull(await answerer.AnswerAsync(Request("ham:sg:power")));
+
+        await _device.StopAsync();
+
+        Assert.Null(await answerer.AnswerAsync(Request("ham:sg:power")));
+        Assert.Equal(1, side.Status().Dropped["read_failed"]);
+        Assert.Contains(_log.Lines, l => l.EventId == 785 && l.Message.Contains("ham:sg:power", StringComparison.Ordinal));
+    }
+
+    private static GroupRequest Request(string group)
+        => new(GroupName.Parse(group), new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(5));
+
     private static GroupMessage Command(string group, string json)
         => new(GroupName.Parse(group), Encoding.UTF8.GetBytes(json), ContentType.Raw, 1, 1, DateTimeOffset.UnixEpoch);
 
@@ -75,6 +120,8 @@ public sealed class ModbusDeviceSideTests : IAsyncLifetime
         groups:
           limits: {"{"} uri: "ham:sg:limits" {"}"}
           relays: {"{"} uri: "ham:sg:relays" {"}"}
+          power: {"{"} uri: "ham:sg:power" {"}"}
+          state: {"{"} uri: "ham:sg:state" {"}"}
         bridge:
           modbus:
             device: 127.0.0.1:{port}
@@ -87,6 +134,14 @@ public sealed class ModbusDeviceSideTests : IAsyncLifetime
             - name: relays
               modbus: unit=2 coils=20-22
               group: relays
+              direction: from-group
+            - name: power
+              modbus: unit=1 holding=30-31 type=s32 scale=0.5
+              group: power
+              direction: from-group
+            - name: state
+              modbus: unit=1 coils=42
+              group: state
               direction: from-group
         """;
 

@@ -37,6 +37,18 @@ public class ModbusValueEncodingTests
     }
 
     [Theory]
+    [InlineData(ModbusValueType.U32, 4294967295d)]
+    [InlineData(ModbusValueType.S32, -16777217d)]
+    [InlineData(ModbusValueType.U32, 16777217d)]
+    public void Decode_ThirtyTwoBitIntegerAboveFloatPrecision_IsExact(ModbusValueType type, double value)
+    {
+        var encoding = new ModbusValueEncoding(type);
+        Assert.True(encoding.TryEncode([value], out var registers, out var reason), reason);
+
+        Assert.Equal(value, Assert.Single(encoding.Decode(registers)));
+    }
+
+    [Theory]
     [InlineData(ModbusValueType.U16, 1, 70000)]
     [InlineData(ModbusValueType.U16, 1, -1)]
     [InlineData(ModbusValueType.S16, 0.1, 4000)]

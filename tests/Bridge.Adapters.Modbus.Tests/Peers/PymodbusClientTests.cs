@@ -1,10 +1,11 @@
 using Bridge.Adapters.Modbus.Client;
 using Bridge.Adapters.Modbus.Protocol;
+using Bridge.Testing.Modbus;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Adapters.Modbus.Tests.Peers;
 
-/// <summary>Our client against a real device: a pymodbus 3.0 server (Peers/pymodbus_server.py).</summary>
+/// <summary>Our client against a real device: a pymodbus 3.0 server (Bridge.Testing, Modbus/pymodbus_server.py).</summary>
 public class PymodbusClientTests
 {
     private static ModbusClientOptions For(PymodbusServer server, int inFlight = 1) => new()

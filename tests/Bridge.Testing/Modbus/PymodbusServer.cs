@@ -1,16 +1,17 @@
 using System.Globalization;
 using System.Net;
-using Bridge.Testing;
+using Bridge.Testing.Namespaces;
 
-namespace Bridge.Adapters.Modbus.Tests.Peers;
+namespace Bridge.Testing.Modbus;
 
 /// <summary>
 /// A real pymodbus 3.0 TCP server (Debian's python3-pymodbus) as a child process, running
-/// Peers/pymodbus_server.py: units 1 and 2 with known contents (see the script).
+/// Modbus/pymodbus_server.py: units 1 and 2 with known contents (see the script). It listens on
+/// 127.0.0.1, of this host or of a namespace host (a device beside the node that reads it).
 /// </summary>
-internal sealed class PymodbusServer : IAsyncDisposable
+public sealed class PymodbusServer : IAsyncDisposable
 {
-    private const string Purpose = "the Modbus client tests against a real device (a pymodbus server)";
+    private const string Purpose = "the Modbus tests against a real device (a pymodbus server)";
     private static readonly Lazy<Task<string>> Python = new(FindPythonWithPymodbusAsync);
     private readonly ExternalProcess _process;
 
@@ -35,13 +36,18 @@ internal sealed class PymodbusServer : IAsyncDisposable
 
     public static bool DiscreteInput(int address) => address % 2 == 1;
 
-    /// <summary>Starts the server on <paramref name="port"/> (a free one when null) and waits until it listens.</summary>
-    public static async Task<PymodbusServer> StartAsync(int? port = null)
+    /// <summary>
+    /// Starts the server on <paramref name="port"/> (a free one when null) and waits until it
+    /// listens: on this host, or inside <paramref name="host"/> (whose loopback is its own, so
+    /// any port will do there).
+    /// </summary>
+    public static async Task<PymodbusServer> StartAsync(int? port = null, NamespaceHost? host = null)
     {
         var python = await Python.Value;
         var chosen = port ?? FreePorts.Tcp();
-        var script = Path.Combine(AppContext.BaseDirectory, "Peers", "pymodbus_server.py");
-        var process = ExternalProcess.Start(python, [script, chosen.ToString(CultureInfo.InvariantCulture)]);
+        var script = Path.Combine(AppContext.BaseDirectory, "Modbus", "pymodbus_server.py");
+        string[] arguments = [script, chosen.ToString(CultureInfo.InvariantCulture)];
+        var process = host is null ? ExternalProcess.Start(python, arguments) : host.Start(python, arguments);
         try
         {
             await process.WaitForLineAsync(static line => line.StartsWith("pymodbus listening", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
