@@ -149,8 +149,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     public AggregationCounters Aggregation => _aggregator.Counters;
 
     /// <summary>
-    /// Replies heard for requests this socket did not make (other sources' requests in the same
-    /// group): dropped, as only the requesting source aggregates, and not counted as faults.
+    /// Replies and gateway partials heard for requests this socket did not make (other sources'
+    /// requests in the same group): dropped, as only the requesting source aggregates, and not counted as faults.
     /// </summary>
     public long RepliesForOthers => Interlocked.Read(ref _repliesForOthers);
 
@@ -353,7 +353,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
     /// <summary>
     /// Asks the members of <paramref name="group"/> for a reply and returns the aggregate of the
-    /// replies heard on this socket's domain by the deadline, <paramref name="budget"/> from now
+    /// replies heard on this socket's domain and of the partials that this domain's gateways send
+    /// back for the other domains, by the deadline, <paramref name="budget"/> from now
     /// (docs/aggregation.md). The socket is the source: it sends the Request frame on every
     /// interface that carries the group, hears the group's replies for the time of the request
     /// (without joining it, so it is not reported as a member), and counts each member once.
@@ -394,7 +395,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             var now = Now();
-            if (!_aggregator.HandleRequest(now, request, parent: null, expectedChildren: [], knownMembers: null))
+            // Open children: the gateways of this domain that carry the request on send their
+            // subtrees' partials back here, and the socket cannot know in advance which will.
+            if (!_aggregator.HandleRequest(now, request, parent: null, expectedChildren: [], knownMembers: null, openChildren: true))
             {
                 DrainAggregator();
                 throw new InvalidOperationException($"{_aggregator.Options.MaxRequests} requests are in progress already; wait for one to finish");
@@ -818,6 +821,19 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                     if (_aggregator.IsHeld(reply.Reply.RequestId))
                     {
                         _aggregator.HandleReply(now, reply.Reply);
+                        aggregated = true;
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref _repliesForOthers);
+                    }
+
+                    break;
+                case PartialReceived partial:
+                    // A gateway of this domain answers for its overlay subtree; only the requester takes it.
+                    if (_aggregator.IsHeld(partial.Partial.RequestId))
+                    {
+                        _aggregator.HandlePartial(now, DomainPartials.ChildOf(partial.SourceId), partial.Partial);
                         aggregated = true;
                     }
                     else

@@ -313,7 +313,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
                 {
                     await _domain.SendAsync(group, transmit.Frame, _stopping.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
+                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException or ArgumentException)
                 {
                     Log.DomainSendFailed(_logger, group.WireName, ex.Message);
                 }
@@ -343,6 +343,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
             case InputRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "refused inputs", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                 Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason, rejected.Cause?.ToString() ?? "-");
                 break;
+            case AggregationRejected aggregation when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "refused inputs", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
+                Log.AggregationRejected(_logger, aggregation.Rejection.From?.Value ?? "domain", aggregation.Rejection.RequestId ?? 0, aggregation.Rejection.Reason, aggregation.Rejection.Error);
+                break;
             case UpstreamChanged { KeepsPrevious: true } returning:
                 Log.UpstreamReturning(_logger, Id.Value, returning.Upstream?.Value ?? "none", returning.Previous?.Value ?? "none");
                 break;
@@ -370,7 +373,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
             _gateway.Interest,
             _gateway.ActiveUpstream,
             _gateway.Flooding?.Database.Count ?? 0,
-            _gateway.Counters.Copy()) { Election = _gateway.Election.Counters.Copy(), Flooding = _gateway.Flooding?.Counters.Copy() };
+            _gateway.Counters.Copy()) { Election = _gateway.Election.Counters.Copy(), Flooding = _gateway.Flooding?.Counters.Copy(), Aggregation = _gateway.Aggregation.Copy() };
         lock (_snapshotLock)
         {
             _snapshot = snapshot;
@@ -551,6 +554,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
         /// <summary>The counters of link-state flooding (transit gateways), copied with the rest.</summary>
         public Bridge.Multicast.Overlay.Flooding.FloodingCounters? Flooding { get; init; }
 
+        /// <summary>The counters of the gateway's aggregator (the reverse channel), copied with the rest.</summary>
+        public Bridge.Multicast.Aggregation.AggregationCounters Aggregation { get; init; } = new();
+
         /// <summary>Before the first turn of the loop.</summary>
         public static Snapshot Empty { get; } = new([], new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new HashSet<GroupName>(), [], null, 0, new GatewayCounters());
     }
@@ -623,6 +629,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
     {
         [LoggerMessage(518, LogLevel.Warning, "{Count} more {What} not logged: at most {Burst} per {Seconds} s are (the metrics count every one)")]
         public static partial void Suppressed(ILogger logger, long count, string what, int burst, long seconds);
+
+        [LoggerMessage(519, LogLevel.Warning, "Aggregation dropped input from {From} for request {RequestId:x16}: {Reason} ({Error})")]
+        public static partial void AggregationRejected(ILogger logger, string from, ulong requestId, Bridge.Multicast.Aggregation.AggregationDropReason reason, Bridge.Multicast.Aggregation.AggregationError error);
 
         [LoggerMessage(501, LogLevel.Information, "Gateway {Id} started: {Role}, listening on {Listen}, carrying {Groups} group(s)")]
         public static partial void Started(ILogger logger, string id, string role, string listen, int groups);

@@ -3,8 +3,8 @@ namespace Bridge.Multicast.Aggregation;
 /// <summary>What a <see cref="RequestAggregator"/> took in, sent and dropped.</summary>
 public sealed class AggregationCounters
 {
-    private readonly long[] _dropped = new long[Enum.GetValues<AggregationDropReason>().Length];
-    private readonly long[] _malformed = new long[Enum.GetValues<AggregationError>().Length];
+    private long[] _dropped = new long[Enum.GetValues<AggregationDropReason>().Length];
+    private long[] _malformed = new long[Enum.GetValues<AggregationError>().Length];
 
     /// <summary>Requests accepted.</summary>
     public long RequestsAccepted { get; internal set; }
@@ -44,6 +44,15 @@ public sealed class AggregationCounters
 
     /// <summary>Malformed inputs dropped for <paramref name="error"/>.</summary>
     public long MalformedBy(AggregationError error) => (uint)error < (uint)_malformed.Length ? _malformed[(int)error] : 0;
+
+    /// <summary>A copy of the counters as they are now, for readers on other threads (a driver's snapshot).</summary>
+    public AggregationCounters Copy()
+    {
+        var copy = (AggregationCounters)MemberwiseClone();
+        copy._dropped = (long[])_dropped.Clone();
+        copy._malformed = (long[])_malformed.Clone();
+        return copy;
+    }
 
     internal void CountDropped(AggregationDropReason reason, AggregationError error)
     {

@@ -30,6 +30,12 @@ namespace Bridge.Multicast.Aggregation;
 /// </remarks>
 public sealed class RequestAggregator
 {
+    /// <summary>
+    /// The most children an open request (a source's) takes: a bound on what peers can make it
+    /// remember, far above the gateways one domain has.
+    /// </summary>
+    public const int MaxOpenChildren = 1024;
+
     private readonly AggregatorOptions _options;
     private readonly Dictionary<ulong, Pending> _requests = [];
     private readonly Queue<AggregationRequest> _forwards = new();
@@ -50,6 +56,9 @@ public sealed class RequestAggregator
         Waiting,
         Received,
         Lost,
+
+        /// <summary>An open child (<see cref="HandleRequest"/>'s <c>openChildren</c>) whose first partial is being taken; never missing.</summary>
+        Heard,
     }
 
     /// <summary>The settings in force.</summary>
@@ -76,7 +85,13 @@ public sealed class RequestAggregator
     /// <param name="parent">The gateway to send the partial to; null at the source, which raises <see cref="AggregationCompleted"/> instead.</param>
     /// <param name="expectedChildren">The child gateways that will answer with a partial (this node's children on the group's tree, and its leaves).</param>
     /// <param name="knownMembers">The member ids known on this node's domain (member reports), or null when membership is not learnt: then the domain is complete only at the deadline, and no member is counted missing.</param>
-    public bool HandleRequest(TimeSpan now, AggregationRequest request, GatewayId? parent, IReadOnlyCollection<GatewayId> expectedChildren, IReadOnlyCollection<ulong>? knownMembers)
+    /// <param name="openChildren">
+    /// Whether a partial from a gateway that is not in <paramref name="expectedChildren"/> is taken
+    /// too: for a source, which does not know in advance which gateways of its domain will answer.
+    /// The first partial of each such child is merged and later copies are duplicates; a child
+    /// never heard from was never expected, so it is not a missing subtree.
+    /// </param>
+    public bool HandleRequest(TimeSpan now, AggregationRequest request, GatewayId? parent, IReadOnlyCollection<GatewayId> expectedChildren, IReadOnlyCollection<ulong>? knownMembers, bool openChildren = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(expectedChildren);
@@ -111,7 +126,7 @@ public sealed class RequestAggregator
             return Drop(AggregationDropReason.TooManyRequests, AggregationError.None, request.RequestId, null);
         }
 
-        var pending = new Pending(request, parent, deadline, new AggregateAccumulator(request.Spec));
+        var pending = new Pending(request, parent, deadline, new AggregateAccumulator(request.Spec)) { OpenChildren = openChildren };
         foreach (var child in expectedChildren)
         {
             GatewayId.ThrowIfDefault(child, nameof(expectedChildren));
@@ -135,10 +150,10 @@ public sealed class RequestAggregator
     }
 
     /// <summary>A Request payload arrived from <paramref name="parent"/> (or the application, when null); decodes it, then as <see cref="HandleRequest"/>.</summary>
-    public bool HandleRequestPayload(TimeSpan now, ReadOnlySpan<byte> payload, GatewayId? parent, IReadOnlyCollection<GatewayId> expectedChildren, IReadOnlyCollection<ulong>? knownMembers)
+    public bool HandleRequestPayload(TimeSpan now, ReadOnlySpan<byte> payload, GatewayId? parent, IReadOnlyCollection<GatewayId> expectedChildren, IReadOnlyCollection<ulong>? knownMembers, bool openChildren = false)
     {
         return AggregationRequestCodec.TryDecode(payload, out var request, out var error)
-            ? HandleRequest(now, request, parent, expectedChildren, knownMembers)
+            ? HandleRequest(now, request, parent, expectedChildren, knownMembers, openChildren)
             : Drop(AggregationDropReason.Malformed, error, null, null);
     }
 
@@ -233,8 +248,16 @@ public sealed class RequestAggregator
 
         if (!pending.Children.TryGetValue(child, out var state))
         {
-            Drop(AggregationDropReason.UnknownChild, AggregationError.None, partial.RequestId, child);
-            return;
+            if (!pending.OpenChildren || pending.Children.Count >= MaxOpenChildren)
+            {
+                Drop(AggregationDropReason.UnknownChild, AggregationError.None, partial.RequestId, child);
+                return;
+            }
+
+            // An open child is expected from the moment it is first heard, so the checks below
+            // (duplicate, late, fit) treat it as any other; it is never waited for.
+            state = new ChildState { Status = ChildStatus.Heard };
+            pending.Children.Add(child, state);
         }
 
         if (partial.IsLateUpdate)
@@ -481,7 +504,7 @@ public sealed class RequestAggregator
         var subtreesMissing = false;
         foreach (var (child, state) in pending.Children)
         {
-            if (state.Status != ChildStatus.Received)
+            if (state.Status is ChildStatus.Waiting or ChildStatus.Lost)
             {
                 accumulator.AddMissingSubtree(child);
                 Counters.SubtreesMissing++;
@@ -587,6 +610,9 @@ public sealed class RequestAggregator
         public HashSet<ulong>? LateMembers { get; set; }
 
         public bool Finished { get; set; }
+
+        /// <summary>Partials from children not named in advance are taken (a source).</summary>
+        public bool OpenChildren { get; init; }
 
         public TimeSpan ForgetAt { get; set; }
 

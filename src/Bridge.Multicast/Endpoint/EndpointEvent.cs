@@ -72,9 +72,19 @@ public sealed record RequestReceived(GroupName Group, ulong SourceId, Aggregatio
 /// <param name="Reply">The decoded reply.</param>
 public sealed record ReplyReceived(GroupName Group, ulong SourceId, Reply Reply) : EndpointEvent;
 
-/// <summary>A Request or Reply frame was valid as a frame, but its payload did not decode; it was dropped and counted.</summary>
+/// <summary>
+/// A PartialAggregate frame arrived for a joined or listened group: a gateway of this domain
+/// sends its overlay subtree's aggregate to the source of a request (docs/wire-format.md §5.1.6).
+/// Not de-duplicated: the aggregator takes one partial per gateway and request.
+/// </summary>
+/// <param name="Group">The group the request went to.</param>
+/// <param name="SourceId">The sending gateway's source id (from the frame header).</param>
+/// <param name="Partial">The decoded partial.</param>
+public sealed record PartialReceived(GroupName Group, ulong SourceId, PartialAggregate Partial) : EndpointEvent;
+
+/// <summary>A Request, Reply or PartialAggregate frame was valid as a frame, but its payload did not decode; it was dropped and counted.</summary>
 /// <param name="Group">The frame's group.</param>
 /// <param name="SourceId">The sender.</param>
-/// <param name="Type"><see cref="FrameType.Request"/> or <see cref="FrameType.Reply"/>.</param>
+/// <param name="Type"><see cref="FrameType.Request"/>, <see cref="FrameType.Reply"/> or <see cref="FrameType.PartialAggregate"/>.</param>
 /// <param name="Reason">The codec's reason.</param>
 public sealed record PayloadRejected(GroupName Group, ulong SourceId, FrameType Type, AggregationError Reason) : EndpointEvent;

@@ -316,7 +316,7 @@ public sealed class GroupEndpoint
             return;
         }
 
-        if (frame.Type is FrameType.Request or FrameType.Reply)
+        if (frame.Type is FrameType.Request or FrameType.Reply or FrameType.PartialAggregate)
         {
             HandleReverseChannel(frame);
             return;
@@ -477,6 +477,21 @@ public sealed class GroupEndpoint
         else
         {
             Counters.OnNotJoined();
+            return;
+        }
+
+        if (frame.Type == FrameType.PartialAggregate)
+        {
+            // A gateway's partial for a source in this domain (whole: gateways never fragment one
+            // into a domain). The aggregator takes one per gateway, so copies need no filter here.
+            if (!PartialAggregateCodec.TryDecode(frame.Payload.Span, out var partial, out var partialError))
+            {
+                PayloadRejected(frame, group, partialError);
+                return;
+            }
+
+            Counters.OnPartialReceived();
+            _events.Enqueue(new PartialReceived(group, frame.SourceId, partial));
             return;
         }
 

@@ -27,6 +27,7 @@ public sealed class GroupEndpointCounters
     private long _repliesSent;
     private long _requestsReceived;
     private long _repliesReceived;
+    private long _partialsReceived;
 
     internal GroupEndpointCounters(ReassemblyCounters reassembly) => Reassembly = reassembly;
 
@@ -78,6 +79,9 @@ public sealed class GroupEndpointCounters
 
     /// <summary>Replies delivered (<see cref="ReplyReceived"/> events).</summary>
     public long RepliesReceived => Volatile.Read(ref _repliesReceived);
+
+    /// <summary>Gateway partials delivered (<see cref="PartialReceived"/> events).</summary>
+    public long PartialsReceived => Volatile.Read(ref _partialsReceived);
 
     /// <summary>Request and Reply frames whose payload did not decode, all reasons.</summary>
     public long PayloadRejectedTotal
@@ -142,6 +146,8 @@ public sealed class GroupEndpointCounters
     internal void OnRequestReceived() => Volatile.Write(ref _requestsReceived, _requestsReceived + 1);
 
     internal void OnReplyReceived() => Volatile.Write(ref _repliesReceived, _repliesReceived + 1);
+
+    internal void OnPartialReceived() => Volatile.Write(ref _partialsReceived, _partialsReceived + 1);
 
     internal void OnPayloadRejected(AggregationError reason) => Volatile.Write(ref _payloadRejected[(int)reason], _payloadRejected[(int)reason] + 1);
 

@@ -417,6 +417,55 @@ public sealed class RequestAggregatorTests
         Assert.Equal(ChildA, Assert.IsType<AggregationInputRejected>(e).From);
     }
 
+    [Fact]
+    public void HandlePartial_OpenChildren_TakesGatewaysNotNamedOnceEachAndNoneIsMissing()
+    {
+        var aggregator = new RequestAggregator(Options);
+        aggregator.HandleRequest(T0, Request(1, 2000), null, [], null, openChildren: true);
+        aggregator.HandleReply(T0, new Reply(1, 7, 1));
+
+        aggregator.HandlePartial(T0, ChildA, ChildPartial(1, 5, 6));
+        aggregator.HandlePartial(T0, ChildA, ChildPartial(1, 5, 6));
+        aggregator.HandlePartial(T0, ChildB, ChildPartial(1, 20));
+        aggregator.HandleTimeout(T0 + TimeSpan.FromSeconds(2));
+
+        Assert.True(aggregator.TryPollEvent(out var e));
+        var result = Assert.IsType<AggregationCompleted>(e).Result;
+        Assert.Equal((4UL, 32.0), (result.Contributors, result.Sum));
+        Assert.Equal(0u, result.MissingSubtreeCount);
+        Assert.Equal(1, aggregator.Counters.DroppedBy(AggregationDropReason.DuplicatePartial));
+        Assert.Equal(2, aggregator.Counters.PartialsAccepted);
+    }
+
+    [Fact]
+    public void HandlePartial_OpenChildAfterTheResult_CountedLateOnce()
+    {
+        var aggregator = new RequestAggregator(Options);
+        aggregator.HandleRequest(T0, Request(1, 2000), null, [], null, openChildren: true);
+        aggregator.HandleTimeout(T0 + TimeSpan.FromSeconds(2));
+        Assert.True(aggregator.TryPollEvent(out _));
+
+        aggregator.HandlePartial(T0 + TimeSpan.FromSeconds(3), ChildA, ChildPartial(1, 5, 6));
+        aggregator.HandlePartial(T0 + TimeSpan.FromSeconds(3), ChildA, ChildPartial(1, 5, 6));
+        aggregator.HandleTimeout(aggregator.PollTimeout()!.Value);
+
+        Assert.Equal(1, aggregator.Counters.DroppedBy(AggregationDropReason.LatePartial));
+        Assert.Equal(1, aggregator.Counters.DroppedBy(AggregationDropReason.DuplicatePartial));
+        Assert.True(aggregator.TryPollEvent(out var e));
+        Assert.Equal(2UL, Assert.IsType<LateAfterResult>(e).Late);
+    }
+
+    [Fact]
+    public void HandlePartial_ClosedChildren_StillRejectsGatewaysNotNamed()
+    {
+        var aggregator = new RequestAggregator(Options);
+        aggregator.HandleRequest(T0, Request(1, 2000), null, [], null);
+
+        aggregator.HandlePartial(T0, ChildA, ChildPartial(1, 5));
+
+        Assert.Equal(1, aggregator.Counters.DroppedBy(AggregationDropReason.UnknownChild));
+    }
+
     private static AggregationRequest Request(ulong id, int budgetMs) => new(id, Spec, TimeSpan.FromMilliseconds(budgetMs));
 
     private static PartialAggregate ChildPartial(ulong requestId, params double[] values)

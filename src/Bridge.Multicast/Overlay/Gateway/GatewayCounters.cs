@@ -47,6 +47,33 @@ public sealed class GatewayCounters
     /// <summary>Frames from the overlay not sent into the domain because it had them already (from another gateway of the domain, during a handover).</summary>
     public long DomainDuplicates { get; internal set; }
 
+    /// <summary>Requests heard in the domain that entered the overlay here (this gateway as the ingress of the reverse channel).</summary>
+    public long RequestIngress { get; internal set; }
+
+    /// <summary>Requests heard in the domain for a group nobody beyond the domain wants: the source has every answer, nothing is held.</summary>
+    public long RequestsWithoutChildren { get; internal set; }
+
+    /// <summary>Relays of Request frames from peers.</summary>
+    public long RequestRelaysReceived { get; internal set; }
+
+    /// <summary>Relays of Request frames sent to children (one per copy).</summary>
+    public long RequestRelaysSent { get; internal set; }
+
+    /// <summary>Requests from the overlay sent into the domain, where the members answer this gateway.</summary>
+    public long RequestsDelivered { get; internal set; }
+
+    /// <summary>Replies heard in the domain for a request this gateway is the ingress of: the source in the domain counts them, not this gateway.</summary>
+    public long RepliesForSource { get; internal set; }
+
+    /// <summary>PartialAggregate frames from child peers that decoded (the aggregator's counters say what became of them).</summary>
+    public long PartialsReceived { get; internal set; }
+
+    /// <summary>PartialAggregate frames sent to parent peers.</summary>
+    public long PartialsToPeers { get; internal set; }
+
+    /// <summary>PartialAggregate frames sent into the domain, to the source of a request this gateway is the ingress of.</summary>
+    public long PartialsToDomain { get; internal set; }
+
     /// <summary>Frames from peers that were malformed or not allowed from that kind of peer.</summary>
     public long PeerRejected { get; internal set; }
 

@@ -1,3 +1,4 @@
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Routing;
 
@@ -59,3 +60,11 @@ public enum UpstreamReturnEnd
     /// <summary>The link to the preferred upstream went down; the leaf uses the previous one again.</summary>
     PreferredDown,
 }
+
+/// <summary>
+/// The gateway's aggregator dropped an input for a reason that points at a fault (docs/aggregation.md,
+/// "Rejections"): a request refused, a partial from a gateway that is no expected child, one that
+/// does not fit its request, a reply that does not decode. Counted in
+/// <see cref="OverlayGateway.Aggregation"/> too.
+/// </summary>
+public sealed record AggregationRejected(AggregationInputRejected Rejection) : GatewayEvent;

@@ -1,3 +1,4 @@
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Flooding;
@@ -115,6 +116,9 @@ public sealed record GatewayOptions
     /// <summary>A (group, source) pair not heard for this long is forgotten.</summary>
     public TimeSpan SourceIdleTime { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The hop margin, linger and bounds of the gateway's aggregator (the reverse channel, docs/aggregation.md).</summary>
+    public AggregatorOptions Aggregation { get; init; } = new();
+
     /// <summary>The election settings these options imply.</summary>
     public ElectionOptions ElectionOptions => new()
     {
@@ -153,5 +157,7 @@ public sealed record GatewayOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSources, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SourceIdleTime, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(HandoverTime, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(Aggregation);
+        Aggregation.Validate();
     }
 }

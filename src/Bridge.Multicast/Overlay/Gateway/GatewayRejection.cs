@@ -1,3 +1,5 @@
+using Bridge.Multicast.Aggregation;
+
 namespace Bridge.Multicast.Overlay.Gateway;
 
 /// <summary>
@@ -41,6 +43,15 @@ public enum GatewayRejection
     /// <summary>A leaf's interest names another gateway than the leaf at the other end of the link.</summary>
     InterestFromOtherGateway,
 
+    /// <summary>A Request relay came from a peer that is no parent of requests (a leaf); the cause is <see cref="Wire.FrameType.Request"/>.</summary>
+    UnexpectedRequest,
+
+    /// <summary>A PartialAggregate frame from a peer arrived as a fragment: gateways send partials whole on links.</summary>
+    FragmentedPartial,
+
+    /// <summary>A PartialAggregate frame from a peer did not decode; the cause is the <see cref="AggregationError"/>.</summary>
+    MalformedPartial,
+
     /// <summary>A link-state advertisement was refused because the database is full (<see cref="Flooding.FloodingOptions.MaxOrigins"/>).</summary>
     OriginRefused,
 }
@@ -62,7 +73,8 @@ public static class GatewayRejections
             or GatewayRejection.FragmentedMemberReport or GatewayRejection.MalformedMemberReport => nameof(GatewayCounters.NativeMalformed),
         GatewayRejection.UnknownPeer => nameof(GatewayCounters.UnknownPeer),
         GatewayRejection.UnexpectedFrame or GatewayRejection.MalformedRelay or GatewayRejection.RelayGroupInvalid
-            or GatewayRejection.MalformedInterest or GatewayRejection.InterestFromOtherGateway => nameof(GatewayCounters.PeerRejected),
+            or GatewayRejection.MalformedInterest or GatewayRejection.InterestFromOtherGateway
+            or GatewayRejection.UnexpectedRequest or GatewayRejection.FragmentedPartial or GatewayRejection.MalformedPartial => nameof(GatewayCounters.PeerRejected),
         GatewayRejection.OriginRefused => null,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a gateway rejection"),
     };

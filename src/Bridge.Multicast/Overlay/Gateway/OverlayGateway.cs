@@ -1,8 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Flooding;
+using Bridge.Multicast.Overlay.Gateway.Aggregation;
 using Bridge.Multicast.Overlay.Gateway.Forwarding;
 using Bridge.Multicast.Overlay.Gateway.Handover;
 using Bridge.Multicast.Overlay.Gateway.Membership;
@@ -29,7 +31,8 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// <item><description><see cref="GatewayForwarding"/>: the data path, duplicate suppression and the copies held during a handover;</description></item>
 /// <item><description><see cref="UpstreamSelection"/>: a leaf's upstream, failover and the make-before-break return to the preferred one (leaf only);</description></item>
 /// <item><description><see cref="DomainMembership"/>: the groups the domain's receivers report (with <see cref="GatewayOptions.LearnMembers"/>);</description></item>
-/// <item><description><see cref="DesignatedHandover"/>: make-before-break when this gateway stands down for a group (transit only).</description></item>
+/// <item><description><see cref="DesignatedHandover"/>: make-before-break when this gateway stands down for a group (transit only);</description></item>
+/// <item><description><see cref="GatewayAggregation"/>: the reverse channel, requests down the trees and partial aggregates back up (docs/aggregation.md).</description></item>
 /// </list>
 /// <para>
 /// This class classifies each input and hands it to its sub-machine, turns the election's and the
@@ -77,6 +80,7 @@ public sealed class OverlayGateway
     private readonly DesignatedHandover _handover;
     private readonly UpstreamSelection? _upstreams;
     private readonly GatewayForwarding _forwarding;
+    private readonly GatewayAggregation _aggregation;
     private GroupName[] _interest = [];
 
     /// <summary>A gateway that starts now: it listens to its domain for the election's startup wait before it claims groups.</summary>
@@ -104,6 +108,7 @@ public sealed class OverlayGateway
         _membership = new DomainMembership(options, _timers, Counters);
         _handover = new DesignatedHandover(options, _carried, _flooding, _membership, _timers);
         _forwarding = new GatewayForwarding(now, options, _carried, _peers, trees, _election, _handover, _upstreams, _timers, Counters);
+        _aggregation = new GatewayAggregation(options, _timers, Counters, _control);
         _election.Start(now);
         foreach (var group in _carried.Values)
         {
@@ -124,6 +129,12 @@ public sealed class OverlayGateway
 
     /// <summary>What it has done.</summary>
     public GatewayCounters Counters { get; } = new();
+
+    /// <summary>What its aggregator has done: requests held, replies absorbed, partials received and sent, drops by reason.</summary>
+    public AggregationCounters Aggregation => _aggregation.Counters;
+
+    /// <summary>Requests its aggregator holds now, finished ones still lingering included.</summary>
+    public int AggregationRequests => _aggregation.RequestCount;
 
     /// <summary>The designated-gateway election of its domain.</summary>
     public DesignatedGatewayElection Election => _election;
@@ -250,6 +261,9 @@ public sealed class OverlayGateway
                 break;
         }
 
+        // A child's subtree is missing from every request waiting for it, at once, not at the deadline.
+        _aggregation.HandlePeerLost(now, peer);
+        Collect();
         Drain(now);
     }
 
@@ -294,6 +308,14 @@ public sealed class OverlayGateway
             return;
         }
 
+        if (frame.Type is FrameType.Request or FrameType.Reply)
+        {
+            HandleDomainReverse(now, frame);
+            Collect();
+            Drain(now);
+            return;
+        }
+
         if (frame.Type != FrameType.Data)
         {
             Counters.NativeUnsupported++;
@@ -327,6 +349,9 @@ public sealed class OverlayGateway
                 break;
             case FrameType.Relay:
                 HandleRelay(now, from, kind, frame);
+                break;
+            case FrameType.PartialAggregate when kind != PeerKind.Upstream:
+                HandlePeerPartial(now, from, frame);
                 break;
             default:
                 Reject(from, GatewayRejection.UnexpectedFrame, frame.Type);
@@ -367,6 +392,8 @@ public sealed class OverlayGateway
 
         _forwarding.HandleTimeout(now);
         Collect();
+        _aggregation.HandleTimeout(now);
+        Collect();
         Drain(now);
     }
 
@@ -388,6 +415,12 @@ public sealed class OverlayGateway
             return;
         }
 
+        if (relayed.Inner.Type == FrameType.Request)
+        {
+            HandleRelayedRequest(now, from, kind, relayed);
+            return;
+        }
+
         if (kind == PeerKind.Upstream)
         {
             // Before duplicate suppression: a copy the other upstream delivered first still shows
@@ -398,6 +431,94 @@ public sealed class OverlayGateway
 
         _forwarding.HandleRelay(now, from, kind, relayed);
         Collect();
+    }
+
+    /// <summary>
+    /// A Request relay from a parent: held with the children a Data frame of the same ingress
+    /// goes to, and sent into the domain when this gateway is designated for the group. Never
+    /// through the data path's duplicate filter: requests are numbered apart from data.
+    /// </summary>
+    private void HandleRelayedRequest(TimeSpan now, GatewayId from, PeerKind kind, in RelayedFrame relayed)
+    {
+        if (kind == PeerKind.Leaf)
+        {
+            // A leaf's home is not an ingress of the reverse channel yet (docs/aggregation.md, "Not yet").
+            Reject(from, GatewayRejection.UnexpectedRequest, FrameType.Request);
+            return;
+        }
+
+        var children = _forwarding.RequestChildren(relayed.Ingress, relayed.Group, from);
+        var deliver = _forwarding.DeliversToDomain(relayed.Group);
+        var known = deliver ? _membership.MemberIdsOf(relayed.Group) : null;
+        _aggregation.HandleRelayedRequest(now, from, relayed.Group, relayed.Ingress, relayed.Inner, children, deliver, known);
+        Collect();
+    }
+
+    /// <summary>A PartialAggregate frame from a child peer (a transit gateway below on a tree, or a leaf).</summary>
+    private void HandlePeerPartial(TimeSpan now, GatewayId from, in GridCastFrame frame)
+    {
+        if (frame.IsFragment)
+        {
+            Reject(from, GatewayRejection.FragmentedPartial, null);
+            return;
+        }
+
+        if (!_aggregation.HandlePeerPartial(now, from, frame, out var error))
+        {
+            Reject(from, GatewayRejection.MalformedPartial, error);
+            return;
+        }
+
+        Collect();
+    }
+
+    /// <summary>
+    /// A Request or Reply frame from the domain. A request that no gateway relayed here, on a
+    /// carried group this (transit) gateway is designated for, enters the overlay here; a reply
+    /// goes to the aggregator, which counts it where this gateway carried its request in.
+    /// </summary>
+    private void HandleDomainReverse(TimeSpan now, in GridCastFrame frame)
+    {
+        if (frame.IsFragment || frame.Tag.Length > 0)
+        {
+            // Requests and replies are whole and untagged (wire-format §5.1.4, §5.1.5).
+            Counters.NativeUnsupported++;
+            return;
+        }
+
+        if (!_carried.TryGetValue(Encoding.UTF8.GetString(frame.Group.Span), out var group))
+        {
+            Counters.NativeNotCarried++;
+            return;
+        }
+
+        if (frame.Type == FrameType.Reply)
+        {
+            _aggregation.HandleDomainReply(now, frame);
+            return;
+        }
+
+        if ((frame.Flags & FrameFlags.Relayed) != 0)
+        {
+            // A gateway of this domain carried it in; it does not go out again.
+            Counters.NativeRelayedIgnored++;
+            return;
+        }
+
+        if (!_election.IsDesignated(group))
+        {
+            Counters.NativeStandby++;
+            return;
+        }
+
+        if (_options.Role == GatewayRole.Leaf)
+        {
+            // A request asked in a leaf's home does not enter the overlay yet (docs/aggregation.md, "Not yet").
+            Counters.NativeUnsupported++;
+            return;
+        }
+
+        _aggregation.HandleDomainRequest(now, group, frame, _forwarding.RequestChildren(Id, group, from: null));
     }
 
     private void HandleLeafInterest(TimeSpan now, GatewayId leaf, ReadOnlySpan<byte> payload)
@@ -568,6 +689,16 @@ public sealed class OverlayGateway
         while (_membership.TryPollEvent(out var membershipEvent))
         {
             _outbox.Raise(membershipEvent);
+        }
+
+        while (_aggregation.TryPollTransmit(out var reverse))
+        {
+            _outbox.Send(reverse);
+        }
+
+        while (_aggregation.TryPollEvent(out var aggregationEvent))
+        {
+            _outbox.Raise(aggregationEvent);
         }
     }
 

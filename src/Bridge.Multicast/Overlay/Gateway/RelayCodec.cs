@@ -1,4 +1,5 @@
 using System.Text;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
 
@@ -25,22 +26,31 @@ public enum RelayError
     /// <summary>The carried bytes are not one valid GridCast frame (the inner error is counted apart).</summary>
     BadInnerFrame,
 
-    /// <summary>The carried frame is not a Data frame.</summary>
+    /// <summary>The carried frame is neither a Data frame nor a Request frame.</summary>
     InnerNotData,
 
     /// <summary>The carried frame names another group than the relay, or another source or sequence number.</summary>
     Mismatch,
+
+    /// <summary>
+    /// The carried frame is a Request that is a fragment or has an authentication tag: a request is
+    /// always whole, and its budget is rewritten on every hop, which no tag would survive.
+    /// </summary>
+    BadInnerRequest,
 }
 
 /// <summary>
 /// The Relay frame (type 8) that carries a frame between gateways: the header repeats the inner
 /// frame's group, source id, sequence number and timestamp, and the payload is the ingress
-/// gateway's id (a length byte and UTF-8) followed by the inner frame, byte for byte.
+/// gateway's id (a length byte and UTF-8) followed by the inner frame, a Data frame byte for
+/// byte, or a Request frame with this hop's budget.
 /// </summary>
 /// <remarks>
 /// The ingress gateway is where the frame entered the overlay: every gateway forwards the frame
-/// along the shortest-path tree rooted there, so it needs that id, and the inner frame stays
-/// untouched for the receivers (its authentication tag, when there is one, stays valid).
+/// along the shortest-path tree rooted there, so it needs that id. An inner Data frame stays
+/// untouched for the receivers (its authentication tag, when there is one, stays valid); an inner
+/// Request is re-encoded by every gateway with the budget it passes on
+/// (<see cref="EncodeRequest"/>), so it carries no tag.
 /// </remarks>
 public static class RelayCodec
 {
@@ -138,9 +148,15 @@ public static class RelayCodec
             return false;
         }
 
-        if (inner.Type != FrameType.Data)
+        if (inner.Type is not (FrameType.Data or FrameType.Request))
         {
             error = RelayError.InnerNotData;
+            return false;
+        }
+
+        if (inner.Type == FrameType.Request && (inner.IsFragment || inner.Tag.Length > 0))
+        {
+            error = RelayError.BadInnerRequest;
             return false;
         }
 
@@ -168,6 +184,32 @@ public static class RelayCodec
             id = default;
             return false;
         }
+    }
+
+    /// <summary>
+    /// The Request frame <paramref name="request"/> as the source <paramref name="original"/> sent
+    /// it (group, source id, sequence number, timestamp and content type kept), with the payload
+    /// re-encoded for this hop's budget and, when <paramref name="relayed"/>, the Relayed flag set
+    /// for sending into a domain. A request is whole and carries no tag
+    /// (<see cref="RelayError.BadInnerRequest"/>).
+    /// </summary>
+    public static byte[] EncodeRequest(in GridCastFrame original, AggregationRequest request, bool relayed)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var frame = new GridCastFrame
+        {
+            Type = FrameType.Request,
+            Flags = relayed ? original.Flags | FrameFlags.Relayed : original.Flags & ~FrameFlags.Relayed,
+            ContentType = original.ContentType,
+            Group = original.Group,
+            SourceId = original.SourceId,
+            Sequence = original.Sequence,
+            TimestampMicroseconds = original.TimestampMicroseconds,
+            Payload = AggregationRequestCodec.Encode(request),
+        };
+        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
+        FrameCodec.Encode(frame, bytes, bytes.Length);
+        return bytes;
     }
 
     /// <summary>A copy of the frame <paramref name="innerBytes"/> with the Relayed flag set, to send into a domain.</summary>

@@ -118,6 +118,26 @@ internal sealed class GatewayForwarding
         return [.. _trees!.NextHops(Id, Id, group).Concat(_peers.LeavesWanting(group, except: null)).Distinct().Order()];
     }
 
+    /// <summary>
+    /// Where a request of <paramref name="group"/> that entered the overlay at
+    /// <paramref name="ingress"/> and came from <paramref name="from"/> goes on: the same peers a
+    /// Data frame would go to (the tree's children, and the leaves that want the group), those up
+    /// only. A leaf passes requests on to nobody.
+    /// </summary>
+    public IReadOnlyList<GatewayId> RequestChildren(GatewayId ingress, GroupName group, GatewayId? from)
+    {
+        if (_trees is null)
+        {
+            return [];
+        }
+
+        var tree = ingress == Id ? _trees.NextHops(Id, Id, group) : _trees.GetPosition(Id, ingress, group).Children;
+        return [.. tree.Where(c => c != from && _peers.IsUp(c)).Concat(_peers.LeavesWanting(group, from)).Distinct().Order()];
+    }
+
+    /// <summary>Whether a frame of <paramref name="group"/> from the overlay goes into the domain from here now: a carried group this gateway is designated for.</summary>
+    public bool DeliversToDomain(GroupName group) => _carried.ContainsKey(group.WireName) && _election.IsDesignated(group);
+
     /// <summary>Where frames of <paramref name="group"/> reach this gateway from (RFC 7046 parentSet).</summary>
     public IReadOnlyList<GatewayId> ParentsOf(GroupName group)
     {

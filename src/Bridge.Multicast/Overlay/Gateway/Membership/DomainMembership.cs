@@ -61,6 +61,30 @@ internal sealed class DomainMembership
     public bool HasReportedMembers(GroupName group) => !_options.LearnMembers || _reporting.ContainsKey(group);
 
     /// <summary>
+    /// The member ids (the source ids in the reports' <c>member-</c> ids) whose live report names
+    /// <paramref name="group"/>, for the aggregation of a request in this domain; null when members
+    /// are not learned, and so not known.
+    /// </summary>
+    public IReadOnlyCollection<ulong>? MemberIdsOf(GroupName group)
+    {
+        if (!_options.LearnMembers)
+        {
+            return null;
+        }
+
+        var ids = new List<ulong>();
+        foreach (var (member, report) in _members)
+        {
+            if (report.Groups.Contains(group) && TryParseMemberId(member.Value, out var id))
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>
     /// A frame arrived on the members group. A fragment or a payload that is not a hello is
     /// refused, counted and raised; a report is remembered. Returns whether a report was taken,
     /// and so the domain's wants may have changed.
@@ -133,6 +157,16 @@ internal sealed class DomainMembership
     public bool TryPollEvent([MaybeNullWhen(false)] out GatewayEvent gatewayEvent) => _outbox.TryPollEvent(out gatewayEvent);
 
     public TimeSpan? PollTimeout() => _timers.Get(GatewayTimer.MemberExpiry);
+
+    /// <summary>Reads <c>member-</c> and 16 hexadecimal digits (wire-format §5.1.2); other reporters have no member id to count.</summary>
+    private static bool TryParseMemberId(string id, out ulong memberId)
+    {
+        const string Prefix = "member-";
+        memberId = 0;
+        return id.Length == Prefix.Length + 16
+            && id.StartsWith(Prefix, StringComparison.Ordinal)
+            && ulong.TryParse(id.AsSpan(Prefix.Length), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out memberId);
+    }
 
     private void Forget(GatewayId member)
     {
