@@ -17,7 +17,8 @@ namespace Bridge.Host.Tests.RealHosts;
 /// Hosts: domain 1 is gw-d1, two devices and the requester; domains 2 and 3 are a gateway and two
 /// devices each. gw-d2 and gw-d3 dial gw-d1. The gateways do not learn members, so each holds
 /// its partial until its deadline: a gateway killed after its devices answered has not sent it,
-/// and its domain can only be missing from the result.
+/// and its domain can only be missing from the result. The test makes no claim about time: the
+/// result is awaited (within the test's patience), and how long it took is printed.
 /// </remarks>
 public sealed class AggregationTests(ITestOutputHelper output)
 {
@@ -39,7 +40,7 @@ public sealed class AggregationTests(ITestOutputHelper output)
             Assert.True(code == 0, request.Transcript() + net.Transcripts());
             var whole = Result(request);
             output.WriteLine($"all domains: {string.Join(' ', request.StandardOutput)}");
-            Assert.Equal(6UL, whole.GetProperty("count").GetUInt64());
+            Assert.Equal((ulong)Values.Sum(v => v.Length), whole.GetProperty("count").GetUInt64());
             Assert.Equal(Values.SelectMany(v => v).Sum(), whole.GetProperty("sum").GetDouble());
             Assert.Equal(0U, whole.GetProperty("missingSubtrees").GetUInt32());
             Assert.True(whole.GetProperty("partialsReceived").GetUInt32() >= 1, "the other domains' replies came as partials");
@@ -135,6 +136,29 @@ public sealed class AggregationTests(ITestOutputHelper output)
 
             var (took, bursts) = await StreamSubscribers.WarmUpAsync(Requester, Group, subs, Convergence, Transcripts);
             output.WriteLine($"overlay converged: a message crossed to domains 2 and 3 after {took.TotalMilliseconds:F0} ms ({bursts} burst(s) of 20)");
+
+            // The first request a gateway process handles runs its aggregation code cold; on a
+            // loaded machine its partial has been seen to miss the 200 ms a hop keeps for the way
+            // up. Requests are asked until one has every domain in it, so the test's own requests
+            // find the gateways warm.
+            var warming = System.Diagnostics.Stopwatch.StartNew();
+            var asked = 0;
+            while (true)
+            {
+                Assert.True(warming.Elapsed < Convergence, $"after {asked} requests in {warming.Elapsed.TotalSeconds:F1} s none had every domain in it\n{Transcripts()}");
+                var (code, warmup) = await RequestAsync("1s");
+                await using (warmup)
+                {
+                    Assert.True(code == 0, warmup.Transcript());
+                    asked++;
+                    if (Result(warmup).GetProperty("count").GetUInt64() == (ulong)Values.Sum(v => v.Length))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            output.WriteLine($"requests warmed up: {asked} request(s) until one had every domain in it, {warming.Elapsed.TotalMilliseconds:F0} ms");
         }
     }
 }
