@@ -61,6 +61,7 @@ internal sealed class GridcastMetrics
     public static readonly IReadOnlyList<string> Meters = [SocketMeter, EndpointMeter, GatewayMeter, LinksMeter, AdaptersMeter];
 
     private static readonly FrameError[] FrameErrors = [.. Enum.GetValues<FrameError>().Where(static e => e != FrameError.None)];
+    private static readonly AggregationDropReason[] AggregationDrops = Enum.GetValues<AggregationDropReason>();
     private static readonly AggregationError[] PayloadErrors = [.. Enum.GetValues<AggregationError>().Where(static e => e != AggregationError.None)];
     private static readonly HelloError[] HelloErrors = [.. Enum.GetValues<HelloError>().Where(static e => e != HelloError.None)];
     private static readonly LsaError[] LsaErrors = [.. Enum.GetValues<LsaError>().Where(static e => e != LsaError.None)];
@@ -145,6 +146,7 @@ internal sealed class GridcastMetrics
         meter.CreateObservableCounter("gridcast.endpoint.requests.received", () => Each(Endpoint?.RequestsReceived), "{frame}", "Request frames taken in, once per source and sequence number.");
         meter.CreateObservableCounter("gridcast.endpoint.replies.sent", () => Each(Endpoint?.RepliesSent), "{frame}", "Reply frames sent.");
         meter.CreateObservableCounter("gridcast.endpoint.replies.received", () => Each(Endpoint?.RepliesReceived), "{frame}", "Reply frames taken in for a joined or listened group.");
+        meter.CreateObservableCounter("gridcast.endpoint.partials.received", () => Each(Endpoint?.PartialsReceived), "{frame}", "PartialAggregate frames from the domain's gateways taken in for a joined or listened group.");
         meter.CreateObservableUpDownCounter("gridcast.endpoint.reassembly.remembered", () => Each(Endpoint?.Reassembly.RememberedMessages), "{message}", "Ended messages remembered now, to drop their late fragments.");
     }
 
@@ -192,9 +194,33 @@ internal sealed class GridcastMetrics
         meter.CreateObservableCounter("gridcast.gateway.lsa.sent", () => Each(Gateway?.Flooding?.AdvertisementsSent), "{message}", "Link-state advertisements sent, retransmissions included.");
         meter.CreateObservableCounter("gridcast.gateway.lsa.retransmitted", () => Each(Gateway?.Flooding?.Retransmissions), "{message}", "Advertisements sent again for want of an acknowledgement.");
         meter.CreateObservableCounter("gridcast.gateway.lsa.acks_sent", () => Each(Gateway?.Flooding?.AcksSent), "{message}", "Link-state acknowledgements sent.");
+        meter.CreateObservableCounter("gridcast.gateway.requests.ingress", () => Each(Gateway?.Counters.RequestIngress), "{request}", "Requests from the domain that entered the overlay here (the reverse channel).");
+        meter.CreateObservableCounter("gridcast.gateway.requests.relayed", () => Each(Gateway?.Counters.RequestRelaysSent), "{frame}", "Request relays sent to child peers, one per copy.");
+        meter.CreateObservableCounter("gridcast.gateway.requests.delivered", () => Each(Gateway?.Counters.RequestsDelivered), "{request}", "Requests from the overlay sent into the domain.");
+        meter.CreateObservableCounter("gridcast.gateway.aggregation.replies", () => Each(Gateway?.Aggregation.RepliesAccepted), "{reply}", "Replies from the domain absorbed into a partial aggregate.");
+        meter.CreateObservableCounter("gridcast.gateway.aggregation.partials.received", () => Each(Gateway?.Aggregation.PartialsAccepted), "{partial}", "Child gateways' partials merged.");
+        meter.CreateObservableCounter("gridcast.gateway.aggregation.partials.sent", () => Each(Gateway?.Aggregation.PartialsSent), "{partial}", "Partials sent to the parent (or into the source's domain), late-only updates included.");
+        meter.CreateObservableCounter("gridcast.gateway.aggregation.subtrees_missing", () => Each(Gateway?.Aggregation.SubtreesMissing), "{subtree}", "Child subtrees counted missing (failed or silent) in a partial.");
+        meter.CreateObservableCounter<long>("gridcast.gateway.aggregation.dropped", AggregationDropped, "{input}", "Requests, replies and partials the gateway's aggregator did not fold in, by reason.");
         meter.CreateObservableCounter("gridcast.gateway.frames.dropped", GatewayDrops, "{frame}", "Frames, hellos and advertisements dropped or refused, by reason.");
         meter.CreateObservableUpDownCounter("gridcast.gateway.gateways.known", () => Each(Gateway?.Gateways), "{gateway}", "Gateways in the link-state database.");
         meter.CreateObservableUpDownCounter("gridcast.gateway.groups.designated", () => Each(Gateway?.Designated.Count), "{group}", "Carried groups this gateway is designated for.");
+    }
+
+    private IEnumerable<Measurement<long>> AggregationDropped()
+    {
+        if (Gateway is not { } state)
+        {
+            return [];
+        }
+
+        var drops = new List<Measurement<long>>(AggregationDrops.Length);
+        foreach (var reason in AggregationDrops)
+        {
+            drops.Add(Reason(state.Aggregation.DroppedBy(reason), SnakeCase(reason.ToString())));
+        }
+
+        return drops;
     }
 
     private IEnumerable<Measurement<long>> GatewayDrops()

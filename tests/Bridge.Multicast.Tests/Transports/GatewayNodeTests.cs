@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
@@ -24,12 +25,14 @@ public sealed class GatewayNodeTests : IAsyncLifetime
     private static readonly GatewayId West = new("gw-west");
     private static readonly GatewayId East = new("gw-east");
     private static readonly GatewayId Home = new("home-17");
+    private static readonly GatewayId North = new("gw-north");
 
     private readonly DateTimeOffset _notBefore = DateTimeOffset.UtcNow.AddMinutes(-5);
     private readonly X509Certificate2 _authority;
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly LoopbackBus _westDomain = new();
     private readonly LoopbackBus _eastDomain = new();
+    private readonly LoopbackBus _northDomain = new();
     private int _started;
 
     public GatewayNodeTests()
@@ -169,6 +172,100 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         Assert.True(east.State.Counters.MemberReports >= 2);
     }
 
+    [Fact]
+    public async Task RequestAsync_ThreeDomains_ResultAggregatesEveryDomainThroughTheGateways()
+    {
+        var (west, _, _) = await StartStarAsync();
+        Answer(_westDomain, "west-meter-1", 1);
+        Answer(_westDomain, "west-meter-2", 2);
+        Answer(_eastDomain, "east-meter-1", 10);
+        Answer(_eastDomain, "east-meter-2", 20);
+        Answer(_northDomain, "north-meter-1", 100);
+        var headEnd = Socket(_westDomain.Attach("head-end"));
+        var spec = new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum };
+
+        var result = await headEnd.RequestAsync(Tariff, spec, TimeSpan.FromSeconds(2));
+
+        Assert.Equal((5UL, 133.0), (result.Count, result.Sum));
+        Assert.Equal(0U, result.MissingSubtreeCount);
+        Assert.Equal(3U, result.PartialsMerged); // west's, with east's and north's in it
+        Assert.Equal(1, headEnd.Aggregation.PartialsAccepted);
+        Assert.Equal(2, headEnd.Aggregation.RepliesAccepted);
+        await WaitForAsync(() => west.State.Counters is { RequestIngress: 1, PartialsToDomain: 1 } && west.State.Aggregation.PartialsAccepted == 2, "the ingress shows the request and the partials");
+    }
+
+    [Fact]
+    public async Task RequestAsync_AGatewayDisposedMidRequest_ResultByTheDeadlineWithItsSubtreeMissing()
+    {
+        var (_, _, north) = await StartStarAsync();
+        Answer(_westDomain, "west-meter-1", 1);
+        Answer(_eastDomain, "east-meter-1", 10);
+        var northMeter = Socket(_northDomain.Attach("north-meter-1"));
+        northMeter.Join(Tariff);
+        var headEnd = Socket(_westDomain.Attach("head-end"));
+        var spec = new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum };
+
+        var result = headEnd.RequestAsync(Tariff, spec, TimeSpan.FromSeconds(3));
+
+        // North's gateway has carried the request into its domain; it fails before it answers.
+        using var patience = new CancellationTokenSource(Patience);
+        await using (var requests = northMeter.RequestsAsync(patience.Token).GetAsyncEnumerator(patience.Token))
+        {
+            Assert.True(await requests.MoveNextAsync());
+        }
+
+        await north.DisposeAsync();
+        var aggregate = await result.WaitAsync(Patience);
+
+        Assert.Equal((2UL, 11.0), (aggregate.Count, aggregate.Sum));
+        Assert.Equal(1U, aggregate.MissingSubtreeCount);
+        Assert.Equal([North], aggregate.MissingSubtrees);
+    }
+
+    /// <summary>
+    /// West (listening) with East and North dialling it, each over its own domain, and waits until
+    /// the tree of West's ingress reaches both and each is designated for the group at home.
+    /// </summary>
+    private async Task<(GatewayNode West, GatewayNode East, GatewayNode North)> StartStarAsync()
+    {
+        var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0), new GatewayPeer(East, null), new GatewayPeer(North, null));
+        var east = await StartGatewayAsync(East, _eastDomain, null, new GatewayPeer(West, west.ListenEndPoint));
+        var north = await StartGatewayAsync(North, _northDomain, null, new GatewayPeer(West, west.ListenEndPoint));
+        await WaitForAsync(
+            () => west.State.Children.TryGetValue(Tariff, out var children) && children.Count == 2
+                && west.State.Designated.Contains(Tariff) && east.State.Designated.Contains(Tariff) && north.State.Designated.Contains(Tariff),
+            "West's tree reaches East and North");
+        return (west, east, north);
+    }
+
+    /// <summary>A member of the group in <paramref name="domain"/> that answers every request with <paramref name="value"/> until the test ends.</summary>
+    private void Answer(LoopbackBus domain, string name, double value)
+    {
+        var member = Socket(domain.Attach(name));
+        member.Join(Tariff);
+        var stop = new CancellationTokenSource();
+        var answering = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var request in member.RequestsAsync(stop.Token))
+                {
+                    await member.ReplyAsync(request, value, cancellationToken: stop.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The test is over.
+            }
+        });
+        _owned.Add(new AsyncDisposer(async () =>
+        {
+            await stop.CancelAsync();
+            await answering;
+            stop.Dispose();
+        }));
+    }
+
     private async Task<(GatewayNode West, GatewayNode East)> StartPairAsync()
     {
         var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0), new GatewayPeer(East, null));
@@ -270,6 +367,11 @@ public sealed class GatewayNodeTests : IAsyncLifetime
 
             await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
         }
+    }
+
+    private sealed class AsyncDisposer(Func<Task> dispose) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await dispose();
     }
 
     private sealed class Disposer(Action dispose) : IAsyncDisposable

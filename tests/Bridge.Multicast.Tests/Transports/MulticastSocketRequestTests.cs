@@ -201,6 +201,60 @@ public sealed class MulticastSocketRequestTests : IAsyncLifetime
         await Assert.ThrowsAsync<ObjectDisposedException>(() => result.WaitAsync(Patience));
     }
 
+    [Fact]
+    public async Task RequestAsync_GatewayPartialsOnTheDomain_MergedOncePerGateway()
+    {
+        var requester = Open("head-end", Marker);
+        var member = Open("meter-1", Meters);
+        await using var gateway = _bus.Attach("gateway-1");
+
+        var result = requester.RequestAsync(Meters, SumAndHistogram, Budget);
+        var request = await NextRequestAsync(member);
+        await member.ReplyAsync(request, 1);
+
+        // Two gateways of the domain answer for their overlay subtrees; the first one twice.
+        var first = PartialFrame(900, GatewayPartial(request.Request.RequestId, 4, 6));
+        await gateway.SendAsync(Meters, first);
+        await gateway.SendAsync(Meters, first);
+        await gateway.SendAsync(Meters, PartialFrame(901, GatewayPartial(request.Request.RequestId, 100)));
+        await gateway.SendAsync(Marker, FrameOf(FrameType.Data, Marker, 900, "marker"u8.ToArray()));
+        Assert.Single(await requester.TakeAsync(1, Patience));
+        await SyncAsync(member, requester);
+        _time.Advance(Budget);
+        var aggregate = await result.WaitAsync(Patience);
+
+        Assert.Equal((4UL, 111.0), (aggregate.Count, aggregate.Sum));
+        Assert.Equal(2U, aggregate.PartialsMerged);
+        Assert.Equal(0U, aggregate.MissingSubtreeCount);
+        Assert.Equal(2, requester.Aggregation.PartialsAccepted);
+        Assert.Equal(1, requester.Aggregation.DroppedBy(AggregationDropReason.DuplicatePartial));
+    }
+
+    private static PartialAggregate GatewayPartial(ulong requestId, params double[] values)
+    {
+        var accumulator = new AggregateAccumulator(SumAndHistogram);
+        ulong memberId = 5000;
+        foreach (var value in values)
+        {
+            accumulator.Add(new Reply(requestId, memberId++, value));
+        }
+
+        accumulator.AddMembers((ulong)values.Length, known: false);
+        accumulator.AddPartials(1);
+        return accumulator.ToPartial(requestId);
+    }
+
+    private static byte[] PartialFrame(ulong gatewaySource, PartialAggregate partial)
+        => FrameOf(FrameType.PartialAggregate, Meters, gatewaySource, PartialAggregateCodec.Encode(partial));
+
+    private static byte[] FrameOf(FrameType type, GroupName group, ulong source, byte[] payload)
+    {
+        var frame = new GridCastFrame { Type = type, Group = System.Text.Encoding.UTF8.GetBytes(group.WireName), SourceId = source, Sequence = 1, Payload = payload };
+        var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
+        FrameCodec.Encode(frame, bytes);
+        return bytes;
+    }
+
     private MulticastSocket Open(string name, params GroupName[] groups)
     {
         var socket = MulticastSocket.Create([_bus.Attach(name)], time: _time);

@@ -77,6 +77,63 @@ public sealed class GatewayAggregationTests
     }
 
     [Fact]
+    public void HandlePeerFrame_RequestToALeaf_TheLeafAggregatesItsHomeAndAnswersItsUpstream()
+    {
+        var overlay = new HandDrivenOverlay("gw-a");
+        overlay.AddLeaf("home-1", "gw-a");
+        Assert.Equal([new GatewayId("home-1")], overlay["gw-a"].ChildrenOf(GatewayWorld.Group));
+        var asked = overlay.Now;
+        overlay.AskIn("gw-a", new AggregationRequest(31, SumCount, TimeSpan.FromSeconds(2)));
+
+        var toHome = Assert.Single(overlay.DomainFrames("home-1", FrameType.Request));
+        Assert.Equal(1600, BudgetOf(toHome).TotalMilliseconds);
+        overlay.ReplyIn("home-1", 31, member: 8, value: 0.25);
+        overlay.RunUntil(asked + TimeSpan.FromSeconds(2));
+
+        Assert.Equal(1, overlay["home-1"].Counters.PartialsToPeers);
+        var result = Assert.Single(overlay.DomainPartials("gw-a"));
+        Assert.Equal((1UL, 0.25, 2u), (result.Contributors, result.Sum, result.PartialsMerged));
+    }
+
+    [Fact]
+    public void HandleNativeDatagram_LearnedMembers_EveryoneAnsweredSoThePartialsComeBeforeTheDeadline()
+    {
+        var overlay = new HandDrivenOverlay(learnMembers: true, "gw-a", "gw-b", "gw-c");
+        overlay.ReportIn("gw-b", 10);
+        overlay.ReportIn("gw-c", 11, 12);
+        overlay.Link("gw-a", "gw-b");
+        overlay.Link("gw-b", "gw-c");
+        overlay.AskIn("gw-a", new AggregationRequest(41, SumCount with { WantMissingIds = true }, TimeSpan.FromSeconds(2)));
+
+        overlay.ReplyIn("gw-c", 41, member: 11, value: 1);
+        overlay.ReplyIn("gw-c", 41, member: 12, value: 2);
+        Assert.Empty(overlay.DomainPartials("gw-a"));
+        overlay.ReplyIn("gw-b", 41, member: 10, value: 4);
+
+        // No time has passed: every gateway finished as soon as its members and children had answered.
+        var result = Assert.Single(overlay.DomainPartials("gw-a"));
+        Assert.Equal((3UL, 7.0, 0UL), (result.Contributors, result.Sum, result.MissingCount));
+        Assert.Equal(3UL, result.MembersKnown);
+        Assert.Equal(0, overlay["gw-a"].Aggregation.FinishedAtDeadline);
+    }
+
+    [Fact]
+    public void HandleTimeout_LearnedMemberSilent_CountedAndNamedMissing()
+    {
+        var overlay = new HandDrivenOverlay(learnMembers: true, "gw-a", "gw-b");
+        overlay.ReportIn("gw-b", 10, 11);
+        overlay.Link("gw-a", "gw-b");
+        var asked = overlay.Now;
+        overlay.AskIn("gw-a", new AggregationRequest(43, SumCount with { WantMissingIds = true }, TimeSpan.FromSeconds(2)));
+        overlay.ReplyIn("gw-b", 43, member: 10, value: 4);
+        overlay.RunUntil(asked + TimeSpan.FromSeconds(2));
+
+        var result = Assert.Single(overlay.DomainPartials("gw-a"));
+        Assert.Equal((1UL, 1UL), (result.Contributors, result.MissingCount));
+        Assert.Equal([11UL], result.MissingMemberIds);
+    }
+
+    [Fact]
     public void HandlePeerFrame_SamePartialTwice_CountedOnce()
     {
         var overlay = Chain();

@@ -18,6 +18,12 @@ internal sealed class HandDrivenOverlay
     private readonly Dictionary<GatewayId, OverlayGateway> _gateways = [];
 
     public HandDrivenOverlay(params string[] ids)
+        : this(learnMembers: false, ids)
+    {
+    }
+
+    /// <summary>Transit gateways <paramref name="ids"/>, learning their domains' members from reports when <paramref name="learnMembers"/>.</summary>
+    public HandDrivenOverlay(bool learnMembers, params string[] ids)
     {
         foreach (var id in ids)
         {
@@ -27,6 +33,8 @@ internal sealed class HandDrivenOverlay
                 Carry = [GatewayWorld.Group],
                 SourceId = (ulong)(1000 + _gateways.Count),
                 Flooding = GatewayWorld.Flooding,
+                LearnMembers = learnMembers,
+                StartupWait = learnMembers ? TimeSpan.Zero : null,
             });
             _gateways.Add(gateway.Id, gateway);
             Now = now > Now ? now : Now;
@@ -48,6 +56,24 @@ internal sealed class HandDrivenOverlay
     public FrameType? Hold { get; set; }
 
     public OverlayGateway this[string id] => _gateways[new GatewayId(id)];
+
+    /// <summary>Adds a leaf gateway (its home its own domain) under the transit gateway <paramref name="upstream"/>, link up at both ends.</summary>
+    public void AddLeaf(string id, string upstream)
+    {
+        var (leaf, now) = Designated(new GatewayOptions
+        {
+            Id = new GatewayId(id),
+            Role = GatewayRole.Leaf,
+            Upstreams = [new GatewayId(upstream)],
+            Carry = [GatewayWorld.Group],
+            SourceId = (ulong)(1000 + _gateways.Count),
+        });
+        _gateways.Add(leaf.Id, leaf);
+        Now = now > Now ? now : Now;
+        this[upstream].PeerUp(Now, leaf.Id, PeerKind.Leaf, 1000);
+        leaf.PeerUp(Now, new GatewayId(upstream), PeerKind.Upstream, 1000);
+        Pump();
+    }
 
     public void Link(string a, string b)
     {
@@ -125,6 +151,17 @@ internal sealed class HandDrivenOverlay
     public void AskIn(string gateway, AggregationRequest request, ulong sequence = 1)
     {
         this[gateway].HandleNativeDatagram(Now, Frame(FrameType.Request, GroupWire, AggregationRequestCodec.Encode(request), Source, sequence));
+        Pump();
+    }
+
+    /// <summary>Members <paramref name="members"/> of <paramref name="gateway"/>'s domain report the group.</summary>
+    public void ReportIn(string gateway, params ulong[] members)
+    {
+        foreach (var member in members)
+        {
+            this[gateway].HandleNativeDatagram(Now, MemberReport($"member-{member:x16}", 1, [GatewayWorld.Group]));
+        }
+
         Pump();
     }
 
