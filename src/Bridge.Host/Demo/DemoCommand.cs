@@ -119,14 +119,14 @@ internal static class DemoCommand
         var round = demo.Aggregate;
         var up = new Table().Border(TableBorder.Rounded).Title("meter reading: devices to head-end, aggregated on the way")
             .AddColumns("", "value");
-        up.AddRow("readings in the aggregate (count)", round.Missing == 0 ? $"[green]{round.Count}[/]" : $"[red]{round.Count}[/]");
+        up.AddRow("readings aggregated (count)", round.Missing == 0 ? $"[green]{round.Count}[/]" : $"[red]{round.Count}[/]");
         up.AddRow("sum (kWh)", round.Sum == round.ExpectedSum ? Number(round.Sum) : $"[red]{Number(round.Sum)}[/] (the devices read {Number(round.ExpectedSum)})");
         up.AddRow("mean (kWh)", Number(round.Mean));
         up.AddRow("missing", round.Missing == 0 ? "0" : $"[red]{round.Missing}[/]");
-        up.AddRow("head-end messages", $"{Whole(round.HeadEndMessages)} ({Whole(round.RepliesFromOwnDomain)} replies from its own domain, {Whole(round.HeadEndMessages - round.RepliesFromOwnDomain)} partial(s))");
+        up.AddRow("head-end messages", $"{Whole(round.HeadEndMessages)}: {Whole(round.RepliesFromOwnDomain)} replies + {Whole(round.HeadEndMessages - round.RepliesFromOwnDomain)} partial(s)");
         up.AddRow("gateway partials", round.GatewayPartials.ToString(CultureInfo.InvariantCulture));
         up.AddRow("missing subtrees", round.MissingSubtrees == 0 ? "0" : $"[red]{round.MissingSubtrees}[/]");
-        up.AddRow("round", string.Create(CultureInfo.InvariantCulture, $"{round.ElapsedMs:F0} ms (the head-end answers at its deadline)"));
+        up.AddRow("round", string.Create(CultureInfo.InvariantCulture, $"{round.ElapsedMs:F0} ms (answered at the deadline)"));
         AnsiConsole.Write(up);
 
         AnsiConsole.MarkupLine(demo.Delivered == demo.Devices

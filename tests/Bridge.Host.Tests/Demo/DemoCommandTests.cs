@@ -90,7 +90,7 @@ public sealed class DemoCommandTests
         var row = Assert.Single(process.StandardOutput, l => l.StartsWith("│ 25 ", StringComparison.Ordinal));
         var cells = row.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(["25", "25", "1", "3"], cells[..4]);
-        var count = Assert.Single(process.StandardOutput, l => l.Contains("readings in the aggregate", StringComparison.Ordinal));
+        var count = Assert.Single(process.StandardOutput, l => l.Contains("readings aggregated (count)", StringComparison.Ordinal));
         Assert.Equal("25", count.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[1]);
     }
 
