@@ -244,26 +244,28 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         var member = Socket(domain.Attach(name));
         member.Join(Tariff);
         var stop = new CancellationTokenSource();
-        var answering = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var request in member.RequestsAsync(stop.Token))
-                {
-                    await member.ReplyAsync(request, value, cancellationToken: stop.Token);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // The test is over.
-            }
-        });
+        var answering = AnswerEveryRequestAsync(member, value, stop.Token);
         _owned.Add(new AsyncDisposer(async () =>
         {
             await stop.CancelAsync();
             await answering;
             stop.Dispose();
         }));
+    }
+
+    private static async Task AnswerEveryRequestAsync(MulticastSocket member, double value, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var request in member.RequestsAsync(cancellationToken))
+            {
+                await member.ReplyAsync(request, value, cancellationToken: cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The test is over.
+        }
     }
 
     private async Task<(GatewayNode West, GatewayNode East)> StartPairAsync()

@@ -25,9 +25,9 @@ internal enum GatewayTimer
     /// <summary>The oldest copy held back during a handover is due (<see cref="Forwarding.GatewayForwarding"/>).</summary>
     HeldDelivery,
 
-    /// <summary>The aggregator's next deadline: a request's partial due, a late-only update, a finished request to forget (<see cref="Aggregation.GatewayAggregation"/>).</summary>
-    Aggregation,
-
     /// <summary>Duplicate suppression forgets idle sources (<see cref="Forwarding.GatewayForwarding"/>); always armed.</summary>
     SourceSweep,
+
+    /// <summary>The aggregator's next deadline: a request's partial due, a late-only update, a finished request to forget (<see cref="Aggregation.GatewayAggregation"/>).</summary>
+    Aggregation,
 }
