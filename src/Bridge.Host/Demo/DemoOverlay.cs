@@ -38,11 +38,8 @@ internal sealed class DemoOverlay : IAsyncDisposable
     /// <summary>The domains; the head-end is in the first.</summary>
     public IReadOnlyList<LoopbackBus> Domains { get; }
 
-    /// <summary>The gateways, one per domain, in the order of <see cref="Domains"/>.</summary>
-    public List<GatewayNode> Gateways { get; } = [];
-
     /// <summary>The id of the gateway of domain <paramref name="index"/> (from 0).</summary>
-    public static string GatewayId(int index) => $"gw-{index + 1}";
+    private static GatewayId GatewayOf(int index) => new($"gw-{index + 1}");
 
     public static async Task<DemoOverlay> StartAsync(int domains, GroupName group, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -138,10 +135,10 @@ internal sealed class DemoOverlay : IAsyncDisposable
         IPEndPoint? hub = null;
         for (var i = 0; i < Domains.Count; i++)
         {
-            var id = new GatewayId(GatewayId(i));
+            var id = GatewayOf(i);
             GatewayPeer[] peers = i == 0
-                ? [.. Enumerable.Range(1, Domains.Count - 1).Select(p => new GatewayPeer(new GatewayId(GatewayId(p)), null))]
-                : [new GatewayPeer(new GatewayId(GatewayId(0)), hub)];
+                ? [.. Enumerable.Range(1, Domains.Count - 1).Select(p => new GatewayPeer(GatewayOf(p), null))]
+                : [new GatewayPeer(GatewayOf(0), hub)];
             var options = new GatewayNodeOptions
             {
                 Gateway = new GatewayOptions
@@ -166,7 +163,6 @@ internal sealed class DemoOverlay : IAsyncDisposable
             var node = new GatewayNode(options, domainSide, _time, loggers);
             _owned.Add(node);
             await node.StartAsync(cancellationToken);
-            Gateways.Add(node);
             hub ??= node.ListenEndPoint;
         }
     }

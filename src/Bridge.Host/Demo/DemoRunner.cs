@@ -52,8 +52,10 @@ internal sealed record DemoResult(
 /// <summary>
 /// The meter-reading round as the head-end saw it. <see cref="Missing"/> counts the demo's
 /// devices that are not in the result (the demo knows them all; a real head-end knows only the
-/// members its gateways learnt). <see cref="HeadEndMessages"/> are the replies of the head-end's
-/// own domain and the gateway partials it folded in: what reached the head-end for the round.
+/// members its gateways learnt). <see cref="HeadEndMessages"/> are the Reply frames of the
+/// head-end's own domain and the PartialAggregate frames of its gateway that its socket received
+/// for the round: what reached the head-end. <see cref="GatewayPartials"/> are the partials merged
+/// on the way, the result's <c>PartialsMerged</c> (every gateway that sent one counts itself).
 /// </summary>
 internal sealed record DemoAggregate(
     ulong Count,
@@ -196,16 +198,16 @@ internal sealed class DemoRunner(DemoSettings settings, ILoggerFactory loggers, 
         {
             Functions = AggregateFunctions.Count | AggregateFunctions.Sum | AggregateFunctions.Mean | AggregateFunctions.Min | AggregateFunctions.Max,
         };
-        var counters = headEnd.Aggregation;
-        var (replies, partials) = (counters.RepliesAccepted, counters.PartialsAccepted);
+        // What reached the head-end's socket for the round: every Reply and PartialAggregate
+        // frame it took in while the request was open, copies included (its aggregator counts
+        // each member and each gateway once; these are the messages, not the contributors).
+        var counters = headEnd.Counters;
+        var (replies, partials) = (counters.RepliesReceived, counters.PartialsReceived);
         var startedAt = time.GetTimestamp();
         var result = await headEnd.RequestAsync(settings.Group, spec, settings.RoundDeadline, cancellationToken);
         var elapsed = time.GetElapsedTime(startedAt);
-
-        // The socket counts what its aggregator folded in; those are the messages that reached
-        // the head-end for this round (duplicates, which it drops, are not among them).
-        var ownDomain = counters.RepliesAccepted - replies;
-        var fromGateways = counters.PartialsAccepted - partials;
+        var ownDomain = counters.RepliesReceived - replies;
+        var fromGateways = counters.PartialsReceived - partials;
         var expected = Enumerable.Range(0, settings.Devices).Sum(DemoSettings.Reading);
         var answered = result.Contributors > 0;
         return new DemoAggregate(
