@@ -223,6 +223,31 @@ public sealed class GroupEndpointReverseChannelTests
         Assert.Equal(1UL, Decode(Assert.Single(Transmits(_source)).Datagram).Sequence);
     }
 
+    [Fact]
+    public void HandleDatagram_GatewayPartialWhileListening_RaisesPartialReceived()
+    {
+        _source.ListenForReplies(Meters);
+        var partial = new PartialAggregate { RequestId = Reading.RequestId, Contributors = 2, SumUnits = ValueUnits.ToUnits(3), Min = 1, Max = 2, Histogram = [0, 0, 2, 0], PartialsMerged = 1 };
+
+        _source.HandleDatagram(T0, Frame(FrameType.PartialAggregate, 1, PartialAggregateCodec.Encode(partial)));
+
+        var received = Assert.IsType<PartialReceived>(Assert.Single(Events(_source)));
+        Assert.Equal((Meters, Reading.RequestId, 2UL, 3.0), (received.Group, received.Partial.RequestId, received.Partial.Contributors, received.Partial.Sum));
+        Assert.Equal(1, _source.Counters.PartialsReceived);
+    }
+
+    [Fact]
+    public void HandleDatagram_MalformedPartial_CountedUnderTheCodecsReason()
+    {
+        _source.ListenForReplies(Meters);
+
+        _source.HandleDatagram(T0, Frame(FrameType.PartialAggregate, 1, [2, 0, 0]));
+
+        var rejected = Assert.IsType<PayloadRejected>(Assert.Single(Events(_source)));
+        Assert.Equal((FrameType.PartialAggregate, AggregationError.Truncated), (rejected.Type, rejected.Reason));
+        Assert.Equal(0, _source.Counters.PartialsReceived);
+    }
+
     private static void Deliver(GroupEndpoint from, GroupEndpoint to)
     {
         while (from.TryPollTransmit(out var transmit))

@@ -1,4 +1,5 @@
 using System.Text;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Transports.Overlay;
@@ -54,6 +55,8 @@ public sealed class RelayCodecTests
         { "header names another source", RelayError.Mismatch },
         { "header names another sequence", RelayError.Mismatch },
         { "header names another group", RelayError.Mismatch },
+        { "inner request with a tag", RelayError.BadInnerRequest },
+        { "inner request as a fragment", RelayError.BadInnerRequest },
     };
 
     [Theory]
@@ -88,6 +91,8 @@ public sealed class RelayCodecTests
             "header names another source" => relay with { SourceId = inner.SourceId + 1 },
             "header names another sequence" => relay with { Sequence = inner.Sequence + 1 },
             "header names another group" => relay with { Group = "ham:sg:vpp.schedule"u8.ToArray() },
+            "inner request with a tag" => relay with { Payload = Payload([(byte)id.Length], id, EncodeInner(out _, type: FrameType.Request, tag: true)) },
+            "inner request as a fragment" => relay with { Payload = Payload([(byte)id.Length], id, EncodeInner(out _, type: FrameType.Request, fragment: true)) },
             _ => throw new ArgumentOutOfRangeException(nameof(damage), damage, "no such case"),
         };
 
@@ -138,6 +143,37 @@ public sealed class RelayCodecTests
     }
 
     [Fact]
+    public void EncodeRequest_ThenRelay_RoundTripsTheSourcesHeaderWithThisHopsBudget()
+    {
+        var request = new AggregationRequest(0xBEEF, new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum }, TimeSpan.FromSeconds(2));
+        var sent = new GridCastFrame
+        {
+            Type = FrameType.Request,
+            Group = GroupBytes,
+            SourceId = 0x1122_3344_5566_7788,
+            Sequence = 12,
+            TimestampMicroseconds = 1_700_000_000_000_000,
+            Payload = AggregationRequestCodec.Encode(request),
+        };
+
+        var innerBytes = RelayCodec.EncodeRequest(sent, request with { Budget = TimeSpan.FromMilliseconds(1800) }, relayed: false);
+        Assert.True(FrameCodec.TryDecodeDatagram(innerBytes, out var inner, out _));
+        Assert.True(FrameCodec.TryDecodeDatagram(RelayCodec.Encode(Ingress, inner, innerBytes), out var relay, out _));
+        Assert.True(RelayCodec.TryDecode(relay, out var ingress, out _, out var decoded, out var error), error.ToString());
+        var intoDomain = RelayCodec.EncodeRequest(decoded, request with { Budget = TimeSpan.FromMilliseconds(1600) }, relayed: true);
+
+        Assert.Equal(Ingress, ingress);
+        Assert.Equal((sent.Type, sent.SourceId, sent.Sequence, sent.TimestampMicroseconds), (decoded.Type, decoded.SourceId, decoded.Sequence, decoded.TimestampMicroseconds));
+        Assert.Equal(FrameFlags.None, decoded.Flags);
+        Assert.True(AggregationRequestCodec.TryDecode(decoded.Payload.Span, out var hop, out _));
+        Assert.Equal((request.RequestId, request.Spec.Functions, TimeSpan.FromMilliseconds(1800)), (hop.RequestId, hop.Spec.Functions, hop.Budget));
+        Assert.True(FrameCodec.TryDecodeDatagram(intoDomain, out var delivered, out _));
+        Assert.Equal(FrameFlags.Relayed, delivered.Flags);
+        Assert.True(AggregationRequestCodec.TryDecode(delivered.Payload.Span, out var last, out _));
+        Assert.Equal(TimeSpan.FromMilliseconds(1600), last.Budget);
+    }
+
+    [Fact]
     public void Encode_IngressIdLongerThan128Bytes_Throws()
     {
         var innerBytes = EncodeInner(out var inner);
@@ -145,7 +181,7 @@ public sealed class RelayCodecTests
         Assert.Throws<ArgumentException>(() => RelayCodec.Encode(new GatewayId(new string('g', 129)), inner, innerBytes));
     }
 
-    private static byte[] EncodeInner(out GridCastFrame frame, int payloadLength = 16, FrameType type = FrameType.Data)
+    private static byte[] EncodeInner(out GridCastFrame frame, int payloadLength = 16, FrameType type = FrameType.Data, bool tag = false, bool fragment = false)
     {
         var payload = new byte[payloadLength];
         new Random(payloadLength).NextBytes(payload);
@@ -160,6 +196,16 @@ public sealed class RelayCodecTests
             TimestampMicroseconds = 1_700_000_000_000_000,
             Payload = payload,
         };
+        if (tag)
+        {
+            frame = frame with { Tag = new byte[16] };
+        }
+
+        if (fragment)
+        {
+            frame = frame with { FragmentCount = 2, MessageLength = (uint)(2 * payloadLength) };
+        }
+
         var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
         FrameCodec.Encode(frame, bytes);
         return bytes;
