@@ -47,6 +47,7 @@ internal sealed record DemoResult(
     string Group,
     string Topic,
     bool TimedOut,
+    double DeadlineMs,
     DemoAggregate Aggregate);
 
 /// <summary>
@@ -139,6 +140,7 @@ internal sealed class DemoRunner(DemoSettings settings, ILoggerFactory loggers, 
                 settings.Group.Canonical,
                 settings.Topic,
                 timedOut,
+                settings.RoundDeadline.TotalMilliseconds,
                 aggregate);
         }
         finally

@@ -225,7 +225,7 @@ internal static class RequestCommand
         return bounds;
     }
 
-    private static TimeSpan ParseDeadline(ArgumentResult result)
+    internal static TimeSpan ParseDeadline(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         var (number, scale) = text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 1.0)

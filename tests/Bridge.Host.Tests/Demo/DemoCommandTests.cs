@@ -27,6 +27,7 @@ public sealed class DemoCommandTests
         Assert.InRange(root.GetProperty("elapsedMs").GetDouble(), 0.001, 60_000);
         Assert.Equal(group, root.GetProperty("group").GetString());
         Assert.False(root.GetProperty("timedOut").GetBoolean());
+        Assert.Equal(1000, root.GetProperty("deadlineMs").GetDouble());
     }
 
     [Theory]
@@ -98,6 +99,7 @@ public sealed class DemoCommandTests
     [InlineData("--devices", "0", "--devices must be at least 1")]
     [InlineData("--domains", "0", "--domains must be from 1 to 64, not 0")]
     [InlineData("--domains", "65", "--domains must be from 1 to 64, not 65")]
+    [InlineData("--deadline", "0s", "--deadline must be whole milliseconds from 1ms to 1h")]
     [InlineData("--group", "ham:ip:10.1.2.3:5000", "'10.1.2.3'")]
     public async Task Demo_BadOption_ExitsWithUsageErrorNamingIt(string option, string value, string expected)
     {
