@@ -292,6 +292,7 @@ internal static class RequestCommand
         {
             table.AddRow("missing subtrees", string.Create(CultureInfo.InvariantCulture, $"{printed.MissingSubtrees}: {string.Join(' ', subtrees)}").EscapeMarkup());
         }
+
         table.AddRow("late", printed.Late.ToString(CultureInfo.InvariantCulture));
         table.AddRow("partials received", printed.PartialsReceived.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
