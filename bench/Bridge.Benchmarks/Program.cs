@@ -7,7 +7,8 @@ namespace Bridge.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>throughput</c> runs the loopback throughput harness, <c>gateway-latency</c>
-/// the gateway chain harness, <c>fanout</c> the bridge against the broker's own fan-out; anything
+/// the gateway chain harness, <c>fanout</c> the bridge against the broker's own fan-out,
+/// <c>reverse-channel</c> the 1,000,000-device aggregation simulation; anything
 /// else goes to BenchmarkDotNet's switcher (--filter, --job, ...).
 /// </summary>
 public static class Program
@@ -32,6 +33,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "fanout")
         {
             return await BridgeVersusBroker.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "reverse-channel")
+        {
+            return await Aggregation.ReverseChannelSimulation.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "modbus")

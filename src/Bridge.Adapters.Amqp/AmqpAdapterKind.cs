@@ -14,7 +14,7 @@ namespace Bridge.Adapters.Amqp;
 /// endpoints written <c>amqp: ROUTING-KEY-TEMPLATE</c> and parsed as <see cref="RoutingKeyTemplate"/>s,
 /// and a side that is a client of a broker's topic exchange (<see cref="AmqpBrokerClient"/>).
 /// </summary>
-public sealed partial class AmqpAdapterKind : AdapterKind<AmqpSectionInput, AmqpSection>
+public sealed class AmqpAdapterKind : AdapterKind<AmqpSectionInput, AmqpSection>
 {
     /// <summary>The kind's name: the section key and the endpoints' kind.</summary>
     public const string KindName = "amqp";
@@ -74,20 +74,7 @@ public sealed partial class AmqpAdapterKind : AdapterKind<AmqpSectionInput, Amqp
     /// <inheritdoc/>
     protected override async Task<IAdapterSide> StartAsync(AmqpSection settings, AdapterContext context, CancellationToken cancellationToken)
     {
-        var logger = context.Loggers.CreateLogger<AmqpBrokerClient>();
-
-        // The file may hold AMQP request rules already; say so rather than ignore them in silence.
-        foreach (var rule in context.RequestRules)
-        {
-            Log.RequestsNotServed(logger, rule.Name, rule.Topic);
-        }
-
-        return await AmqpBrokerClient.StartAsync(settings.ToClientSettings(), context.Router, logger, context.Time, cancellationToken);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(132, LogLevel.Warning, "Request rule {Rule}: the AMQP side does not serve request rules yet; messages with routing key {RoutingKey} start no request")]
-        public static partial void RequestsNotServed(ILogger logger, string rule, string routingKey);
+        return await AmqpBrokerClient.StartAsync(
+            settings.ToClientSettings(), context.Router, context.RequestRules, context.Requests, context.Loggers.CreateLogger<AmqpBrokerClient>(), context.Time, cancellationToken);
     }
 }

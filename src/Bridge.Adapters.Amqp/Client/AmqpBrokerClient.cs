@@ -1,6 +1,8 @@
 using System.Text;
+using Bridge.Adapters.Amqp.Requests;
 using Bridge.Adapters.Amqp.Rules;
 using Bridge.Core.Adapters;
+using Bridge.Core.Requests;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Diagnostics;
@@ -19,7 +21,9 @@ namespace Bridge.Adapters.Amqp.Client;
 /// (<see cref="RoutingKeyTemplate"/> rules match it) and acknowledged only after the router handed it to
 /// the multicast layer; a failed hand-off is returned to the queue (basic.nack, requeue). From-group
 /// side (<see cref="PublishAsync"/>): persistent messages to the same exchange on a channel with
-/// publisher confirms, each confirm awaited.
+/// publisher confirms, each confirm awaited. Request rules (<c>bridge.requests</c>) bind their
+/// patterns to the same queue; a delivery that matches one starts a request
+/// (<see cref="AmqpRequestServer"/>) instead of being routed, and is acknowledged at once.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -55,6 +59,7 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
     private IConnection? _connection;
     private IChannel? _consumeChannel;
     private IChannel? _publishChannel;
+    private AmqpRequestServer? _requests;
     private long _acknowledged;
     private long _malformed;
     private long _unroutable;
@@ -119,6 +124,8 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
             ["malformed"] = Malformed,
             ["unroutable"] = Unroutable,
             ["route_failed"] = RouteFailures,
+            ["request_refused"] = _requests?.Refused ?? 0,
+            ["request_failed"] = _requests?.Failed ?? 0,
         },
     };
 
@@ -126,14 +133,31 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
     /// Connects (retrying with backoff until the broker answers or <paramref name="cancellationToken"/>
     /// ends it), declares the exchange, the queue and its bindings, and starts consuming.
     /// </summary>
-    public static async Task<AmqpBrokerClient> StartAsync(
+    public static Task<AmqpBrokerClient> StartAsync(
         AmqpClientSettings settings, Router router, ILogger logger, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        => StartAsync(settings, router, [], null, logger, time, cancellationToken);
+
+    /// <summary>
+    /// Connects as <see cref="StartAsync(AmqpClientSettings, Router, ILogger, TimeProvider?, CancellationToken)"/>
+    /// does, and serves <paramref name="requestRules"/> with <paramref name="requester"/>: their
+    /// patterns are bound to the queue too, and a matching delivery starts a request.
+    /// </summary>
+    public static async Task<AmqpBrokerClient> StartAsync(
+        AmqpClientSettings settings, Router router, IReadOnlyList<RequestRule> requestRules, IGroupRequester? requester, ILogger logger,
+        TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(requestRules);
         ArgumentNullException.ThrowIfNull(logger);
-        var patterns = BindingPatterns(router.Table).Select(b => b.Pattern).ToList();
         var client = new AmqpBrokerClient(settings, router, logger, time ?? TimeProvider.System);
+        if (requestRules.Count > 0)
+        {
+            client._requests = new AmqpRequestServer(requestRules, requester, client.PublishReplyAsync, logger, client._time);
+        }
+
+        // A request pattern that is also a rule's is bound once.
+        var patterns = BindingPatterns(router.Table).Select(b => b.Pattern).Concat(client._requests?.Patterns ?? []).Distinct(StringComparer.Ordinal).ToList();
         var delay = settings.ReconnectDelay;
         while (true)
         {
@@ -216,6 +240,12 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         }
 
         await _stopping.CancelAsync();
+        if (_requests is not null)
+        {
+            // Its requests in progress end first: their results would find the channel closed.
+            await _requests.DisposeAsync();
+        }
+
         await CloseAsync();
         _stopping.Dispose();
     }
@@ -331,6 +361,15 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
             return;
         }
 
+        if (_requests is not null
+            && string.Equals(delivery.Exchange, _settings.Exchange, StringComparison.Ordinal)
+            && _requests.TryTake(delivery.RoutingKey, delivery.Body.Span, delivery.BasicProperties.ReplyTo, delivery.BasicProperties.CorrelationId))
+        {
+            // A request message is taken once its request started (or was refused): acknowledged now.
+            await SettleAsync(channel, delivery, Settlement.Ack);
+            return;
+        }
+
         if (!RoutingKeys.IsRoutable(delivery.RoutingKey, out var reason))
         {
             Interlocked.Increment(ref _malformed);
@@ -396,6 +435,25 @@ public sealed partial class AmqpBrokerClient : IAdapterSide, IEndpointPublisher<
         {
             Interlocked.Increment(ref _acknowledged);
         }
+    }
+
+    /// <summary>
+    /// Publishes a request's result: to the request's reply-to queue through the default exchange,
+    /// or with the rule's reply routing key on the side's exchange; persistent, JSON, confirmed.
+    /// </summary>
+    private async Task PublishReplyAsync(AmqpReply reply, CancellationToken cancellationToken)
+    {
+        var channel = _publishChannel ?? throw new ObjectDisposedException(nameof(AmqpBrokerClient));
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            AppId = "gridcast",
+            ContentType = "application/json",
+            CorrelationId = reply.CorrelationId,
+            Headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [BridgeHeader] = _ownId },
+        };
+        await channel.BasicPublishAsync(reply.ToQueue ? string.Empty : _settings.Exchange, reply.RoutingKey, mandatory: false, properties, reply.Body, cancellationToken);
+        Interlocked.Increment(ref _published);
     }
 
     private bool IsOwn(IReadOnlyBasicProperties properties)

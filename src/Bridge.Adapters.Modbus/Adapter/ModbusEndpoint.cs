@@ -15,18 +15,22 @@ public readonly record struct ModbusAddress(byte Unit, ModbusTable Table, ushort
 /// A Modbus rule endpoint, written <c>unit=1 holding=100-109 type=f32 order=big scale=0.1</c> or
 /// <c>unit=1 coils=0-15</c>: one unit, one range of one writable table, and (for registers) how
 /// values are carried. It has no placeholders, so it names exactly one block and can publish.
+/// A register block may aggregate (<c>unit=1 holding=200-203 type=f32 aggregate=sum,mean deadline=2s</c>,
+/// <see cref="Aggregate"/>): a master's read of it asks the rule's group instead of reading the last values.
 /// </summary>
 public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
 {
-    private static readonly string[] EncodingFields = ["type", "order", "scale"];
+    private static readonly string[] EncodingFields = ["type", "order", "scale", "aggregate", "deadline", "quorum"];
+    private static readonly string[] AggregateOnlyFields = ["deadline", "quorum"];
 
-    private ModbusEndpoint(string text, byte unit, ModbusTable table, ModbusRange range, ModbusValueEncoding? encoding)
+    private ModbusEndpoint(string text, byte unit, ModbusTable table, ModbusRange range, ModbusValueEncoding? encoding, ModbusAggregate? aggregate)
     {
         Text = text;
         Unit = unit;
         Table = table;
         Range = range;
         Encoding = encoding;
+        Aggregate = aggregate;
     }
 
     /// <inheritdoc/>
@@ -52,6 +56,9 @@ public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
 
     /// <summary>How register values are carried; null for coils.</summary>
     public ModbusValueEncoding? Encoding { get; }
+
+    /// <summary>How a read of the block asks the group; null for a block read from the last values.</summary>
+    public ModbusAggregate? Aggregate { get; }
 
     /// <summary>The block's own address (its first register or coil).</summary>
     public ModbusAddress Address => new(Unit, Table, Range.Start);
@@ -83,9 +90,9 @@ public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
             }
 
             var (key, value) = (part[..equals], part[(equals + 1)..]);
-            if (key is not ("unit" or "holding" or "coils" or "type" or "order" or "scale"))
+            if (key is not ("unit" or "holding" or "coils" or "type" or "order" or "scale" or "aggregate" or "deadline" or "quorum"))
             {
-                reason = $"unknown field '{key}': use unit, holding or coils, type, order, scale";
+                reason = $"unknown field '{key}': use unit, holding or coils, type, order, scale, aggregate, deadline, quorum";
                 return false;
             }
 
@@ -141,7 +148,7 @@ public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
                 return false;
             }
 
-            endpoint = new ModbusEndpoint(text, unit, ModbusTable.Coils, range, null);
+            endpoint = new ModbusEndpoint(text, unit, ModbusTable.Coils, range, null, null);
             reason = null;
             return true;
         }
@@ -151,7 +158,29 @@ public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
             return false;
         }
 
-        endpoint = new ModbusEndpoint(text, unit, ModbusTable.HoldingRegisters, range, encoding);
+        ModbusAggregate? aggregate = null;
+        if (fields.TryGetValue("aggregate", out var functionsText))
+        {
+            if (!ModbusAggregate.TryParse(functionsText, fields.GetValueOrDefault("deadline"), fields.GetValueOrDefault("quorum"), out aggregate, out reason))
+            {
+                return false;
+            }
+
+            var values = range.Count / encoding.Width;
+            if (values != aggregate.Functions.Count)
+            {
+                reason = $"holding range of {range.Count} registers holds {values} {fields.GetValueOrDefault("type", "u16")} value(s), "
+                    + $"but aggregate names {aggregate.Functions.Count}: the block holds one value per function";
+                return false;
+            }
+        }
+        else if (AggregateOnlyFields.FirstOrDefault(fields.ContainsKey) is { } orphan)
+        {
+            reason = $"{orphan} applies to a block that aggregates: add aggregate=sum (or count, min, max, mean)";
+            return false;
+        }
+
+        endpoint = new ModbusEndpoint(text, unit, ModbusTable.HoldingRegisters, range, encoding, aggregate);
         return true;
     }
 

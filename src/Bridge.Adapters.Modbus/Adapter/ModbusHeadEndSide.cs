@@ -5,8 +5,8 @@ using Bridge.Multicast;
 
 namespace Bridge.Adapters.Modbus.Adapter;
 
-/// <summary>A running head-end side: a <see cref="ModbusTcpServer"/> answering with a <see cref="ModbusHeadEnd"/>.</summary>
-internal sealed class ModbusHeadEndSide(ModbusTcpServer server, ModbusHeadEnd headEnd, Router router) : IAdapterSide
+/// <summary>A running head-end side: a <see cref="ModbusTcpServer"/> answering with a <see cref="ModbusHeadEnd"/>, and the TLS credentials it owns.</summary>
+internal sealed class ModbusHeadEndSide(ModbusTcpServer server, ModbusHeadEnd headEnd, Router router, IDisposable? credentials = null) : IAdapterSide
 {
     /// <inheritdoc/>
     public ValueTask<int> PublishFromGroupAsync(GroupMessage message, CancellationToken cancellationToken = default)
@@ -29,9 +29,18 @@ internal sealed class ModbusHeadEndSide(ModbusTcpServer server, ModbusHeadEnd he
         Received = headEnd.Received,
         Acknowledged = headEnd.Acknowledged,
         Published = headEnd.Published,
-        Dropped = new Dictionary<string, long> { ["malformed"] = headEnd.Malformed, ["unroutable"] = headEnd.Unroutable },
+        Dropped = new Dictionary<string, long>
+        {
+            ["malformed"] = headEnd.Malformed,
+            ["unroutable"] = headEnd.Unroutable,
+            ["aggregate_unanswered"] = headEnd.AggregateFailures,
+        },
     };
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await server.DisposeAsync();
+        credentials?.Dispose();
+    }
 }

@@ -2,6 +2,7 @@ using Bridge.Adapters.Amqp;
 using Bridge.Adapters.Modbus.Adapter;
 using Bridge.Adapters.Mqtt;
 using Bridge.Core.Adapters;
+using Bridge.Core.Configuration;
 
 namespace Bridge.Host.Bridging;
 
@@ -23,4 +24,15 @@ internal static class AdapterKinds
     /// <exception cref="KeyNotFoundException">No kind has that name.</exception>
     public static IAdapterKind Named(string name)
         => All.FirstOrDefault(k => k.Name == name) ?? throw new KeyNotFoundException($"no adapter kind '{name}'");
+
+    /// <summary>
+    /// What a kind finds wrong only across all of its rules, each at the rule's path: Modbus
+    /// blocks that overlap or name a unit not served (<see cref="ModbusSectionReader.RuleErrors"/>).
+    /// The side checks the same when it starts; <c>config validate</c> says so first.
+    /// </summary>
+    public static IReadOnlyList<ConfigurationError> CheckRules(BridgeSection bridge)
+    {
+        ArgumentNullException.ThrowIfNull(bridge);
+        return bridge.Adapter<ModbusSection>() is { } modbus ? ModbusSectionReader.RuleErrors(bridge.Rules, modbus) : [];
+    }
 }

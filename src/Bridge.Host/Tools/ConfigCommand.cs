@@ -138,6 +138,11 @@ internal static class ConfigCommand
         {
             var path = result.GetRequiredValue(file);
             var (configuration, errors) = NodeConfigurationLoader.Load(path);
+            if (configuration?.Bridge is { } bridge && AdapterKinds.CheckRules(bridge) is { Count: > 0 } ruleErrors)
+            {
+                (configuration, errors) = (null, [.. errors, .. ruleErrors]);
+            }
+
             var summary = configuration is null ? [] : Summarise(configuration);
             if (result.GetValue(json))
             {

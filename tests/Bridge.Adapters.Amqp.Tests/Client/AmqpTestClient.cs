@@ -7,7 +7,11 @@ using RabbitMQ.Client.Events;
 namespace Bridge.Adapters.Amqp.Tests.Client;
 
 /// <summary>A message an ordinary consumer received.</summary>
-internal sealed record Received(string Exchange, string RoutingKey, string Body, bool Persistent);
+internal sealed record Received(string Exchange, string RoutingKey, string Body, bool Persistent)
+{
+    /// <summary>The message's correlation-id property, or null.</summary>
+    public string? CorrelationId { get; init; }
+}
 
 /// <summary>
 /// An ordinary AMQP client, as a head-end or a far-side consumer would be: RabbitMQ.Client with
@@ -55,6 +59,21 @@ internal sealed class AmqpTestClient : IAsyncDisposable
         => await _channel.BasicPublishAsync(
             exchange, routingKey, mandatory: true, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body), cancellationToken);
 
+    /// <summary>
+    /// Publishes a persistent message with the reply-to and correlation-id properties a requester
+    /// sets, and returns once the broker confirmed it; throws when no queue took it (mandatory).
+    /// </summary>
+    public async Task PublishRequestAsync(string exchange, string routingKey, string body, string? replyTo, string? correlationId, CancellationToken cancellationToken = default)
+        => await _channel.BasicPublishAsync(
+            exchange, routingKey, mandatory: true, new BasicProperties { Persistent = true, ReplyTo = replyTo, CorrelationId = correlationId }, Encoding.UTF8.GetBytes(body), cancellationToken);
+
+    /// <summary>Declares an exclusive, server-named queue, as a requester does for its replies, and returns its name.</summary>
+    public async Task<string> DeclareReplyQueueAsync()
+        => (await _channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true)).QueueName;
+
+    /// <summary>How many ready messages <paramref name="queue"/> holds.</summary>
+    public async Task<uint> MessageCountAsync(string queue) => await _channel.MessageCountAsync(queue);
+
     /// <summary>Consumes <paramref name="queue"/> (auto-ack) into the returned reader.</summary>
     public async Task<ChannelReader<Received>> ConsumeAsync(string queue)
     {
@@ -62,7 +81,10 @@ internal sealed class AmqpTestClient : IAsyncDisposable
         var consumer = new AsyncEventingBasicConsumer(_channel);
         consumer.ReceivedAsync += (_, e) =>
         {
-            received.Writer.TryWrite(new Received(e.Exchange, e.RoutingKey, Encoding.UTF8.GetString(e.Body.Span), e.BasicProperties.Persistent));
+            received.Writer.TryWrite(new Received(e.Exchange, e.RoutingKey, Encoding.UTF8.GetString(e.Body.Span), e.BasicProperties.Persistent)
+            {
+                CorrelationId = e.BasicProperties.CorrelationId,
+            });
             return Task.CompletedTask;
         };
         await _channel.BasicConsumeAsync(queue, autoAck: true, consumer);

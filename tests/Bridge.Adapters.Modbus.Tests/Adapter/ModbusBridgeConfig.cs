@@ -29,15 +29,22 @@ internal static class ModbusBridgeConfig
 
     private static readonly IAdapterKind[] Kinds = [ModbusAdapterKind.Instance];
 
-    public static (BridgeSection? Bridge, IReadOnlyList<ConfigurationError> Errors) Read(string yaml)
+    /// <summary>Reads <paramref name="yaml"/> as if the file were in <paramref name="directory"/> (the temporary directory when null), checking the files it names there.</summary>
+    public static (BridgeSection? Bridge, IReadOnlyList<ConfigurationError> Errors) Read(string yaml, string? directory = null)
     {
         var errors = new ConfigurationErrors();
         var root = Assert.IsType<ConfigMapping>(ConfigurationTreeReader.Read(yaml, ConfigurationFormat.Yaml, errors));
         var file = SectionReader.Open(root, string.Empty, errors, "groups", "bridge")!;
         var groups = GroupsSectionReader.Bind(file.Value("groups"), errors);
         var bridge = BridgeSectionReader.Bind(file.Value("bridge"), Kinds, errors)!;
-        var context = new ConfigurationContext(Path.GetTempPath());
+        var context = new ConfigurationContext(directory ?? Path.GetTempPath());
         (context.Groups, _) = GroupsSectionReader.Validate(groups, present: true, errors);
-        return (BridgeSectionReader.Validate(bridge, Kinds, context, errors), errors.ToList());
+        var section = BridgeSectionReader.Validate(bridge, Kinds, context, errors);
+        if (section is not null)
+        {
+            BridgeSectionReader.CheckEnvironment(bridge, context, errors);
+        }
+
+        return (errors.Count == 0 ? section : null, errors.ToList());
     }
 }

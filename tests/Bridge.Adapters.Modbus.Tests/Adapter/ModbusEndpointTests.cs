@@ -1,5 +1,6 @@
 using Bridge.Adapters.Modbus.Adapter;
 using Bridge.Adapters.Modbus.Protocol;
+using Bridge.Multicast.Aggregation;
 
 namespace Bridge.Adapters.Modbus.Tests.Adapter;
 
@@ -44,13 +45,48 @@ public class ModbusEndpointTests
     [InlineData("unit=1 holding=0 scale=0", "scale '0' must be a number other than 0")]
     [InlineData("unit=1 holding=0-2 type=u32", "holding range of 3 registers is not a whole number of u32 values (2 registers each)")]
     [InlineData("unit=1 unit=2 holding=0", "field unit is given twice")]
-    [InlineData("unit=1 input=0", "unknown field 'input': use unit, holding or coils, type, order, scale")]
+    [InlineData("unit=1 input=0", "unknown field 'input': use unit, holding or coils, type, order, scale, aggregate, deadline, quorum")]
+    [InlineData("unit=1 holding=0-1 aggregate=median,sum", "aggregate 'median' must be count, sum, min, max or mean (a list: aggregate=sum,count)")]
+    [InlineData("unit=1 holding=0-1 aggregate=sum,sum", "aggregate names sum twice")]
+    [InlineData("unit=1 holding=0-3 type=f32 aggregate=sum", "holding range of 4 registers holds 2 f32 value(s), but aggregate names 1: the block holds one value per function")]
+    [InlineData("unit=1 holding=0 aggregate=sum deadline=10s", "deadline '10s' must be whole milliseconds from 1ms to 9s (250ms, 2s): the server answers 0x0B after 10 s")]
+    [InlineData("unit=1 holding=0 aggregate=sum deadline=soon", "deadline 'soon' must be whole milliseconds from 1ms to 9s (250ms, 2s): the server answers 0x0B after 10 s")]
+    [InlineData("unit=1 holding=0 aggregate=sum quorum=0", "quorum '0' must be a whole number from 1: the fewest replies a read is answered with")]
+    [InlineData("unit=1 holding=0 deadline=2s", "deadline applies to a block that aggregates: add aggregate=sum (or count, min, max, mean)")]
+    [InlineData("unit=1 coils=0 aggregate=count", "aggregate applies to holding registers, not coils")]
     [InlineData("unit:1", "'unit:1' is not field=value (write unit=1 holding=100-109 type=u16)")]
     public void TryParse_BadField_NamesTheField(string text, string expected)
     {
         Assert.False(ModbusEndpoint.TryParse(text, out _, out var reason));
 
         Assert.Equal(expected, reason);
+    }
+
+    [Fact]
+    public void TryParse_Aggregate_GivesFunctionsInBlockOrderDeadlineAndQuorum()
+    {
+        Assert.True(ModbusEndpoint.TryParse("unit=1 holding=200-205 type=f32 aggregate=mean,sum,count deadline=1500ms quorum=3", out var endpoint, out var reason), reason);
+
+        var aggregate = Assert.IsType<ModbusAggregate>(endpoint.Aggregate);
+        Assert.Equal([AggregateFunctions.Mean, AggregateFunctions.Sum, AggregateFunctions.Count], aggregate.Functions);
+        Assert.Equal(AggregateFunctions.Count | AggregateFunctions.Sum | AggregateFunctions.Mean, aggregate.Spec.Functions);
+        Assert.Equal((TimeSpan.FromMilliseconds(1500), 3), (aggregate.Deadline, aggregate.Quorum));
+    }
+
+    [Fact]
+    public void TryParse_AggregateWithoutDeadlineOrQuorum_TakesOneSecondAndOneReply()
+    {
+        Assert.True(ModbusEndpoint.TryParse("unit=1 holding=7 aggregate=count", out var endpoint, out _));
+
+        Assert.Equal(new ModbusAggregate([AggregateFunctions.Count], TimeSpan.FromSeconds(1), 1), endpoint.Aggregate);
+    }
+
+    [Fact]
+    public void TryParseEndpoint_AggregateOnAToGroupRule_SaysTheDirectionIsFromGroup()
+    {
+        Assert.False(ModbusAdapterKind.Instance.TryParseEndpoint("unit=1 holding=7 aggregate=count", publishes: false, out _, out var reason));
+        Assert.Equal("a block with aggregate= is read by masters, so its rule's direction is from-group", reason);
+        Assert.True(ModbusAdapterKind.Instance.TryParseEndpoint("unit=1 holding=7 aggregate=count", publishes: true, out _, out _));
     }
 
     [Theory]
