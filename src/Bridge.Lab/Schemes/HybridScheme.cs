@@ -122,6 +122,11 @@ public sealed record HybridRun(SchemeResult Result, ImmutableArray<SchemeResult>
 /// relay over an overlay link counts as one copy on every underlay link of the path between the
 /// two gateways; a native multicast in a site counts one copy on the access link of every home
 /// in it. A receiver's delay runs from the source's publish to its host's delivery.</para>
+/// <para>The source is a <see cref="HeadEndNode"/>; the group nodes are <see cref="DeviceSwarmNode"/>s,
+/// one per PG site and one per HG home (of <see cref="HybridOptions.DevicesPerHome"/> nodes), so a
+/// million devices cost thousands of simulator nodes. After the messages the head-end reads every
+/// device's meter in one aggregated round through the gateways' reverse channel
+/// (<see cref="HybridRun.HeadEndMessagesPerRound"/>).</para>
 /// </remarks>
 public static class HybridScheme
 {
