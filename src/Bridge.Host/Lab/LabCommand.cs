@@ -46,6 +46,7 @@ internal static class LabCommand
             HelpName = "N,N,...",
             CustomParser = result => ParseDevices(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty, result.AddError),
         };
+        var perHome = CommonOptions.WholeNumber("--devices-per-home", "Devices behind one home gateway in the sweep's HG; sweep", "D", defaultValue: SweepOptions.Default.DevicesPerHome, min: 1, max: 1000);
         var output = new Option<string?>("--out", "--plot")
         {
             Description = "Directory for the PNG plots (delay CDF and link stress per scheme); de and eu",
@@ -55,7 +56,7 @@ internal static class LabCommand
         var json = CommonOptions.Json();
         var command = new Command("lab", "Measure delay and link stress of unicast, hybrid HG and hybrid PG on a research backbone (the evaluation lab)")
         {
-            setup, runs, seed, devices, neighbours, output, json,
+            setup, runs, seed, devices, perHome, neighbours, output, json,
         };
         command.Validators.Add(result =>
         {
@@ -74,7 +75,7 @@ internal static class LabCommand
             var asJson = result.GetValue(json);
             if (which == "sweep")
             {
-                var points = WithProgress(asJson, $"Sweep on GÉANT, seed {result.GetValue(seed)}", progress => SweepRunner.Run(result.GetValue(devices) ?? [.. SweepRunner.DefaultDevices], result.GetValue(seed), progress));
+                var points = WithProgress(asJson, $"Sweep on GÉANT, seed {result.GetValue(seed)}", progress => SweepRunner.Run(result.GetValue(devices) ?? [.. SweepRunner.DefaultDevices], result.GetValue(seed), progress, SweepOptions.Default with { DevicesPerHome = result.GetValue(perHome) }));
                 if (asJson)
                 {
                     Console.WriteLine(JsonSerializer.Serialize(new SweepOutput(result.GetValue(seed), points), LabJson.Printed.SweepOutput));

@@ -42,7 +42,11 @@ public sealed record SchemeReport(
     double LinksUsed,
     double SenderCopies,
     [property: JsonIgnore] ImmutableArray<double> DelaySamplesMs,
-    [property: JsonIgnore] ImmutableArray<int> LinkStressSamples);
+    [property: JsonIgnore] ImmutableArray<int> LinkStressSamples)
+{
+    /// <summary>Messages reaching the head-end per meter reading of every device (unicast: polling; hybrid: one aggregated round), mean over the runs.</summary>
+    public double HeadEndMessagesPerRound { get; init; }
+}
 
 /// <summary>The paper's reported figures for a setup (docs/evaluation.md).</summary>
 /// <param name="HybridAddedDelayMs">Delay hybrid adds over unicast, about.</param>

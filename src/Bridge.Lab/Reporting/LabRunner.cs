@@ -71,6 +71,9 @@ public static class LabRunner
             runs.Average(r => r.LinkStress.LinksUsed),
             runs.Average(r => r.SenderCopies),
             delays,
-            stress);
+            stress)
+        {
+            HeadEndMessagesPerRound = runs.Average(r => (double)r.HeadEndMessagesPerRound),
+        };
     }
 }

@@ -4,12 +4,14 @@ using Bridge.Lab.Measurement;
 using Bridge.Lab.Placement;
 using Bridge.Lab.Routing;
 using Bridge.Lab.Simulation;
+using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
 using Bridge.Simulation;
 using Bridge.Simulation.Nodes;
+using Bridge.Simulation.Scenarios;
 
 namespace Bridge.Lab.Schemes;
 
@@ -50,6 +52,31 @@ public sealed record HybridOptions
 
     /// <summary>The most virtual time the gateways may take to settle before the run fails.</summary>
     public TimeSpan SettleBound { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// HG: the group nodes behind one home's leaf gateway (1: every node is a home of its own, the
+    /// paper's HG). Larger values model a house of several devices (meters, charger, heat pump)
+    /// behind one home gateway and one access link: a site's nodes are grouped into homes of this
+    /// many in node order, and the home's gateway and devices sit at its first node's vertex.
+    /// </summary>
+    public int DevicesPerHome { get; init; } = 1;
+
+    /// <summary>
+    /// HG: the election hello interval of the leaf gateways, each alone in its home domain; null
+    /// keeps the product's default (100 ms). When set, a leaf's hold time is three intervals and it
+    /// competes at once (<see cref="GatewayOptions.StartupWait"/> zero): with no other gateway in
+    /// the home there is nobody to fail over to or to learn from first (docs/evaluation.md, "Scale sweep").
+    /// </summary>
+    public TimeSpan? HomeHelloInterval { get; init; }
+
+    /// <summary>Whether the head-end asks every device for a meter reading after the messages (<see cref="HybridRun.HeadEndMessagesPerRound"/>).</summary>
+    public bool AggregatedRound { get; init; } = true;
+
+    /// <summary>The aggregated round's budget: room for the gateways' hop margins and the devices' reply spread.</summary>
+    public TimeSpan AggregationBudget { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>How long a device takes at most to answer a request (each device's delay is drawn from the seed).</summary>
+    public TimeSpan ReplySpread { get; init; } = TimeSpan.FromMilliseconds(200);
 }
 
 /// <summary>What a hybrid run measured.</summary>
@@ -59,7 +86,23 @@ public sealed record HybridOptions
 /// <param name="Gateways">Gateways in the run (transit and leaf).</param>
 /// <param name="SettleTime">Virtual time from the start until the gateways had elected, flooded and attached.</param>
 /// <param name="Events">Events the simulator processed.</param>
-public sealed record HybridRun(SchemeResult Result, ImmutableArray<SchemeResult> Messages, int OverlayLinks, int Gateways, TimeSpan SettleTime, long Events);
+public sealed record HybridRun(SchemeResult Result, ImmutableArray<SchemeResult> Messages, int OverlayLinks, int Gateways, TimeSpan SettleTime, long Events)
+{
+    /// <summary>
+    /// Reverse-channel frames (partials and replies) that reached the head-end in one aggregated
+    /// meter-reading round asked of every device; 0 when <see cref="HybridOptions.AggregatedRound"/> is off.
+    /// </summary>
+    public long HeadEndMessagesPerRound { get; init; }
+
+    /// <summary>The round's head-end side: its partials, replies, overlay partials and times; null when no round was asked.</summary>
+    public AggregationRound? Round { get; init; }
+
+    /// <summary>Devices the round's result counted (each answered once); 0 when no round was asked.</summary>
+    public ulong Contributors { get; init; }
+
+    /// <summary>Simulator nodes that stand for the devices (one per PG site, one per HG home).</summary>
+    public int DeviceNodes { get; init; }
+}
 
 /// <summary>
 /// Hybrid multicast run by the product's <see cref="OverlayGateway"/> state machines on the
@@ -79,6 +122,11 @@ public sealed record HybridRun(SchemeResult Result, ImmutableArray<SchemeResult>
 /// relay over an overlay link counts as one copy on every underlay link of the path between the
 /// two gateways; a native multicast in a site counts one copy on the access link of every home
 /// in it. A receiver's delay runs from the source's publish to its host's delivery.</para>
+/// <para>The source is a <see cref="HeadEndNode"/>; the group nodes are <see cref="DeviceSwarmNode"/>s,
+/// one per PG site and one per HG home (of <see cref="HybridOptions.DevicesPerHome"/> nodes), so a
+/// million devices cost thousands of simulator nodes. After the messages the head-end reads every
+/// device's meter in one aggregated round through the gateways' reverse channel
+/// (<see cref="HybridRun.HeadEndMessagesPerRound"/>).</para>
 /// </remarks>
 public static class HybridScheme
 {
@@ -107,27 +155,43 @@ public static class HybridScheme
         options ??= HybridOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Messages, 1, nameof(options));
         HybridRun? run = null;
-        Simulator.Run(seed, sim => run = new World(sim, lab, deployment, options).Run(), new SimulatorOptions { TraceCapacity = 64 });
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DevicesPerHome, 1, nameof(options));
+        Simulator.Run(seed, sim => run = new World(sim, lab, deployment, options).Run(), new SimulatorOptions { TraceCapacity = 64, RunawayEventLimit = long.MaxValue });
         return run!;
     }
 
     private sealed class World
     {
+        /// <summary>What the round asks: a meter reading summed, as the head-end of docs/aggregation.md would.</summary>
+        private static readonly AggregationSpec ReadingSpec = new()
+        {
+            Functions = AggregateFunctions.Count | AggregateFunctions.Sum | AggregateFunctions.Min | AggregateFunctions.Max | AggregateFunctions.Mean,
+        };
+
         private readonly Simulator _sim;
         private readonly LabNetwork _lab;
         private readonly HybridDeployment _deployment;
         private readonly HybridOptions _options;
         private readonly GatewayDirectory _directory = new();
         private readonly Dictionary<NodeId, int> _vertexOf = [];
-        private readonly Dictionary<DomainId, ImmutableArray<NetworkLink>> _nativeLinks = [];
+        private readonly Dictionary<DomainId, List<NetworkLink>> _nativeLinks = [];
         private readonly Dictionary<ulong, (TimeSpan SentAt, MessageMeasurement Measurement)> _messages = [];
         private readonly List<(GatewaySimNode Node, NodeId Id)> _transit = [];
         private readonly List<(GatewaySimNode Node, NodeId Id, GatewaySimNode Upstream)> _leaves = [];
         private readonly List<(GatewaySimNode Node, NodeId Id)> _gateways = [];
-        private readonly HostNode[] _receivers;
-        private SourceNode? _source;
+
+        // The devices: one swarm per PG site or HG home, and the group nodes it stands for.
+        private readonly List<(DeviceSwarmNode Swarm, int[] Nodes)> _swarms = [];
+        private readonly MeterReadings _readings;
+        private HeadEndNode? _source;
         private NodeId _sourceId;
+
+        // Who asks the aggregated round: the source in PG; in HG a head-end at the source's site
+        // router, as a leaf's home cannot ask the group yet (docs/aggregation.md, "Not yet").
+        private HeadEndNode? _headEnd;
+        private NodeId _headEndId;
         private int _overlayLinks;
+        private bool _measuring = true;
 
         public World(Simulator sim, LabNetwork lab, HybridDeployment deployment, HybridOptions options)
         {
@@ -135,20 +199,24 @@ public static class HybridScheme
             _lab = lab;
             _deployment = deployment;
             _options = options;
-            _receivers = new HostNode[lab.NodeVertices.Length];
+            _readings = new MeterReadings((ulong)sim.Random.NextInt64());
         }
+
+        private int Receivers => _lab.NodeVertices.Length;
 
         public HybridRun Run()
         {
             Build();
             var settled = _sim.DriveUntil(Settled, _options.SettleBound, "settling of the gateways");
             var start = _sim.Now + _options.Interval;
+            var payload = new byte[_options.PayloadBytes];
             for (var k = 1; k <= _options.Messages; k++)
             {
+                // The head-end's endpoint numbers its Data frames from 1, one per publish.
                 var sequence = (ulong)k;
                 var at = start + ((k - 1) * _options.Interval);
-                _messages.Add(sequence, (at, new MessageMeasurement(_lab.Network, _receivers.Length)));
-                _sim.Schedule(at, _sourceId, "publish", now => _source!.Publish(now, sequence));
+                _messages.Add(sequence, (at, new MessageMeasurement(_lab.Network, Receivers)));
+                _sim.Schedule(at, _sourceId, "publish", now => _source!.Publish(now, Group, payload));
             }
 
             // Long after the last message could arrive, so a late duplicate would show too.
@@ -157,23 +225,46 @@ public static class HybridScheme
             var name = NameOf(_deployment);
             foreach (var (sequence, (sentAt, measurement)) in _messages.OrderBy(m => m.Key))
             {
-                for (var node = 0; node < _receivers.Length; node++)
+                foreach (var (swarm, nodes) in _swarms)
                 {
-                    var times = _receivers[node].TimesReceived(_source!.SourceId, sequence);
+                    var times = swarm.TimesReceived(_source!.SourceId, sequence);
                     if (times != 1)
                     {
-                        throw _sim.Failure($"{name}: group node {node} ({_lab.Network.VertexNames[_lab.NodeVertices[node]]}) received message {sequence} {times} times");
+                        throw _sim.Failure($"{name}: group node {nodes[0]} ({_lab.Network.VertexNames[_lab.NodeVertices[nodes[0]]]}) received message {sequence} {times} times");
                     }
 
-                    var at = _receivers[node].Deliveries.First(d => d.Source == _source.SourceId && d.Sequence == sequence).At;
-                    measurement.Receive(node, at - sentAt);
+                    var delay = swarm.FirstReceivedAt(_source.SourceId, sequence)!.Value - sentAt;
+                    foreach (var node in nodes)
+                    {
+                        measurement.Receive(node, delay);
+                    }
                 }
 
                 results.Add(measurement.ToResult(name));
             }
 
             var all = results.MoveToImmutable();
-            return new HybridRun(all[0], all, _overlayLinks, _gateways.Count, settled, _sim.Counters.Events);
+            _measuring = false;
+            var run = new HybridRun(all[0], all, _overlayLinks, _gateways.Count, settled, 0) { DeviceNodes = _swarms.Count };
+            if (_options.AggregatedRound)
+            {
+                var round = AggregationRound.Ask(_sim, _headEndId, _headEnd!, Group, ReadingSpec, _options.AggregationBudget, () => _gateways.Sum(g => g.Node.Gateway.Counters.PartialsToPeers));
+                var result = round.DriveUntilResult().Result;
+                if (result.Count != (ulong)Receivers)
+                {
+                    throw _sim.Failure($"{name}: the aggregated round counted {result.Count} of {Receivers} devices");
+                }
+
+                run = run with
+                {
+                    Result = run.Result with { HeadEndMessagesPerRound = round.FramesAtHeadEnd },
+                    HeadEndMessagesPerRound = round.FramesAtHeadEnd,
+                    Round = round,
+                    Contributors = result.Count,
+                };
+            }
+
+            return run with { Events = _sim.Counters.Events };
         }
 
         private void Build()
@@ -184,7 +275,9 @@ public static class HybridScheme
             {
                 var name = placement.Sites[s].Backbone.Name;
                 siteDomains[s] = _sim.AddDomain($"site-{name}", LinkConditions.Perfect);
-                var carry = _deployment == HybridDeployment.ProviderGateways;
+                // HG's transit domains hold nobody, except the head-end of the aggregated round at
+                // the source's site, whose Request the site's gateway must take in.
+                var carry = _deployment == HybridDeployment.ProviderGateways || (s == 0 && _options.AggregatedRound);
                 _transit.Add(AddGateway($"pg-{name}", siteDomains[s], _lab.SiteVertex(s), GatewayRole.Transit, carry, upstream: null));
             }
 
@@ -195,27 +288,59 @@ public static class HybridScheme
             }
 
             _overlayLinks = overlay.Length;
-            for (var node = 0; node < _receivers.Length; node++)
+            var bySite = new List<int>[placement.Sites.Length];
+            for (var s = 0; s < bySite.Length; s++)
             {
-                var host = new HostNode(default, NextSourceId());
-                var vertex = _lab.NodeVertices[node];
-                var site = placement.Nodes[node].Site;
-                _receivers[node] = host;
+                bySite[s] = [];
+            }
+
+            foreach (var node in placement.Nodes)
+            {
+                bySite[node.Site].Add(node.Index);
+            }
+
+            ulong nextMember = 1;
+            for (var s = 0; s < bySite.Length; s++)
+            {
                 if (_deployment == HybridDeployment.ProviderGateways)
                 {
-                    AddHost($"node{node}", host, siteDomains[site], vertex);
+                    // Every home of a site hears the site's native multicast after the same access
+                    // delay, so one swarm stands for them all; its copies count on each home's access link.
+                    if (bySite[s].Count > 0)
+                    {
+                        AddSwarm($"devices-{placement.Sites[s].Backbone.Name}", [.. bySite[s]], siteDomains[s], ref nextMember);
+                    }
+
+                    continue;
                 }
-                else
+
+                for (var first = 0; first < bySite[s].Count; first += _options.DevicesPerHome)
                 {
-                    AddHost($"node{node}", host, Home(node.ToString(CultureInfo.InvariantCulture), vertex, site), vertex);
+                    var nodes = bySite[s].GetRange(first, Math.Min(_options.DevicesPerHome, bySite[s].Count - first)).ToArray();
+                    var homeName = nodes[0].ToString(CultureInfo.InvariantCulture);
+                    AddSwarm($"home{homeName}-devices", nodes, Home(homeName, _lab.NodeVertices[nodes[0]], s), ref nextMember);
                 }
             }
 
             var sourceDomain = _deployment == HybridDeployment.ProviderGateways
                 ? siteDomains[0]
                 : Home("source", _lab.SourceVertex, 0);
-            _source = new SourceNode(sourceDomain, NextSourceId(), Group, _options.PayloadBytes);
-            _sourceId = AddHost("source", _source, sourceDomain, _lab.SourceVertex);
+            _source = new HeadEndNode(sourceDomain, NextSourceId());
+            _sourceId = AddHost("source", _source, sourceDomain, [_lab.SourceVertex]);
+            (_headEnd, _headEndId) = (_source, _sourceId);
+            if (_deployment == HybridDeployment.HomeGateways && _options.AggregatedRound)
+            {
+                _headEnd = new HeadEndNode(siteDomains[0], NextSourceId());
+                _headEndId = AddHost("head-end", _headEnd, siteDomains[0], [_lab.SiteVertex(0)]);
+            }
+        }
+
+        private void AddSwarm(string name, int[] nodes, DomainId domain, ref ulong nextMember)
+        {
+            var swarm = new DeviceSwarmNode(domain, Group, nextMember, nodes.Length, _readings, _options.ReplySpread);
+            nextMember += (ulong)nodes.Length;
+            _swarms.Add((swarm, nodes));
+            AddHost(name, swarm, domain, [.. nodes.Select(n => _lab.NodeVertices[n])]);
         }
 
         /// <summary>HG: a home domain with a leaf gateway at the host's vertex, attached to its site's transit gateway.</summary>
@@ -240,6 +365,11 @@ public static class HybridScheme
                 Upstreams = upstream is null ? [] : [upstream.Id],
                 SourceId = NextSourceId(),
             };
+            if (role == GatewayRole.Leaf && _options.HomeHelloInterval is { } hello)
+            {
+                gatewayOptions = gatewayOptions with { HelloInterval = hello, HoldTime = 3 * hello, StartupWait = TimeSpan.Zero };
+            }
+
             var node = new GatewaySimNode(new OverlayGateway(gatewayOptions, _sim.Now), domain, _directory);
             NodeId self = default;
             var nodeId = _sim.AddNode(name, created =>
@@ -254,8 +384,11 @@ public static class HybridScheme
             return (node, nodeId);
         }
 
-        /// <summary>A host in a domain; in a site domain it sits behind its access link, and native multicast there crosses that link.</summary>
-        private NodeId AddHost(string name, ISimulatedNode host, DomainId domain, int vertex)
+        /// <summary>
+        /// A host (the head-end or a swarm of devices) in a domain; in a site domain its homes sit
+        /// behind their access links, and native multicast there crosses each of them.
+        /// </summary>
+        private NodeId AddHost(string name, ISimulatedNode host, DomainId domain, int[] vertices)
         {
             var site = _deployment == HybridDeployment.ProviderGateways;
             var access = site ? _lab.Delays.AccessDelay : TimeSpan.Zero;
@@ -266,10 +399,18 @@ public static class HybridScheme
                 return new DelayedNode(host, () => _sim.Now, access, access, t => Observe(self, t));
             });
             _sim.Attach(domain, nodeId);
-            _vertexOf.Add(nodeId, vertex);
-            _nativeLinks[domain] = site
-                ? _nativeLinks.GetValueOrDefault(domain, []).Add(_lab.AccessLinkOf(vertex))
-                : [];
+            _vertexOf.Add(nodeId, vertices[0]);
+            if (!_nativeLinks.TryGetValue(domain, out var links))
+            {
+                links = [];
+                _nativeLinks.Add(domain, links);
+            }
+
+            if (site)
+            {
+                links.AddRange(vertices.Select(_lab.AccessLinkOf));
+            }
+
             return nodeId;
         }
 
@@ -285,6 +426,11 @@ public static class HybridScheme
         /// <summary>Counts a frame of a measured message where it starts its way: a relay on an overlay link, or a native multicast in a domain.</summary>
         private void Observe(NodeId from, SimTransmit transmit)
         {
+            if (!_measuring)
+            {
+                return;
+            }
+
             var datagram = transmit.Datagram;
             if (transmit.Node is { } to)
             {

@@ -29,6 +29,7 @@ public static class UnicastScheme
             measurement.Receive(node, path.Delay);
         }
 
-        return measurement.ToResult(Name);
+        // Polling: the head-end asks each device on its own and gets one reply from each.
+        return measurement.ToResult(Name) with { HeadEndMessagesPerRound = network.NodeVertices.Length };
     }
 }

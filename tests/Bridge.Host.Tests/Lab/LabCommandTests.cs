@@ -9,7 +9,7 @@ public sealed class LabCommandTests
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
     private static readonly string[] SchemeFields =
-        ["scheme", "delayMeanMs", "delayMedianMs", "delayP95Ms", "delayCi95Ms", "linkStressMean", "linkStressSd", "linkStressCi95", "linkStressMax", "linksUsed", "senderCopies"];
+        ["scheme", "delayMeanMs", "delayMedianMs", "delayP95Ms", "delayCi95Ms", "linkStressMean", "linkStressSd", "linkStressCi95", "linkStressMax", "linksUsed", "senderCopies", "headEndMessagesPerRound"];
 
     [Fact]
     public async Task Lab_DeJson_PrintsEachSchemesFieldsAndThePapersFigures()
@@ -25,6 +25,8 @@ public sealed class LabCommandTests
         Assert.Equal(30, schemes[0].GetProperty("senderCopies").GetDouble());
         Assert.Equal(30, schemes[0].GetProperty("linkStressMax").GetInt32());
         Assert.All(schemes.Skip(1), s => Assert.Equal(1, s.GetProperty("senderCopies").GetDouble()));
+        Assert.Equal(30, schemes[0].GetProperty("headEndMessagesPerRound").GetDouble());
+        Assert.Equal(1, schemes[1].GetProperty("headEndMessagesPerRound").GetDouble());
         Assert.All(schemes.Skip(1), s => Assert.True(s.GetProperty("delayMeanMs").GetDouble() >= schemes[0].GetProperty("delayMeanMs").GetDouble()));
         Assert.Equal(10, root.GetProperty("paper").GetProperty("hybridAddedDelayMs").GetDouble());
         Assert.Empty(root.GetProperty("plots").EnumerateArray());
@@ -95,6 +97,7 @@ public sealed class LabCommandTests
         Assert.Equal(90, points[3].GetProperty("senderCopies").GetInt32());
         Assert.All(points.Where(p => p.GetProperty("scheme").GetString() != "unicast"), p => Assert.Equal(1, p.GetProperty("senderCopies").GetInt32()));
         Assert.All(points, p => Assert.True(p.GetProperty("busiestLinkBytes").GetInt64() > 0));
+        Assert.Equal([60, 3, 1], points.Take(3).Select(p => p.GetProperty("headEndMessagesPerRound").GetInt64()));
     }
 
     [Theory]

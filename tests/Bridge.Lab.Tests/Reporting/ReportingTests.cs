@@ -63,6 +63,13 @@ public sealed class ReportingTests(ITestOutputHelper output)
             Assert.True(at[HybridScheme.ProviderGatewaysName].BusiestLinkCopies < count);
             Assert.True(at[HybridScheme.HomeGatewaysName].Events > 0);
             Assert.All(at.Values, p => Assert.True(p.BusiestLinkBytes >= 1000L * p.BusiestLinkCopies));
+
+            // Reading every meter: unicast polls each device; HG's head-end gets one partial; PG's
+            // hears its own site's homes (every 30th node) and one partial for the rest.
+            Assert.Equal(count, at[UnicastScheme.Name].HeadEndMessagesPerRound);
+            Assert.Equal(1, at[HybridScheme.HomeGatewaysName].HeadEndMessagesPerRound);
+            Assert.Equal(1 + ((count + 29) / 30), at[HybridScheme.ProviderGatewaysName].HeadEndMessagesPerRound);
+            Assert.Equal(30, at[HybridScheme.ProviderGatewaysName].DeviceNodes);
             output.WriteLine(string.Join("\n", at.Values));
         }
     }
