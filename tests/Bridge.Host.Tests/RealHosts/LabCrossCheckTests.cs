@@ -1,0 +1,259 @@
+using System.Security.Cryptography;
+using Bridge.Lab.CrossCheck;
+using Bridge.Lab.Routing;
+using Bridge.Testing;
+using Bridge.Testing.Namespaces;
+using Xunit.Abstractions;
+
+namespace Bridge.Host.Tests.RealHosts;
+
+/// <summary>
+/// The lab's cross-check on real hosts (issue 12, docs/evaluation.md "Cross-check on real
+/// hosts"): the reduced DE scenario of <see cref="CrossCheckScenario"/> built of network
+/// namespaces, one per backbone router with static routes along the lab's shortest paths, and
+/// per site a segment with a provider gateway (<c>gridcast run</c>) and receivers
+/// (<c>gridcast sub</c>). One 1000-byte message from the source must cross every underlay link
+/// as many times as the simulator says.
+/// </summary>
+/// <remarks>
+/// Copies are counted by the kernel per interface (<see cref="LargePacketCounter"/>: the packets
+/// of 1024 to 2047 bytes an interface sends), read after the overlay has carried a warm-up and
+/// again after every receiver printed the message. The gateways' own traffic (hellos,
+/// heartbeats, link-state, member reports, TCP acknowledgements) is far below 1024 bytes, so the
+/// difference is the message's copies alone. A backbone link's copies are what its two veth ends
+/// sent; a home's access link's are what the home sent (up) and what its bridge port sent to it
+/// (down). The gateway sits at its site's router in the model: its own port and the router's
+/// site leg are no underlay link and are not compared.
+/// </remarks>
+public sealed class LabCrossCheckTests(ITestOutputHelper output)
+{
+    /// <summary>The message's payload size, as in the paper and the lab.</summary>
+    private const int PayloadBytes = 1000;
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Publish_ReducedDeScenarioWithProviderGateways_PacketsPerUnderlayLinkEqualSimulatedLinkStress()
+    {
+        var scenario = CrossCheckScenario.Build();
+        await using var lab = await RealLab.StartAsync(scenario, output);
+        var before = lab.ReadCopies();
+
+        var payload = lab.Payload();
+        var (code, pub) = await lab.Source.RunGridcastAsync(Patience, ["pub", lab.Group, payload, "--interface", lab.Source.Interface]);
+        await using (pub)
+        {
+            Assert.True(code == 0, pub.Transcript());
+        }
+
+        foreach (var sub in lab.Subs)
+        {
+            await sub.WaitForLineAsync(l => SubMessage.TryParse(l)?.Payload == payload, Patience);
+        }
+
+        var after = lab.ReadCopies();
+        var measured = after.ToDictionary(c => c.Key, c => c.Value - before[c.Key]);
+        var simulated = measured.Keys.ToDictionary(l => l, scenario.SimulatedCopies);
+        output.WriteLine("link | simulated | measured");
+        foreach (var link in measured.Keys.OrderBy(l => l.Index))
+        {
+            output.WriteLine($"{scenario.Lab.Network.Describe(link)} | {simulated[link]} | {measured[link]}");
+        }
+
+        Assert.All(lab.Subs, s => Assert.Single(s.StandardOutput, l => SubMessage.TryParse(l)?.Payload == payload));
+        // Every link the simulator used is one the namespaces realise, so nothing is left out.
+        Assert.All(scenario.Simulated.LinkStress.Used, u => Assert.Contains(u.Link, measured.Keys));
+        Assert.True(
+            simulated.Values.Sum() > scenario.Lab.NodeVertices.Length,
+            "the scenario crosses backbone links at all (else it would check only the access links)");
+        var differing = measured.Keys.Where(l => measured[l] != simulated[l])
+            .Select(l => $"{scenario.Lab.Network.Describe(l)}: simulated {simulated[l]}, measured {measured[l]}").ToList();
+        Assert.True(differing.Count == 0, $"copies differ on {differing.Count} links:\n{string.Join('\n', differing)}\n{lab.Transcripts()}");
+    }
+
+    /// <summary>
+    /// The scenario on real hosts: the backbone, the gateways converged (a warm-up has reached
+    /// every receiver), the receivers subscribed and the counters installed. Disposing stops every
+    /// process, then removes the namespaces and the files, whatever happened before.
+    /// </summary>
+    private sealed class RealLab : IAsyncDisposable
+    {
+        private readonly CrossCheckScenario _scenario;
+        private readonly TempDirectory _files;
+        private readonly RoutedBackbone _backbone;
+        private readonly List<ExternalProcess> _processes = [];
+
+        // By lab link: where its copies are counted (namespace, interface; both directions).
+        private readonly Dictionary<NetworkLink, List<(string Namespace, string Interface)>> _counted = [];
+
+        private RealLab(CrossCheckScenario scenario, TempDirectory files, RoutedBackbone backbone)
+        {
+            _scenario = scenario;
+            _files = files;
+            _backbone = backbone;
+            Group = $"ham:sg:gridcast.test.crosscheck-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        }
+
+        public string Group { get; }
+
+        public NamespaceHost Source { get; private set; } = null!;
+
+        public List<ExternalProcess> Subs { get; } = [];
+
+        /// <summary>
+        /// Host 0 of each site is its gateway; at the source's site (site 0) host 1 is the source;
+        /// then one host per group node of the site, in node order.
+        /// </summary>
+        public static async Task<RealLab> StartAsync(CrossCheckScenario scenario, ITestOutputHelper output)
+        {
+            var lab = scenario.Lab;
+            var routers = scenario.Routers.Select((vertex, number) => (vertex, number)).ToDictionary(r => r.vertex, r => r.number);
+            var links = scenario.BackboneLinks.Select((link, number) => (link, number)).ToDictionary(l => l.link.Index, l => l.number);
+            var sites = lab.Placement.Sites.Length;
+            var files = new TempDirectory("gridcast-crosscheck-");
+            RoutedBackbone backbone;
+            try
+            {
+                backbone = RoutedBackbone.Create(
+                    scenario.Routers.Length,
+                    [.. scenario.BackboneLinks.Select(l => new BackboneLink(routers[l.A], routers[l.B]))],
+                    [.. Enumerable.Range(0, sites).Select(s => new BackboneSite(routers[lab.SiteVertex(s)], 1 + (s == 0 ? 1 : 0) + scenario.NodesAt(s).Length))],
+                    [.. scenario.Routes.Select(r => new BackboneRoute(routers[r.Router], r.Site, links[r.Via.Index]))]);
+            }
+            catch
+            {
+                files.Dispose();
+                throw;
+            }
+
+            var real = new RealLab(scenario, files, backbone);
+            try
+            {
+                await real.StartGatewaysAsync(output);
+                await real.StartReceiversAsync(output);
+                real.InstallCounters(links);
+                return real;
+            }
+            catch
+            {
+                await real.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>The measured message: 1000 bytes of text naming the group, so no other run's message can be taken for it.</summary>
+        public string Payload() => ("crosscheck " + Group + " ").PadRight(PayloadBytes, '.');
+
+        /// <summary>Copies counted so far on every realised underlay link.</summary>
+        public Dictionary<NetworkLink, long> ReadCopies()
+            => _counted.ToDictionary(c => c.Key, c => c.Value.Sum(end => LargePacketCounter.Read(end.Namespace, end.Interface)));
+
+        public string Transcripts() => string.Join('\n', _processes.Select(p => p.Transcript()));
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var process in _processes)
+            {
+                await process.DisposeAsync();
+            }
+
+            try
+            {
+                _backbone.Dispose();
+            }
+            finally
+            {
+                _files.Dispose();
+            }
+        }
+
+        private async Task StartGatewaysAsync(ITestOutputHelper output)
+        {
+            var placement = _scenario.Lab.Placement;
+            var gateways = placement.Sites
+                .Select(s => new GatewayHost("pg-" + s.Backbone.Name.ToLowerInvariant(), _backbone.Sites[s.Index].Hosts[0]))
+                .ToList();
+            await GatewayFiles.MakeCertificatesAsync(_files.Path, "crosscheck-ca", gateways);
+            for (var s = 0; s < gateways.Count; s++)
+            {
+                // The lower site of each overlay link dials, the higher accepts.
+                var peers = _scenario.Overlay.Where(o => o.A == s || o.B == s)
+                    .Select(o => o.A == s ? (gateways[o.B], true) : (gateways[o.A], false));
+                GatewayFiles.WriteTransit(_files.Path, gateways[s], Group, peers, learnMembers: false, acceptLeaves: false);
+            }
+
+            foreach (var gateway in gateways)
+            {
+                var run = Track(gateway.Host.StartGridcast("run", "--config", GatewayFiles.ConfigPath(_files.Path, gateway)));
+                await run.WaitForLineAsync(l => l.Contains("Gateway ready", StringComparison.Ordinal), Patience);
+            }
+
+            output.WriteLine(
+                $"sites {string.Join(' ', placement.Sites.Select(s => s.Backbone.Name))}; overlay "
+                + string.Join(", ", _scenario.Overlay.Select(o => $"{placement.Sites[o.A].Backbone.Name}-{placement.Sites[o.B].Backbone.Name}"))
+                + $"; {_scenario.Routers.Length} routers, {_scenario.BackboneLinks.Length} links, {_scenario.Routes.Length} routes");
+        }
+
+        private async Task StartReceiversAsync(ITestOutputHelper output)
+        {
+            Source = _backbone.Sites[0].Hosts[1];
+            for (var s = 0; s < _backbone.Sites.Count; s++)
+            {
+                foreach (var host in ReceiverHosts(s))
+                {
+                    Subs.Add(Track(StreamSubscribers.Start(host.Host, Group)));
+                }
+            }
+
+            foreach (var sub in Subs)
+            {
+                await StreamSubscribers.SubscribedAsync(sub);
+            }
+
+            var (took, bursts) = await StreamSubscribers.WarmUpAsync(Source, Group, Subs, Convergence, Transcripts);
+            output.WriteLine($"overlay converged: a warm-up reached every receiver after {took.TotalMilliseconds:F0} ms ({bursts} burst(s) of 20)");
+        }
+
+        /// <summary>The hosts of the group nodes at site <paramref name="site"/>, with their host numbers.</summary>
+        private IEnumerable<(int Node, int Number, NamespaceHost Host)> ReceiverHosts(int site)
+        {
+            var first = site == 0 ? 2 : 1;
+            return _scenario.NodesAt(site).Select((node, k) => (node, first + k, _backbone.Sites[site].Hosts[first + k]));
+        }
+
+        private void InstallCounters(Dictionary<int, int> links)
+        {
+            foreach (var link in _scenario.BackboneLinks)
+            {
+                var number = links[link.Index];
+                var ends = new[] { _backbone.Links[number].A, _backbone.Links[number].B }
+                    .Select(r => (_backbone.RouterNamespace(r), RoutedBackbone.LinkInterface(number))).ToList();
+                _counted.Add(link, ends);
+            }
+
+            var lab = _scenario.Lab;
+            var homes = new List<(int Vertex, int Site, int Number, NamespaceHost Host)> { (lab.SourceVertex, 0, 1, Source) };
+            for (var s = 0; s < _backbone.Sites.Count; s++)
+            {
+                homes.AddRange(ReceiverHosts(s).Select(r => (lab.NodeVertices[r.Node], s, r.Number, r.Host)));
+            }
+
+            foreach (var (vertex, site, number, host) in homes)
+            {
+                _counted.Add(lab.AccessLinkOf(vertex), [(host.Name, host.Interface), (_backbone.Sites[site].BridgeNamespace, RoutedBackbone.HostPort(number))]);
+            }
+
+            foreach (var (ns, @interface) in _counted.Values.SelectMany(ends => ends))
+            {
+                LargePacketCounter.Install(ns, @interface);
+            }
+        }
+
+        private ExternalProcess Track(ExternalProcess process)
+        {
+            _processes.Add(process);
+            return process;
+        }
+    }
+}
