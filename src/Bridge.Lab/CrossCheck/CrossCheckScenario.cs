@@ -18,8 +18,8 @@ public sealed record CrossCheckRoute(int Router, int Site, NetworkLink Via, int 
 
 /// <summary>
 /// The reduced DE scenario that real hosts repeat (docs/evaluation.md, "Cross-check on real
-/// hosts"): a few DFN sites placed by the lab's seeded rule, a few group nodes per site, PG run
-/// on the simulator, and what a network of namespaces needs to carry the same traffic over the
+/// hosts"): a few DFN sites placed by the lab's seeded rule, a few group nodes per site, PG or HG
+/// run on the simulator, and what a network of namespaces needs to carry the same traffic over the
 /// same underlay links: the backbone routers and links the sites' traffic can cross, and static
 /// routes that follow the lab's shortest paths.
 /// </summary>
@@ -46,9 +46,10 @@ public sealed class CrossCheckScenario
     /// <summary>The placement's seed of the default scenario.</summary>
     public const int DefaultSeed = 1;
 
-    private CrossCheckScenario(LabNetwork lab, int overlayNeighbours, ImmutableArray<(int A, int B)> overlay, ImmutableArray<int> routers, ImmutableArray<NetworkLink> backboneLinks, ImmutableArray<CrossCheckRoute> routes, SchemeResult simulated)
+    private CrossCheckScenario(LabNetwork lab, HybridDeployment deployment, int overlayNeighbours, ImmutableArray<(int A, int B)> overlay, ImmutableArray<int> routers, ImmutableArray<NetworkLink> backboneLinks, ImmutableArray<CrossCheckRoute> routes, SchemeResult simulated)
     {
         Lab = lab;
+        Deployment = deployment;
         OverlayNeighbours = overlayNeighbours;
         Overlay = overlay;
         Routers = routers;
@@ -59,6 +60,9 @@ public sealed class CrossCheckScenario
 
     /// <summary>The placed network (DFN with the reduced setup).</summary>
     public LabNetwork Lab { get; }
+
+    /// <summary>PG or HG.</summary>
+    public HybridDeployment Deployment { get; }
 
     /// <summary>Nearest sites each gateway peers with beyond the spanning tree.</summary>
     public int OverlayNeighbours { get; }
@@ -75,7 +79,7 @@ public sealed class CrossCheckScenario
     /// <summary>The static routes, by router and then site.</summary>
     public ImmutableArray<CrossCheckRoute> Routes { get; }
 
-    /// <summary>PG's first message on the simulator: copies per link and the receivers' delays.</summary>
+    /// <summary>The deployment's first message on the simulator: copies per link and the receivers' delays.</summary>
     public SchemeResult Simulated { get; }
 
     /// <summary>The group nodes at a site, in index order.</summary>
@@ -93,9 +97,9 @@ public sealed class CrossCheckScenario
         return new LabSetup($"DE-{sites}", UnderlayLoader.Dfn, sites, sites * nodesPerSite);
     }
 
-    /// <summary>Places the reduced DE setup, runs PG on the simulator and plans the backbone to realise.</summary>
+    /// <summary>Places the reduced DE setup, runs the deployment on the simulator and plans the backbone to realise.</summary>
     /// <exception cref="InvalidOperationException">The lab's routing is not symmetric on an overlay link, so real routes could not follow the simulator's paths.</exception>
-    public static CrossCheckScenario Build(int seed = DefaultSeed, int sites = DefaultSites, int nodesPerSite = DefaultNodesPerSite, int overlayNeighbours = 0)
+    public static CrossCheckScenario Build(int seed = DefaultSeed, int sites = DefaultSites, int nodesPerSite = DefaultNodesPerSite, int overlayNeighbours = 0, HybridDeployment deployment = HybridDeployment.ProviderGateways)
     {
         var lab = LabNetwork.ForSetup(Setup(sites, nodesPerSite), seed);
         var overlay = OverlayTopology.Build(lab, overlayNeighbours);
@@ -154,8 +158,8 @@ public sealed class CrossCheckScenario
             }
         }
 
-        var run = HybridScheme.Run(lab, HybridDeployment.ProviderGateways, seed, new HybridOptions { Messages = 1, OverlayNeighbours = overlayNeighbours });
-        return new CrossCheckScenario(lab, overlayNeighbours, overlay, [.. routers], [.. links.Values], routes.ToImmutable(), run.Result);
+        var run = HybridScheme.Run(lab, deployment, seed, new HybridOptions { Messages = 1, OverlayNeighbours = overlayNeighbours });
+        return new CrossCheckScenario(lab, deployment, overlayNeighbours, overlay, [.. routers], [.. links.Values], routes.ToImmutable(), run.Result);
     }
 
     private static HashSet<int> LinkSet(NetworkPath path) => [.. path.Links.Select(l => l.Index)];

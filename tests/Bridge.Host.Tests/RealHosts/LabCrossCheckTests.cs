@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Bridge.Lab.CrossCheck;
 using Bridge.Lab.Routing;
+using Bridge.Lab.Schemes;
 using Bridge.Testing;
 using Bridge.Testing.Namespaces;
 using Xunit.Abstractions;
@@ -33,10 +35,12 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task Publish_ReducedDeScenarioWithProviderGateways_PacketsPerUnderlayLinkEqualSimulatedLinkStress()
+    [Theory]
+    [InlineData(HybridDeployment.ProviderGateways)]
+    [InlineData(HybridDeployment.HomeGateways)]
+    public async Task Publish_ReducedDeScenario_PacketsPerUnderlayLinkEqualSimulatedLinkStress(HybridDeployment deployment)
     {
-        var scenario = CrossCheckScenario.Build();
+        var scenario = CrossCheckScenario.Build(deployment: deployment);
         await using var lab = await RealLab.StartAsync(scenario, output);
         var before = lab.ReadCopies();
 
@@ -55,7 +59,7 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
         var after = lab.ReadCopies();
         var measured = after.ToDictionary(c => c.Key, c => c.Value - before[c.Key]);
         var simulated = measured.Keys.ToDictionary(l => l, scenario.SimulatedCopies);
-        output.WriteLine("link | simulated | measured");
+        output.WriteLine($"{HybridScheme.NameOf(deployment)}: link | simulated | measured");
         foreach (var link in measured.Keys.OrderBy(l => l.Index))
         {
             output.WriteLine($"{scenario.Lab.Network.Describe(link)} | {simulated[link]} | {measured[link]}");
@@ -65,7 +69,7 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
         // Every link the simulator used is one the namespaces realise, so nothing is left out.
         Assert.All(scenario.Simulated.LinkStress.Used, u => Assert.Contains(u.Link, measured.Keys));
         Assert.True(
-            simulated.Values.Sum() > scenario.Lab.NodeVertices.Length,
+            simulated.Values.Sum() > scenario.Lab.NodeVertices.Length + 1,
             "the scenario crosses backbone links at all (else it would check only the access links)");
         var differing = measured.Keys.Where(l => measured[l] != simulated[l])
             .Select(l => $"{scenario.Lab.Network.Describe(l)}: simulated {simulated[l]}, measured {measured[l]}").ToList();
@@ -77,12 +81,21 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
     /// every receiver), the receivers subscribed and the counters installed. Disposing stops every
     /// process, then removes the namespaces and the files, whatever happened before.
     /// </summary>
+    /// <remarks>
+    /// Host 0 of each site's segment is the site's transit gateway (at the router in the model);
+    /// at the source's site (site 0) host 1 is the source's home; then one home per group node of
+    /// the site, in node order. PG: the homes are on the site's multicast domain, the segment.
+    /// HG: each home is a domain of its own, its loopback interface, with a leaf gateway whose
+    /// upstream is the site's transit gateway, over the segment; the transit gateways' domains
+    /// are their own loopback interfaces, which hold nobody, as in the simulator.
+    /// </remarks>
     private sealed class RealLab : IAsyncDisposable
     {
         private readonly CrossCheckScenario _scenario;
         private readonly TempDirectory _files;
         private readonly RoutedBackbone _backbone;
         private readonly List<ExternalProcess> _processes = [];
+        private readonly List<Home> _homes = [];
 
         // By lab link: where its copies are counted (namespace, interface; both directions).
         private readonly Dictionary<NetworkLink, List<(string Namespace, string Interface)>> _counted = [];
@@ -93,18 +106,25 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
             _files = files;
             _backbone = backbone;
             Group = $"ham:sg:gridcast.test.crosscheck-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+            var lab = scenario.Lab;
+            _homes.Add(new Home("source", lab.SourceVertex, 0, 1, backbone.Sites[0].Hosts[1]));
+            for (var s = 0; s < backbone.Sites.Count; s++)
+            {
+                var first = s == 0 ? 2 : 1;
+                _homes.AddRange(scenario.NodesAt(s).Select((node, k) => new Home(
+                    string.Create(CultureInfo.InvariantCulture, $"node{node}"), lab.NodeVertices[node], s, first + k, backbone.Sites[s].Hosts[first + k])));
+            }
         }
 
         public string Group { get; }
 
-        public NamespaceHost Source { get; private set; } = null!;
+        /// <summary>Where the source publishes: its home's segment (PG) or its home alone (HG).</summary>
+        public NamespaceHost Source => DomainOf(_homes[0]);
 
         public List<ExternalProcess> Subs { get; } = [];
 
-        /// <summary>
-        /// Host 0 of each site is its gateway; at the source's site (site 0) host 1 is the source;
-        /// then one host per group node of the site, in node order.
-        /// </summary>
+        private bool HomeGateways => _scenario.Deployment == HybridDeployment.HomeGateways;
+
         public static async Task<RealLab> StartAsync(CrossCheckScenario scenario, ITestOutputHelper output)
         {
             var lab = scenario.Lab;
@@ -168,42 +188,72 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
             }
         }
 
+        private NamespaceHost DomainOf(Home home) => HomeGateways ? home.Host.OnLoopback() : home.Host;
+
         private async Task StartGatewaysAsync(ITestOutputHelper output)
         {
             var placement = _scenario.Lab.Placement;
-            var gateways = placement.Sites
-                .Select(s => new GatewayHost("pg-" + s.Backbone.Name.ToLowerInvariant(), _backbone.Sites[s.Index].Hosts[0]))
+            var transit = placement.Sites
+                .Select(s => new GatewayHost("gw-" + s.Backbone.Name.ToLowerInvariant(), _backbone.Sites[s.Index].Hosts[0]))
                 .ToList();
-            await GatewayFiles.MakeCertificatesAsync(_files.Path, "crosscheck-ca", gateways);
-            for (var s = 0; s < gateways.Count; s++)
+            var leaves = HomeGateways
+                ? _homes.Select(h => (Gateway: new GatewayHost("hg-" + h.Name, h.Host), Upstream: transit[h.Site])).ToList()
+                : [];
+            await GatewayFiles.MakeCertificatesAsync(_files.Path, "crosscheck-ca", [.. transit, .. leaves.Select(l => l.Gateway)]);
+            for (var s = 0; s < transit.Count; s++)
             {
                 // The lower site of each overlay link dials, the higher accepts.
                 var peers = _scenario.Overlay.Where(o => o.A == s || o.B == s)
-                    .Select(o => o.A == s ? (gateways[o.B], true) : (gateways[o.A], false));
-                GatewayFiles.WriteTransit(_files.Path, gateways[s], Group, peers, learnMembers: false, acceptLeaves: false);
+                    .Select(o => o.A == s ? (transit[o.B], true) : (transit[o.A], false));
+                GatewayFiles.WriteTransit(_files.Path, transit[s], Group, peers, learnMembers: false, acceptLeaves: HomeGateways);
             }
 
+            foreach (var (leaf, upstream) in leaves)
+            {
+                GatewayFiles.WriteLeaf(_files.Path, leaf, Group, [upstream]);
+            }
+
+            List<GatewayHost> gateways = [.. transit, .. leaves.Select(l => l.Gateway)];
+            List<ExternalProcess> runs = [];
             foreach (var gateway in gateways)
             {
-                var run = Track(gateway.Host.StartGridcast("run", "--config", GatewayFiles.ConfigPath(_files.Path, gateway)));
+                if (HomeGateways)
+                {
+                    MoveDomainToLoopback(GatewayFiles.ConfigPath(_files.Path, gateway));
+                }
+
+                runs.Add(Track(gateway.Host.StartGridcast("run", "--config", GatewayFiles.ConfigPath(_files.Path, gateway))));
+            }
+
+            foreach (var run in runs)
+            {
                 await run.WaitForLineAsync(l => l.Contains("Gateway ready", StringComparison.Ordinal), Patience);
             }
 
             output.WriteLine(
-                $"sites {string.Join(' ', placement.Sites.Select(s => s.Backbone.Name))}; overlay "
+                $"{HybridScheme.NameOf(_scenario.Deployment)}: sites {string.Join(' ', placement.Sites.Select(s => s.Backbone.Name))}; overlay "
                 + string.Join(", ", _scenario.Overlay.Select(o => $"{placement.Sites[o.A].Backbone.Name}-{placement.Sites[o.B].Backbone.Name}"))
-                + $"; {_scenario.Routers.Length} routers, {_scenario.BackboneLinks.Length} links, {_scenario.Routes.Length} routes");
+                + $"; {_scenario.Routers.Length} routers, {_scenario.BackboneLinks.Length} links, {_scenario.Routes.Length} routes; {gateways.Count} gateways");
+        }
+
+        /// <summary>
+        /// HG: GatewayFiles puts every gateway's domain on the host's segment interface; here the
+        /// domain is the namespace's loopback (a home alone, or a transit gateway's empty domain),
+        /// so that no gateway's native multicast crosses a home's access link.
+        /// </summary>
+        private static void MoveDomainToLoopback(string config)
+        {
+            var text = File.ReadAllText(config);
+            var segment = $"interface: {RoutedDomains.HostInterface}";
+            Assert.Contains(segment, text, StringComparison.Ordinal);
+            File.WriteAllText(config, text.Replace(segment, "interface: lo", StringComparison.Ordinal));
         }
 
         private async Task StartReceiversAsync(ITestOutputHelper output)
         {
-            Source = _backbone.Sites[0].Hosts[1];
-            for (var s = 0; s < _backbone.Sites.Count; s++)
+            foreach (var home in _homes.Skip(1))
             {
-                foreach (var host in ReceiverHosts(s))
-                {
-                    Subs.Add(Track(StreamSubscribers.Start(host.Host, Group)));
-                }
+                Subs.Add(Track(StreamSubscribers.Start(DomainOf(home), Group)));
             }
 
             foreach (var sub in Subs)
@@ -213,13 +263,6 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
 
             var (took, bursts) = await StreamSubscribers.WarmUpAsync(Source, Group, Subs, Convergence, Transcripts);
             output.WriteLine($"overlay converged: a warm-up reached every receiver after {took.TotalMilliseconds:F0} ms ({bursts} burst(s) of 20)");
-        }
-
-        /// <summary>The hosts of the group nodes at site <paramref name="site"/>, with their host numbers.</summary>
-        private IEnumerable<(int Node, int Number, NamespaceHost Host)> ReceiverHosts(int site)
-        {
-            var first = site == 0 ? 2 : 1;
-            return _scenario.NodesAt(site).Select((node, k) => (node, first + k, _backbone.Sites[site].Hosts[first + k]));
         }
 
         private void InstallCounters(Dictionary<int, int> links)
@@ -232,16 +275,11 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
                 _counted.Add(link, ends);
             }
 
-            var lab = _scenario.Lab;
-            var homes = new List<(int Vertex, int Site, int Number, NamespaceHost Host)> { (lab.SourceVertex, 0, 1, Source) };
-            for (var s = 0; s < _backbone.Sites.Count; s++)
+            foreach (var home in _homes)
             {
-                homes.AddRange(ReceiverHosts(s).Select(r => (lab.NodeVertices[r.Node], s, r.Number, r.Host)));
-            }
-
-            foreach (var (vertex, site, number, host) in homes)
-            {
-                _counted.Add(lab.AccessLinkOf(vertex), [(host.Name, host.Interface), (_backbone.Sites[site].BridgeNamespace, RoutedBackbone.HostPort(number))]);
+                _counted.Add(
+                    _scenario.Lab.AccessLinkOf(home.Vertex),
+                    [(home.Host.Name, home.Host.Interface), (_backbone.Sites[home.Site].BridgeNamespace, RoutedBackbone.HostPort(home.Number))]);
             }
 
             foreach (var (ns, @interface) in _counted.Values.SelectMany(ends => ends))
@@ -255,5 +293,8 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
             _processes.Add(process);
             return process;
         }
+
+        /// <summary>A home: the source's or a group node's, at its lab vertex, as host <paramref name="Number"/> of its site's segment.</summary>
+        private sealed record Home(string Name, int Vertex, int Site, int Number, NamespaceHost Host);
     }
 }

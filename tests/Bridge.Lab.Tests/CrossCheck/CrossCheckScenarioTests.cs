@@ -1,5 +1,6 @@
 using Bridge.Lab.CrossCheck;
 using Bridge.Lab.Routing;
+using Bridge.Lab.Schemes;
 
 namespace Bridge.Lab.Tests.CrossCheck;
 
@@ -19,12 +20,14 @@ public sealed class CrossCheckScenarioTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void Build_SimulatedCopies_LieOnRealisedLinksAndHomes(int seed)
+    [InlineData(1, HybridDeployment.ProviderGateways)]
+    [InlineData(2, HybridDeployment.ProviderGateways)]
+    [InlineData(3, HybridDeployment.ProviderGateways)]
+    [InlineData(1, HybridDeployment.HomeGateways)]
+    [InlineData(2, HybridDeployment.HomeGateways)]
+    public void Build_SimulatedCopies_LieOnRealisedLinksAndHomes(int seed, HybridDeployment deployment)
     {
-        var scenario = CrossCheckScenario.Build(seed);
+        var scenario = CrossCheckScenario.Build(seed, deployment: deployment);
         var realised = scenario.BackboneLinks.Select(l => l.Index).ToHashSet();
         var homes = scenario.Lab.NodeVertices.Append(scenario.Lab.SourceVertex).Select(v => scenario.Lab.AccessLinkOf(v).Index).ToHashSet();
 
@@ -34,7 +37,7 @@ public sealed class CrossCheckScenarioTests
         Assert.All(used, u => Assert.True(
             u.Link.Kind == LinkKind.Backbone ? realised.Contains(u.Link.Index) : homes.Contains(u.Link.Index),
             $"{scenario.Lab.Network.Describe(u.Link)} carries {u.Copies} copies but is not realised"));
-        // PG: each home's access link carries the message once, the source's up and every node's down.
+        // Each home's access link carries the message once, the source's up and every node's down.
         Assert.All(homes, h => Assert.Equal(1, scenario.SimulatedCopies(scenario.Lab.Network.Links[h])));
     }
 
@@ -86,6 +89,18 @@ public sealed class CrossCheckScenarioTests
         Assert.All(scenario.Overlay, o => Assert.Equal(
             lab.Routes.Path(lab.SiteVertex(o.A), lab.SiteVertex(o.B)).Links.Select(l => l.Index).Order(),
             lab.Routes.Path(lab.SiteVertex(o.B), lab.SiteVertex(o.A)).Links.Select(l => l.Index).Order()));
+    }
+
+    [Fact]
+    public void Build_HomeAndProviderGateways_SameCopiesOnTheSameLinks()
+    {
+        var provider = CrossCheckScenario.Build(1);
+        var home = CrossCheckScenario.Build(1, deployment: HybridDeployment.HomeGateways);
+
+        Assert.Equal(HybridDeployment.HomeGateways, home.Deployment);
+        Assert.Equal(
+            provider.Simulated.LinkStress.Used.Select(u => (u.Link.Index, u.Copies)),
+            home.Simulated.LinkStress.Used.Select(u => (u.Link.Index, u.Copies)));
     }
 
     [Fact]
