@@ -263,6 +263,21 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
 
             var (took, bursts) = await StreamSubscribers.WarmUpAsync(Source, Group, Subs, Convergence, Transcripts);
             output.WriteLine($"overlay converged: a warm-up reached every receiver after {took.TotalMilliseconds:F0} ms ({bursts} burst(s) of 20)");
+
+            // A fence after the warm-up: each receiver's copies come down one tree over TCP, in
+            // order, so once every receiver has the fence no warm-up message is still on its way
+            // to be counted (a burst of small relays can leave in one large TCP segment).
+            var fence = "fence " + Group;
+            var (code, pub) = await Source.RunGridcastAsync(Patience, ["pub", Group, fence, "--interface", Source.Interface]);
+            await using (pub)
+            {
+                Assert.True(code == 0, pub.Transcript());
+            }
+
+            foreach (var sub in Subs)
+            {
+                await sub.WaitForLineAsync(l => SubMessage.TryParse(l)?.Payload == fence, Patience);
+            }
         }
 
         private void InstallCounters(Dictionary<int, int> links)
