@@ -76,6 +76,35 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
         Assert.True(differing.Count == 0, $"copies differ on {differing.Count} links:\n{string.Join('\n', differing)}\n{lab.Transcripts()}");
     }
 
+    [Fact]
+    public async Task LargePacketCounter_SmallAndLargeMessagesOnASite_CountsOnlyTheLargeOnes()
+    {
+        const string group = "ham:ip:239.1.2.3:5000";
+        await using var backbone = RoutedBackbone.Create(1, [], [new BackboneSite(0, 2)], []);
+        var (sender, receiver) = (backbone.Sites[0].Hosts[0], backbone.Sites[0].Hosts[1]);
+        await using var sub = StreamSubscribers.Start(receiver, group);
+        await StreamSubscribers.SubscribedAsync(sub);
+        LargePacketCounter.Install(sender.Name, sender.Interface);
+        LargePacketCounter.Install(backbone.Sites[0].BridgeNamespace, RoutedBackbone.HostPort(1));
+        var large = "large ".PadRight(PayloadBytes, '.');
+
+        foreach (var (text, repeat) in new[] { ("small", "3"), (large, "2"), ("last", "1") })
+        {
+            var (code, pub) = await sender.RunGridcastAsync(Patience, ["pub", group, text, "--repeat", repeat, "--interface", sender.Interface]);
+            await using (pub)
+            {
+                Assert.True(code == 0, pub.Transcript());
+            }
+        }
+
+        await sub.WaitForLineAsync(l => SubMessage.TryParse(l)?.Payload == "last", Patience);
+
+        // Sent by the sender's veth and by the bridge's port towards the receiver: the two large ones each.
+        Assert.Equal(2, LargePacketCounter.Read(sender.Name, sender.Interface));
+        Assert.Equal(2, LargePacketCounter.Read(backbone.Sites[0].BridgeNamespace, RoutedBackbone.HostPort(1)));
+        Assert.Equal(2, sub.StandardOutput.Count(l => SubMessage.TryParse(l)?.Payload == large));
+    }
+
     /// <summary>
     /// The scenario on real hosts: the backbone, the gateways converged (a warm-up has reached
     /// every receiver), the receivers subscribed and the counters installed. Disposing stops every
