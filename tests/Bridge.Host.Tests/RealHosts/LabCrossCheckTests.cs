@@ -77,6 +77,32 @@ public sealed class LabCrossCheckTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Create_TwoSitesOverThreeRouters_RoutesAlongTheGivenLinksAndDisposeLeavesNoNamespace()
+    {
+        // A triangle whose direct link 0-2 the routes avoid: traffic between the sites at routers
+        // 0 and 2 goes through router 1, as the lab's routes go along its shortest paths, not the
+        // fewest hops.
+        var backbone = RoutedBackbone.Create(
+            3,
+            [new BackboneLink(0, 1), new BackboneLink(1, 2), new BackboneLink(0, 2)],
+            [new BackboneSite(0, 1), new BackboneSite(2, 1)],
+            [new BackboneRoute(0, 1, 0), new BackboneRoute(1, 1, 1), new BackboneRoute(2, 0, 1), new BackboneRoute(1, 0, 0)]);
+        IReadOnlyList<string> existing;
+        using (backbone)
+        {
+            existing = backbone.ExistingNamespaces();
+            var farSite = backbone.Sites[1].Hosts[0].IPv4.ToString();
+            Assert.Contains($"via 10.252.0.2 dev {RoutedBackbone.LinkInterface(0)}", IpCommand.Run("-n", backbone.RouterNamespace(0), "route", "get", farSite), StringComparison.Ordinal);
+            Assert.Contains($"via 10.252.1.2 dev {RoutedBackbone.LinkInterface(1)}", IpCommand.Run("-n", backbone.RouterNamespace(1), "route", "get", farSite), StringComparison.Ordinal);
+            Assert.Contains($"via 10.252.1.1 dev {RoutedBackbone.LinkInterface(1)}", IpCommand.Run("-n", backbone.RouterNamespace(2), "route", "get", backbone.Sites[0].Hosts[0].IPv4.ToString()), StringComparison.Ordinal);
+        }
+
+        // Three routers, two bridges, two hosts.
+        Assert.Equal(7, existing.Count);
+        Assert.Empty(backbone.ExistingNamespaces());
+    }
+
+    [Fact]
     public async Task LargePacketCounter_SmallAndLargeMessagesOnASite_CountsOnlyTheLargeOnes()
     {
         const string group = "ham:ip:239.1.2.3:5000";
