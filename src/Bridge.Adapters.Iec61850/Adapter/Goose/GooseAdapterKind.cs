@@ -33,7 +33,7 @@ public sealed class GooseAdapterKind : AdapterKind<GooseSectionInput, GooseSecti
     public override IReadOnlyList<string> RuleKeys { get; } = [KindName];
 
     /// <inheritdoc/>
-    public override string EndpointDescription => "a GOOSE stream (appid, gocbRef, dst)";
+    public override string EndpointDescription => "a GOOSE stream by appid, gocbRef and dst";
 
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SectionKeys => GooseSectionReader.Keys;
