@@ -51,6 +51,35 @@ public sealed class GooseRelayTests
     }
 
     [Fact]
+    public void HandleTimeout_UpstreamHeartbeatsThenSilence_OneLocalRepeatBeforeTheLapse()
+    {
+        var slow = new GooseRetransmissionOptions { FirstInterval = TimeSpan.FromMilliseconds(150), Heartbeat = TimeSpan.FromMilliseconds(150) };
+        var relay = new GooseRelay(slow);
+        var sent = new List<(TimeSpan At, uint SqNum)>();
+        for (var sq = 0u; sq <= 3; sq++)
+        {
+            var at = TimeSpan.FromMilliseconds(100 * sq);
+            if (relay.PollTimeout() is { } due && due <= at)
+            {
+                relay.HandleTimeout(due);
+                Drain(relay, due, sent);
+            }
+
+            relay.HandleApdu(at, Target, View(Upstream(stNum: 4, sqNum: sq, talMs: 200)));
+            Drain(relay, at, sent);
+        }
+
+        while (relay.PollTimeout() is { } next)
+        {
+            relay.HandleTimeout(next);
+            Drain(relay, next, sent);
+        }
+
+        // A's last message at 300 ms; B repeats it once at 450 ms and stops at 500 ms.
+        Assert.Equal([(0, 0u), (100, 1), (200, 2), (300, 3), (450, 4)], sent.Select(s => ((int)s.At.TotalMilliseconds, s.SqNum)));
+    }
+
+    [Fact]
     public void HandleApdu_UpstreamRepeatTheLocalScheduleAlreadySent_NotSentAgainButALaterOneIs()
     {
         var relay = new GooseRelay(Local);
