@@ -235,9 +235,17 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
 
                 // The bytes as received: a relay forwards what the publisher sent, not a re-encoding.
                 var message = new InboundMessage<GooseAddress>(address, frame.Apdu.ToArray(), ContentType.GooseApdu);
-                if (await _router.RouteAsync(message, token).ConfigureAwait(false) == 0)
+                try
                 {
-                    Count("unroutable");
+                    if (await _router.RouteAsync(message, token).ConfigureAwait(false) == 0)
+                    {
+                        Count("unroutable");
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException && e is IOException or SocketException or InvalidOperationException)
+                {
+                    // One frame the multicast layer could not take; the capture goes on with the next.
+                    Drop("route_failed", address.ToString(), e.Message);
                 }
             }
         }
@@ -329,7 +337,7 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
         Count(reason);
         if (_logLimit.ShouldLog(n => GooseAdapterLog.Suppressed(_logger, n)))
         {
-            if (reason == "send_failed")
+            if (reason is "send_failed" or "route_failed")
             {
                 GooseAdapterLog.SendFailed(_logger, what, detail);
             }
