@@ -1,4 +1,5 @@
 using Bridge.Adapters.Amqp;
+using Bridge.Adapters.Iec61850.Adapter.Goose;
 using Bridge.Adapters.Modbus.Adapter;
 using Bridge.Adapters.Mqtt;
 using Bridge.Core.Adapters;
@@ -18,6 +19,7 @@ internal static class AdapterKinds
         MqttAdapterKind.Instance,
         AmqpAdapterKind.Instance,
         ModbusAdapterKind.Instance,
+        GooseAdapterKind.Instance,
     ];
 
     /// <summary>The kind called <paramref name="name"/>.</summary>
