@@ -11,7 +11,8 @@ namespace Bridge.Host.Tests.RealHosts;
 /// with its transit gateway from <c>gridcast run --config</c> (gw-d2 dials gw-d1 over TLS) and a
 /// GOOSE node. A's publisher → node A captures → the group → gw-d1 → overlay → gw-d2 → node B
 /// re-emits GOOSE on B's LAN, where tshark is the subscriber. The run and its assertions are
-/// <see cref="GooseTunnelScenario"/>'s, the same as in one domain (<see cref="GooseTunnelTests"/>).
+/// <see cref="GooseTunnelScenario"/>'s, the same as in one domain (<see cref="GooseTunnelTests"/>);
+/// a second test has node B re-emit with <c>out=rgoose</c> and tshark's r-goose dissector read B's LAN.
 /// </summary>
 /// <remarks>
 /// No sleeps: the overlay has converged once B's LAN sees A's first state, which the publisher
@@ -24,10 +25,27 @@ public sealed class GooseAcrossGatewaysTests(ITestOutputHelper output)
     {
         Prerequisites.Command("tshark", "tshark", Purpose);
         Prerequisites.LinuxRoot(Purpose);
-        await using var net = await Substations.StartAsync(output);
+        await using var net = await Substations.StartAsync(output, EmitBridge("stream"));
         try
         {
             await RunAsync(net.HostA, net.HostB, net.NodeB, output);
+        }
+        catch
+        {
+            output.WriteLine(net.Transcripts());
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task Tunnel_OutRGooseInSubstationB_TsharkDecodesNumberedSpdusCarryingAsApdus()
+    {
+        Prerequisites.Command("tshark", "tshark", Purpose);
+        Prerequisites.LinuxRoot(Purpose);
+        await using var net = await Substations.StartAsync(output, EmitRGooseBridge("stream"));
+        try
+        {
+            await RunRGooseAsync(net.HostA, net.HostB, output);
         }
         catch
         {
@@ -59,10 +77,11 @@ public sealed class GooseAcrossGatewaysTests(ITestOutputHelper output)
 
         public ExternalProcess NodeB { get; private set; } = null!;
 
-        public static Task<Substations> StartAsync(ITestOutputHelper output)
-            => StartAsync("goose", [2, 2], static (files, domains) => new Substations(files, domains), net => net.UpAsync(output));
+        /// <summary>Starts the gateways, node A capturing and node B with <paramref name="emit"/> as its <c>bridge</c> section.</summary>
+        public static Task<Substations> StartAsync(ITestOutputHelper output, string emit)
+            => StartAsync("goose", [2, 2], static (files, domains) => new Substations(files, domains), net => net.UpAsync(output, emit));
 
-        private async Task UpAsync(ITestOutputHelper output)
+        private async Task UpAsync(ITestOutputHelper output, string emit)
         {
             Output = output;
             AddSubstationLans(HostA, HostB);
@@ -73,7 +92,7 @@ public sealed class GooseAcrossGatewaysTests(ITestOutputHelper output)
 
             var nodeA = await StartNodeAsync(HostA, "substation-a", CaptureBridge("stream"));
             await WaitForSideAsync(nodeA, NodeEndA);
-            NodeB = await StartNodeAsync(HostB, "substation-b", EmitBridge("stream"));
+            NodeB = await StartNodeAsync(HostB, "substation-b", emit);
             await WaitForSideAsync(NodeB, NodeEndB);
         }
 

@@ -74,6 +74,25 @@ internal static class GooseTunnelScenario
               direction: from-group
         """;
 
+    /// <summary>The R-GOOSE destination of <see cref="EmitRGooseBridge"/> (IEC 61850-90-5's port).</summary>
+    public const string RGooseDestination = "239.192.0.1:102";
+
+    /// <summary>Node B's <c>bridge</c> section with <c>out=rgoose</c>: A's APDUs leave <see cref="NodeEndB"/> as R-GOOSE to <see cref="RGooseDestination"/>.</summary>
+    public static string EmitRGooseBridge(string group) => $"""
+          goose:
+            interface: {NodeEndB}
+            firstInterval: 150ms
+            heartbeat: 150ms
+            rgoose:
+              destination: {RGooseDestination}
+              ttl: 1
+          rules:
+            - name: trip-emit
+              goose: appid={AppId} dst=01-0C-CD-01-00-01 out=rgoose
+              group: {group}
+              direction: from-group
+        """;
+
     /// <summary>A node file: <paramref name="bridge"/> (indented by two spaces) for a node in the domain of <paramref name="domainInterface"/>, with one group <c>name</c>.</summary>
     public static string NodeFile(string id, string name, string uri, string domainInterface, string bridge) => $"""
         node:
@@ -182,6 +201,45 @@ internal static class GooseTunnelScenario
             .Where(p => p.y.SqNum == 0)
             .Select(p => (p.y.Time - p.x.Time) * 1_000_000m).Order().ToList();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"state change latency A's wire -> B's wire over {latencies.Count}: min {latencies[0]:F0} us, p50 {latencies[latencies.Count / 2]:F0} us, p90 {latencies[(int)(latencies.Count * 0.9)]:F0} us, max {latencies[^1]:F0} us"));
+    }
+
+    /// <summary>
+    /// With both nodes running and B's rule <c>out=rgoose</c> (<see cref="EmitRGooseBridge"/>): tshark's
+    /// r-goose dissector on B's LAN, A's publisher through 10 states; asserts that every datagram
+    /// is an SPDU numbered from 1 without a gap, carrying the rule's APPID and A's APDU (control
+    /// block, dataset, values, stNum/sqNum sequence), and that every state change arrives.
+    /// </summary>
+    public static async Task RunRGooseAsync(NamespaceHost hostA, NamespaceHost hostB, ITestOutputHelper output)
+    {
+        const uint states = 10;
+        var tshark = Prerequisites.Command("tshark", "tshark", Purpose);
+        string[] fields = ["rgoose.spdu_id", "rgoose.spdu_num", "rgoose.appid", "rgoose.simulation", "goose.gocbRef", "goose.datSet", "goose.stNum", "goose.sqNum", "goose.boolean", "goose.integer"];
+        await using var wireB = hostB.Start(tshark, ["-i", "iedB", "-l", "-n", "-f", "udp port 102", "-T", "fields", "-E", "separator=|", .. fields.SelectMany(f => new[] { "-e", f })]);
+        await wireB.WaitForLineAsync(l => l.Contains("Capture started", StringComparison.Ordinal), Patience);
+        static string[]? Parse(string line) => line.Split('|') is { Length: 10 } f && uint.TryParse(f[6], CultureInfo.InvariantCulture, out _) ? f : null;
+        static bool HasState(string line, uint state) => Parse(line) is { } f && f[6] == state.ToString(CultureInfo.InvariantCulture);
+
+        await using (var publisher = await PublisherLoop.StartAsync(hostA.Name, "iedA", PublisherTiming, Values(1)))
+        {
+            await wireB.WaitForLineAsync(l => HasState(l, 1), Patience);
+            for (var state = 2u; state <= states; state++)
+            {
+                publisher.Publish(Values(state));
+                await wireB.WaitForLineAsync(l => HasState(l, state), Patience);
+            }
+        }
+
+        var spdus = wireB.StandardOutput.Select(Parse).OfType<string[]>().ToList();
+        output.WriteLine($"B's R-GOOSE: {spdus.Count} SPDUs");
+        Assert.Equal(Enumerable.Range(1, spdus.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)), spdus.Select(f => f[1]));
+        Assert.All(spdus, f =>
+        {
+            Assert.Equal(("0xa1", AppId, "0x00", GocbRef, DatSet), (f[0], f[2], f[3], f[4], f[5]));
+            Assert.Equal((uint.Parse(f[6], CultureInfo.InvariantCulture) % 2 == 1 ? "1" : "0", f[6]), (f[8], f[9]));
+        });
+        var numbers = spdus.Select(f => (StNum: uint.Parse(f[6], CultureInfo.InvariantCulture), SqNum: uint.Parse(f[7], CultureInfo.InvariantCulture))).ToList();
+        Assert.True(numbers.Zip(numbers.Skip(1)).All(p => p.Second.CompareTo(p.First) > 0), string.Join(" ", numbers));
+        Assert.All(Enumerable.Range(2, (int)states - 1), st => Assert.Contains(((uint)st, 0u), numbers));
     }
 
     private static GooseData[] Values(uint state) => [new GooseBoolean(state % 2 == 1), new GooseInteger(state)];
