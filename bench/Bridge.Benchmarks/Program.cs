@@ -8,7 +8,7 @@ namespace Bridge.Benchmarks;
 /// <summary>
 /// Entry point: <c>throughput</c> runs the loopback throughput harness, <c>gateway-latency</c>
 /// the gateway chain harness, <c>fanout</c> the bridge against the broker's own fan-out,
-/// <c>reverse-channel</c> the 1,000,000-device aggregation simulation; anything
+/// <c>goose-tunnel</c> frames per second per core through the GOOSE tunnel, <c>reverse-channel</c> the 1,000,000-device aggregation simulation; anything
 /// else goes to BenchmarkDotNet's switcher (--filter, --job, ...).
 /// </summary>
 public static class Program
@@ -28,6 +28,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "goose-link")
         {
             return await Goose.GooseLinkComparison.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "goose-tunnel")
+        {
+            return await Goose.GooseTunnelThroughput.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "fanout")

@@ -1,4 +1,5 @@
 using Bridge.Adapters.Amqp;
+using Bridge.Adapters.Iec61850.Adapter.Goose;
 using Bridge.Adapters.Iec61850.Adapter.Mms;
 using Bridge.Adapters.Modbus.Adapter;
 using Bridge.Adapters.Mqtt;
@@ -19,6 +20,7 @@ internal static class AdapterKinds
         MqttAdapterKind.Instance,
         AmqpAdapterKind.Instance,
         ModbusAdapterKind.Instance,
+        GooseAdapterKind.Instance,
         Iec61850AdapterKind.Instance,
     ];
 

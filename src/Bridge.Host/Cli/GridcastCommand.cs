@@ -43,6 +43,7 @@ internal static class GridcastCommand
             CertsCommand.Create(),
             ConfigCommand.Create(),
             RunCommand.Create(),
+            Lab.LabCommand.Create(),
             Iec61850.Iec61850Command.Create(),
         };
 

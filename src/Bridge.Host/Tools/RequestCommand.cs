@@ -21,6 +21,8 @@ internal sealed record HistogramBucket(double? From, double? To, ulong Count);
 /// The result of one request as <c>gridcast request --json</c> prints it. Min, max and mean are
 /// null when nobody answered; <see cref="Missing"/> counts known members that did not answer,
 /// and is null where membership is not known: an unknown number is not zero.
+/// <see cref="MissingIds"/> is printed only when asked for (<c>--missing-ids</c>): the ids of
+/// known members that did not answer, as gateways that learn members listed them.
 /// </summary>
 internal sealed record RequestResult(
     string RequestId,
@@ -36,7 +38,9 @@ internal sealed record RequestResult(
     uint PartialsReceived,
     uint MissingSubtrees,
     bool MembershipKnown,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<HistogramBucket>? Histogram)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<HistogramBucket>? Histogram,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? MissingIds = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? MissingSubtreeIds = null)
 {
     public static RequestResult Of(GroupName group, AggregationSpec spec, PartialAggregate result)
     {
@@ -65,14 +69,16 @@ internal sealed record RequestResult(
             result.PartialsMerged,
             result.MissingSubtreeCount,
             result.MembershipKnown,
-            histogram);
+            histogram,
+            spec.WantMissingIds ? [.. result.MissingMemberIds.Select(SubMessage.FormatSource)] : null,
+            result.MissingSubtreeCount > 0 ? [.. result.MissingSubtrees.Select(static g => g.Value)] : null);
     }
 }
 
 /// <summary>
 /// <c>gridcast request GROUP --aggregate sum,mean,count</c>: asks every member of a group for a
-/// value and prints one aggregated answer (the reverse channel, docs/aggregation.md). For now
-/// the replies of this host's own domain are aggregated; gateways do not carry requests yet.
+/// value and prints one aggregated answer (the reverse channel, docs/aggregation.md): the replies
+/// of this host's domain, merged with the partials of the gateways that carried the request on.
 /// </summary>
 internal static class RequestCommand
 {
@@ -111,11 +117,15 @@ internal static class RequestCommand
             DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
             CustomParser = ParseDeadline,
         };
+        var missingIds = new Option<bool>("--missing-ids")
+        {
+            Description = "Also list the ids of members that did not answer (the smallest 1024); needs known membership: gateways that learn members (gateway.learnMembers)",
+        };
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
         var command = new Command("request", "Ask every member of a group for a value and print one aggregated answer")
         {
-            group, aggregate, histogram, deadline, json, @interface, verbose,
+            group, aggregate, histogram, deadline, missingIds, json, @interface, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -125,6 +135,7 @@ internal static class RequestCommand
             {
                 Functions = result.GetValue(aggregate) | (bounds is null ? 0 : AggregateFunctions.Histogram),
                 HistogramBounds = bounds ?? [],
+                WantMissingIds = result.GetValue(missingIds),
             };
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
             using var host = CliHost.Build(result.GetValue(verbose));
@@ -214,7 +225,7 @@ internal static class RequestCommand
         return bounds;
     }
 
-    private static TimeSpan ParseDeadline(ArgumentResult result)
+    internal static TimeSpan ParseDeadline(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         var (number, scale) = text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 1.0)
@@ -271,6 +282,17 @@ internal static class RequestCommand
         }
 
         table.AddRow("missing", printed.Missing is { } missing ? missing.ToString(CultureInfo.InvariantCulture) : "unknown (membership not known)");
+        if (printed.MissingIds is { } ids)
+        {
+            // An empty list where membership is not known says nothing about who did not answer.
+            table.AddRow("missing ids", ids.Count > 0 ? string.Join(' ', ids) : printed.MembershipKnown ? "none" : "none known (membership not known)");
+        }
+
+        if (printed.MissingSubtreeIds is { } subtrees)
+        {
+            table.AddRow("missing subtrees", string.Create(CultureInfo.InvariantCulture, $"{printed.MissingSubtrees}: {string.Join(' ', subtrees)}").EscapeMarkup());
+        }
+
         table.AddRow("late", printed.Late.ToString(CultureInfo.InvariantCulture));
         table.AddRow("partials received", printed.PartialsReceived.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);

@@ -79,7 +79,8 @@ internal static class RespondCommand
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 host.Services.GetRequiredService<TimeProvider>());
             socket.Join(name);
-            await Console.Error.WriteLineAsync($"{ReadyLine} {name} on {multicastInterface.Name}");
+            // The member id is what a request's missing ids (--missing-ids) name this device by.
+            await Console.Error.WriteLineAsync($"{ReadyLine} {name} on {multicastInterface.Name} as member {SubMessage.FormatSource(socket.SourceId)}");
             var answered = 0;
             try
             {

@@ -61,6 +61,22 @@ public sealed record Statistics(int Count, double Mean, double StandardDeviation
     private static double Quantile(double[] sorted, double p) =>
         SortedArrayStatistics.QuantileCustom(sorted, p, QuantileDefinition.R7);
 
+    /// <summary>The <paramref name="p"/>-quantile of a non-empty sample, by the same definition as <see cref="Median"/> (for box plots' quartiles).</summary>
+    public static double Quantile(IEnumerable<double> values, double p)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfLessThan(p, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(p, 1);
+        var sample = values.ToArray();
+        if (sample.Length == 0)
+        {
+            throw new ArgumentException("a sample needs at least one value", nameof(values));
+        }
+
+        Array.Sort(sample);
+        return Quantile(sample, p);
+    }
+
     /// <summary>Summarises a non-empty sample of integers.</summary>
     public static Statistics Of(IEnumerable<int> values) => Of(values.Select(v => (double)v));
 }

@@ -10,6 +10,13 @@ namespace Bridge.Lab.Schemes;
 /// <param name="SenderCopies">Copies the source itself sent.</param>
 public sealed record SchemeResult(string Scheme, ImmutableArray<TimeSpan> ReceiverDelays, LinkStress LinkStress, int SenderCopies)
 {
+    /// <summary>
+    /// Messages that reach the head-end when it reads every device's meter once: for unicast,
+    /// polling, one reply per device; for the hybrid schemes, the partials and replies of one
+    /// aggregated round through the gateways (0 when no round was run).
+    /// </summary>
+    public long HeadEndMessagesPerRound { get; init; }
+
     /// <summary>Statistics of the receivers' delays in milliseconds.</summary>
     public Statistics DelayMs() => Statistics.Of(ReceiverDelays.Select(d => d.TotalMilliseconds));
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Bridge.Lab.Measurement;
 using Bridge.Lab.Placement;
 
@@ -22,15 +21,15 @@ public static class UnicastScheme
     public static SchemeResult Run(LabNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var stress = new LinkStress(network.Network);
-        var delays = ImmutableArray.CreateBuilder<TimeSpan>(network.NodeVertices.Length);
-        foreach (var receiver in network.NodeVertices)
+        var measurement = new MessageMeasurement(network.Network, network.NodeVertices.Length);
+        for (var node = 0; node < network.NodeVertices.Length; node++)
         {
-            var path = network.Routes.Path(network.SourceVertex, receiver);
-            stress.Record(path);
-            delays.Add(path.Delay);
+            var path = network.Routes.Path(network.SourceVertex, network.NodeVertices[node]);
+            measurement.Transmission(path.Links, bySource: true);
+            measurement.Receive(node, path.Delay);
         }
 
-        return new SchemeResult(Name, delays.MoveToImmutable(), stress, network.NodeVertices.Length);
+        // Polling: the head-end asks each device on its own and gets one reply from each.
+        return measurement.ToResult(Name) with { HeadEndMessagesPerRound = network.NodeVertices.Length };
     }
 }

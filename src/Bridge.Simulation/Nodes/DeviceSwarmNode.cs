@@ -35,6 +35,7 @@ public sealed class DeviceSwarmNode : ISimulatedNode
     private readonly List<Round> _rounds = [];
     private readonly HashSet<ulong> _answered = [];
     private readonly Dictionary<(ulong Source, ulong Sequence), int> _dataSeen = [];
+    private readonly Dictionary<(ulong Source, ulong Sequence), TimeSpan> _firstSeenAt = [];
     private readonly ArrayBufferWriter<byte> _payload = new(ReplyCodec.MaxEncodedSize);
     private byte[] _datagram = [];
     private TimeSpan _now;
@@ -110,6 +111,10 @@ public sealed class DeviceSwarmNode : ISimulatedNode
     /// <summary>How often each Data message (source, sequence) reached this domain.</summary>
     public int TimesReceived(ulong source, ulong sequence) => _dataSeen.GetValueOrDefault((source, sequence));
 
+    /// <summary>When a Data message (source, sequence) first reached this domain's devices, or null if it has not.</summary>
+    public TimeSpan? FirstReceivedAt(ulong source, ulong sequence)
+        => _firstSeenAt.TryGetValue((source, sequence), out var at) ? at : null;
+
     /// <summary>Whether <paramref name="memberId"/> is one of this swarm's devices.</summary>
     public bool Holds(ulong memberId) => memberId >= FirstMemberId && memberId - FirstMemberId < (ulong)Count;
 
@@ -132,6 +137,7 @@ public sealed class DeviceSwarmNode : ISimulatedNode
                 _dataSeen[key] = times;
                 if (times == 1)
                 {
+                    _firstSeenAt[key] = now;
                     DeviceDeliveries += Count;
                 }
                 else

@@ -230,21 +230,18 @@ public sealed class UtilityGrid
     /// simulator's random source; the round counts what reaches the head-end from here on.
     /// </summary>
     public AggregationRound Ask(AggregationSpec spec, TimeSpan budget)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        var request = new AggregationRequest((ulong)Sim.Random.NextInt64(1, long.MaxValue), spec, budget);
-        var round = new AggregationRound(this, request.RequestId, Sim.Now, budget);
-        Sim.Invoke(HeadEndNode, now => HeadEnd.Request(now, Group, request));
-        return round;
-    }
+        => AggregationRound.Ask(Sim, HeadEndNode, HeadEnd, Group, spec, budget, PartialsToPeers);
 
     /// <summary>Drives until the head-end has the result of <paramref name="round"/> (failing with the seed one second past its deadline); returns it.</summary>
     public AggregationCompleted DriveUntilResult(AggregationRound round)
     {
         ArgumentNullException.ThrowIfNull(round);
-        Sim.DriveUntil(() => HeadEnd.ResultOf(round.RequestId) is not null, round.Deadline - Sim.Now + TimeSpan.FromSeconds(1), $"the result of request {round.RequestId}", TimeSpan.FromMilliseconds(1));
-        round.Finish();
-        return HeadEnd.ResultOf(round.RequestId)!;
+        if (!ReferenceEquals(round.Simulator, Sim))
+        {
+            throw new ArgumentException("the round was asked on another simulator", nameof(round));
+        }
+
+        return round.DriveUntilResult();
     }
 
     /// <summary>The gateways the overlay links of <paramref name="gateway"/> lead to.</summary>

@@ -49,7 +49,8 @@ public sealed class ErrorMessagesTests : IDisposable
     [InlineData(new[] { "demo", "--devices", "abc" }, "--devices must be a whole number, not 'abc'")]
     [InlineData(new[] { "demo", "--timeout", "-1" }, "--timeout must be a number of seconds from 0 to 4294967, not '-1'")]
     [InlineData(new[] { "demo", "--timeout", "NaN" }, "--timeout must be a number of seconds from 0 to 4294967, not 'NaN'")]
-    [InlineData(new[] { "demo", "--group", "ham:ip:[ff15::7]:5000" }, "group ham:ip:[ff15::7]:5000 maps only to IPv6")]
+    [InlineData(new[] { "demo", "--group", "nonsense" }, "group name 'nonsense'")]
+    [InlineData(new[] { "demo", "--domains", "many" }, "--domains must be a whole number, not 'many'")]
     // bridge
     [InlineData(new[] { "bridge" }, "no rule given: add --to-group FILTER=GROUP or --from-group GROUP=TOPIC")]
     [InlineData(new[] { "bridge", "--to-group", "a/#=ham:sg:x", "--listen", "nonsense" }, "--listen 'nonsense' is not an ADDRESS:PORT")]
@@ -92,8 +93,8 @@ public sealed class ErrorMessagesTests : IDisposable
         new[] { "bridge", "--to-group", "a/#=nonsense", "--from-group", "ham:ip:[ff15::8]:5000=t", "--listen", "x", "--broker", "http://b" },
         new[] { "group name 'nonsense'", "group ham:ip:[ff15::8]:5000", "--listen 'x'", "broker URL 'http://b'" })]
     [InlineData(
-        new[] { "demo", "--devices", "0", "--timeout", "soon", "--interface", "nosuch0" },
-        new[] { "--devices must be at least 1, not 0", "--timeout must be a number of seconds", "'nosuch0'" })]
+        new[] { "demo", "--devices", "0", "--timeout", "soon", "--domains", "0" },
+        new[] { "--devices must be at least 1, not 0", "--timeout must be a number of seconds", "--domains must be from 1 to 64, not 0" })]
     public async Task Verb_SeveralWrongValues_ListsEveryOne(string[] arguments, string[] expected)
     {
         var process = await RunAsync(2, arguments);

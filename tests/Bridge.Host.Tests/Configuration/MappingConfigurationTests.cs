@@ -159,7 +159,7 @@ public sealed class MappingConfigurationTests : IDisposable
         { "groups: [events]", "groups: []", "bridge.rules[events].groups: at least one group is required" },
         { "      group: tariff", "      group: tariff\n      groups: [tariff]", "bridge.rules[tariffs].groups: give group or groups, not both" },
         { "mqtt: meters/{region}/tariff", "mqtt: meters/{region}/tariff\n      amqp: meters.{region}.tariff",
-            "bridge.rules[tariffs].amqp: give only one of mqtt, amqp, modbus or iec61850, not mqtt and amqp" },
+            "bridge.rules[tariffs].amqp: give only one of mqtt, amqp, modbus, goose or iec61850, not mqtt and amqp" },
         { "mqtt: meters/{region}/tariff", "mqtt: meters/{Region}/tariff",
             "bridge.rules[tariffs].mqtt: topic template 'meters/{Region}/tariff': level 2 ('{Region}') must be a whole placeholder {name}, the name a-z then a-z 0-9 _" },
         { "amqp: dr.events.*", "amqp: dr.#.events", "bridge.rules[events].amqp: routing-key template 'dr.#.events': '#' must be a whole level and the last one (level 2 is '#')" },

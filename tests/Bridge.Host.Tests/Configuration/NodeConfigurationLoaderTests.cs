@@ -303,7 +303,7 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
         Assert.Equal(
             [
                 "domain.loopbak: unknown key (did you mean 'loopback'?)",
-                "bridge.rules[2].colour: unknown key (expected name, mqtt, amqp, modbus, iec61850, topic, direction, group, groups, guarantee, values)",
+                "bridge.rules[2].colour: unknown key (expected name, mqtt, amqp, modbus, goose, iec61850, topic, direction, group, groups, guarantee, values)",
                 $"groups.bad.uri: {ParserError("ham:ip:1.2.3.4")}",
                 "domain.ttl: '0' must be a whole number from 1 to 255",
                 "gateway.carry[0]: unknown group 'tarif'",
@@ -321,7 +321,7 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
                 "bridge.rules[1].direction: 'sideways' must be to-group, from-group or both",
                 "bridge.rules[2].name: is required",
                 "bridge.rules[2].direction: is required",
-                "bridge.rules[2].mqtt: is required: give mqtt (a topic template), amqp (a routing-key template), modbus (a unit and register or coil range) or iec61850 (an IED and a report, poll, write, operate or read reference)",
+                "bridge.rules[2].mqtt: is required: give mqtt (a topic template), amqp (a routing-key template), modbus (a unit and register or coil range), goose (a GOOSE stream by appid, gocbRef and dst) or iec61850 (an IED and a report, poll, write, operate or read reference)",
                 "bridge.rules[2].group: is required",
                 $"gateway.tls.authority: file '{_files.Directory}/certs/nope.crt' does not exist",
             ],

@@ -118,6 +118,51 @@ public sealed class RequestRespondCommandTests
         Assert.Contains(request.StandardOutput, l => l.Contains("count", StringComparison.Ordinal) && l.Contains('0', StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Request_MissingIdsWithoutKnownMembership_PrintsAnEmptyListAndMissingUnknown()
+    {
+        var group = FreePorts.UniqueIPv4Group();
+        await using var responder = GridcastCli.Start("respond", group, "--value", "3", "--count", "1");
+        var ready = await responder.WaitForLineAsync(l => l.StartsWith("responding to " + group, StringComparison.Ordinal), Patience);
+        Assert.Matches(" as member [0-9a-f]{16}$", ready);
+
+        var (code, request) = await GridcastCli.RunAsync(Patience, "request", group, "--aggregate", "count", "--missing-ids", "--deadline", "1s", "--json");
+        await using var _ = request;
+
+        // One domain and no gateway that learns members: who did not answer cannot be known,
+        // so the list is empty and the missing count is unknown (null), never a made-up zero.
+        Assert.True(code == 0, request.Transcript());
+        var result = JsonDocument.Parse(Assert.Single(request.StandardOutput)).RootElement;
+        Assert.Equal(1UL, result.GetProperty("count").GetUInt64());
+        Assert.Equal(JsonValueKind.Array, result.GetProperty("missingIds").ValueKind);
+        Assert.Equal(0, result.GetProperty("missingIds").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("missing").ValueKind);
+        Assert.False(result.GetProperty("membershipKnown").GetBoolean());
+        Assert.True(await responder.WaitForExitAsync(Patience) == 0, responder.Transcript());
+    }
+
+    [Fact]
+    public async Task Request_MissingIdsForPeople_SaysMembershipIsNotKnown()
+    {
+        var (code, request) = await GridcastCli.RunAsync(Patience, "request", FreePorts.UniqueIPv4Group(), "--missing-ids", "--deadline", "100ms");
+        await using var _ = request;
+
+        Assert.True(code == 0, request.Transcript());
+        Assert.Contains(request.StandardOutput, l => l.Contains("missing ids", StringComparison.Ordinal) && l.Contains("membership not known", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Request_WithoutMissingIds_PrintsNoMissingIdsField()
+    {
+        var (code, request) = await GridcastCli.RunAsync(Patience, "request", FreePorts.UniqueIPv4Group(), "--deadline", "100ms", "--json");
+        await using var _ = request;
+
+        Assert.True(code == 0, request.Transcript());
+        var result = JsonDocument.Parse(Assert.Single(request.StandardOutput)).RootElement;
+        Assert.False(result.TryGetProperty("missingIds", out var _), "missing ids were not asked for");
+        Assert.False(result.TryGetProperty("missingSubtreeIds", out var _), "no subtree is missing");
+    }
+
     [Theory]
     [InlineData("request", "--aggregate", "sum,median", "'median' is not a function")]
     [InlineData("request", "--aggregate", "count,histogram", "--aggregate histogram needs bucket bounds")]

@@ -1,14 +1,14 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
-namespace Bridge.Adapters.Iec61850.Tests.Link;
+namespace Bridge.Testing.Namespaces;
 
 /// <summary>
 /// Runs code inside a named network namespace (<c>ip netns</c>) on a thread of its own, through
 /// setns(2): sockets created there stay in that namespace after the thread has left it, so a test
 /// can open a link-layer socket on a namespace host's interface and use it from anywhere.
 /// </summary>
-internal static class NetworkNamespace
+public static class NetworkNamespace
 {
     private const int CloneNewNet = 0x40000000;
     private const int ReadOnly = 0;

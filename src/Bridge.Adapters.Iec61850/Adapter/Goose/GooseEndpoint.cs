@@ -1,0 +1,266 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Bridge.Adapters.Iec61850.Goose;
+using Bridge.Core.Mapping;
+
+namespace Bridge.Adapters.Iec61850.Adapter.Goose;
+
+/// <summary>
+/// A concrete GOOSE address: what a captured frame is selected by, and how a re-emitted one is
+/// framed. A captured frame's address has the frame's APPID, destination and gocbRef and no tag
+/// (the kernel strips 802.1Q tags before a packet socket sees them); an emit rule's address has
+/// the rule's APPID, destination, tag and, when the rule names one, gocbRef.
+/// </summary>
+/// <param name="AppId">The APPID.</param>
+/// <param name="Destination">The destination MAC address.</param>
+/// <param name="GocbRef">The control block; null on an emit address that takes any.</param>
+/// <param name="Vlan">The 802.1Q tag a re-emitted frame carries; null for untagged.</param>
+/// <param name="Output">Where a re-emitted frame goes; <see cref="GooseOutput.Lan"/> for a captured one.</param>
+public readonly record struct GooseAddress(ushort AppId, MacAddress Destination, string? GocbRef, VlanTag? Vlan = null, GooseOutput Output = GooseOutput.Lan)
+{
+    /// <inheritdoc/>
+    public override string ToString()
+        => string.Create(CultureInfo.InvariantCulture, $"appid=0x{AppId:x4} dst={Destination}{(GocbRef is null ? string.Empty : $" gocbRef={GocbRef}")}");
+}
+
+/// <summary>
+/// A GOOSE rule endpoint, one line of <c>field=value</c> pairs. For a <c>to-group</c> rule it
+/// selects captured frames: <c>appid=0x1001 gocbRef=IED1LD0/LLN0$GO$gcb1 dst=01-0C-CD-01-00-01</c>,
+/// each field optional but at least one given (a field left out selects any). For a
+/// <c>from-group</c> rule it says how the group's APDUs are framed on this LAN:
+/// <c>appid=0x1001 dst=01-0C-CD-01-00-01 priority=4 vlan=0</c> (appid and dst required, as the
+/// GSE element of the subscriber's SCL file gives them; priority and vlan add an 802.1Q tag;
+/// gocbRef restricts the control blocks re-emitted; <c>out=lan</c>, <c>rgoose</c> or <c>both</c>).
+/// No placeholders: one rule is one stream (or family of streams) to its groups.
+/// </summary>
+public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
+{
+    private static readonly string[] Fields = ["appid", "gocbRef", "dst", "priority", "vlan", "out"];
+
+    private GooseEndpoint(string text, bool emits, ushort? appId, string? gocbRef, MacAddress? destination, VlanTag? vlan, GooseOutput output)
+    {
+        Text = text;
+        Emits = emits;
+        AppId = appId;
+        GocbRef = gocbRef;
+        Destination = destination;
+        Vlan = vlan;
+        Output = output;
+    }
+
+    /// <inheritdoc/>
+    public override string Kind => GooseAdapterKind.KindName;
+
+    /// <inheritdoc/>
+    public override string Text { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> Placeholders { get; } = [];
+
+    /// <inheritdoc/>
+    public override bool CanPublish => Emits;
+
+    /// <summary>Whether it was parsed for a from-group rule: it frames (appid and dst given) rather than selects.</summary>
+    public bool Emits { get; }
+
+    /// <summary>The APPID selected or written; null selects any.</summary>
+    public ushort? AppId { get; }
+
+    /// <summary>The control block selected (capture) or the only one re-emitted (emit); null for any.</summary>
+    public string? GocbRef { get; }
+
+    /// <summary>The destination selected or written; null selects any.</summary>
+    public MacAddress? Destination { get; }
+
+    /// <summary>The 802.1Q tag of re-emitted frames; null for untagged.</summary>
+    public VlanTag? Vlan { get; }
+
+    /// <summary>Where an emit rule sends: the LAN, R-GOOSE, or both.</summary>
+    public GooseOutput Output { get; }
+
+    /// <summary>Parses <paramref name="text"/>; <paramref name="emits"/> for a from-group rule. On failure <paramref name="reason"/> names the field.</summary>
+    public static bool TryParse(string text, bool emits, [NotNullWhen(true)] out GooseEndpoint? endpoint, [NotNullWhen(false)] out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        endpoint = null;
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var part in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                reason = $"'{part}' is not field=value (write appid=0x1001 gocbRef=IED1LD0/LLN0$GO$gcb1 dst=01-0C-CD-01-00-01)";
+                return false;
+            }
+
+            var (key, value) = (part[..equals], part[(equals + 1)..]);
+            if (!Fields.Contains(key, StringComparer.Ordinal))
+            {
+                reason = $"unknown field '{key}': use {string.Join(", ", Fields)}";
+                return false;
+            }
+
+            if (!fields.TryAdd(key, value))
+            {
+                reason = $"field {key} is given twice";
+                return false;
+            }
+        }
+
+        ushort? appId = null;
+        if (fields.TryGetValue("appid", out var appIdText))
+        {
+            var hex = appIdText.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+            if (!ushort.TryParse(hex ? appIdText[2..] : appIdText, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                reason = $"appid '{appIdText}' must be 0 to 65535 (0x0000 to 0xFFFF)";
+                return false;
+            }
+
+            appId = parsed;
+        }
+
+        MacAddress? destination = null;
+        if (fields.TryGetValue("dst", out var dstText))
+        {
+            try
+            {
+                destination = MacAddress.Parse(dstText);
+            }
+            catch (FormatException e)
+            {
+                reason = $"dst: {e.Message}";
+                return false;
+            }
+
+            if (!destination.Value.IsGroup)
+            {
+                reason = $"dst '{dstText}' is not a multicast address (GOOSE goes to 01-0C-CD-01-00-00 to 01-0C-CD-01-01-FF)";
+                return false;
+            }
+        }
+
+        var gocbRef = fields.GetValueOrDefault("gocbRef");
+        if (gocbRef is { Length: 0 or > 129 } || (gocbRef is not null && gocbRef.Any(c => c is < (char)0x21 or > (char)0x7E)))
+        {
+            reason = $"gocbRef '{gocbRef}' must be 1 to 129 visible ASCII characters";
+            return false;
+        }
+
+        if (!emits)
+        {
+            if (fields.Keys.FirstOrDefault(k => k is "priority" or "vlan" or "out") is { } emitOnly)
+            {
+                reason = $"{emitOnly} applies to a from-group rule (how frames are re-emitted), not to capture";
+                return false;
+            }
+
+            if (appId is null && destination is null && gocbRef is null)
+            {
+                reason = "give appid, gocbRef or dst: a capture rule selects frames by at least one";
+                return false;
+            }
+
+            endpoint = new GooseEndpoint(text, false, appId, gocbRef, destination, null, GooseOutput.Lan);
+            reason = null;
+            return true;
+        }
+
+        if (appId is null || destination is null)
+        {
+            reason = "a from-group rule frames what it re-emits: give appid and dst (as the subscribers' SCL GSE element has them)";
+            return false;
+        }
+
+        VlanTag? vlan = null;
+        if (fields.ContainsKey("priority") || fields.ContainsKey("vlan"))
+        {
+            byte priority = 4; // the default of IEC 61850-8-1 for GOOSE
+            if (fields.TryGetValue("priority", out var priorityText) && (!byte.TryParse(priorityText, NumberStyles.None, CultureInfo.InvariantCulture, out priority) || priority > 7))
+            {
+                reason = $"priority '{priorityText}' must be 0 to 7";
+                return false;
+            }
+
+            ushort vlanId = 0;
+            if (fields.TryGetValue("vlan", out var vlanText) && (!ushort.TryParse(vlanText, NumberStyles.None, CultureInfo.InvariantCulture, out vlanId) || vlanId > 4094))
+            {
+                reason = $"vlan '{vlanText}' must be 0 to 4094";
+                return false;
+            }
+
+            vlan = new VlanTag(priority, false, vlanId);
+        }
+
+        GooseOutput? output = fields.GetValueOrDefault("out", "lan") switch
+        {
+            "lan" => GooseOutput.Lan,
+            "rgoose" => GooseOutput.RGoose,
+            "both" => GooseOutput.Both,
+            _ => null,
+        };
+        if (output is null)
+        {
+            reason = $"out '{fields["out"]}' must be lan, rgoose or both";
+            return false;
+        }
+
+        endpoint = new GooseEndpoint(text, true, appId, gocbRef, destination, vlan, output.Value);
+        reason = null;
+        return true;
+    }
+
+    /// <summary>Whether a captured frame of <paramref name="appId"/>, <paramref name="destination"/> and <paramref name="gocbRef"/> is one this endpoint selects.</summary>
+    public bool Selects(ushort appId, MacAddress destination, string? gocbRef)
+        => (AppId is null || AppId == appId)
+            && (Destination is null || Destination == destination)
+            && (GocbRef is null || gocbRef is null || string.Equals(GocbRef, gocbRef, StringComparison.Ordinal));
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A null gocbRef in <paramref name="address"/> (an emit address for any control block) is
+    /// taken to match: the loop check over rules then errs on the side of a loop.
+    /// </remarks>
+    public override bool TryMatch(GooseAddress address, [NotNullWhen(true)] out IReadOnlyDictionary<string, string>? bindings)
+    {
+        bindings = null;
+        if (Emits || !Selects(address.AppId, address.Destination, address.GocbRef))
+        {
+            return false;
+        }
+
+        bindings = new Dictionary<string, string>();
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override bool TryExpand(IReadOnlyDictionary<string, string> bindings, [NotNullWhen(true)] out GooseAddress address, [NotNullWhen(false)] out string? reason)
+    {
+        if (!Emits)
+        {
+            address = default;
+            reason = "a capture endpoint selects frames; it names no address to emit at";
+            return false;
+        }
+
+        address = new GooseAddress(AppId!.Value, Destination!.Value, GocbRef, Vlan, Output);
+        reason = null;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override string Show(GooseAddress address) => address.ToString();
+}
+
+/// <summary>Where a from-group GOOSE rule sends what it re-emits.</summary>
+public enum GooseOutput
+{
+    /// <summary>As GOOSE frames on the section's interface.</summary>
+    Lan,
+
+    /// <summary>As R-GOOSE datagrams to the section's <c>rgoose</c> destination.</summary>
+    RGoose,
+
+    /// <summary>Both.</summary>
+    Both,
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+using Bridge.Adapters.Iec61850.RGoose;
+
+namespace Bridge.Adapters.Iec61850.Adapter.Goose;
+
+/// <summary>
+/// Sends goosePdus as R-GOOSE (IEC 61850-90-5) datagrams to one IP multicast destination: each
+/// in an SPDU of its own (<see cref="RGooseCodec"/>), numbered from 1 per sender, without
+/// security (issue 17 adds it). The datagrams leave through the interface given by index, with
+/// the TTL given, and are not looped back to this host.
+/// </summary>
+public sealed class RGooseSender : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly IPEndPoint _destination;
+    private readonly byte[] _buffer = new byte[65535];
+    private uint _spduNumber;
+
+    /// <summary>Opens a UDP socket for <paramref name="destination"/> on the interface numbered <paramref name="interfaceIndex"/>.</summary>
+    public RGooseSender(IPEndPoint destination, int ttl, int interfaceIndex)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        _destination = destination;
+        _socket = new Socket(destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (destination.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, interfaceIndex);
+                _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, ttl);
+                _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastLoopback, false);
+            }
+            else
+            {
+                // IP_MULTICAST_IF takes an interface index in network order where an address would go.
+                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(interfaceIndex));
+                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, ttl);
+                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, false);
+            }
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Datagrams sent.</summary>
+    public long Sent { get; private set; }
+
+    /// <summary>Sends <paramref name="goosePdu"/> of <paramref name="appId"/> as the next SPDU. Not thread-safe: one caller at a time.</summary>
+    public void Send(ushort appId, bool simulation, ReadOnlySpan<byte> goosePdu)
+    {
+        _spduNumber = _spduNumber == uint.MaxValue ? 1 : _spduNumber + 1;
+        var header = new RGooseSessionHeader { SpduNumber = _spduNumber };
+        var layout = RGooseCodec.Encode(header, appId, simulation, goosePdu, _buffer);
+        _socket.SendTo(_buffer.AsSpan(0, layout.Length), SocketFlags.None, _destination);
+        Sent++;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _socket.Dispose();
+}

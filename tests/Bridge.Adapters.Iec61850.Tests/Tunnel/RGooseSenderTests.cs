@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+using Bridge.Adapters.Iec61850.Adapter.Goose;
+using Bridge.Adapters.Iec61850.RGoose;
+using Bridge.Testing;
+using Bridge.Testing.Namespaces;
+
+namespace Bridge.Adapters.Iec61850.Tests.Tunnel;
+
+/// <summary>The R-GOOSE driver of the tunnel's far end, between two hosts of a namespace LAN.</summary>
+public sealed class RGooseSenderTests
+{
+    private static readonly IPEndPoint Group = new(IPAddress.Parse("239.192.0.11"), RGooseCodec.Port);
+
+    [Fact]
+    public async Task Send_ToAMulticastGroup_AnotherHostDecodesNumberedSpdusWithTheApdus()
+    {
+        Prerequisites.LinuxRoot("the R-GOOSE sender test (sockets in network namespaces)");
+        using var lan = NamespaceLan.Create(2);
+        var (senderHost, receiverHost) = (lan.Hosts[0], lan.Hosts[1]);
+        using var receiver = NetworkNamespace.Run(receiverHost.Name, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Any, RGooseCodec.Port));
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group.Address, receiverHost.IPv4));
+            return socket;
+        });
+        var interfaceIndex = NetworkNamespace.Run(senderHost.Name, () => NetworkInterfaceIndex(NamespaceLan.HostInterface));
+        using var sender = NetworkNamespace.Run(senderHost.Name, () => new RGooseSender(Group, 4, interfaceIndex));
+        var apdus = new[] { GooseRelayTests.Upstream(3, 0, 200), GooseRelayTests.Upstream(3, 1, 200) };
+
+        // The receiver joined before the first send; the kernel has the membership by then.
+        sender.Send(0x1001, simulation: false, apdus[0]);
+        sender.Send(0x1001, simulation: true, apdus[1]);
+
+        var buffer = new byte[2048];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 2; i++)
+        {
+            var length = await receiver.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+            Assert.True(RGooseCodec.TryDecode(buffer.AsMemory(0, length).ToArray(), out var spdu, out var rejection), rejection.ToString());
+            Assert.Equal((uint)(i + 1), spdu.SpduNumber);
+            var payload = new RGoosePayloadReader(spdu.UserData);
+            Assert.True(payload.TryRead(out var element, out var elementRejection), elementRejection.ToString());
+            Assert.Equal((0x1001, i == 1), (element.AppId, element.Simulation));
+            Assert.Equal(apdus[i], element.Apdu.ToArray());
+        }
+
+        Assert.Equal(2, sender.Sent);
+    }
+
+    private static int NetworkInterfaceIndex(string name)
+        => System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Single(n => n.Name == name).GetIPProperties().GetIPv4Properties().Index;
+}
