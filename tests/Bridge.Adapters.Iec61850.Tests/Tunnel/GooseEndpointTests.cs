@@ -33,7 +33,7 @@ public sealed class GooseEndpointTests
 
     [Theory]
     [InlineData("appid=0x1001 appid=0x1002", false, "field appid is given twice")]
-    [InlineData("colour=red", false, "unknown field 'colour': use appid, gocbRef, dst, priority, vlan, out")]
+    [InlineData("colour=red", false, "unknown field 'colour': use appid, gocbRef, dst, priority, vlan, out, in")]
     [InlineData("appid", false, "'appid' is not field=value (write appid=0x1001 gocbRef=IED1LD0/LLN0$GO$gcb1 dst=01-0C-CD-01-00-01)")]
     [InlineData("appid=0x10000", false, "appid '0x10000' must be 0 to 65535 (0x0000 to 0xFFFF)")]
     [InlineData("dst=01-0C-CD-01-00", false, "dst: '01-0C-CD-01-00' is not an Ethernet address (six hex octets separated by '-' or ':')")]

@@ -56,7 +56,8 @@ public sealed class GooseAdapterKind : AdapterKind<GooseSectionInput, GooseSecti
     /// <inheritdoc/>
     protected override string Describe(GooseSection settings)
         => $"GOOSE tunnel on {settings.Interface} (T1 {settings.Retransmission.FirstInterval.TotalMilliseconds} ms, T0 {settings.Retransmission.Heartbeat.TotalMilliseconds} ms"
-            + (settings.RGoose is { } r ? $", R-GOOSE to {r.Destination})" : ")");
+            + (settings.RGoose is { } r ? $", R-GOOSE to {r.Destination}" : string.Empty)
+            + (settings.RGooseListen is { } l ? $", R-GOOSE from {l})" : ")");
 
     /// <inheritdoc/>
     protected override Task<IAdapterSide> StartAsync(GooseSection settings, AdapterContext context, CancellationToken cancellationToken)
@@ -79,6 +80,7 @@ public sealed class GooseAdapterKind : AdapterKind<GooseSectionInput, GooseSecti
         }
 
         RGooseSender? rgoose = null;
+        RGooseReceiver? receiver = null;
         try
         {
             if (settings.RGoose is { } target)
@@ -86,15 +88,39 @@ public sealed class GooseAdapterKind : AdapterKind<GooseSectionInput, GooseSecti
                 rgoose = new RGooseSender(target.Destination, target.Ttl, socket.InterfaceIndex);
             }
 
-            var side = new GooseTunnelSide(socket, rgoose, settings, context.Router, context.Loggers.CreateLogger<GooseTunnelSide>(), context.Time);
+            var logger = context.Loggers.CreateLogger<GooseTunnelSide>();
+            RGooseInput? input = null;
+            if (settings.RGooseListen is { } listen && context.Router.Table.ToGroup.Any(r => r.Endpoint is GooseEndpoint { Input: not GooseOutput.Lan }))
+            {
+                try
+                {
+                    receiver = new RGooseReceiver(listen, socket.InterfaceIndex);
+                }
+                catch (SocketException e)
+                {
+                    throw new IOException($"bridge.goose.rgoose.listen: cannot receive R-GOOSE on {listen} through '{settings.Interface}': {e.Message}", e);
+                }
+
+                var own = RGooseInput.OwnSource(rgoose?.LocalEndPoint, HostAddresses());
+                input = new RGooseInput(receiver, context.Router, own, logger, context.Time);
+            }
+
+            var side = new GooseTunnelSide(socket, rgoose, settings, context.Router, logger, context.Time, input);
             side.Start();
             return Task.FromResult<IAdapterSide>(side);
         }
         catch
         {
+            receiver?.Dispose();
             rgoose?.Dispose();
             socket.Dispose();
             throw;
         }
     }
+
+    // Every address of this host: the R-GOOSE sender's socket is bound to the wildcard address.
+    private static IEnumerable<System.Net.IPAddress> HostAddresses()
+        => System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address);
 }

@@ -31,4 +31,13 @@ internal static partial class GooseAdapterLog
 
     [LoggerMessage(1568, LogLevel.Information, "GOOSE stream {GocbRef} re-emitted as {Target}: first APDU stNum {StNum} sqNum {SqNum}")]
     public static partial void StreamStarted(ILogger logger, string gocbRef, string target, uint stNum, uint sqNum);
+
+    [LoggerMessage(1569, LogLevel.Warning, "R-GOOSE datagram from {Source} on {Group} dropped: {Reason}")]
+    public static partial void RGooseDropped(ILogger logger, string source, string group, string reason);
+
+    [LoggerMessage(1570, LogLevel.Information, "R-GOOSE input: listening on {Group} for {Rules} in=rgoose rule(s)")]
+    public static partial void RGooseListening(ILogger logger, string group, int rules);
+
+    [LoggerMessage(1571, LogLevel.Error, "R-GOOSE input on {Group} ended: {Reason}")]
+    public static partial void RGooseReceiveFailed(ILogger logger, string group, string reason);
 }

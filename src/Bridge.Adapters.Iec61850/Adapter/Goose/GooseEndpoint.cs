@@ -9,13 +9,16 @@ namespace Bridge.Adapters.Iec61850.Adapter.Goose;
 /// A concrete GOOSE address: what a captured frame is selected by, and how a re-emitted one is
 /// framed. A captured frame's address has the frame's APPID, destination and gocbRef and no tag
 /// (the kernel strips 802.1Q tags before a packet socket sees them); an emit rule's address has
-/// the rule's APPID, destination, tag and, when the rule names one, gocbRef.
+/// the rule's APPID, destination, tag and, when the rule names one, gocbRef. A received R-GOOSE
+/// datagram's address has the payload element's APPID, the APDU's gocbRef, no destination (the
+/// zero address: R-GOOSE has no MAC to select by) and <see cref="GooseOutput.RGoose"/>.
 /// </summary>
 /// <param name="AppId">The APPID.</param>
 /// <param name="Destination">The destination MAC address.</param>
 /// <param name="GocbRef">The control block; null on an emit address that takes any.</param>
 /// <param name="Vlan">The 802.1Q tag a re-emitted frame carries; null for untagged.</param>
-/// <param name="Output">Where a re-emitted frame goes; <see cref="GooseOutput.Lan"/> for a captured one.</param>
+/// <param name="Output">The medium: where a re-emitted frame goes, or where a received one came from
+/// (<see cref="GooseOutput.Lan"/> for a captured frame, <see cref="GooseOutput.RGoose"/> for an R-GOOSE datagram).</param>
 public readonly record struct GooseAddress(ushort AppId, MacAddress Destination, string? GocbRef, VlanTag? Vlan = null, GooseOutput Output = GooseOutput.Lan)
 {
     /// <inheritdoc/>
@@ -26,7 +29,9 @@ public readonly record struct GooseAddress(ushort AppId, MacAddress Destination,
 /// <summary>
 /// A GOOSE rule endpoint, one line of <c>field=value</c> pairs. For a <c>to-group</c> rule it
 /// selects captured frames: <c>appid=0x1001 gocbRef=IED1LD0/LLN0$GO$gcb1 dst=01-0C-CD-01-00-01</c>,
-/// each field optional but at least one given (a field left out selects any). For a
+/// each field optional but at least one given (a field left out selects any); <c>in=rgoose</c>
+/// (or <c>both</c>) selects from the R-GOOSE datagrams received at <c>bridge.goose.rgoose.listen</c>
+/// instead of (or besides) the LAN, by appid and gocbRef only. For a
 /// <c>from-group</c> rule it says how the group's APDUs are framed on this LAN:
 /// <c>appid=0x1001 dst=01-0C-CD-01-00-01 priority=4 vlan=0</c> (appid and dst required, as the
 /// GSE element of the subscriber's SCL file gives them; priority and vlan add an 802.1Q tag;
@@ -35,10 +40,11 @@ public readonly record struct GooseAddress(ushort AppId, MacAddress Destination,
 /// </summary>
 public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
 {
-    private static readonly string[] Fields = ["appid", "gocbRef", "dst", "priority", "vlan", "out"];
+    private static readonly string[] Fields = ["appid", "gocbRef", "dst", "priority", "vlan", "out", "in"];
 
-    private GooseEndpoint(string text, bool emits, ushort? appId, string? gocbRef, MacAddress? destination, VlanTag? vlan, GooseOutput output)
+    private GooseEndpoint(string text, bool emits, ushort? appId, string? gocbRef, MacAddress? destination, VlanTag? vlan, GooseOutput output, GooseOutput input = GooseOutput.Lan)
     {
+        Input = input;
         Text = text;
         Emits = emits;
         AppId = appId;
@@ -77,6 +83,9 @@ public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
 
     /// <summary>Where an emit rule sends: the LAN, R-GOOSE, or both.</summary>
     public GooseOutput Output { get; }
+
+    /// <summary>Where a capture rule takes frames from (<c>in=</c>): the LAN, received R-GOOSE, or both; <see cref="GooseOutput.Lan"/> for an emit rule.</summary>
+    public GooseOutput Input { get; }
 
     /// <summary>Parses <paramref name="text"/>; <paramref name="emits"/> for a from-group rule. On failure <paramref name="reason"/> names the field.</summary>
     public static bool TryParse(string text, bool emits, [NotNullWhen(true)] out GooseEndpoint? endpoint, [NotNullWhen(false)] out string? reason)
@@ -155,15 +164,34 @@ public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
                 return false;
             }
 
+            if (!TryParseMedium(fields, "in", out var input))
+            {
+                reason = $"in '{fields["in"]}' must be lan, rgoose or both";
+                return false;
+            }
+
+            if (input != GooseOutput.Lan && destination is not null)
+            {
+                // An R-GOOSE datagram carries no MAC address; a dst there would select nothing.
+                reason = $"dst selects Ethernet frames: an in={fields["in"]} rule selects R-GOOSE by appid and gocbRef";
+                return false;
+            }
+
             if (appId is null && destination is null && gocbRef is null)
             {
                 reason = "give appid, gocbRef or dst: a capture rule selects frames by at least one";
                 return false;
             }
 
-            endpoint = new GooseEndpoint(text, false, appId, gocbRef, destination, null, GooseOutput.Lan);
+            endpoint = new GooseEndpoint(text, false, appId, gocbRef, destination, null, GooseOutput.Lan, input);
             reason = null;
             return true;
+        }
+
+        if (fields.ContainsKey("in"))
+        {
+            reason = "in applies to a to-group rule (where frames are captured), not to re-emit: use out";
+            return false;
         }
 
         if (appId is null || destination is null)
@@ -192,20 +220,13 @@ public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
             vlan = new VlanTag(priority, false, vlanId);
         }
 
-        GooseOutput? output = fields.GetValueOrDefault("out", "lan") switch
-        {
-            "lan" => GooseOutput.Lan,
-            "rgoose" => GooseOutput.RGoose,
-            "both" => GooseOutput.Both,
-            _ => null,
-        };
-        if (output is null)
+        if (!TryParseMedium(fields, "out", out var output))
         {
             reason = $"out '{fields["out"]}' must be lan, rgoose or both";
             return false;
         }
 
-        endpoint = new GooseEndpoint(text, true, appId, gocbRef, destination, vlan, output.Value);
+        endpoint = new GooseEndpoint(text, true, appId, gocbRef, destination, vlan, output);
         reason = null;
         return true;
     }
@@ -216,15 +237,22 @@ public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
             && (Destination is null || Destination == destination)
             && (GocbRef is null || gocbRef is null || string.Equals(GocbRef, gocbRef, StringComparison.Ordinal));
 
+    /// <summary>Whether a frame or datagram received over <paramref name="medium"/> (or an emit address sending there) is one this capture endpoint takes in.</summary>
+    public bool TakesFrom(GooseOutput medium)
+        => Input == GooseOutput.Both || medium == GooseOutput.Both || Input == medium;
+
     /// <inheritdoc/>
     /// <remarks>
     /// A null gocbRef in <paramref name="address"/> (an emit address for any control block) is
-    /// taken to match: the loop check over rules then errs on the side of a loop.
+    /// taken to match: the loop check over rules then errs on the side of a loop. The medium
+    /// counts: an <c>out=rgoose</c> address is a loop with an <c>in=rgoose</c> (or <c>both</c>)
+    /// capture rule selecting it, an <c>out=lan</c> one with an <c>in=lan</c> (or <c>both</c>) one.
+    /// An R-GOOSE capture rule names no dst, so the emit address's destination does not restrict it.
     /// </remarks>
     public override bool TryMatch(GooseAddress address, [NotNullWhen(true)] out IReadOnlyDictionary<string, string>? bindings)
     {
         bindings = null;
-        if (Emits || !Selects(address.AppId, address.Destination, address.GocbRef))
+        if (Emits || !TakesFrom(address.Output) || !Selects(address.AppId, address.Destination, address.GocbRef))
         {
             return false;
         }
@@ -250,15 +278,28 @@ public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
 
     /// <inheritdoc/>
     public override string Show(GooseAddress address) => address.ToString();
+
+    private static bool TryParseMedium(Dictionary<string, string> fields, string key, out GooseOutput medium)
+    {
+        GooseOutput? parsed = fields.GetValueOrDefault(key, "lan") switch
+        {
+            "lan" => GooseOutput.Lan,
+            "rgoose" => GooseOutput.RGoose,
+            "both" => GooseOutput.Both,
+            _ => null,
+        };
+        medium = parsed ?? GooseOutput.Lan;
+        return parsed is not null;
+    }
 }
 
-/// <summary>Where a from-group GOOSE rule sends what it re-emits.</summary>
+/// <summary>A GOOSE medium: where a from-group rule sends what it re-emits (<c>out=</c>), or where a to-group rule takes frames from (<c>in=</c>).</summary>
 public enum GooseOutput
 {
     /// <summary>As GOOSE frames on the section's interface.</summary>
     Lan,
 
-    /// <summary>As R-GOOSE datagrams to the section's <c>rgoose</c> destination.</summary>
+    /// <summary>As R-GOOSE datagrams to the section's <c>rgoose.destination</c> (out), or received at its <c>rgoose.listen</c> (in).</summary>
     RGoose,
 
     /// <summary>Both.</summary>

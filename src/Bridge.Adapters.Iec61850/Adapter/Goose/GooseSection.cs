@@ -11,7 +11,8 @@ namespace Bridge.Adapters.Iec61850.Adapter.Goose;
 /// <c>bridge.goose</c>: the GOOSE tunnel's side on one substation LAN. It captures the GOOSE
 /// frames its <c>to-group</c> rules select on <see cref="Interface"/> and re-emits the APDUs of
 /// its <c>from-group</c> rules' groups there (and/or as R-GOOSE to <see cref="RGoose"/>), with
-/// the local retransmission scheme of <see cref="Retransmission"/>. Reloadable: a side whose
+/// the local retransmission scheme of <see cref="Retransmission"/>; <c>in=rgoose</c> rules take
+/// R-GOOSE received at <see cref="RGooseListen"/> into groups too. Reloadable: a side whose
 /// settings changed is restarted.
 /// </summary>
 public sealed record GooseSection : AdapterSettings
@@ -27,6 +28,9 @@ public sealed record GooseSection : AdapterSettings
 
     /// <summary>Where <c>out=rgoose</c> rules send R-GOOSE; null when the section has no <c>rgoose</c>.</summary>
     public RGooseTarget? RGoose { get; init; }
+
+    /// <summary>The IP multicast group and UDP port joined (through <see cref="Interface"/>) to receive R-GOOSE for <c>in=rgoose</c> rules; null when not listening.</summary>
+    public IPEndPoint? RGooseListen { get; init; }
 }
 
 /// <summary>The R-GOOSE destination of <c>bridge.goose.rgoose</c>.</summary>
@@ -42,7 +46,8 @@ public sealed record RGooseTarget(IPEndPoint Destination, int Ttl);
 /// <param name="RGooseDestination"><c>rgoose.destination</c>.</param>
 /// <param name="RGooseTtl"><c>rgoose.ttl</c>.</param>
 /// <param name="RGoosePath">The path of <c>rgoose</c>; null when it is absent.</param>
-public sealed record GooseSectionInput(string Path, ConfigText? Interface, ConfigText? FirstInterval, ConfigText? Heartbeat, ConfigText? RGooseDestination, ConfigText? RGooseTtl, string? RGoosePath);
+/// <param name="RGooseListen"><c>rgoose.listen</c>.</param>
+public sealed record GooseSectionInput(string Path, ConfigText? Interface, ConfigText? FirstInterval, ConfigText? Heartbeat, ConfigText? RGooseDestination, ConfigText? RGooseTtl, string? RGoosePath, ConfigText? RGooseListen = null);
 
 /// <summary>Binds and validates <c>bridge.goose</c> (docs/configuration.md), and checks GOOSE rules across each other.</summary>
 public static class GooseSectionReader
@@ -54,7 +59,7 @@ public static class GooseSectionReader
     public static GooseSectionInput Bind(SectionReader section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        var rgoose = section.Section("rgoose", "destination", "ttl");
+        var rgoose = section.Section("rgoose", "destination", "ttl", "listen");
         return new GooseSectionInput(
             section.Path,
             section.Text("interface"),
@@ -62,7 +67,8 @@ public static class GooseSectionReader
             section.Text("heartbeat"),
             rgoose?.Text("destination"),
             rgoose?.Text("ttl"),
-            rgoose?.Path);
+            rgoose?.Path,
+            rgoose?.Text("listen"));
     }
 
     /// <summary>Validates the bound section (pure); the settings, or null with every error added.</summary>
@@ -86,9 +92,13 @@ public static class GooseSectionReader
         }
 
         RGooseTarget? rgoose = null;
+        IPEndPoint? listen = null;
         if (goose.RGoosePath is { } rgoosePath)
         {
-            var destinationText = ConfigValues.Required(goose.RGooseDestination, ConfigPath.Key(rgoosePath, "destination"), errors);
+            // A side that only receives R-GOOSE needs no destination; one of the two says why the section is there.
+            var destinationText = goose.RGooseListen is null
+                ? ConfigValues.Required(goose.RGooseDestination, ConfigPath.Key(rgoosePath, "destination"), errors)
+                : goose.RGooseDestination;
             var destination = ConfigValues.EndPoint(destinationText, errors);
             if (destination is not null && !IsMulticast(destination.Address))
             {
@@ -97,6 +107,12 @@ public static class GooseSectionReader
 
             var ttl = ConfigValues.WholeNumber(goose.RGooseTtl, 1, 255, errors) ?? 16;
             rgoose = destination is null ? null : new RGooseTarget(destination, ttl);
+
+            listen = ConfigValues.EndPoint(goose.RGooseListen, errors);
+            if (listen is not null && !IsMulticast(listen.Address))
+            {
+                errors.Add(goose.RGooseListen!.Path, $"'{goose.RGooseListen.Text}' is not a multicast address (R-GOOSE is received on an IP multicast group, port {RGooseCodec.Port})");
+            }
         }
 
         return errors.Count == before
@@ -105,14 +121,16 @@ public static class GooseSectionReader
                 Interface = name!.Text,
                 Retransmission = new GooseRetransmissionOptions { FirstInterval = firstInterval, Heartbeat = heartbeat },
                 RGoose = rgoose,
+                RGooseListen = listen,
             }
             : null;
     }
 
     /// <summary>
     /// What is wrong only across the GOOSE rules, each naming its rule: a <c>both</c> rule (a
-    /// rule captures or re-emits, never both), and an <c>out=rgoose</c> rule without
-    /// <c>bridge.goose.rgoose</c>. The side refuses to start with any.
+    /// rule captures or re-emits, never both), an <c>out=rgoose</c> rule without
+    /// <c>bridge.goose.rgoose.destination</c>, and an <c>in=rgoose</c> rule without
+    /// <c>bridge.goose.rgoose.listen</c>. The side refuses to start with any.
     /// </summary>
     public static IReadOnlyList<string> RuleErrors(IEnumerable<MappingRule> rules, GooseSection settings)
     {
@@ -128,6 +146,10 @@ public static class GooseSectionReader
             else if (rule.Endpoint is GooseEndpoint { Output: not GooseOutput.Lan } && settings.RGoose is null)
             {
                 problems.Add($"rule '{rule.Name}': out=rgoose needs bridge.goose.rgoose.destination");
+            }
+            else if (rule.Endpoint is GooseEndpoint { Input: not GooseOutput.Lan } && settings.RGooseListen is null)
+            {
+                problems.Add($"rule '{rule.Name}': in=rgoose needs bridge.goose.rgoose.listen");
             }
         }
 

@@ -19,16 +19,19 @@ namespace Bridge.Adapters.Iec61850.Adapter.Goose;
 /// <see cref="ContentType.GooseApdu"/>. Re-emit: each group APDU of a from-group rule goes into a
 /// <see cref="GooseRelay"/>, whose transmits are framed with the rule's APPID, destination and
 /// tag and sent on the same socket (and/or as R-GOOSE); a timer loop drives the relay's repeats
-/// and lapses.
+/// and lapses. R-GOOSE input: an <see cref="RGooseInput"/> routes the APDUs of R-GOOSE received at
+/// <c>rgoose.listen</c> through the <c>in=rgoose</c> rules the same way.
 /// </summary>
 /// <remarks>
 /// The socket ignores frames this host sends (PACKET_IGNORE_OUTGOING), so a re-emitted frame is
-/// never captured again by this node, whatever the rules say.
+/// never captured again by this node, whatever the rules say; likewise the R-GOOSE input ignores
+/// datagrams from this side's R-GOOSE sender, which does not loop its own back either.
 /// </remarks>
 public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddress>
 {
     private readonly GooseLinkSocket _socket;
     private readonly RGooseSender? _rgoose;
+    private readonly RGooseInput? _rgooseInput;
     private readonly Router _router;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -47,9 +50,10 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
     private long _published;
     private volatile bool _capturing;
 
-    /// <summary>A side on <paramref name="socket"/> (owned from here on), routing through <paramref name="router"/>; <see cref="Start"/> starts it.</summary>
-    public GooseTunnelSide(GooseLinkSocket socket, RGooseSender? rgoose, GooseSection settings, Router router, ILogger logger, TimeProvider time)
+    /// <summary>A side on <paramref name="socket"/> (owned from here on, as are <paramref name="rgoose"/> and <paramref name="rgooseInput"/>), routing through <paramref name="router"/>; <see cref="Start"/> starts it.</summary>
+    public GooseTunnelSide(GooseLinkSocket socket, RGooseSender? rgoose, GooseSection settings, Router router, ILogger logger, TimeProvider time, RGooseInput? rgooseInput = null)
     {
+        _rgooseInput = rgooseInput;
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(router);
@@ -84,7 +88,7 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
     public static GooseCaptureFilter CaptureFilter(RoutingTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var endpoints = table.ToGroup.Select(r => r.Endpoint).OfType<GooseEndpoint>().ToList();
+        var endpoints = table.ToGroup.Select(r => r.Endpoint).OfType<GooseEndpoint>().Where(e => e.TakesFrom(GooseOutput.Lan)).ToList();
 
         // A set filters only when every rule restricts that field; one rule open on it opens the filter.
         return new GooseCaptureFilter
@@ -95,16 +99,17 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
         };
     }
 
-    /// <summary>Starts the capture loop (when a rule captures) and the timer loop.</summary>
+    /// <summary>Starts the capture loop (when a rule captures on the LAN), the R-GOOSE input (when given) and the timer loop.</summary>
     public void Start()
     {
         var table = _router.Table;
-        _capturing = table.ToGroup.Count > 0;
+        _capturing = table.ToGroup.Any(r => r.Endpoint is GooseEndpoint e && e.TakesFrom(GooseOutput.Lan));
         if (_capturing)
         {
             _capture = Task.Factory.StartNew(CaptureAsync, _stopping.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         }
 
+        _rgooseInput?.Start();
         _timers = TimersAsync();
         GooseAdapterLog.Started(_logger, _socket.InterfaceName, _socket.Address.ToString(), table.ToGroup.Count, table.FromGroup.Count);
     }
@@ -170,18 +175,27 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
         ArgumentNullException.ThrowIfNull(rules);
 
         // Emit rules are read per message; only the capture depends on the rules it started with.
-        return CaptureKeys(rules).SetEquals(_captureKeys) && (rules.ToGroup.Count > 0) == _capturing;
+        return CaptureKeys(rules).SetEquals(_captureKeys);
     }
 
     /// <inheritdoc/>
-    public AdapterSideStatus Status() => new()
+    public AdapterSideStatus Status()
     {
-        Connected = !_capture.IsCompleted || !_capturing,
-        Peer = $"GOOSE on {_socket.InterfaceName}",
-        Received = Interlocked.Read(ref _received),
-        Published = Interlocked.Read(ref _published),
-        Dropped = new Dictionary<string, long>(_dropped, StringComparer.Ordinal),
-    };
+        var dropped = new Dictionary<string, long>(_dropped, StringComparer.Ordinal);
+        foreach (var (reason, count) in _rgooseInput?.Dropped ?? new Dictionary<string, long>())
+        {
+            dropped[reason] = dropped.GetValueOrDefault(reason) + count;
+        }
+
+        return new()
+        {
+            Connected = (!_capture.IsCompleted || !_capturing) && (_rgooseInput is null || _rgooseInput.Running),
+            Peer = $"GOOSE on {_socket.InterfaceName}",
+            Received = Interlocked.Read(ref _received) + (_rgooseInput?.Received ?? 0),
+            Published = Interlocked.Read(ref _published),
+            Dropped = dropped,
+        };
+    }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
@@ -199,6 +213,11 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
         }
         catch (OperationCanceledException)
         {
+        }
+
+        if (_rgooseInput is not null)
+        {
+            await _rgooseInput.DisposeAsync().ConfigureAwait(false);
         }
 
         _rgoose?.Dispose();

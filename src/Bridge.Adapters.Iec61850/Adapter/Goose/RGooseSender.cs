@@ -38,6 +38,10 @@ public sealed class RGooseSender : IDisposable
                 _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, ttl);
                 _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, false);
             }
+
+            // Bound now rather than at the first send, so the port is known before anything is
+            // sent: the side's R-GOOSE receiver ignores datagrams from it (LocalEndPoint).
+            _socket.Bind(new IPEndPoint(destination.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
         }
         catch
         {
@@ -45,6 +49,9 @@ public sealed class RGooseSender : IDisposable
             throw;
         }
     }
+
+    /// <summary>The socket's local address and port (the wildcard address and the port datagrams leave from).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     /// <summary>Datagrams sent.</summary>
     public long Sent { get; private set; }
