@@ -45,6 +45,16 @@ public sealed class RGooseInputRuleTests
     }
 
     [Fact]
+    public void ToString_ReceivedRGooseAddress_ShowsTheMediumInsteadOfAMac()
+    {
+        var received = new GooseAddress(0x1001, default, "IED1LD0/LLN0$GO$gcb1", null, GooseOutput.RGoose);
+        var emitted = new GooseAddress(0x1001, MacAddress.Parse("01-0C-CD-01-00-01"), null, null, GooseOutput.RGoose);
+
+        Assert.Equal("appid=0x1001 in=rgoose gocbRef=IED1LD0/LLN0$GO$gcb1", received.ToString());
+        Assert.Equal("appid=0x1001 dst=01-0C-CD-01-00-01", emitted.ToString());
+    }
+
+    [Fact]
     public void TryMatch_CapturedLanAddress_NotTakenByAnRGooseOnlyRule()
     {
         var captured = new GooseAddress(0x1001, MacAddress.Parse("01-0C-CD-01-00-01"), "IED1LD0/LLN0$GO$gcb1");

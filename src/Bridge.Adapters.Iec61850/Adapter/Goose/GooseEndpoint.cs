@@ -23,7 +23,10 @@ public readonly record struct GooseAddress(ushort AppId, MacAddress Destination,
 {
     /// <inheritdoc/>
     public override string ToString()
-        => string.Create(CultureInfo.InvariantCulture, $"appid=0x{AppId:x4} dst={Destination}{(GocbRef is null ? string.Empty : $" gocbRef={GocbRef}")}");
+        => string.Create(CultureInfo.InvariantCulture, $"appid=0x{AppId:x4} {(IsReceivedRGoose ? "in=rgoose" : $"dst={Destination}")}{(GocbRef is null ? string.Empty : $" gocbRef={GocbRef}")}");
+
+    // A received R-GOOSE datagram has no MAC address; an emit address always has a group one.
+    private bool IsReceivedRGoose => Output == GooseOutput.RGoose && Destination == default;
 }
 
 /// <summary>
