@@ -73,7 +73,7 @@ public static class BridgeSectionReader
         return new BridgeInput(section.Path, adapters, RulesSectionReader.Bind(section, kinds, errors))
         {
             Given = [.. kinds.Where(k => section.Has(k.Name)).Select(k => k.Name)],
-            Requests = RequestRulesReader.Bind(section, kinds, errors),
+            Requests = RequestRulesReader.Bind(section, kinds),
         };
     }
 

@@ -112,6 +112,42 @@ public sealed class SectionReader
         }
     }
 
+    /// <summary>
+    /// Opens the items of the list at <paramref name="key"/> whose items are named entries
+    /// (<c>bridge.rules</c>, <c>bridge.requests</c>), each a mapping with keys among
+    /// <paramref name="keys"/>. An item's path names it once its name is known and unique
+    /// (<c>bridge.rules[tariffs].group</c>), else it is the item's index; an empty item is reported
+    /// as "expected <paramref name="expected"/>, found nothing", and an item that is not a mapping
+    /// comes with a null reader. Null when the list is absent or (with an error) not a list.
+    /// </summary>
+    public IReadOnlyList<NamedItem>? NamedItems(string key, IReadOnlyList<string> keys, string expected)
+    {
+        if (List(key) is not { } items)
+        {
+            return null;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var opened = new List<NamedItem>(items.Count);
+        foreach (var (value, indexPath) in items)
+        {
+            var name = value is ConfigMapping mapping && mapping.Entries.FirstOrDefault(e => e.Key == "name").Value is ConfigScalar { Text: { Length: > 0 } text }
+                ? text
+                : null;
+            var unique = name is not null && names.Add(name);
+            var path = unique ? ConfigPath.Named(PathOf(key), name!) : indexPath;
+            var entry = Open(value, path, _errors, keys);
+            if (entry is null && value is ConfigScalar { Text: null })
+            {
+                _errors.Add(path, $"expected {expected}, found nothing");
+            }
+
+            opened.Add(new NamedItem(path, unique, entry));
+        }
+
+        return opened;
+    }
+
     /// <summary>The texts of the list of values at <paramref name="key"/>; an item that is no value is reported and left out.</summary>
     public IReadOnlyList<ConfigText>? Texts(string key)
         => List(key) is { } items ? [.. items.Select(i => ItemText(i.Value, i.Path, _errors)).OfType<ConfigText>()] : null;
@@ -146,3 +182,9 @@ public sealed class SectionReader
         return previous[b.Length];
     }
 }
+
+/// <summary>An item of a list of named entries (<see cref="SectionReader.NamedItems"/>).</summary>
+/// <param name="Path">Its path: by name when the name is known and unique, else by index.</param>
+/// <param name="UniqueName">Whether its name is given and no earlier item has it.</param>
+/// <param name="Entry">Its keys; null when it is not a mapping (already reported).</param>
+public sealed record NamedItem(string Path, bool UniqueName, SectionReader? Entry);

@@ -67,30 +67,18 @@ public static class RulesSectionReader
     public static IReadOnlyList<RuleInput>? Bind(SectionReader bridge, IReadOnlyList<IAdapterKind> kinds, ConfigurationErrors errors)
     {
         ArgumentNullException.ThrowIfNull(bridge);
-        if (bridge.List(Key) is not { } items)
+        var endpointKeys = EndpointKeys(kinds);
+        string[] keys = ["name", .. endpointKeys, "direction", "group", "groups", "guarantee", "values"];
+        if (bridge.NamedItems(Key, keys, $"a rule (name, {Or([.. kinds.Select(k => k.RuleKeys[0])])}, direction, group)") is not { } items)
         {
             return null;
         }
 
-        var endpointKeys = EndpointKeys(kinds);
-        string[] keys = ["name", .. endpointKeys, "direction", "group", "groups", "guarantee", "values"];
-        var names = new HashSet<string>(StringComparer.Ordinal);
         var rules = new List<RuleInput>();
-        foreach (var (value, indexPath) in items)
+        foreach (var (path, unique, entry) in items)
         {
-            // Name the rule in paths once its name is known and unique: bridge.rules[tariffs].group.
-            var name = value is ConfigMapping mapping && mapping.Entries.FirstOrDefault(e => e.Key == "name").Value is ConfigScalar { Text: { Length: > 0 } text }
-                ? text
-                : null;
-            var unique = name is not null && names.Add(name);
-            var path = unique ? ConfigPath.Named(bridge.PathOf(Key), name!) : indexPath;
-            if (SectionReader.Open(value, path, errors, keys) is not { } rule)
+            if (entry is not { } rule)
             {
-                if (value is ConfigScalar { Text: null })
-                {
-                    errors.Add(path, $"expected a rule (name, {Or([.. kinds.Select(k => k.RuleKeys[0])])}, direction, group), found nothing");
-                }
-
                 rules.Add(new RuleInput(path) { Bound = false });
                 continue;
             }

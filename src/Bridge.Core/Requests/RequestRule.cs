@@ -187,31 +187,20 @@ public static class RequestRulesReader
     private const AggregateFunctions DefaultFunctions = AggregateFunctions.Count | AggregateFunctions.Sum | AggregateFunctions.Min | AggregateFunctions.Max | AggregateFunctions.Mean;
 
     /// <summary>Binds the list of <paramref name="bridge"/>; null when absent or (with an error) not a list.</summary>
-    internal static IReadOnlyList<RequestRuleInput>? Bind(SectionReader bridge, IReadOnlyList<IAdapterKind> kinds, ConfigurationErrors errors)
+    internal static IReadOnlyList<RequestRuleInput>? Bind(SectionReader bridge, IReadOnlyList<IAdapterKind> kinds)
     {
-        if (bridge.List(Key) is not { } items)
+        var endpointKeys = kinds.Select(k => k.Name).Where(RequestKinds.Contains).ToList();
+        string[] keys = ["name", .. endpointKeys, "group", "aggregate", "histogram", "deadline", "reply"];
+        if (bridge.NamedItems(Key, keys, "a request rule (name, mqtt or amqp, group, reply)") is not { } items)
         {
             return null;
         }
 
-        var endpointKeys = kinds.Select(k => k.Name).Where(RequestKinds.Contains).ToList();
-        string[] keys = ["name", .. endpointKeys, "group", "aggregate", "histogram", "deadline", "reply"];
-        var names = new HashSet<string>(StringComparer.Ordinal);
         var rules = new List<RequestRuleInput>();
-        foreach (var (value, indexPath) in items)
+        foreach (var (path, unique, entry) in items)
         {
-            var name = value is ConfigMapping mapping && mapping.Entries.FirstOrDefault(e => e.Key == "name").Value is ConfigScalar { Text: { Length: > 0 } text }
-                ? text
-                : null;
-            var unique = name is not null && names.Add(name);
-            var path = unique ? ConfigPath.Named(bridge.PathOf(Key), name!) : indexPath;
-            if (SectionReader.Open(value, path, errors, keys) is not { } rule)
+            if (entry is not { } rule)
             {
-                if (value is ConfigScalar { Text: null })
-                {
-                    errors.Add(path, "expected a request rule (name, mqtt or amqp, group, reply), found nothing");
-                }
-
                 continue;
             }
 
