@@ -14,17 +14,19 @@ public sealed record KeyRotation(SecurityKey Current, SecurityKey? Next)
         Current.Id == id ? Current : Next is not null && Next.Id == id ? Next : null;
 
     /// <summary>
-    /// The key a sender uses at <paramref name="now"/>: the current key while it is valid, else the
-    /// next; null when neither is valid or this node cannot sign with it.
+    /// The key a sender uses at <paramref name="now"/>: the next key once its validity has begun,
+    /// else the current key while it is valid; null when neither is valid or this node cannot sign
+    /// with it. The next key's start is the rotation's moment, and the current key's remaining
+    /// validity is the overlap in which frames already on their way are still taken.
     /// </summary>
     public SecurityKey? ForSending(DateTimeOffset now)
     {
-        if (Current.IsValidAt(now) && Current.CanSign)
+        if (Next is not null && Next.IsValidAt(now) && Next.CanSign)
         {
-            return Current;
+            return Next;
         }
 
-        return Next is not null && Next.IsValidAt(now) && Next.CanSign ? Next : null;
+        return Current.IsValidAt(now) && Current.CanSign ? Current : null;
     }
 
     /// <summary>Both keys, current first.</summary>
