@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Bridge.Host.Cli;
+using Bridge.Host.Security;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
@@ -55,15 +56,27 @@ internal static class SubCommand
         var timeout = CommonOptions.OptionalSeconds("--timeout", "Give up after S seconds; with --count, a timeout exits with code 1");
         timeout.Aliases.Add("-W");
         var json = CommonOptions.Json();
+        var keys = KeyFiles.Option();
         var verbose = CommonOptions.Verbose();
         var command = new Command("sub", "Print the messages of groups; reads 'join GROUP' and 'leave GROUP' lines on standard input")
         {
-            groups, count, timeout, json, @interface, verbose,
+            groups, count, timeout, json, keys, @interface, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var wanted = result.GetValue(count);
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
+            var (store, keyErrors) = KeyFiles.Load(result.GetValue(keys) ?? []);
+            if (store is null)
+            {
+                foreach (var error in keyErrors)
+                {
+                    await Console.Error.WriteLineAsync(error);
+                }
+
+                return GridcastCommand.UsageError;
+            }
+
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
             // A receiver reports its groups, so gateways that learn members carry them here.
@@ -72,6 +85,21 @@ internal static class SubCommand
                 new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, MemberReportInterval) },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
+            var secured = result.GetValue(keys) is { Length: > 0 };
+            if (secured)
+            {
+                var missing = result.GetRequiredValue(groups).Where(g => store.ForGroup(g.WireName) is null).ToList();
+                if (missing.Count > 0)
+                {
+                    await Console.Error.WriteLineAsync($"gridcast: no key file given holds a key ring for {string.Join(", ", missing.Select(g => g.WireName))}");
+                    return GridcastCommand.UsageError;
+                }
+
+                KeyFiles.Protect(socket, store, result.GetRequiredValue(groups));
+            }
+
+            // With keys, the last line says what the secured groups took and refused, by reason.
+            using var summary = secured ? new SecuritySummary(socket) : null;
             foreach (var name in result.GetRequiredValue(groups))
             {
                 socket.Join(name);
@@ -166,6 +194,12 @@ internal static class SubCommand
                 Console.Error.WriteLine($"gridcast: {parts[0]} {group} failed: {ErrorText.Of(ex)}");
             }
         }
+    }
+
+    /// <summary>Writes the security summary line to standard error when sub ends, however it ends.</summary>
+    private sealed class SecuritySummary(MulticastSocket socket) : IDisposable
+    {
+        public void Dispose() => Console.Error.WriteLine(KeyFiles.Summary(socket.Counters.Security));
     }
 
     private static void Print(GroupMessage message, DateTimeOffset receivedAt, bool json)
