@@ -54,11 +54,17 @@ internal static class PubCommand
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time,
                 new IpMulticastOptions { TimeToLive = result.GetValue(ttl), Loopback = !result.GetValue(noLoopback) });
-            if (result.GetValue(keys) is { Length: > 0 } && KeyFiles.Protect(socket, store, [name]).Count == 0)
+            var keyPaths = result.GetValue(keys) ?? [];
+            var protection = keyPaths.Length > 0 ? KeyFiles.Protect(socket, store, [name]).GetValueOrDefault(name) : null;
+            if (keyPaths.Length > 0 && protection is null)
             {
                 await Console.Error.WriteLineAsync($"gridcast: no key file given holds a key ring for {name.WireName}");
                 return GridcastCommand.UsageError;
             }
+
+            // A key file replaced while repeating is read again before the next send (a rotation
+            // mid-stream); one that does not read keeps the keys in use.
+            var written = keyPaths.Select(File.GetLastWriteTimeUtc).ToArray();
 
             var payload = Encoding.UTF8.GetBytes(result.GetRequiredValue(text));
             for (var i = 0; i < count; i++)
@@ -66,6 +72,21 @@ internal static class PubCommand
                 if (i > 0 && pause > TimeSpan.Zero)
                 {
                     await Task.Delay(pause, time, cancellationToken);
+                }
+
+                if (protection is not null && !keyPaths.Select(File.GetLastWriteTimeUtc).SequenceEqual(written))
+                {
+                    written = [.. keyPaths.Select(File.GetLastWriteTimeUtc)];
+                    var (reloaded, reloadErrors) = KeyFiles.Load(keyPaths);
+                    if (reloaded?.ForGroup(name.WireName) is { } ring && ring.Algorithm == protection.Ring.Algorithm)
+                    {
+                        protection.UpdateKeys(ring);
+                        await Console.Error.WriteLineAsync($"reloaded keys for {name.WireName}");
+                    }
+                    else
+                    {
+                        await Console.Error.WriteLineAsync($"gridcast: kept the keys in use: {string.Join("; ", reloadErrors.DefaultIfEmpty($"no usable ring for {name.WireName}"))}");
+                    }
                 }
 
                 try

@@ -34,7 +34,8 @@ internal sealed record SubMessage(string Group, string Source, ulong Sequence, s
 
 /// <summary>
 /// <c>gridcast sub GROUP...</c>: prints what groups carry, in the spirit of mosquitto_sub. While it
-/// runs it takes <c>join GROUP</c> and <c>leave GROUP</c> on standard input, one per line.
+/// runs it takes <c>join GROUP</c>, <c>leave GROUP</c> and <c>security</c> (print what secured
+/// groups took and refused so far) on standard input, one per line.
 /// </summary>
 internal static class SubCommand
 {
@@ -158,9 +159,16 @@ internal static class SubCommand
                 continue;
             }
 
+            if (parts is ["security"])
+            {
+                // What the secured groups took and refused so far, the line printed at the end.
+                Console.Error.WriteLine(KeyFiles.Summary(socket.Counters.Security));
+                continue;
+            }
+
             if (parts.Length != 2 || parts[0] is not ("join" or "leave"))
             {
-                Console.Error.WriteLine($"gridcast: unknown command '{line}' (use: join GROUP, leave GROUP)");
+                Console.Error.WriteLine($"gridcast: unknown command '{line}' (use: join GROUP, leave GROUP, security)");
                 continue;
             }
 
