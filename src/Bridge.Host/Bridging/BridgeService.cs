@@ -155,7 +155,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     {
         await using var socket = MulticastSocket.Create(
             Settings.Interface,
-            new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromSeconds(2)) },
+            new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromSeconds(2)) },
             loggers.CreateLogger<MulticastSocket>(),
             time);
         var repeater = new LastValueRepeater(socket, time);

@@ -75,7 +75,7 @@ internal static class RespondCommand
             // A device reports its group, so gateways that learn members count it.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, MemberReportInterval) },
+                new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, MemberReportInterval) },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 host.Services.GetRequiredService<TimeProvider>());
             socket.Join(name);

@@ -69,7 +69,7 @@ internal static class SubCommand
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, MemberReportInterval) },
+                new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, MemberReportInterval) },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             foreach (var name in result.GetRequiredValue(groups))

@@ -9,10 +9,10 @@ using Bridge.Multicast.Wire;
 namespace Bridge.Multicast.Tests.Overlay.Gateway;
 
 /// <summary>
-/// Member reports as a socket sends them (<see cref="HelloMembershipReportFormat"/>) and as a
+/// Member reports as a socket sends them (<see cref="MemberReportFormat"/>) and as a
 /// gateway that learns members reads them.
 /// </summary>
-public sealed class HelloMembershipReportFormatTests
+public sealed class MemberReportFormatTests
 {
     private static readonly GroupName Tariff = GroupName.Parse("ham:sg:tariff");
 
@@ -21,7 +21,7 @@ public sealed class HelloMembershipReportFormatTests
     {
         var report = new MembershipReport(0xABCDEF, 7, TimeSpan.FromSeconds(2), [Tariff]);
 
-        var bytes = HelloMembershipReportFormat.Default.Encode(report, timestampMicroseconds: 1_234_567);
+        var bytes = MemberReportFormat.Default.Encode(report, timestampMicroseconds: 1_234_567);
 
         Assert.True(FrameCodec.TryDecodeDatagram(bytes, out var frame, out var error), error.ToString());
         Assert.Equal(FrameType.Membership, frame.Type);
@@ -40,7 +40,7 @@ public sealed class HelloMembershipReportFormatTests
     [Fact]
     public void Group_Default_IsTheGatewaysMembersGroup()
     {
-        Assert.Equal(new GatewayOptions { Id = new GatewayId("gw") }.MembersGroup, HelloMembershipReportFormat.Default.Group);
+        Assert.Equal(new GatewayOptions { Id = new GatewayId("gw") }.MembersGroup, MemberReportFormat.Default.Group);
     }
 
     [Theory]
@@ -49,7 +49,7 @@ public sealed class HelloMembershipReportFormatTests
     [InlineData(30_000, 65_535)]
     public void HoldTime_Interval_IsThreeAndAHalfIntervalsAtMostWhatAHelloCarries(int intervalMs, int holdMs)
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(holdMs), HelloMembershipReportFormat.HoldTime(TimeSpan.FromMilliseconds(intervalMs)));
+        Assert.Equal(TimeSpan.FromMilliseconds(holdMs), MemberReportFormat.HoldTime(TimeSpan.FromMilliseconds(intervalMs)));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class HelloMembershipReportFormatTests
         var gateway = new OverlayGateway(
             new GatewayOptions { Id = new GatewayId("gw-learner"), Carry = [Tariff], LearnMembers = true, StartupWait = TimeSpan.Zero },
             now);
-        var format = HelloMembershipReportFormat.Default;
+        var format = MemberReportFormat.Default;
 
         gateway.HandleNativeDatagram(now, format.Encode(new MembershipReport(42, 1, TimeSpan.FromSeconds(2), [Tariff]), 0));
         var learned = gateway.Interest.ToList();
