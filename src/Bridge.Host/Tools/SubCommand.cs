@@ -5,7 +5,6 @@ using System.Text.Json;
 using Bridge.Host.Cli;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -56,9 +55,11 @@ internal static class SubCommand
         timeout.Aliases.Add("-W");
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
+        var keyFile = CommonOptions.DomainKeyFile();
+        var keyRing = CommonOptions.DomainKeyRing();
         var command = new Command("sub", "Print the messages of groups; reads 'join GROUP' and 'leave GROUP' lines on standard input")
         {
-            groups, count, timeout, json, @interface, verbose,
+            groups, count, timeout, json, @interface, verbose, keyFile, keyRing,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -66,10 +67,15 @@ internal static class SubCommand
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
+            if (CommonOptions.ReportFormat(result, keyFile, keyRing, time) is not { } reportFormat)
+            {
+                return GridcastCommand.UsageError;
+            }
+
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, MemberReportInterval) },
+                new MulticastSocketOptions { MemberReports = new(reportFormat, MemberReportInterval) },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             foreach (var name in result.GetRequiredValue(groups))
