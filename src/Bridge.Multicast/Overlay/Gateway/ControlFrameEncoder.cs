@@ -11,7 +11,7 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// overlay key, when the gateway has them (docs/security.md, "Control plane"); without a key it
 /// goes untagged with timestamp 0, as before keys existed.
 /// </summary>
-internal sealed class ControlFrameEncoder(ulong sourceId, ControlFrameAuthenticator? domain, ControlFrameAuthenticator? overlay)
+internal sealed class ControlFrameEncoder(ulong sourceId, ControlFrameAuthenticator? domain = null, ControlFrameAuthenticator? overlay = null)
 {
     private ulong _sequence;
 

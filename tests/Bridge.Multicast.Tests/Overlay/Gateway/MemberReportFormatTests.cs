@@ -1,7 +1,7 @@
 using System.Text;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
@@ -17,7 +17,7 @@ public sealed class MemberReportFormatTests
     private static readonly GroupName Tariff = GroupName.Parse("ham:sg:tariff");
 
     [Fact]
-    public void Encode_Report_IsAMembershipFrameOnTheMembersGroupCarryingAHello()
+    public void Encode_Report_IsAMembershipFrameOnTheMembersGroupCarryingAMemberReport()
     {
         var report = new MembershipReport(0xABCDEF, 7, TimeSpan.FromSeconds(2), [Tariff]);
 
@@ -29,12 +29,12 @@ public sealed class MemberReportFormatTests
         Assert.Equal(0xABCDEFUL, frame.SourceId);
         Assert.Equal(7UL, frame.Sequence);
         Assert.Equal(1_234_567, frame.TimestampMicroseconds);
-        Assert.True(GatewayHelloCodec.TryDecode(frame.Payload.Span, out var hello, out var helloError), helloError.ToString());
-        Assert.Equal(new GatewayId("member-0000000000abcdef"), hello.Gateway);
-        Assert.True(hello.Ready);
-        Assert.Equal(TimeSpan.FromSeconds(2), hello.HelloInterval);
-        Assert.Equal(TimeSpan.FromSeconds(7), hello.HoldTime);
-        Assert.Equal([Tariff], hello.Groups);
+        Assert.Empty(frame.Tag.ToArray());
+        Assert.True(MemberReportCodec.TryDecode(frame.Payload.Span, out var payload, out var payloadError), payloadError.ToString());
+        Assert.Equal(new GatewayId("member-0000000000abcdef"), MemberReportFormat.MemberId(frame.SourceId));
+        Assert.Equal(TimeSpan.FromSeconds(2), payload.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(7), payload.HoldTime);
+        Assert.Equal([Tariff], payload.Groups);
     }
 
     [Fact]
