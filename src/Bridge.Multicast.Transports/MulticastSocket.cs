@@ -47,7 +47,7 @@ public sealed record MulticastSocketOptions
 }
 
 /// <summary>How a <see cref="MulticastSocket"/> reports its groups to the gateways of its domain.</summary>
-/// <param name="Format">What a report looks like and where it goes; the overlay's is <c>HelloMembershipReportFormat.Default</c> (docs/overlay.md).</param>
+/// <param name="Format">What a report looks like and where it goes; the overlay's is <c>MemberReportFormat.Default</c> (docs/overlay.md).</param>
 /// <param name="Interval">How often a report is repeated while groups are joined.</param>
 public sealed record MembershipReporting(IMembershipReportFormat Format, TimeSpan Interval);
 

@@ -160,7 +160,7 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         Assert.DoesNotContain(Tariff, east.State.Interest); // nobody in east's domain listens
 
         // A receiver joins in the east and reports it: east wants the group, and it flows.
-        var eastSocket = MulticastSocket.Create([_eastDomain.Attach("east-host")], new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
+        var eastSocket = MulticastSocket.Create([_eastDomain.Attach("east-host")], new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
         eastSocket.Join(Tariff);
         await WaitForAsync(() => east.State.Interest.Contains(Tariff), "east learns its member");
         var message = await SendUntilReceivedAsync(westSocket, eastSocket, "tariff for a reporting member");
