@@ -112,22 +112,24 @@ public sealed class ControlFrameAuthenticatorTests
     }
 
     [Fact]
-    public void Verify_Rotation_NextKeyAcceptedBeforeAndUsedAfterTheCurrentExpires()
+    public void Verify_Rotation_NextKeyTakenFromItsStartAndTheCurrentUntilItExpires()
     {
         var clock = ControlKeys.Clock();
         var sender = new ControlFrameAuthenticator(ControlKeys.Domain, clock);
         var receiver = new ControlFrameAuthenticator(ControlKeys.Domain, clock);
-        clock.Advance(TimeSpan.FromDays(10)); // key 2 is valid from day 10; key 1 until day 30
+        clock.Advance(TimeSpan.FromDays(5)); // key 2 is valid from day 10; key 1 until day 30
+        var underCurrent = Decode(sender.Seal(Frame(1, sender.NowMicroseconds())));
+        clock.Advance(TimeSpan.FromDays(5));
 
-        // A sender that rotated early (it holds only key 2) is heard by a receiver with both.
+        // From day 10 senders move to key 2 (KeyRotation.ForSending); one that holds only key 2 is heard too.
         var early = new ControlFrameAuthenticator(ControlKeys.Ring("d1", TestKeys.Symmetric(2, startDay: 10)), clock);
         var underNext = Decode(early.Seal(Frame(1, early.NowMicroseconds()) with { SourceId = 0xB2 }));
-        var underCurrent = Decode(sender.Seal(Frame(1, sender.NowMicroseconds())));
+        var rotated = Decode(sender.Seal(Frame(2, sender.NowMicroseconds())));
         var heardEarly = receiver.Verify(underNext);
         clock.Advance(TimeSpan.FromDays(20)); // day 30: key 1 has expired
-        var afterExpiry = Decode(sender.Seal(Frame(2, sender.NowMicroseconds())));
+        var afterExpiry = Decode(sender.Seal(Frame(3, sender.NowMicroseconds())));
 
-        Assert.Equal((1u, 2u, 2u), (KeyIdOf(underCurrent), KeyIdOf(underNext), KeyIdOf(afterExpiry)));
+        Assert.Equal((1u, 2u, 2u, 2u), (KeyIdOf(underCurrent), KeyIdOf(underNext), KeyIdOf(rotated), KeyIdOf(afterExpiry)));
         Assert.Equal(ControlFrameRejection.None, heardEarly);
         Assert.Equal(ControlFrameRejection.None, receiver.Verify(afterExpiry));
         Assert.Equal(ControlFrameRejection.KeyExpired, receiver.Verify(underCurrent));
