@@ -79,15 +79,16 @@ public sealed class RGooseKey
 public sealed class RGooseKeySet
 {
     private readonly Dictionary<uint, RGooseKey> _byId;
+    private readonly RGooseKey[] _keys;
 
     /// <summary>A set of <paramref name="keys"/>.</summary>
     /// <exception cref="ArgumentException">Two keys share an id.</exception>
     public RGooseKeySet(IEnumerable<RGooseKey> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        Keys = [.. keys];
+        _keys = [.. keys];
         _byId = [];
-        foreach (var key in Keys)
+        foreach (var key in _keys)
         {
             if (!_byId.TryAdd(key.Id, key))
             {
@@ -97,7 +98,7 @@ public sealed class RGooseKeySet
     }
 
     /// <summary>The keys, in the order given.</summary>
-    public IReadOnlyList<RGooseKey> Keys { get; }
+    public IReadOnlyList<RGooseKey> Keys => _keys;
 
     /// <summary>The key of <paramref name="id"/>, if there is one.</summary>
     public bool TryGet(uint id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RGooseKey? key) => _byId.TryGetValue(id, out key);
@@ -115,10 +116,23 @@ public sealed class RGooseKeySet
             return _byId.TryGetValue(id, out var key) && key.IsValidAt(now) ? key : null;
         }
 
-        return Keys.Where(k => k.IsValidAt(now))
-            .OrderByDescending(k => k.ValidFrom ?? DateTimeOffset.MinValue)
-            .ThenByDescending(k => k.Id)
-            .FirstOrDefault();
+        // A loop rather than a query: the sender asks for every SPDU, and this allocates nothing.
+        RGooseKey? best = null;
+        foreach (var key in _keys)
+        {
+            if (key.IsValidAt(now) && (best is null || Later(key, best)))
+            {
+                best = key;
+            }
+        }
+
+        return best;
+
+        static bool Later(RGooseKey a, RGooseKey b)
+        {
+            var (fromA, fromB) = (a.ValidFrom ?? DateTimeOffset.MinValue, b.ValidFrom ?? DateTimeOffset.MinValue);
+            return fromA > fromB || (fromA == fromB && a.Id > b.Id);
+        }
     }
 
     /// <summary>The key that takes over from <paramref name="current"/>: the first one whose window starts after <paramref name="current"/>'s start, or null.</summary>
