@@ -78,7 +78,7 @@ public sealed class RGooseSecuritySectionTests
         GooseSectionReader.CheckEnvironment(Input(keys: "good.keys", sendKey: "9"), context, absent);
 
         Assert.Equal([$"bridge.goose.rgoose.keys: file '{files.Combine("none.keys")}' does not exist"], missing.ToList().Select(e => $"{e.Path}: {e.Message}"));
-        Assert.Equal([$"bridge.goose.rgoose.keys: key file '{files.Combine("bad.keys")}': line 2: a aes-128-gcm key has exactly 16 octets, this one 2"], bad.ToList().Select(e => $"{e.Path}: {e.Message}"));
+        Assert.Equal([$"bridge.goose.rgoose.keys: key file '{files.Combine("bad.keys")}': line 2: a key of aes-128-gcm has exactly 16 octets, this one 2"], bad.ToList().Select(e => $"{e.Path}: {e.Message}"));
         Assert.Equal([$"bridge.goose.rgoose.sendKey: key 9 is not in the key file '{files.Combine("good.keys")}'"], absent.ToList().Select(e => $"{e.Path}: {e.Message}"));
     }
 

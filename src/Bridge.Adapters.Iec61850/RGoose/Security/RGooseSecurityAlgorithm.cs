@@ -74,7 +74,7 @@ public static class RGooseSecurityAlgorithms
             RGooseSecurityAlgorithm.Aes256Gcm => (length == 32, "exactly 32 octets"),
             _ => (length >= MinimumHmacKeySize, $"at least {MinimumHmacKeySize} octets"),
         };
-        reason = ok ? string.Empty : $"a {algorithm.Name()} key has {expected}, this one {length}";
+        reason = ok ? string.Empty : $"a key of {algorithm.Name()} has {expected}, this one {length}";
         return ok;
     }
 
