@@ -1,6 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Bridge.Adapters.Iec61850.Goose;
-using System.Diagnostics.CodeAnalysis;
 using Bridge.Adapters.Iec61850.RGoose;
 using Bridge.Adapters.Iec61850.RGoose.Security;
 using Bridge.Core.Adapters;

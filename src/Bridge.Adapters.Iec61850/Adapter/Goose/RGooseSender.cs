@@ -56,6 +56,7 @@ public sealed class RGooseSender : IDisposable
         catch
         {
             _socket.Dispose();
+            _protector?.Dispose();
             throw;
         }
     }
