@@ -191,15 +191,19 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             """);
         await NextAsync(side, Iec61850ConnectionState.Associated);
 
-        var first = await side.AnswerAsync(Request(_meters));
+        var first = Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
         _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(1234.5f));
-        var second = await side.AnswerAsync(Request(_meters));
-        var other = await side.AnswerAsync(Request(_events));
+        var second = Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
+        var other = await side.AnswerAsync(Request(_events)).ToListAsync();
 
-        Assert.Equal("1000", Encoding.UTF8.GetString(first!.Value.Span));
-        Assert.Equal("1234.5", Encoding.UTF8.GetString(second!.Value.Span));
-        Assert.Null(other);
+        Assert.Equal("1000", Encoding.UTF8.GetString(first.Value.Span));
+        Assert.Equal("1234.5", Encoding.UTF8.GetString(second.Value.Span));
+        Assert.Equal(("ied1", "ied1"), (first.Device, second.Device));
+        Assert.Empty(other);
         Assert.Equal(2, side.Answered);
+        var device = Assert.Single(side.Devices);
+        Assert.Equal("ied1", device.Name);
+        Assert.Equal([_meters], device.Groups);
     }
 
     [Fact]
@@ -228,6 +232,48 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnswerAsync_ThreeIedsThenOneStops_OneAnswerPerIedThatCanBeRead()
+    {
+        await using var second = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow));
+        await using var third = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow));
+        _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(100f));
+        second.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(20f));
+        third.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(3f));
+        await using var side = Start(
+            """
+            - name: power1
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            - name: power2
+              iec61850: ied=ied2 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            - name: power3
+              iec61850: ied=ied3 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            """,
+            extraIeds: [("ied2", second.EndPoint.Port), ("ied3", third.EndPoint.Port)]);
+        await AllAssociatedAsync(side, "ied1", "ied2", "ied3");
+
+        var all = await side.AnswerAsync(Request(_meters)).ToListAsync();
+        await third.DisposeAsync();
+        await NextAsync(side, Iec61850ConnectionState.Closed);
+        var withoutThird = await side.AnswerAsync(Request(_meters)).ToListAsync();
+
+        Assert.Equal(["ied1", "ied2", "ied3"], side.Devices.Select(d => d.Name).Order(StringComparer.Ordinal));
+        Assert.All(side.Devices, d => Assert.Equal([_meters], d.Groups));
+        Assert.Equal(
+            [("ied1", "100"), ("ied2", "20"), ("ied3", "3")],
+            all.Select(a => (a.Device, Encoding.UTF8.GetString(a.Value.Span))).Order());
+        Assert.Equal(
+            [("ied1", "100"), ("ied2", "20")],
+            withoutThird.Select(a => (a.Device, Encoding.UTF8.GetString(a.Value.Span))).Order());
+        Assert.Equal(5, side.Answered);
+    }
+
+    [Fact]
     public async Task AnswerAsync_ReadOfAMissingAttribute_GivesNoAnswerAndCountsIt()
     {
         await using var side = Start("""
@@ -238,9 +284,9 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             """);
         await NextAsync(side, Iec61850ConnectionState.Associated);
 
-        var answer = await side.AnswerAsync(Request(_meters));
+        var answers = await side.AnswerAsync(Request(_meters)).ToListAsync();
 
-        Assert.Null(answer);
+        Assert.Empty(answers);
         Assert.Equal(1, side.Status().Dropped["request_unanswered"]);
     }
 
@@ -256,14 +302,14 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         await NextAsync(side, Iec61850ConnectionState.Associated);
 
         Interlocked.Exchange(ref _abortNext, 1);
-        var duringAbort = await side.AnswerAsync(Request(_meters));
+        var duringAbort = await side.AnswerAsync(Request(_meters)).ToListAsync();
         var closed = await NextAsync(side, Iec61850ConnectionState.Closed);
         await NextAsync(side, Iec61850ConnectionState.Associated);
-        var afterReconnect = await side.AnswerAsync(Request(_meters));
+        var afterReconnect = Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
 
-        Assert.Null(duringAbort);
+        Assert.Empty(duringAbort);
         Assert.Equal("AbortedByPeer", closed.Detail);
-        Assert.Equal("1000", Encoding.UTF8.GetString(afterReconnect!.Value.Span));
+        Assert.Equal("1000", Encoding.UTF8.GetString(afterReconnect.Value.Span));
         var status = side.Status();
         Assert.Equal(1, status.Reconnects);
         Assert.Equal(1, status.Dropped["closed_aborted_by_peer"]);
@@ -291,12 +337,13 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         Assert.Equal("ConnectionFailed", second.Detail);
         Assert.False(side.Status().Connected);
         Assert.True(Assert.Single(side.IedStatus()).ConnectFailures >= 2);
-        Assert.Null(await side.AnswerAsync(Request(_meters)));
+        Assert.Empty(await side.AnswerAsync(Request(_meters)).ToListAsync());
     }
 
-    private Iec61850Side Start(string rules, int? port = null)
+    private Iec61850Side Start(string rules, int? port = null, IReadOnlyList<(string Name, int Port)>? extraIeds = null)
     {
         var indented = string.Join('\n', rules.Split('\n').Select(l => "    " + l));
+        var extra = string.Concat((extraIeds ?? []).Select(i => string.Create(CultureInfo.InvariantCulture, $"\n      {i.Name}: {{ address: \"127.0.0.1:{i.Port}\", requestTimeout: 10s }}")));
         var (bridge, errors) = Iec61850BridgeConfig.Read(string.Create(CultureInfo.InvariantCulture, $$"""
             groups:
               events: { uri: "{{_events}}" }
@@ -305,7 +352,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             bridge:
               iec61850:
                 ieds:
-                  ied1: { address: "127.0.0.1:{{port ?? _server.EndPoint.Port}}", requestTimeout: 10s }
+                  ied1: { address: "127.0.0.1:{{port ?? _server.EndPoint.Port}}", requestTimeout: 10s }{{extra}}
                 reconnectDelay: 10ms
                 maxReconnectDelay: 40ms
               rules:
@@ -323,10 +370,18 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     {
         await foreach (var incoming in member.RequestsAsync(cancellationToken))
         {
-            var answer = await side.AnswerAsync(new GroupRequest(incoming.Group, new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(1)), cancellationToken);
-            Assert.NotNull(answer);
+            var answer = Assert.Single(await side.AnswerAsync(new GroupRequest(incoming.Group, new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(1)), cancellationToken).ToListAsync(cancellationToken));
             await member.ReplyAsync(incoming, double.Parse(Encoding.UTF8.GetString(answer.Value.Span), CultureInfo.InvariantCulture), cancellationToken: cancellationToken);
             return;
+        }
+    }
+
+    private static async Task AllAssociatedAsync(Iec61850Side side, params string[] ieds)
+    {
+        var waiting = ieds.ToHashSet(StringComparer.Ordinal);
+        while (waiting.Count > 0)
+        {
+            waiting.Remove((await NextAsync(side, Iec61850ConnectionState.Associated)).Ied);
         }
     }
 
