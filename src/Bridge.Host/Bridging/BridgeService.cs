@@ -56,6 +56,10 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     /// <summary>The bridge's multicast socket while it runs; null before and after.</summary>
     public MulticastSocket? Socket => Volatile.Read(ref _socket);
 
+    /// <summary>The running side of <paramref name="kind"/>, for metrics of one kind's own (per IED, say); null while none runs.</summary>
+    public IAdapterSide? RunningSide(string kind)
+        => Volatile.Read(ref _sides).TryGetValue(kind, out var side) && !side.Stopped ? side.Adapter : null;
+
     /// <summary>
     /// For metrics and health, from any thread: each adapter kind the settings in force configure
     /// or a side was ever started for, with its router, its running side's status (null while it

@@ -53,7 +53,11 @@ public sealed record Iec61850IedStatus(
     long Reports,
     long Polls,
     long CommandsApplied,
-    IReadOnlyDictionary<string, long> Failures);
+    IReadOnlyDictionary<string, long> Failures)
+{
+    /// <summary>Aggregation requests answered with a value read from the IED (those not answered are the failure <c>request_unanswered</c>).</summary>
+    public long RequestsAnswered { get; init; }
+}
 
 /// <summary>
 /// One IED of the side: associates, enables the report control blocks of its report rules (with
@@ -87,6 +91,7 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
     private long _reports;
     private long _polls;
     private long _commandsApplied;
+    private long _requestsAnswered;
 
     public Iec61850IedConnection(Iec61850Ied ied, Iec61850Section settings, Router router, ILoggerFactory loggers, TimeProvider time, Action<Iec61850ConnectionEvent> emit)
     {
@@ -123,7 +128,13 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
         Interlocked.Read(ref _reports),
         Interlocked.Read(ref _polls),
         CommandsApplied,
-        Failures);
+        Failures)
+    {
+        RequestsAnswered = Interlocked.Read(ref _requestsAnswered),
+    };
+
+    /// <summary>Counts a request answered with a value of this IED.</summary>
+    public void CountAnswered() => Interlocked.Increment(ref _requestsAnswered);
 
     /// <summary>Queues a group command for <paramref name="endpoint"/>; false when the queue is full (counted).</summary>
     public bool Enqueue(Iec61850Endpoint endpoint, ReadOnlyMemory<byte> payload)

@@ -136,6 +136,7 @@ public sealed class Iec61850Side : IAdapterSide, IGroupAnswerer, IEndpointPublis
         }
 
         Interlocked.Increment(ref _answered);
+        connection.CountAnswered();
         return new MemberAnswer(Iec61850Payload.Number(number), ContentType.Raw) { Device = endpoint.Ied };
     }
 

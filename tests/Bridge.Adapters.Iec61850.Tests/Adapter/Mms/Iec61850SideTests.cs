@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -319,6 +320,51 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Instruments_ReadsCommandsAndAnAbort_MeasuredPerIed()
+    {
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            - name: missing
+              iec61850: ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]
+              group: events
+              direction: from-group
+            - name: setpoint
+              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
+              group: commands
+              direction: from-group
+            """);
+        using var meter = new Meter("test.iec61850." + Guid.NewGuid().ToString("N"));
+        Iec61850Instruments.Create(meter, side.IedStatus);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
+        Assert.Empty(await side.AnswerAsync(Request(_events)).ToListAsync());
+        await side.PublishFromGroupAsync(Command("49.5"));
+        await NextAsync(side, Iec61850ConnectionState.CommandApplied);
+        await side.PublishFromGroupAsync(Command("\"not a number\""));
+        await NextAsync(side, Iec61850ConnectionState.CommandFailed);
+        Interlocked.Exchange(ref _abortNext, 1);
+        await side.AnswerAsync(Request(_meters)).ToListAsync();
+        await NextAsync(side, Iec61850ConnectionState.Closed);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        var measured = Collect(meter);
+        Assert.Equal(1, measured[("gridcast.iec61850.associated", "ied=ied1")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.reconnects", "ied=ied1")]);
+        Assert.Equal(0, measured[("gridcast.iec61850.connect_failures", "ied=ied1")]);
+        Assert.Equal(0, measured[("gridcast.iec61850.reports", "ied=ied1")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.commands", "ied=ied1,result=applied")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.commands", "ied=ied1,result=malformed")]);
+        Assert.Equal(0, measured[("gridcast.iec61850.commands", "ied=ied1,result=refused")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.requests", "ied=ied1,result=answered")]);
+        Assert.Equal(2, measured[("gridcast.iec61850.requests", "ied=ied1,result=unanswered")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.association_closes", "ied=ied1,reason=aborted_by_peer")]);
+    }
+
+    [Fact]
     public async Task IedNotListening_ConnectFailsAndIsRetriedWithBackOff()
     {
         var port = _server.EndPoint.Port;
@@ -374,6 +420,30 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             await member.ReplyAsync(incoming, double.Parse(Encoding.UTF8.GetString(answer.Value.Span), CultureInfo.InvariantCulture), cancellationToken: cancellationToken);
             return;
         }
+    }
+
+    /// <summary>Every measurement of <paramref name="meter"/>'s observable instruments now, by instrument and tags (<c>k=v</c>, in order, comma-separated).</summary>
+    private static Dictionary<(string Instrument, string Tags), long> Collect(Meter meter)
+    {
+        var measured = new Dictionary<(string, string), long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var text = string.Join(',', tags.ToArray().Select(t => $"{t.Key}={t.Value}"));
+            measured[(instrument.Name, text)] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return measured;
     }
 
     private static async Task AllAssociatedAsync(Iec61850Side side, params string[] ieds)
