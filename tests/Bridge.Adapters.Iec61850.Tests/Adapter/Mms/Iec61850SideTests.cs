@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Bridge.Adapters.Iec61850.Adapter.Mms;
+using Bridge.Adapters.Iec61850.Client.Reporting;
+using Bridge.Adapters.Iec61850.Mms.Asn1;
 using Bridge.Adapters.Iec61850.Mms.Data;
 using Bridge.Adapters.Iec61850.Tests.Mms.TestServer;
 using Bridge.Core.Adapters;
@@ -79,6 +81,63 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         Assert.True(value.GetProperty("value").GetBoolean());
         Assert.Equal(["data-change"], value.GetProperty("reason").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal(1, side.Status().Received);
+    }
+
+    [Fact]
+    public async Task Report_BufferedBlockAcrossALostAssociation_ResumesAfterTheLastRoutedReportNoneLostNoneTwice()
+    {
+        // Data change only: no integrity report may come between the test's steps.
+        _server.SetValue(TestModel.Device, "LLN0$BR$EventsBRCB01$TrgOps", new MmsBitString(BitString.FromFlags((uint)TriggerOptions.DataChange, 6)));
+        await using var side = Start("""
+            - name: events
+              iec61850: ied=ied1 report=TestLD/LLN0.EventsBRCB01[BR] gi=false
+              group: events
+              direction: to-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO1$stVal", MmsBoolean.True);
+        var routed = await _subscriber.FirstAsync(Patience);
+
+        // Entry 2 is sent as the link fails and never arrives; entry 3 is buffered while the IED cannot be reached.
+        _server.LoseNextReports(1);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO2$stVal", MmsBoolean.True);
+        _server.SetOffline(true);
+        await NextAsync(side, Iec61850ConnectionState.Closed);
+        await NextAsync(side, Iec61850ConnectionState.ConnectFailed);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO3$stVal", MmsBoolean.True);
+        _server.SetOffline(false);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+        var resumed = await _subscriber.TakeAsync(2, Patience);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO4$stVal", MmsBoolean.True);
+        var live = await _subscriber.FirstAsync(Patience);
+
+        Assert.Equal(
+            ["SPCSO1", "SPCSO2", "SPCSO3", "SPCSO4"],
+            new[] { routed, resumed[0], resumed[1], live }.Select(ChangedMember));
+        Assert.Equal(2, _server.Associations);
+        Assert.Equal(4, Assert.Single(side.IedStatus()).Reports);
+    }
+
+    [Fact]
+    public async Task Report_IedSendsTheReportInSegments_OneMessageWithEveryMember()
+    {
+        await using var segmenting = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow), new TestServerOptions { MaxMembersPerReport = 1 });
+        await using var side = Start("""
+            - name: events
+              iec61850: ied=ied1 report=TestLD/LLN0.EventsRCB01[RP]
+              group: events
+              direction: to-group
+            """, segmenting.EndPoint.Port);
+
+        // The general interrogation includes all four members: four segments, one report.
+        var message = await _subscriber.FirstAsync(Patience);
+
+        using var json = JsonDocument.Parse(message.Payload);
+        Assert.Equal(
+            ["TestLD/GGIO1.SPCSO1.stVal[ST]", "TestLD/GGIO1.SPCSO2.stVal[ST]", "TestLD/GGIO1.SPCSO3.stVal[ST]", "TestLD/GGIO1.SPCSO4.stVal[ST]"],
+            json.RootElement.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("ref").GetString()));
+        Assert.All(json.RootElement.GetProperty("values").EnumerateArray(), v => Assert.Equal(["general-interrogation"], v.GetProperty("reason").EnumerateArray().Select(r => r.GetString())));
+        Assert.Equal(1, Assert.Single(side.IedStatus()).Reports);
     }
 
     [Fact]
@@ -420,6 +479,14 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             await member.ReplyAsync(incoming, double.Parse(Encoding.UTF8.GetString(answer.Value.Span), CultureInfo.InvariantCulture), cancellationToken: cancellationToken);
             return;
         }
+    }
+
+    /// <summary>The data object of the one value a data-change report carries (<c>SPCSO2</c>).</summary>
+    private static string ChangedMember(GroupMessage message)
+    {
+        using var json = JsonDocument.Parse(message.Payload);
+        var reference = Assert.Single(json.RootElement.GetProperty("values").EnumerateArray()).GetProperty("ref").GetString()!;
+        return reference.Split('.')[1];
     }
 
     /// <summary>Every measurement of <paramref name="meter"/>'s observable instruments now, by instrument and tags (<c>k=v</c>, in order, comma-separated).</summary>
