@@ -5,6 +5,7 @@ using Bridge.Host.Diagnostics;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -163,7 +164,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     {
         await using var socket = MulticastSocket.Create(
             Settings.Interface,
-            new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromSeconds(2)) },
+            new MulticastSocketOptions { MemberReports = new(MemberReportFormat.WithKeys(Settings.DomainKeys is { } keys ? new ControlFrameAuthenticator(keys, time) : null), TimeSpan.FromSeconds(2)) },
             loggers.CreateLogger<MulticastSocket>(),
             time);
         var repeater = new LastValueRepeater(socket, time);

@@ -8,6 +8,7 @@ using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Transports.Overlay;
 using Bridge.Multicast.Wire;
 
@@ -211,6 +212,8 @@ internal sealed class GridcastMetrics
         meter.CreateObservableCounter("gridcast.gateway.aggregation.subtrees_missing", () => Each(Gateway?.Aggregation.SubtreesMissing), "{subtree}", "Child subtrees counted missing (failed or silent) in a partial.");
         meter.CreateObservableCounter<long>("gridcast.gateway.aggregation.dropped", AggregationDropped, "{input}", "Requests, replies and partials the gateway's aggregator did not fold in, by reason.");
         meter.CreateObservableCounter("gridcast.gateway.frames.dropped", GatewayDrops, "{frame}", "Frames, hellos and advertisements dropped or refused, by reason.");
+        meter.CreateObservableCounter<long>("gridcast.gateway.control.verified", ControlVerified, "{frame}", "Control frames whose tag, timestamp and sequence number passed, by key (domain, overlay).");
+        meter.CreateObservableCounter<long>("gridcast.gateway.control.rejected", ControlRejected, "{frame}", "Control frames refused by the control-plane key's checks, by key (domain, overlay) and reason.");
         meter.CreateObservableUpDownCounter("gridcast.gateway.gateways.known", () => Each(Gateway?.Gateways), "{gateway}", "Gateways in the link-state database.");
         meter.CreateObservableUpDownCounter("gridcast.gateway.groups.designated", () => Each(Gateway?.Designated.Count), "{group}", "Carried groups this gateway is designated for.");
     }
@@ -279,6 +282,41 @@ internal sealed class GridcastMetrics
         }
 
         return drops;
+    }
+
+    private IEnumerable<Measurement<long>> ControlVerified()
+    {
+        if (Gateway is not { } state)
+        {
+            return [];
+        }
+
+        return ControlScopes(state).Select(static s => new Measurement<long>(s.Counters.Verified, new KeyValuePair<string, object?>("key", s.Key)));
+    }
+
+    private IEnumerable<Measurement<long>> ControlRejected()
+    {
+        if (Gateway is not { } state)
+        {
+            return [];
+        }
+
+        return ControlScopes(state).SelectMany(static s => Enum.GetValues<ControlFrameRejection>()
+            .Where(static r => r != ControlFrameRejection.None)
+            .Select(r => new Measurement<long>(s.Counters.Rejected(r), new("key", s.Key), new("reason", SnakeCase(r.ToString())))));
+    }
+
+    private static IEnumerable<(string Key, ControlPlaneCounters Counters)> ControlScopes(GatewayNode.Snapshot state)
+    {
+        if (state.DomainControl is { } domain)
+        {
+            yield return ("domain", domain);
+        }
+
+        if (state.OverlayControl is { } overlay)
+        {
+            yield return ("overlay", overlay);
+        }
     }
 
     private void CreateLinks(Meter meter)

@@ -56,7 +56,8 @@ internal static partial class RunCommand
             MetricsRegistration.Add(builder.Services, configuration, path);
             if (configuration.Bridge is { } bridge)
             {
-                builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups));
+                var domainKeys = configuration.Domain.KeyFile is { } keyFile ? ControlKeyFiles.Load(keyFile, configuration.Domain.KeyRing) : null;
+                builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups) with { DomainKeys = domainKeys });
                 builder.Services.AddSingleton<BridgeService>();
                 builder.Services.AddHostedService(services => services.GetRequiredService<BridgeService>());
 

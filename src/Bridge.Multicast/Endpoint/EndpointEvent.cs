@@ -88,3 +88,15 @@ public sealed record PartialReceived(GroupName Group, ulong SourceId, PartialAgg
 /// <param name="Type"><see cref="FrameType.Request"/>, <see cref="FrameType.Reply"/> or <see cref="FrameType.PartialAggregate"/>.</param>
 /// <param name="Reason">The codec's reason.</param>
 public sealed record PayloadRejected(GroupName Group, ulong SourceId, FrameType Type, AggregationError Reason) : EndpointEvent;
+
+/// <summary>
+/// A Data frame of a secured group refused by its protection (docs/security.md): forged or
+/// altered, made with a key that is unknown or outside its validity, or replayed, re-ordered
+/// beyond the window, stale. Counted in <see cref="GroupEndpointCounters.Security"/>.
+/// </summary>
+/// <param name="Group">The group (joined) the frame named.</param>
+/// <param name="SourceId">The source id the frame claims; not to be trusted, since the frame was refused.</param>
+/// <param name="Sequence">The sequence number the frame claims.</param>
+/// <param name="Reason">Why it was refused.</param>
+/// <param name="Length">The datagram's length in bytes.</param>
+public sealed record SecurityRejected(GroupName Group, ulong SourceId, ulong Sequence, Security.SecurityRejection Reason, int Length) : EndpointEvent;

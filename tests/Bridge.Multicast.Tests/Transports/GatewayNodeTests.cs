@@ -160,7 +160,7 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         Assert.DoesNotContain(Tariff, east.State.Interest); // nobody in east's domain listens
 
         // A receiver joins in the east and reports it: east wants the group, and it flows.
-        var eastSocket = MulticastSocket.Create([_eastDomain.Attach("east-host")], new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
+        var eastSocket = MulticastSocket.Create([_eastDomain.Attach("east-host")], new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
         eastSocket.Join(Tariff);
         await WaitForAsync(() => east.State.Interest.Contains(Tariff), "east learns its member");
         var message = await SendUntilReceivedAsync(westSocket, eastSocket, "tariff for a reporting member");
@@ -231,7 +231,7 @@ public sealed class GatewayNodeTests : IAsyncLifetime
 
         // A bridge in the east answers for three devices (IEDs, say) under ids of their own; the third cannot be read.
         const ulong Bay1 = 0xB1, Bay2 = 0xB2, Bay3 = 0xB3;
-        var bridge = MulticastSocket.Create([_eastDomain.Attach("east-bridge")], new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
+        var bridge = MulticastSocket.Create([_eastDomain.Attach("east-bridge")], new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
         _owned.Add(bridge);
         bridge.SetDevices(new Dictionary<ulong, IReadOnlyCollection<GroupName>> { [Bay1] = [Tariff], [Bay2] = [Tariff], [Bay3] = [Tariff] });
         bridge.Join(Tariff);
@@ -256,7 +256,7 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         var east = await StartGatewayAsync(East, _eastDomain, null, [], learnMembers: true);
 
         // Reports held for 35 s: the device can only be forgotten within the test's patience by a withdrawal.
-        var bridge = MulticastSocket.Create([_eastDomain.Attach("east-bridge")], new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromSeconds(10)) });
+        var bridge = MulticastSocket.Create([_eastDomain.Attach("east-bridge")], new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromSeconds(10)) });
         _owned.Add(bridge);
         bridge.SetDevices(new Dictionary<ulong, IReadOnlyCollection<GroupName>> { [0xB1] = [Tariff] });
         await WaitForAsync(() => east.State.Interest.Contains(Tariff), "east learns the device");
