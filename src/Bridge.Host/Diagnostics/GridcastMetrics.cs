@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bridge.Adapters.Iec61850.Adapter.Mms;
 using Bridge.Host.Bridging;
 using Bridge.Host.Configuration;
 using Bridge.Host.Node;
@@ -58,8 +59,13 @@ internal sealed class GridcastMetrics
     /// <summary>The bridge's adapter sides (MQTT, AMQP).</summary>
     public const string AdaptersMeter = "GridCast.Adapters";
 
+    /// <summary>The IEDs of the IEC 61850 side (MMS), one series per IED.</summary>
+    public const string Iec61850Meter = "GridCast.Iec61850";
+
     /// <summary>Every meter of the node, for an exporter's list.</summary>
-    public static readonly IReadOnlyList<string> Meters = [SocketMeter, EndpointMeter, GatewayMeter, LinksMeter, AdaptersMeter];
+    public static readonly IReadOnlyList<string> Meters = [SocketMeter, EndpointMeter, GatewayMeter, LinksMeter, AdaptersMeter, Iec61850Meter];
+
+
 
     private static readonly FrameError[] FrameErrors = [.. Enum.GetValues<FrameError>().Where(static e => e != FrameError.None)];
     private static readonly AggregationDropReason[] AggregationDrops = Enum.GetValues<AggregationDropReason>();
@@ -85,6 +91,8 @@ internal sealed class GridcastMetrics
         CreateGateway(meters.Create(GatewayMeter));
         CreateLinks(meters.Create(LinksMeter));
         CreateAdapters(meters.Create(AdaptersMeter));
+        // The side's instruments, tagged by IED, are defined beside it; read here like the others, at collection.
+        Iec61850Instruments.Create(meters.Create(Iec61850Meter), () => (_bridge?.RunningSide(Iec61850AdapterKind.KindName) as Iec61850Side)?.IedStatus() ?? []);
     }
 
     /// <summary><c>BadMagic</c> as <c>bad_magic</c>: tag values in the style of the instrument names.</summary>
