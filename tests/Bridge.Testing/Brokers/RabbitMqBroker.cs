@@ -116,7 +116,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         await StopAsync();
-        await LaunchAsync(cancellationToken);
+        await StartAgainAsync(cancellationToken);
     }
 
     /// <summary>
