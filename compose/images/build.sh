@@ -5,8 +5,9 @@
 #   gridcast-rabbitmq:TAG   RabbitMQ from that root (rabbitmq/)
 #   gridcast:TAG            `dotnet publish` of src/Bridge.Host on that root (gridcast/)
 # TAG is a hash of what the image is made from (its recipe files, and for gridcast the published
-# files and the .NET runtime), so an image is built once per recipe and kept by the engine;
-# every image is also tagged `local` (gridcast:dev for gridcast), the names compose/demo.yml uses.
+# files and the .NET runtime), so an image is built once per recipe and kept by the engine (its
+# older tags are removed); every image is also tagged `local` (gridcast:dev for gridcast), the
+# names compose/demo.yml uses.
 #
 # Usage: compose/images/build.sh [--env FILE] [base|mosquitto|rabbitmq|gridcast]...  (default: all)
 #   DOCKER_HOST must name the engine (scripts/engine.sh prints it). --env FILE writes the tagged
@@ -41,6 +42,15 @@ recipe_hash() {
 
 exists() { "$docker" image inspect "$1" >/dev/null 2>&1; }
 
+# prune REPOSITORY KEEP: removes the repository's other tags, images of recipes that changed (the
+# `local` or `dev` alias moves to KEEP first). Layers that KEEP shares stay.
+prune() {
+  local repository="$1" keep="$2" tag
+  for tag in $("$docker" image ls "$repository" --format '{{.Tag}}'); do
+    case "$tag" in "$keep" | local | dev) ;; *) "$docker" rmi "$repository:$tag" >/dev/null 2>&1 || true ;; esac
+  done
+}
+
 # The Debian mirror apt on this machine uses (deb822 or one-line sources), for debootstrap.
 mirror() {
   local uri
@@ -50,7 +60,8 @@ mirror() {
   echo "$uri"
 }
 
-base_tag="$(recipe_hash compose/images/base compose/images/build.sh)"
+# The base root depends on its package list, the suite and the variant; not on the rest of this script.
+base_tag="$(echo "$(recipe_hash compose/images/base) $suite minbase" | sha256sum | cut -c1-12)"
 base_image="gridcast-base:$base_tag"
 
 base_done=""
@@ -83,6 +94,7 @@ build_base() {
   fi
   "$docker" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$tarball" "$base_image" >/dev/null
   "$docker" tag "$base_image" gridcast-base:local
+  prune gridcast-base "$base_tag"
   say "$base_image imported"
   # Older roots of this cache are of no further use.
   find "$cache" -maxdepth 1 -name 'base-*.tar' ! -name "base-$base_tag.tar" -delete
@@ -100,6 +112,7 @@ build_service() {
     say "$image is there"
   fi
   "$docker" tag "$image" "gridcast-$name:local"
+  prune "gridcast-$name" "$tag"
   echo "$image"
 }
 
@@ -131,6 +144,7 @@ build_gridcast() {
     say "$image is there"
   fi
   "$docker" tag "$image" gridcast:dev
+  prune gridcast "$tag"
   echo "$image"
 }
 
