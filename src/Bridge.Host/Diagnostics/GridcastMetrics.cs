@@ -178,6 +178,12 @@ internal sealed class GridcastMetrics
             drops.Add(Reason(e.PayloadRejected(error), "payload_" + SnakeCase(error.ToString())));
         }
 
+        // A request, reply or partial refused by the domain key's checks (docs/security.md, "Control plane").
+        foreach (var reason in Enum.GetValues<ControlFrameRejection>().Where(static r => r != ControlFrameRejection.None))
+        {
+            drops.Add(Reason(e.ControlRejected(reason), "control_" + SnakeCase(reason.ToString())));
+        }
+
         return drops;
     }
 

@@ -67,7 +67,7 @@ internal static class SubCommand
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
-            if (CommonOptions.ReportFormat(result, keyFile, keyRing, time) is not { } reportFormat)
+            if (!CommonOptions.TryDomainKeys(result, keyFile, keyRing, time, out var keys))
             {
                 return GridcastCommand.UsageError;
             }
@@ -75,7 +75,7 @@ internal static class SubCommand
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(reportFormat, MemberReportInterval) },
+                CommonOptions.SocketOptions(keys, MemberReportInterval),
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             foreach (var name in result.GetRequiredValue(groups))

@@ -88,3 +88,13 @@ public sealed record PartialReceived(GroupName Group, ulong SourceId, PartialAgg
 /// <param name="Type"><see cref="FrameType.Request"/>, <see cref="FrameType.Reply"/> or <see cref="FrameType.PartialAggregate"/>.</param>
 /// <param name="Reason">The codec's reason.</param>
 public sealed record PayloadRejected(GroupName Group, ulong SourceId, FrameType Type, AggregationError Reason) : EndpointEvent;
+
+/// <summary>
+/// A Request, Reply or PartialAggregate frame of a joined (or listened) group failed the domain
+/// key's checks and was dropped (docs/security.md, "Control plane").
+/// </summary>
+/// <param name="Group">The group.</param>
+/// <param name="SourceId">The sender it claims to be.</param>
+/// <param name="Type">Its frame type.</param>
+/// <param name="Reason">The first check it failed.</param>
+public sealed record ControlFrameRefused(GroupName Group, ulong SourceId, FrameType Type, Security.ControlPlane.ControlFrameRejection Reason) : EndpointEvent;

@@ -515,9 +515,9 @@ public sealed class OverlayGateway
     /// </summary>
     private void HandleDomainReverse(TimeSpan now, in GridCastFrame frame)
     {
-        if (frame.IsFragment || frame.Tag.Length > 0)
+        if (frame.IsFragment || (frame.Tag.Length > 0 && _domainKeys is null))
         {
-            // Requests and replies are whole and untagged (wire-format §5.1.4, §5.1.5).
+            // Requests and replies are whole, and untagged where the domain has no key (wire-format §5.1.4, §5.1.5).
             Counters.NativeUnsupported++;
             return;
         }
@@ -525,6 +525,13 @@ public sealed class OverlayGateway
         if (!_carried.TryGetValue(Encoding.UTF8.GetString(frame.Group.Span), out var group))
         {
             Counters.NativeNotCarried++;
+            return;
+        }
+
+        if (Authenticate(_domainKeys, frame) is var refused && refused != ControlFrameRejection.None)
+        {
+            // Before the aggregator: a reply without the key never counts in an aggregate.
+            Reject(null, GatewayRejection.UnauthenticatedReverse, refused);
             return;
         }
 
