@@ -83,6 +83,43 @@ public sealed class ControlPlaneTests(ITestOutputHelper output)
         Assert.Contains(net.Runs[net.G2].StandardError, l => l.Contains("the domain's control plane is unauthenticated", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RogueHost_ForgedRepliesToARealRequestWithoutTheKey_AggregateHasOnlyTheRealAnswer()
+    {
+        await using var net = await Deployment.StartAsync(output, withKeys: true);
+        var responder = net.StartResponder(value: 10);
+        await responder.WaitForLineAsync(l => l.StartsWith("responding to " + net.Group, StringComparison.Ordinal), Patience);
+
+        // Until a request has the responder's answer: the overlay and gw-d2's member learning have settled.
+        var warming = System.Diagnostics.Stopwatch.StartNew();
+        while ((await ResultAsync(net.RequestAsync())).GetProperty("count").GetUInt64() != 1)
+        {
+            Assert.True(warming.Elapsed < Convergence, $"no request reached the responder in {Convergence.TotalSeconds} s\n{net.Transcripts()}");
+        }
+
+        var forger = net.StartReplyForger(seconds: 20);
+        await forger.WaitForLineAsync(l => l == "listening", Patience);
+        var result = await ResultAsync(net.RequestAsync());
+        await forger.WaitForLineAsync(l => l.StartsWith("forged", StringComparison.Ordinal), Patience);
+
+        var metrics = await Deployment.ScrapeAsync(net.G2);
+        var refused = Value(metrics, "gridcast_gateway_frames_dropped_total", ("reason", "unauthenticated_reverse"));
+        output.WriteLine($"forger: {string.Join(' ', forger.StandardOutput)}; result {result}; gw-d2 refused {refused} replies");
+        Assert.Equal((1UL, 10.0), (result.GetProperty("count").GetUInt64(), result.GetProperty("sum").GetDouble()));
+        Assert.True(refused > 0, metrics);
+    }
+
+    /// <summary>The JSON result of a finished <c>gridcast request</c>.</summary>
+    private static async Task<JsonElement> ResultAsync(Task<(int ExitCode, ExternalProcess Process)> run)
+    {
+        var (code, process) = await run;
+        await using (process)
+        {
+            Assert.True(code == 0, process.Transcript());
+            return JsonDocument.Parse(Assert.Single(process.StandardOutput)).RootElement.Clone();
+        }
+    }
+
     /// <summary>The value of the Prometheus series <paramref name="name"/> with these labels; 0 when absent.</summary>
     private static double Value(string metrics, string name, params (string Key, string Value)[] labels)
     {
@@ -103,6 +140,7 @@ public sealed class ControlPlaneTests(ITestOutputHelper output)
             G2 = new GatewayHost("gw-d2", d2.Hosts[0]);
             Sub2Host = d2.Hosts[1];
             RogueHost = d2.Hosts[2];
+            ResponderHost = d2.Hosts[3];
         }
 
         public GatewayHost G1 { get; }
@@ -115,6 +153,8 @@ public sealed class ControlPlaneTests(ITestOutputHelper output)
 
         public NamespaceHost RogueHost { get; }
 
+        public NamespaceHost ResponderHost { get; }
+
         public bool WithKeys { get; }
 
         public ExternalProcess Sub2 { get; private set; } = null!;
@@ -124,7 +164,19 @@ public sealed class ControlPlaneTests(ITestOutputHelper output)
         private string KeyFile => Path.Combine(Files.Path, "keys.json");
 
         public static Task<Deployment> StartAsync(ITestOutputHelper output, bool withKeys)
-            => StartAsync("control", [2, 3], (files, domains) => new Deployment(files, domains, withKeys), net => net.ConvergeAsync(output));
+            => StartAsync("control", [2, 4], (files, domains) => new Deployment(files, domains, withKeys), net => net.ConvergeAsync(output));
+
+        /// <summary>Starts <c>gridcast respond</c> in domain 2 with the domain's key, answering <paramref name="value"/>.</summary>
+        public ExternalProcess StartResponder(double value) => Track(ResponderHost.StartGridcast(
+            "respond", Group, "--value", value.ToString("R", CultureInfo.InvariantCulture), "--interface", ResponderHost.Interface, "--domain-key-file", KeyFile, "--domain-key-ring", "d2"));
+
+        /// <summary>Runs <c>gridcast request GROUP --aggregate count,sum --json</c> in domain 1, with domain 1's key, to its end.</summary>
+        public Task<(int ExitCode, ExternalProcess Process)> RequestAsync()
+            => Publisher.RunGridcastAsync(Patience, "request", Group, "--aggregate", "count,sum", "--deadline", "2s", "--json", "--interface", Publisher.Interface, "--domain-key-file", KeyFile, "--domain-key-ring", "d1");
+
+        /// <summary>Starts the reply forger on the rogue's host for <paramref name="seconds"/>; it prints <c>listening</c>, then <c>forged …</c> for each request it answered.</summary>
+        public ExternalProcess StartReplyForger(int seconds)
+            => Track(RogueHost.Start(Python, "-c", ReplyForger, Address(Group), RogueHost.IPv4.ToString(), Group, seconds.ToString(CultureInfo.InvariantCulture)));
 
         /// <summary>Whether the last designation line of <paramref name="gateway"/> for the group says it forwards it.</summary>
         public bool IsDesignated(GatewayHost gateway)
@@ -173,7 +225,7 @@ public sealed class ControlPlaneTests(ITestOutputHelper output)
             Sub2 = Track(Sub2Host.StartGridcast(["sub", Group, "--interface", Sub2Host.Interface, "--timeout", "150", "--json", .. keys]));
             Arrivals2 = new ArrivalLog(Sub2, Clock);
             await StreamSubscribers.SubscribedAsync(Sub2);
-            foreach (var group in new[] { ControlGroup, MembersGroup })
+            foreach (var group in new[] { ControlGroup, MembersGroup, Group })
             {
                 var (code, uri) = await GridcastCli.RunAsync(Patience, "uri", group, "--json");
                 await using (uri)
@@ -259,6 +311,52 @@ public sealed class ControlPlaneTests(ITestOutputHelper output)
                 out.sendto(recorded, split(control)); sent['replayed'] += 1
             time.sleep(0.02)
         print('sent', ' '.join(f'{k}={v}' for k, v in sent.items()), flush=True)
+        """;
+
+    /// <summary>
+    /// The reply forger: listens on the group's address in domain 2 for the Request frames its
+    /// gateway sends there (wire-format §5.1.5) and answers each with 20 untagged Replies and 20
+    /// with made-up tags (§5.1.7), each from another member id with the value 10^12.
+    /// </summary>
+    private const string ReplyForger = """
+        import os, socket, struct, sys, time
+        address, local, group, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+        host, port = address.rsplit(':', 1)
+        def fnv(data):
+            h = 0x811C9DC5
+            for b in data:
+                h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+            return h
+        def frame(source, seq, payload, tag=b''):
+            g = group.encode()
+            return struct.pack('>2sBBBBHIQQqIIHHH', b'GC', 1, 9, 0, 0, len(g), fnv(g), source, seq, 0, len(payload), len(payload), 0, 1, len(tag)) + g + payload + tag
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((host, int(port)))
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(host) + socket.inet_aton(local))
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(local))
+        s.settimeout(0.5)
+        print('listening', flush=True)
+        end, seq, answered = time.time() + seconds, 0, set()
+        while time.time() < end:
+            try:
+                data, peer = s.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if len(data) < 50 or data[0:2] != b'GC' or data[3] != 4:
+                continue
+            name_length = struct.unpack_from('>H', data, 6)[0]
+            request_id = struct.unpack_from('>Q', data, 50 + name_length + 4)[0]
+            if request_id in answered:
+                continue
+            answered.add(request_id)
+            for i in range(40):
+                seq += 1
+                member = 0xBAD00000 + seq
+                reply = struct.pack('>BBQQd', 1, 0, request_id, member, 1e12)
+                tag = b'' if i < 20 else b'\x01\x00\x00\x00\x01' + os.urandom(16)
+                s.sendto(frame(member, 1, reply, tag), (host, int(port)))
+            print(f'forged 40 replies to request {request_id:016x}', flush=True)
         """;
 
     private static string Python => Prerequisites.Python3("the rogue host of the control-plane test");
