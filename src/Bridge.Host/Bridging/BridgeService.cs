@@ -158,6 +158,11 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromSeconds(2)) },
             loggers.CreateLogger<MulticastSocket>(),
             time);
+        foreach (var (group, protection) in _settings.Protections)
+        {
+            socket.Protect(group, protection);
+        }
+
         var repeater = new LastValueRepeater(socket, time);
         _requester = new SocketGroupRequester(socket);
         await _changing.WaitAsync(stoppingToken);

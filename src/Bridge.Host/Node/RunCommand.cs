@@ -56,7 +56,10 @@ internal static partial class RunCommand
             MetricsRegistration.Add(builder.Services, configuration, path);
             if (configuration.Bridge is { } bridge)
             {
-                builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups));
+                builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups) with
+                {
+                    Protections = configuration.Security?.Protections(configuration.Groups) ?? new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>(),
+                });
                 builder.Services.AddSingleton<BridgeService>();
                 builder.Services.AddHostedService(services => services.GetRequiredService<BridgeService>());
 
