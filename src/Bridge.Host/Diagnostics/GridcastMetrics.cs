@@ -193,10 +193,10 @@ internal sealed class GridcastMetrics
 
     private void CreateGateway(Meter meter)
     {
-        meter.CreateObservableCounter("gridcast.gateway.security.verified", () => Each(Gateway?.Counters.Security.Verified), "{frame}", "Frames of secured groups whose keys the gateway holds, verified before entering the overlay.");
+        meter.CreateObservableCounter("gridcast.gateway.security.verified", () => Each(_gateway?.Node?.Security.Verified), "{frame}", "Frames of secured groups whose keys the gateway holds, verified before entering the overlay.");
         meter.CreateObservableCounter<long>(
             "gridcast.gateway.security.refused",
-            () => Gateway is { } g ? [.. SecurityRejections.Select(r => Reason(g.Counters.Security.Rejected(r), SnakeCase(r.ToString())))] : [],
+            () => _gateway?.Node?.Security is { } g ? [.. SecurityRejections.Select(r => Reason(g.Rejected(r), SnakeCase(r.ToString())))] : [],
             "{frame}",
             "Frames of secured groups refused before entering the overlay, by reason (bad_tag, replayed, key_expired, ...).");
         meter.CreateObservableCounter("gridcast.gateway.frames.ingress", () => Each(Gateway?.Counters.NativeIngress), "{frame}", "Data frames taken from the domain into the overlay.");

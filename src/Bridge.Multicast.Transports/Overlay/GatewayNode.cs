@@ -69,6 +69,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
         _rejections = LogRateLimiter.PerMinute(_time);
     }
 
+    /// <summary>Secured groups' frames verified and refused before entering the overlay (live, thread-safe counters).</summary>
+    public Bridge.Multicast.Security.SecurityCounters Security => _gateway.Security;
+
     /// <summary>This gateway's id.</summary>
     public GatewayId Id => _options.Gateway.Id;
 

@@ -49,9 +49,9 @@ public sealed class GatewaySecurityTests
         var relay = Assert.Single(Drain(leaf));
         Assert.True(RelayCodec.TryDecode(Decode(relay.Frame), out _, out var inner, out _, out _));
         Assert.Equal(genuine, inner.ToArray());
-        Assert.Equal(1, leaf.Counters.Security.Verified);
-        Assert.Equal(1, leaf.Counters.Security.Rejected(SecurityRejection.BadTag));
-        Assert.Equal(1, leaf.Counters.Security.Rejected(SecurityRejection.Replayed));
+        Assert.Equal(1, leaf.Security.Verified);
+        Assert.Equal(1, leaf.Security.Rejected(SecurityRejection.BadTag));
+        Assert.Equal(1, leaf.Security.Rejected(SecurityRejection.Replayed));
         Assert.Equal(1, leaf.Counters.NativeIngress);
         var refusals = new List<GatewayEvent>();
         while (leaf.TryPollEvent(out var e))

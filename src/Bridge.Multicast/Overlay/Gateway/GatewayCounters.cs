@@ -5,9 +5,6 @@ public sealed class GatewayCounters
 {
     private long[] _rejected = new long[GatewayRejections.All.Count];
 
-    /// <summary>Secured groups' frames from the domain verified before entering the overlay, and those refused by reason.</summary>
-    public Security.SecurityCounters Security { get; } = new();
-
     /// <summary>Data frames taken from the domain into the overlay (this gateway as ingress).</summary>
     public long NativeIngress { get; internal set; }
 

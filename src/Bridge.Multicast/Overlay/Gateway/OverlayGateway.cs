@@ -81,7 +81,7 @@ public sealed class OverlayGateway
     private readonly UpstreamSelection? _upstreams;
     private readonly GatewayForwarding _forwarding;
     private readonly GatewayAggregation _aggregation;
-    private readonly Dictionary<string, Security.GroupProtection> _protected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Bridge.Multicast.Security.GroupProtection> _protected = new(StringComparer.Ordinal);
     private DateTimeOffset? _utcNow;
     private GroupName[] _interest = [];
 
@@ -273,11 +273,11 @@ public sealed class OverlayGateway
     /// Verifies, with <paramref name="protection"/>, every Data frame of <paramref name="group"/>
     /// that the domain offers this gateway, before it enters the overlay: a frame whose tag does
     /// not verify, whose key is out of its validity or that is a replay is refused and counted
-    /// (<see cref="GatewayCounters.Security"/>, <see cref="SecuredFrameRefused"/>). A gateway that
+    /// (<see cref="Security"/>, <see cref="SecuredFrameRefused"/>). A gateway that
     /// is not given a group's keys relays its frames as they are: the tags are end to end. Null
     /// stops verifying. The frames themselves are never changed.
     /// </summary>
-    public void Protect(GroupName group, Security.GroupProtection? protection)
+    public void Protect(GroupName group, Bridge.Multicast.Security.GroupProtection? protection)
     {
         ArgumentNullException.ThrowIfNull(group);
         if (protection is null)
@@ -289,6 +289,13 @@ public sealed class OverlayGateway
             _protected[group.WireName] = protection;
         }
     }
+
+    /// <summary>
+    /// Secured groups' frames from the domain verified before entering the overlay, and those
+    /// refused by reason. Apart from <see cref="Counters"/>, whose properties are all plain counts;
+    /// readable from any thread.
+    /// </summary>
+    public Bridge.Multicast.Security.SecurityCounters Security { get; } = new();
 
     /// <summary>
     /// A datagram arrived on one of the domain's interfaces, at wall-clock time
@@ -380,18 +387,18 @@ public sealed class OverlayGateway
         }
 
         var rejection = protection.Verify(datagram, frame, utcNow, out _);
-        if (rejection == Security.SecurityRejection.None)
+        if (rejection == Bridge.Multicast.Security.SecurityRejection.None)
         {
             rejection = protection.CheckReplay(frame, now, utcNow);
         }
 
-        if (rejection == Security.SecurityRejection.None)
+        if (rejection == Bridge.Multicast.Security.SecurityRejection.None)
         {
-            Counters.Security.OnVerified();
+            Security.OnVerified();
             return true;
         }
 
-        Counters.Security.OnRejected(rejection);
+        Security.OnRejected(rejection);
         _outbox.Raise(new SecuredFrameRefused(GroupName.Parse(System.Text.Encoding.UTF8.GetString(frame.Group.Span)), frame.SourceId, rejection));
         Drain(now);
         return false;

@@ -6,7 +6,7 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// <summary>
 /// A Data frame from the domain for a secured group whose keys this gateway holds was refused
 /// before it entered the overlay (docs/security.md, "What a gateway sees"): forged, made with a
-/// key out of its validity, or replayed. Counted in <see cref="GatewayCounters.Security"/>.
+/// key out of its validity, or replayed. Counted in <see cref="OverlayGateway.Security"/>.
 /// </summary>
 /// <param name="Group">The group the frame named.</param>
 /// <param name="SourceId">The source id the frame claims.</param>
