@@ -8,7 +8,7 @@ namespace Bridge.Benchmarks;
 
 /// <summary>
 /// Cost of one message through the sans-IO core, no sockets: <see cref="GroupEndpoint.Send"/> on
-/// one endpoint, its datagrams handed to a second endpoint's <see cref="GroupEndpoint.HandleDatagram"/>,
+/// one endpoint, its datagrams handed to a second endpoint's <see cref="GroupEndpoint.HandleDatagram(TimeSpan, ReadOnlyMemory{byte})"/>,
 /// and the delivered message polled. Payloads of 100 and 1000 bytes fit one datagram; 10 000
 /// bytes are cut into 8 fragments at the default atomic size (1472) and reassembled.
 /// </summary>

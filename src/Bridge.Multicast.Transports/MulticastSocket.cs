@@ -238,6 +238,20 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         await removed.DisposeAsync();
     }
 
+    /// <summary>
+    /// Secures <paramref name="group"/>'s messages with <paramref name="protection"/>
+    /// (docs/security.md), or takes the protection away with null. Call before joining or sending
+    /// to it; a group never given one is sent and taken as it is.
+    /// </summary>
+    public void Protect(GroupName group, Bridge.Multicast.Security.GroupProtection? protection)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        lock (_gate)
+        {
+            _endpoint.Protect(group, protection);
+        }
+    }
+
     /// <summary>Joins <paramref name="group"/> on every interface that can carry it (RFC 7046 join).</summary>
     /// <exception cref="ArgumentException">No interface of the socket can carry the group.</exception>
     public void Join(GroupName group)
@@ -782,7 +796,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         lock (_gate)
         {
             var now = Now();
-            _endpoint.HandleDatagram(now, datagram);
+            _endpoint.HandleDatagram(now, _time.GetUtcNow(), datagram);
             DrainEvents(now, source, from, messages);
         }
 
@@ -817,6 +831,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                     break;
                 case FrameRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                     Log.FrameRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", rejected.Length, rejected.Reason);
+                    break;
+                case SecurityRejected refused when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
+                    Log.SecurityRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", refused.Group.WireName, refused.SourceId, refused.Sequence, refused.Reason);
                     break;
                 case MessageLost lost:
                     Log.MessageLost(_logger, lost.Group.Canonical, lost.SourceId, lost.Sequence, lost.Reason);
@@ -961,5 +978,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
         [LoggerMessage(12, LogLevel.Information, "Request {RequestId:x16}: {Late} replies came after its result")]
         public static partial void LateAfterResult(ILogger logger, ulong requestId, ulong late);
+
+        [LoggerMessage(13, LogLevel.Warning, "Refused a frame from {Sender} in secured group {Group} (claimed source {SourceId:x16}, sequence {Sequence}): {Reason}")]
+        public static partial void SecurityRejected(ILogger logger, string sender, string group, ulong sourceId, ulong sequence, Bridge.Multicast.Security.SecurityRejection reason);
     }
 }

@@ -166,6 +166,11 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             BridgeSocketOptions(Settings.DomainKeys is { } ring ? new ControlPlaneKeys { Domain = ring, WallClock = time } : null),
             loggers.CreateLogger<MulticastSocket>(),
             time);
+        foreach (var (group, protection) in _settings.Protections)
+        {
+            socket.Protect(group, protection);
+        }
+
         var repeater = new LastValueRepeater(socket, time);
         _requester = new SocketGroupRequester(socket);
         await _changing.WaitAsync(stoppingToken);

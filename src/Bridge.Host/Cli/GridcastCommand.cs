@@ -41,6 +41,7 @@ internal static class GridcastCommand
             BridgeCommand.Create(),
             UriCommand.Create(),
             CertsCommand.Create(),
+            Security.KeysCommand.Create(),
             ConfigCommand.Create(),
             RunCommand.Create(),
             Lab.LabCommand.Create(),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Bridge.Host.Cli;
+using Bridge.Host.Security;
 using Bridge.Multicast;
 using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Wire;
@@ -25,14 +26,26 @@ internal static class PubCommand
         {
             Description = "Keep receivers on this host from hearing the message (IP_MULTICAST_LOOP off; the loopback interface delivers regardless)",
         };
+        var keys = KeyFiles.Option();
         var verbose = CommonOptions.Verbose();
-        var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, noLoopback, @interface, verbose };
+        var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, noLoopback, keys, @interface, verbose };
         command.SetAction(async (result, cancellationToken) =>
         {
             var name = result.GetRequiredValue(group);
             var count = result.GetValue(repeat);
             var pause = TimeSpan.FromMilliseconds(result.GetValue(interval));
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
+            var (store, keyErrors) = KeyFiles.Load(result.GetValue(keys) ?? []);
+            if (store is null)
+            {
+                foreach (var error in keyErrors)
+                {
+                    await Console.Error.WriteLineAsync(error);
+                }
+
+                return GridcastCommand.UsageError;
+            }
+
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
             await using var socket = MulticastSocket.Create(
@@ -41,6 +54,18 @@ internal static class PubCommand
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time,
                 new IpMulticastOptions { TimeToLive = result.GetValue(ttl), Loopback = !result.GetValue(noLoopback) });
+            var keyPaths = result.GetValue(keys) ?? [];
+            var protection = keyPaths.Length > 0 ? KeyFiles.Protect(socket, store, [name]).GetValueOrDefault(name) : null;
+            if (keyPaths.Length > 0 && protection is null)
+            {
+                await Console.Error.WriteLineAsync($"gridcast: no key file given holds a key ring for {name.WireName}");
+                return GridcastCommand.UsageError;
+            }
+
+            // A key file replaced while repeating is read again before the next send (a rotation
+            // mid-stream); one that does not read keeps the keys in use.
+            var written = keyPaths.Select(File.GetLastWriteTimeUtc).ToArray();
+
             var payload = Encoding.UTF8.GetBytes(result.GetRequiredValue(text));
             for (var i = 0; i < count; i++)
             {
@@ -49,7 +74,31 @@ internal static class PubCommand
                     await Task.Delay(pause, time, cancellationToken);
                 }
 
-                await socket.SendAsync(name, payload, ContentType.Raw, cancellationToken);
+                if (protection is not null && !keyPaths.Select(File.GetLastWriteTimeUtc).SequenceEqual(written))
+                {
+                    written = [.. keyPaths.Select(File.GetLastWriteTimeUtc)];
+                    var (reloaded, reloadErrors) = KeyFiles.Load(keyPaths);
+                    if (reloaded?.ForGroup(name.WireName) is { } ring && ring.Algorithm == protection.Ring.Algorithm)
+                    {
+                        protection.UpdateKeys(ring);
+                        await Console.Error.WriteLineAsync($"reloaded keys for {name.WireName}");
+                    }
+                    else
+                    {
+                        await Console.Error.WriteLineAsync($"gridcast: kept the keys in use: {string.Join("; ", reloadErrors.DefaultIfEmpty($"no usable ring for {name.WireName}"))}");
+                    }
+                }
+
+                try
+                {
+                    await socket.SendAsync(name, payload, ContentType.Raw, cancellationToken);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // A secured group with no key valid now: nothing was sent.
+                    await Console.Error.WriteLineAsync($"gridcast: {e.Message}");
+                    return GridcastCommand.Failed;
+                }
             }
 
             await Console.Error.WriteLineAsync($"sent {count} message(s) to {name} on {multicastInterface.Name} as source {SubMessage.FormatSource(socket.SourceId)}");

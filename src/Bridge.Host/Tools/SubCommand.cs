@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Bridge.Host.Cli;
+using Bridge.Host.Security;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Transports.Ip;
@@ -32,7 +33,8 @@ internal sealed record SubMessage(string Group, string Source, ulong Sequence, s
 
 /// <summary>
 /// <c>gridcast sub GROUP...</c>: prints what groups carry, in the spirit of mosquitto_sub. While it
-/// runs it takes <c>join GROUP</c> and <c>leave GROUP</c> on standard input, one per line.
+/// runs it takes <c>join GROUP</c>, <c>leave GROUP</c> and <c>security</c> (print what secured
+/// groups took and refused so far) on standard input, one per line.
 /// </summary>
 internal static class SubCommand
 {
@@ -54,20 +56,32 @@ internal static class SubCommand
         var timeout = CommonOptions.OptionalSeconds("--timeout", "Give up after S seconds; with --count, a timeout exits with code 1");
         timeout.Aliases.Add("-W");
         var json = CommonOptions.Json();
+        var keys = KeyFiles.Option();
         var verbose = CommonOptions.Verbose();
         var keyFile = CommonOptions.DomainKeyFile();
         var keyRing = CommonOptions.DomainKeyRing();
         var command = new Command("sub", "Print the messages of groups; reads 'join GROUP' and 'leave GROUP' lines on standard input")
         {
-            groups, count, timeout, json, @interface, verbose, keyFile, keyRing,
+            groups, count, timeout, json, keys, @interface, verbose, keyFile, keyRing,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var wanted = result.GetValue(count);
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
+            var (store, keyErrors) = KeyFiles.Load(result.GetValue(keys) ?? []);
+            if (store is null)
+            {
+                foreach (var error in keyErrors)
+                {
+                    await Console.Error.WriteLineAsync(error);
+                }
+
+                return GridcastCommand.UsageError;
+            }
+
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
-            if (!CommonOptions.TryDomainKeys(result, keyFile, keyRing, time, out var keys))
+            if (!CommonOptions.TryDomainKeys(result, keyFile, keyRing, time, out var controlKeys))
             {
                 return GridcastCommand.UsageError;
             }
@@ -75,9 +89,24 @@ internal static class SubCommand
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                CommonOptions.SocketOptions(keys, MemberReportInterval),
+                CommonOptions.SocketOptions(controlKeys, MemberReportInterval),
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
+            var secured = result.GetValue(keys) is { Length: > 0 };
+            if (secured)
+            {
+                var missing = result.GetRequiredValue(groups).Where(g => store.ForGroup(g.WireName) is null).ToList();
+                if (missing.Count > 0)
+                {
+                    await Console.Error.WriteLineAsync($"gridcast: no key file given holds a key ring for {string.Join(", ", missing.Select(g => g.WireName))}");
+                    return GridcastCommand.UsageError;
+                }
+
+                KeyFiles.Protect(socket, store, result.GetRequiredValue(groups));
+            }
+
+            // With keys, the last line says what the secured groups took and refused, by reason.
+            using var summary = secured ? new SecuritySummary(socket) : null;
             foreach (var name in result.GetRequiredValue(groups))
             {
                 socket.Join(name);
@@ -136,9 +165,16 @@ internal static class SubCommand
                 continue;
             }
 
+            if (parts is ["security"])
+            {
+                // What the secured groups took and refused so far, the line printed at the end.
+                Console.Error.WriteLine(KeyFiles.Summary(socket.Counters.Security));
+                continue;
+            }
+
             if (parts.Length != 2 || parts[0] is not ("join" or "leave"))
             {
-                Console.Error.WriteLine($"gridcast: unknown command '{line}' (use: join GROUP, leave GROUP)");
+                Console.Error.WriteLine($"gridcast: unknown command '{line}' (use: join GROUP, leave GROUP, security)");
                 continue;
             }
 
@@ -172,6 +208,12 @@ internal static class SubCommand
                 Console.Error.WriteLine($"gridcast: {parts[0]} {group} failed: {ErrorText.Of(ex)}");
             }
         }
+    }
+
+    /// <summary>Writes the security summary line to standard error when sub ends, however it ends.</summary>
+    private sealed class SecuritySummary(MulticastSocket socket) : IDisposable
+    {
+        public void Dispose() => Console.Error.WriteLine(KeyFiles.Summary(socket.Counters.Security));
     }
 
     private static void Print(GroupMessage message, DateTimeOffset receivedAt, bool json)

@@ -98,3 +98,15 @@ public sealed record PayloadRejected(GroupName Group, ulong SourceId, FrameType 
 /// <param name="Type">Its frame type.</param>
 /// <param name="Reason">The first check it failed.</param>
 public sealed record ControlFrameRefused(GroupName Group, ulong SourceId, FrameType Type, Security.ControlPlane.ControlFrameRejection Reason) : EndpointEvent;
+
+/// <summary>
+/// A Data frame of a secured group refused by its protection (docs/security.md): forged or
+/// altered, made with a key that is unknown or outside its validity, or replayed, re-ordered
+/// beyond the window, stale. Counted in <see cref="GroupEndpointCounters.Security"/>.
+/// </summary>
+/// <param name="Group">The group (joined) the frame named.</param>
+/// <param name="SourceId">The source id the frame claims; not to be trusted, since the frame was refused.</param>
+/// <param name="Sequence">The sequence number the frame claims.</param>
+/// <param name="Reason">Why it was refused.</param>
+/// <param name="Length">The datagram's length in bytes.</param>
+public sealed record SecurityRejected(GroupName Group, ulong SourceId, ulong Sequence, Security.SecurityRejection Reason, int Length) : EndpointEvent;

@@ -5,7 +5,9 @@ using System.Text;
 using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Security;
 using Bridge.Multicast.Security.ControlPlane;
+using Bridge.Multicast.Security.Keys;
 using Bridge.Multicast.Wire;
 
 namespace Bridge.Multicast.Endpoint;
@@ -22,7 +24,7 @@ namespace Bridge.Multicast.Endpoint;
 /// <list type="bullet">
 /// <item><description>getters: <see cref="SourceId"/>, <see cref="JoinedGroups"/>, <see cref="Counters"/>;</description></item>
 /// <item><description>commands from the application: <see cref="Join"/>, <see cref="Leave"/>, <see cref="Send"/>, and for the reverse channel <see cref="SendRequest"/>, <see cref="SendReply"/>, <see cref="ListenForReplies"/>, <see cref="StopListeningForReplies"/>;</description></item>
-/// <item><description>input from the driver: <see cref="HandleDatagram"/> for every datagram received on any interface of a joined group's address, <see cref="HandleTimeout"/> when the deadline from <see cref="PollTimeout"/> has come;</description></item>
+/// <item><description>input from the driver: <see cref="HandleDatagram(TimeSpan, DateTimeOffset?, ReadOnlyMemory{byte})"/> for every datagram received on any interface of a joined group's address, <see cref="HandleTimeout"/> when the deadline from <see cref="PollTimeout"/> has come;</description></item>
 /// <item><description>output to the driver: <see cref="TryPollTransmit"/> (datagrams to send), <see cref="TryPollEvent"/> (messages, requests, replies and news for the application), <see cref="PollTimeout"/> (when to call <see cref="HandleTimeout"/>).</description></item>
 /// </list>
 /// <para>Call order. After every command or input, the driver:</para>
@@ -69,7 +71,7 @@ namespace Bridge.Multicast.Endpoint;
 /// </description></item>
 /// <item><description>
 /// A <see cref="Transmit"/>'s datagram and a delivered message's payload are owned copies: they
-/// stay valid after later calls. The received datagram is not kept after <see cref="HandleDatagram"/> returns.
+/// stay valid after later calls. The received datagram is not kept after <see cref="HandleDatagram(TimeSpan, DateTimeOffset?, ReadOnlyMemory{byte})"/> returns.
 /// </description></item>
 /// <item><description>
 /// Memory is bounded by the reassembly options for incomplete and recently ended messages
@@ -89,6 +91,8 @@ public sealed class GroupEndpoint
     private readonly Dictionary<byte[], ReplyListen> _listening = new(WireNameComparer.Instance);
     private readonly Dictionary<byte[], ReplyListen>.AlternateLookup<ReadOnlySpan<byte>> _listeningByWireName;
     private readonly Dictionary<string, SendingGroup> _sending = new(StringComparer.Ordinal);
+    private readonly Dictionary<byte[], GroupProtection> _protected = new(WireNameComparer.Instance);
+    private readonly Dictionary<byte[], GroupProtection>.AlternateLookup<ReadOnlySpan<byte>> _protectedByWireName;
     private readonly Queue<Transmit> _transmits = new();
     private readonly Queue<EndpointEvent> _events = new();
 
@@ -103,6 +107,7 @@ public sealed class GroupEndpoint
         _reassembler = new Reassembler(options.Reassembly);
         _joinedByWireName = _joined.GetAlternateLookup<ReadOnlySpan<byte>>();
         _listeningByWireName = _listening.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _protectedByWireName = _protected.GetAlternateLookup<ReadOnlySpan<byte>>();
         Counters = new GroupEndpointCounters(_reassembler.Counters);
         JoinedGroups = new JoinedGroupCollection(_joined);
     }
@@ -143,6 +148,34 @@ public sealed class GroupEndpoint
     }
 
     /// <summary>
+    /// Secures <paramref name="group"/>'s data frames with <paramref name="protection"/>
+    /// (docs/security.md): from now on, what this endpoint sends to it carries a tag (and is
+    /// encrypted, when the mode says so), and what it receives of it is taken only with a tag that
+    /// verifies and only once. Null takes the protection away again. Groups never given one
+    /// behave as before. Requests and replies are not covered: gateways rewrite a request's budget.
+    /// </summary>
+    public void Protect(GroupName group, GroupProtection? protection)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var wireName = Encoding.UTF8.GetBytes(group.WireName);
+        if (protection is null)
+        {
+            _protected.Remove(wireName);
+        }
+        else
+        {
+            _protected[wireName] = protection;
+        }
+    }
+
+    /// <summary>The protection of <paramref name="group"/>, or null for a group sent and taken as it is.</summary>
+    public GroupProtection? ProtectionOf(GroupName group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return _protectedByWireName.TryGetValue(Encoding.UTF8.GetBytes(group.WireName), out var protection) ? protection : null;
+    }
+
+    /// <summary>
     /// Numbers a message for <paramref name="group"/> (per group, from 1) and queues one
     /// <see cref="Transmit"/> per fragment: one when the frame fits
     /// <paramref name="atomicMessageSize"/> (default <see cref="GroupEndpointOptions.AtomicMessageSize"/>),
@@ -160,6 +193,10 @@ public sealed class GroupEndpoint
     /// content type, a timestamp outside years 1 to 9999, or a wire name the codec refuses.
     /// Nothing is queued and no number is used then.
     /// </exception>
+    /// <exception cref="InvalidOperationException">
+    /// The group is secured and this node holds no key valid at the timestamp to protect it with
+    /// (counted in <see cref="SecurityCounters.Unsendable"/>). Nothing is queued then either.
+    /// </exception>
     public void Send(TimeSpan now, long timestampMicroseconds, GroupName group, ReadOnlyMemory<byte> payload, ContentType contentType, int? atomicMessageSize = null, bool lastValue = false)
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -172,11 +209,30 @@ public sealed class GroupEndpoint
             _sending.Add(group.WireName, sending);
         }
 
+        GroupProtection? protection = null;
+        SecurityKey? key = null;
+        if (_protected.Count > 0 && _protectedByWireName.TryGetValue(sending.WireName, out protection))
+        {
+            key = protection.KeyForSending(FromMicroseconds(timestampMicroseconds));
+            if (key is null)
+            {
+                Counters.Security.OnUnsendable();
+                throw new InvalidOperationException($"group {group.WireName} is secured and no key of its ring is valid now to protect the message with");
+            }
+        }
+
+        var tagLength = protection?.TagLength ?? 0;
+        var flags = lastValue ? FrameFlags.LastValue : FrameFlags.None;
+        if (protection is { Encrypts: true })
+        {
+            flags |= FrameFlags.Encrypted;
+        }
+
         var fragments = MessageFragmenter.Split(
             new GridCastFrame
             {
                 Type = FrameType.Data,
-                Flags = lastValue ? FrameFlags.LastValue : FrameFlags.None,
+                Flags = flags,
                 ContentType = contentType,
                 Group = sending.WireName,
                 SourceId = SourceId,
@@ -184,14 +240,15 @@ public sealed class GroupEndpoint
                 TimestampMicroseconds = timestampMicroseconds,
                 Payload = payload,
             },
-            atomic);
+            atomic,
+            tagLength);
 
         // Encode every fragment before queuing any: should the encoder refuse one, nothing is
         // half sent and the sequence number stays unused.
         long bytes = 0;
         if (fragments.Count == 1)
         {
-            var datagram = EncodeOwned(fragments[0], atomic);
+            var datagram = EncodeOwned(fragments[0], atomic, protection, key);
             bytes = datagram.Length;
             _transmits.Enqueue(new Transmit(group, datagram));
         }
@@ -201,7 +258,7 @@ public sealed class GroupEndpoint
             var i = 0;
             foreach (var fragment in fragments)
             {
-                datagrams[i] = EncodeOwned(fragment, atomic);
+                datagrams[i] = EncodeOwned(fragment, atomic, protection, key);
                 bytes += datagrams[i].Length;
                 i++;
             }
@@ -214,6 +271,10 @@ public sealed class GroupEndpoint
 
         sending.LastSequence++;
         Counters.OnSent(fragments.Count, bytes);
+        if (protection is not null)
+        {
+            Counters.Security.OnSealed(fragments.Count);
+        }
     }
 
     /// <summary>
@@ -303,7 +364,16 @@ public sealed class GroupEndpoint
     /// <see cref="FrameRejected"/>), ignores groups not joined, drops duplicates, reassembles
     /// fragments, and queues <see cref="NewSource"/> and <see cref="MessageReceived"/> events.
     /// </summary>
-    public void HandleDatagram(TimeSpan now, ReadOnlyMemory<byte> datagram)
+    /// <exception cref="InvalidOperationException">A frame of a secured group came in: those need the wall clock of the other overload.</exception>
+    public void HandleDatagram(TimeSpan now, ReadOnlyMemory<byte> datagram) => HandleDatagram(now, null, datagram);
+
+    /// <summary>
+    /// Takes one received datagram as <see cref="HandleDatagram(TimeSpan, ReadOnlyMemory{byte})"/>
+    /// does; a Data frame of a secured group (<see cref="Protect"/>) is first checked against its
+    /// ring and replay windows at <paramref name="utcNow"/>, the driver's wall clock, and refused as
+    /// <see cref="SecurityRejected"/> when it fails.
+    /// </summary>
+    public void HandleDatagram(TimeSpan now, DateTimeOffset? utcNow, ReadOnlyMemory<byte> datagram)
     {
         if (!FrameCodec.TryDecodeDatagram(datagram, out var frame, out var error))
         {
@@ -313,6 +383,39 @@ public sealed class GroupEndpoint
         }
 
         Counters.OnFrameReceived();
+        if (_protected.Count > 0 && frame.Type == FrameType.Data && _protectedByWireName.TryGetValue(frame.Group.Span, out var protection))
+        {
+            if (!_joinedByWireName.TryGetValue(frame.Group.Span, out var member))
+            {
+                Counters.OnNotJoined();
+                return;
+            }
+
+            if (utcNow is not { } wallClock)
+            {
+                throw new InvalidOperationException("a secured group's frames are checked against the wall clock: pass utcNow");
+            }
+
+            var rejection = protection.Verify(datagram.Span, frame, wallClock, out var plaintext);
+            if (rejection == SecurityRejection.None)
+            {
+                rejection = protection.CheckReplay(frame, now, wallClock);
+            }
+
+            if (rejection != SecurityRejection.None)
+            {
+                Counters.Security.OnRejected(rejection);
+                _events.Enqueue(new SecurityRejected(member.Name, frame.SourceId, frame.Sequence, rejection, datagram.Length));
+                return;
+            }
+
+            Counters.Security.OnVerified();
+            if (plaintext is not null)
+            {
+                frame = frame with { Payload = plaintext, Flags = frame.Flags & ~FrameFlags.Encrypted };
+            }
+        }
+
         if ((frame.Flags & FrameFlags.Encrypted) != 0)
         {
             Counters.OnUnsupported();
@@ -551,6 +654,22 @@ public sealed class GroupEndpoint
         FrameCodec.Encode(frame, datagram, atomicMessageSize);
         return datagram;
     }
+
+    private static byte[] EncodeOwned(in GridCastFrame frame, int atomicMessageSize, GroupProtection? protection, SecurityKey? key)
+    {
+        if (protection is null || key is null)
+        {
+            return EncodeOwned(frame, atomicMessageSize);
+        }
+
+        // The tag's bytes are written by Seal; the encoder only needs to know its length.
+        var datagram = EncodeOwned(frame with { Tag = new byte[protection.TagLength] }, atomicMessageSize);
+        protection.Seal(datagram, frame.Group.Length, frame.Payload.Length, key);
+        return datagram;
+    }
+
+    private static DateTimeOffset FromMicroseconds(long timestampMicroseconds) =>
+        DateTimeOffset.UnixEpoch.AddTicks(timestampMicroseconds * TimeSpan.TicksPerMicrosecond);
 
     private void Deliver(JoinedGroup joined, SequenceWindow? window, ulong sourceId, ulong sequence, ContentType contentType, FrameFlags flags, long timestampMicroseconds, ReadOnlyMemory<byte> payload)
     {

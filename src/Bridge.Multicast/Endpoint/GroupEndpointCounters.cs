@@ -1,5 +1,6 @@
 using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Fragmentation;
+using Bridge.Multicast.Security;
 using Bridge.Multicast.Wire;
 using Bridge.Multicast.Security.ControlPlane;
 
@@ -128,6 +129,9 @@ public sealed class GroupEndpointCounters
     /// late fragments, and the bytes, incomplete messages and ended messages it holds now.
     /// </summary>
     public ReassemblyCounters Reassembly { get; }
+
+    /// <summary>Secured groups' frames: sealed, verified, refused by reason (docs/security.md).</summary>
+    public SecurityCounters Security { get; } = new();
 
     /// <summary>Datagrams rejected as malformed for <paramref name="reason"/>.</summary>
     public long Rejected(FrameError reason) => Volatile.Read(ref _rejected[(int)reason]);

@@ -25,9 +25,10 @@ public sealed class KeyRingTests
 
     [Theory]
     [InlineData(5, 1u)]
-    [InlineData(25, 1u)]
+    [InlineData(19, 1u)]
+    [InlineData(20, 2u)]
     [InlineData(35, 2u)]
-    public void ForSending_CurrentWhileValidThenNext(int day, uint expected)
+    public void ForSending_CurrentUntilNextBegins(int day, uint expected)
     {
         var ring = TestKeys.SharedRing(Group, TestKeys.Symmetric(1), TestKeys.Symmetric(2, startDay: 20));
 
