@@ -6,6 +6,7 @@ using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Transports;
 using Bridge.Multicast.Wire;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,13 @@ public sealed record MulticastSocketOptions
     /// only where someone listens. Null, the default, sends no reports.
     /// </summary>
     public MembershipReporting? MemberReports { get; init; }
+
+    /// <summary>
+    /// The domain's control-plane key: requests and replies are tagged with it and requests,
+    /// replies and partials without a valid tag are refused (docs/security.md, "Control plane").
+    /// Null, the default, leaves the reverse channel untagged, as gateways without a domain key expect.
+    /// </summary>
+    public ControlPlaneKeys? ControlKeys { get; init; }
 
     /// <summary>Margins, linger and bounds of the aggregator behind <see cref="MulticastSocket.RequestAsync"/>.</summary>
     public AggregatorOptions Aggregation { get; init; } = new();
@@ -113,6 +121,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             SourceId = options.SourceId ?? unchecked((ulong)Random.Shared.NextInt64(1, long.MaxValue)),
             Reassembly = options.Reassembly,
             DuplicateWindow = options.DuplicateWindow,
+            ControlKeys = options.ControlKeys,
         });
         if (options.MemberReports is { } reporting)
         {
@@ -945,6 +954,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                 case PayloadRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                     Log.PayloadRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", rejected.Type, rejected.Group.Canonical, rejected.Reason);
                     break;
+                case ControlFrameRefused refused when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
+                    Log.ControlFrameRefused(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", refused.Type, refused.Group.Canonical, refused.Reason);
+                    break;
             }
         }
 
@@ -1051,6 +1063,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
         [LoggerMessage(10, LogLevel.Warning, "Dropped a {Type} frame from {Sender} in {Group}: its payload is malformed ({Reason})")]
         public static partial void PayloadRejected(ILogger logger, string sender, FrameType type, string group, AggregationError reason);
+
+        [LoggerMessage(15, LogLevel.Warning, "Refused a {Type} frame from {Sender} on {Group}: {Reason} (the domain's control-plane key)")]
+        public static partial void ControlFrameRefused(ILogger logger, string sender, FrameType type, string group, Bridge.Multicast.Security.ControlPlane.ControlFrameRejection reason);
 
         [LoggerMessage(11, LogLevel.Warning, "Dropped a reply to request {RequestId:x16}: {Reason} ({Error})")]
         public static partial void AggregationInputRejected(ILogger logger, ulong requestId, AggregationDropReason reason, AggregationError error);

@@ -14,8 +14,7 @@ namespace Bridge.Core.Configuration;
 /// <param name="LastValue">Whether and how often a bridge repeats the group's last retained value; null when off.</param>
 public sealed record GroupDefinition(string Id, GroupTemplate Uri, LastValueSettings? LastValue = null)
 {
-    /// <summary>How the group's messages are authenticated and encrypted; null: plain.</summary>
-    // Reserved for issue 17 (secure groups): no key of the node file sets it yet.
+    /// <summary>How the group's messages are authenticated and encrypted (<c>groups.ID.security</c>); null: plain.</summary>
     public GroupSecurity? Security { get; init; }
 
     /// <summary>How losses in the group are repaired; null: best effort.</summary>
@@ -46,9 +45,13 @@ public sealed record LastValueSettings(TimeSpan Refresh)
     public static TimeSpan DefaultRefresh { get; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>A group's message security: authentication and encryption with a group key, replay protection (DESIGN.md §8).</summary>
-// Reserved for issue 17, which gives it its members (keys, algorithms, replay window).
-public sealed record GroupSecurity;
+/// <summary>
+/// <c>groups.ID.security</c>: how the group's messages are protected (docs/security.md), and its
+/// replay windows. The keys come from the key files under <c>security.keys</c>.
+/// </summary>
+/// <param name="Mode">Authenticate, encrypt or sign.</param>
+/// <param name="Replay">The sequence and time windows of replay protection.</param>
+public sealed record GroupSecurity(Bridge.Multicast.Security.GroupSecurityMode Mode, Bridge.Multicast.Security.ReplayOptions Replay);
 
 /// <summary>A group's delivery: NACK-based repair from the sender or a gateway's cache, reported loss (DESIGN.md §8).</summary>
 // Reserved for issue 18, which gives it its members (repair window, cache size).

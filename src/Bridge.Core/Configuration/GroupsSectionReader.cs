@@ -1,4 +1,5 @@
 using Bridge.Core.Mapping;
+using Bridge.Multicast.Security;
 
 namespace Bridge.Core.Configuration;
 
@@ -21,6 +22,21 @@ public sealed record GroupInput(string Id, string Path)
 
     /// <summary><c>lastValue.refresh</c>.</summary>
     public ConfigText? Refresh { get; init; }
+
+    /// <summary><c>security</c> written as a value (<c>authenticate</c>), or <c>security.mode</c>.</summary>
+    public ConfigText? SecurityMode { get; init; }
+
+    /// <summary>Whether <c>security</c> was written as a mapping.</summary>
+    public bool SecurityMapping { get; init; }
+
+    /// <summary><c>security.window</c>.</summary>
+    public ConfigText? SecurityWindow { get; init; }
+
+    /// <summary><c>security.maxAge</c>.</summary>
+    public ConfigText? SecurityMaxAge { get; init; }
+
+    /// <summary><c>security.maxAhead</c>.</summary>
+    public ConfigText? SecurityMaxAhead { get; init; }
 }
 
 /// <summary>
@@ -44,15 +60,21 @@ public static class GroupsSectionReader
         foreach (var (id, entry) in section.Entries)
         {
             var path = section.PathOf(id);
-            if (SectionReader.Open(entry, path, errors, "uri", "lastValue") is not { } group)
+            if (SectionReader.Open(entry, path, errors, "uri", "lastValue", "security") is not { } group)
             {
                 groups.Add(new GroupInput(id, path) { Bound = entry is ConfigScalar { Text: null } });
                 continue;
             }
 
             var lastValue = group.Value("lastValue") is ConfigMapping ? group.Section("lastValue", "refresh") : null;
+            var security = group.Value("security") is ConfigMapping ? group.Section("security", "mode", "window", "maxAge", "maxAhead") : null;
             groups.Add(new GroupInput(id, path)
             {
+                SecurityMode = security is null ? group.Text("security") : security.Text("mode"),
+                SecurityMapping = security is not null,
+                SecurityWindow = security?.Text("window"),
+                SecurityMaxAge = security?.Text("maxAge"),
+                SecurityMaxAhead = security?.Text("maxAhead"),
                 Uri = group.Text("uri"),
                 LastValue = lastValue is null ? group.Text("lastValue") : null,
                 LastValueMapping = lastValue is not null,
@@ -102,9 +124,15 @@ public static class GroupsSectionReader
                 continue;
             }
 
+            var security = Security(group, errors);
             if (GroupTemplate.TryParse(uri.Text, out var template, out var error))
             {
-                valid.Add(new GroupDefinition(group.Id, template, lastValue));
+                if (security is not null && template.Name is null)
+                {
+                    errors.Add(ConfigPath.Key(group.Path, "security"), "a group URI with placeholders names many groups, and key rings are per group: secure each group on its own");
+                }
+
+                valid.Add(new GroupDefinition(group.Id, template, lastValue) { Security = security });
             }
             else
             {
@@ -114,6 +142,38 @@ public static class GroupsSectionReader
 
         var catalog = new GroupCatalog(groups.Select(g => g.Id), valid);
         return (catalog, errors.Count == before ? new ValueList<GroupDefinition>(valid) : null);
+    }
+
+    // security: MODE, or { mode: MODE, window: N, maxAge: DURATION, maxAhead: DURATION }.
+    private static GroupSecurity? Security(GroupInput group, ConfigurationErrors errors)
+    {
+        var path = ConfigPath.Key(group.Path, "security");
+        if (group.SecurityMode is not { } mode)
+        {
+            if (group.SecurityMapping)
+            {
+                errors.Add(ConfigPath.Key(path, "mode"), "is required (authenticate, encrypt or sign)");
+            }
+
+            return null;
+        }
+
+        if (!GroupSecurityModes.TryParse(mode.Text, out var parsed))
+        {
+            errors.Add(mode.Path, $"'{mode.Text}' is not one of none, authenticate, encrypt, sign");
+            return null;
+        }
+
+        var defaults = new ReplayOptions();
+        var window = group.SecurityWindow is null ? defaults.Window : ConfigValues.WholeNumber(group.SecurityWindow, 1, 1 << 20, errors);
+        var maxAge = group.SecurityMaxAge is null ? defaults.MaxAge : ConfigValues.Duration(group.SecurityMaxAge, errors);
+        var maxAhead = group.SecurityMaxAhead is null ? defaults.MaxAhead : ConfigValues.Duration(group.SecurityMaxAhead, errors);
+        if (parsed == GroupSecurityMode.None || window is null || maxAge is null || maxAhead is null)
+        {
+            return null;
+        }
+
+        return new GroupSecurity(parsed, new ReplayOptions { Window = window.Value, MaxAge = maxAge.Value, MaxAhead = maxAhead.Value });
     }
 
     // lastValue: false (the default), true (refresh every 30s) or { refresh: DURATION }.

@@ -160,13 +160,25 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         base.Dispose();
     }
 
+    /// <summary>The bridge's socket reports its members every 2 s and, with the domain's key, tags them and its requests and replies.</summary>
+    private static MulticastSocketOptions BridgeSocketOptions(ControlPlaneKeys? keys) => new()
+    {
+        MemberReports = new(MemberReportFormat.WithKeys(keys?.ForDomain()), TimeSpan.FromSeconds(2)),
+        ControlKeys = keys,
+    };
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await using var socket = MulticastSocket.Create(
             Settings.Interface,
-            new MulticastSocketOptions { MemberReports = new(MemberReportFormat.WithKeys(Settings.DomainKeys is { } keys ? new ControlFrameAuthenticator(keys, time) : null), TimeSpan.FromSeconds(2)) },
+            BridgeSocketOptions(Settings.DomainKeys is { } ring ? new ControlPlaneKeys { Domain = ring, WallClock = time } : null),
             loggers.CreateLogger<MulticastSocket>(),
             time);
+        foreach (var (group, protection) in _settings.Protections)
+        {
+            socket.Protect(group, protection);
+        }
+
         var repeater = new LastValueRepeater(socket, time);
         _requester = new SocketGroupRequester(socket);
         await _changing.WaitAsync(stoppingToken);

@@ -29,6 +29,13 @@ internal sealed record BridgeSettings
     /// <summary>The request rules of every side (<c>bridge.requests</c>).</summary>
     public IReadOnlyList<RequestRule> Requests { get; init; } = [];
 
+    /// <summary>
+    /// The secured groups' protections (<c>groups.ID.security</c> with <c>security.keys</c>),
+    /// applied to the bridge's socket when it starts; a reload does not change them.
+    /// </summary>
+    public IReadOnlyDictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection> Protections { get; init; }
+        = new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>();
+
     /// <summary>The request rules the <paramref name="kind"/> side serves.</summary>
     public IReadOnlyList<RequestRule> RequestsFor(string kind) => [.. Requests.Where(r => r.Kind == kind)];
 

@@ -5,6 +5,7 @@ using Bridge.Host.Node;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Security.ControlPlane;
+using Bridge.Multicast;
 using Bridge.Multicast.Transports.Ip;
 
 namespace Bridge.Host.Cli;
@@ -60,21 +61,22 @@ internal static class CommonOptions
     };
 
     /// <summary>
-    /// The member report format for the key file and ring the options name: tagged with the ring, or
-    /// untagged without <c>--domain-key-file</c>. Null, with the problems printed on standard error,
-    /// when the file cannot be used.
+    /// The domain's control-plane key the options name, or null without <c>--domain-key-file</c>;
+    /// false, with the problems printed on standard error, when the file cannot be used.
     /// </summary>
-    public static MemberReportFormat? ReportFormat(ParseResult result, Option<FileInfo?> keyFile, Option<string?> keyRing, TimeProvider time)
+    public static bool TryDomainKeys(ParseResult result, Option<FileInfo?> keyFile, Option<string?> keyRing, TimeProvider time, out ControlPlaneKeys? keys)
     {
+        keys = null;
         if (result.GetValue(keyFile) is not { } file)
         {
-            return MemberReportFormat.Default;
+            return true;
         }
 
         var problems = new List<string>();
         if (ControlKeyFiles.TryLoad(file.FullName, result.GetValue(keyRing), problems) is { } ring)
         {
-            return MemberReportFormat.WithKeys(new ControlFrameAuthenticator(ring, time));
+            keys = new ControlPlaneKeys { Domain = ring, WallClock = time };
+            return true;
         }
 
         foreach (var problem in problems)
@@ -82,8 +84,15 @@ internal static class CommonOptions
             Console.Error.WriteLine($"gridcast: --domain-key-file: {problem}");
         }
 
-        return null;
+        return false;
     }
+
+    /// <summary>The options of a socket that uses <paramref name="keys"/> (null: none), reporting its members every <paramref name="reportInterval"/> when given.</summary>
+    public static MulticastSocketOptions SocketOptions(ControlPlaneKeys? keys, TimeSpan? reportInterval) => new()
+    {
+        MemberReports = reportInterval is { } interval ? new(MemberReportFormat.WithKeys(keys?.ForDomain()), interval) : null,
+        ControlKeys = keys,
+    };
 
     public static Option<bool> Json() => new("--json")
     {

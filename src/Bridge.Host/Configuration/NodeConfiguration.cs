@@ -32,6 +32,9 @@ public sealed record NodeConfiguration
     /// <summary>Where the node's metrics and health go, when the file says.</summary>
     public MetricsSection? Metrics { get; init; }
 
+    /// <summary>The key files of the node's secured groups, when the file has any.</summary>
+    public Security.SecuritySection? Security { get; init; }
+
     /// <summary>The group defined with <paramref name="id"/>.</summary>
     /// <exception cref="KeyNotFoundException">No group has that id.</exception>
     public GroupDefinition Group(string id)

@@ -3,6 +3,7 @@ using Bridge.Core.Configuration;
 using Bridge.Host.Bridging;
 using Bridge.Host.Diagnostics;
 using Bridge.Host.Node;
+using Bridge.Host.Security;
 
 namespace Bridge.Host.Configuration;
 
@@ -28,7 +29,7 @@ namespace Bridge.Host.Configuration;
 /// </summary>
 public static class NodeConfigurationLoader
 {
-    private static readonly string[] Sections = [NodeSection.Key, GroupsSectionReader.Key, DomainSection.Key, GatewaySection.Key, BridgeSection.Key, MetricsSection.Key];
+    private static readonly string[] Sections = [NodeSection.Key, GroupsSectionReader.Key, DomainSection.Key, GatewaySection.Key, BridgeSection.Key, MetricsSection.Key, SecuritySection.Key];
 
     /// <summary>
     /// Loads <paramref name="path"/>, YAML for <c>.yaml</c>/<c>.yml</c> and JSON for <c>.json</c>.
@@ -126,7 +127,10 @@ public static class NodeConfigurationLoader
             GatewaySectionReader.Bind(file.Value(GatewaySection.Key), errors),
             file.Has(BridgeSection.Key),
             BridgeSectionReader.Bind(file.Value(BridgeSection.Key), kinds, errors),
-            MetricsSectionReader.Bind(file.Value(MetricsSection.Key), errors));
+            MetricsSectionReader.Bind(file.Value(MetricsSection.Key), errors))
+        {
+            Security = SecuritySection.Bind(file.Value(SecuritySection.Key), errors),
+        };
     }
 
     // Steps 2 and 3: validate every section, sharing the node id and the groups; the model when nothing is wrong.
@@ -140,17 +144,18 @@ public static class NodeConfigurationLoader
         var gateway = input.Gateway is { } gatewayInput ? GatewaySectionReader.Validate(gatewayInput, context, errors) : null;
         var bridge = input.Bridge is { } bridgeInput ? BridgeSectionReader.Validate(bridgeInput, kinds, context, errors) : null;
         var metrics = MetricsSectionReader.Validate(input.Metrics, errors);
+        var security = SecuritySection.Validate(input.Security, groups, context, errors);
         if (input.Gateway is null && !input.HasBridge)
         {
             errors.Add(ConfigPath.Root, "a node needs a gateway section, a bridge section or both");
         }
 
-        if (node is null || groups is null || domain is null || (input.Gateway is not null && gateway is null) || (input.HasBridge && bridge is null) || (input.Metrics is not null && metrics is null))
+        if (node is null || groups is null || domain is null || (input.Gateway is not null && gateway is null) || (input.HasBridge && bridge is null) || (input.Metrics is not null && metrics is null) || (input.Security is not null && security is null))
         {
             return null;
         }
 
-        return new NodeConfiguration { Node = node, Groups = groups, Domain = domain, Gateway = gateway, Bridge = bridge, Metrics = metrics };
+        return new NodeConfiguration { Node = node, Groups = groups, Domain = domain, Gateway = gateway, Bridge = bridge, Metrics = metrics, Security = security };
     }
 
     // Step 4: what the file says about this machine.
@@ -166,9 +171,15 @@ public static class NodeConfigurationLoader
         {
             BridgeSectionReader.CheckEnvironment(bridge, context, errors);
         }
+
+        SecuritySection.CheckEnvironment(input.Security, context.Groups.Valid, context, errors);
     }
 
     /// <summary>The whole file as bound: each section's input, null when the section is absent.</summary>
     private sealed record NodeFileInput(
-        NodeInput? Node, bool HasGroups, IReadOnlyList<GroupInput>? Groups, DomainInput? Domain, GatewayInput? Gateway, bool HasBridge, BridgeInput? Bridge, MetricsInput? Metrics);
+        NodeInput? Node, bool HasGroups, IReadOnlyList<GroupInput>? Groups, DomainInput? Domain, GatewayInput? Gateway, bool HasBridge, BridgeInput? Bridge, MetricsInput? Metrics)
+    {
+        /// <summary>The <c>security</c> section, when present.</summary>
+        public SecuritySection.Input? Security { get; init; }
+    }
 }

@@ -113,6 +113,9 @@ internal sealed class GridcastMetrics
         return text.ToString();
     }
 
+    private static readonly Bridge.Multicast.Security.SecurityRejection[] SecurityRejections =
+        [.. Enum.GetValues<Bridge.Multicast.Security.SecurityRejection>().Where(r => r != Bridge.Multicast.Security.SecurityRejection.None)];
+
     private static Measurement<long> Reason(long value, string reason) => new(value, new KeyValuePair<string, object?>("reason", reason));
 
     private GroupEndpointCounters? Endpoint => _bridge?.Socket?.Counters;
@@ -156,6 +159,8 @@ internal sealed class GridcastMetrics
         meter.CreateObservableCounter("gridcast.endpoint.replies.sent", () => Each(Endpoint?.RepliesSent), "{frame}", "Reply frames sent.");
         meter.CreateObservableCounter("gridcast.endpoint.replies.received", () => Each(Endpoint?.RepliesReceived), "{frame}", "Reply frames taken in for a joined or listened group.");
         meter.CreateObservableCounter("gridcast.endpoint.partials.received", () => Each(Endpoint?.PartialsReceived), "{frame}", "PartialAggregate frames from the domain's gateways taken in for a joined or listened group.");
+        meter.CreateObservableCounter("gridcast.endpoint.security.sealed", () => Each(Endpoint?.Security.Sealed), "{frame}", "Frames of secured groups given a tag (and encrypted where the group says so).");
+        meter.CreateObservableCounter("gridcast.endpoint.security.verified", () => Each(Endpoint?.Security.Verified), "{frame}", "Frames of secured groups whose tag verified and that passed the replay checks; refusals are in gridcast.endpoint.datagrams.dropped as security_*.");
         meter.CreateObservableUpDownCounter("gridcast.endpoint.reassembly.remembered", () => Each(Endpoint?.Reassembly.RememberedMessages), "{message}", "Ended messages remembered now, to drop their late fragments.");
     }
 
@@ -186,11 +191,29 @@ internal sealed class GridcastMetrics
             drops.Add(Reason(e.PayloadRejected(error), "payload_" + SnakeCase(error.ToString())));
         }
 
+        // A request, reply or partial refused by the domain key's checks (docs/security.md, "Control plane").
+        foreach (var reason in Enum.GetValues<ControlFrameRejection>().Where(static r => r != ControlFrameRejection.None))
+        {
+            drops.Add(Reason(e.ControlRejected(reason), "control_" + SnakeCase(reason.ToString())));
+        }
+
+        // A frame of a secured group refused by its protection (docs/security.md), by reason.
+        foreach (var rejection in SecurityRejections)
+        {
+            drops.Add(Reason(e.Security.Rejected(rejection), "security_" + SnakeCase(rejection.ToString())));
+        }
+
         return drops;
     }
 
     private void CreateGateway(Meter meter)
     {
+        meter.CreateObservableCounter("gridcast.gateway.security.verified", () => Each(_gateway?.Node?.Security.Verified), "{frame}", "Frames of secured groups whose keys the gateway holds, verified before entering the overlay.");
+        meter.CreateObservableCounter<long>(
+            "gridcast.gateway.security.refused",
+            () => _gateway?.Node?.Security is { } g ? [.. SecurityRejections.Select(r => Reason(g.Rejected(r), SnakeCase(r.ToString())))] : [],
+            "{frame}",
+            "Frames of secured groups refused before entering the overlay, by reason (bad_tag, replayed, key_expired, ...).");
         meter.CreateObservableCounter("gridcast.gateway.frames.ingress", () => Each(Gateway?.Counters.NativeIngress), "{frame}", "Data frames taken from the domain into the overlay.");
         meter.CreateObservableCounter("gridcast.gateway.frames.delivered", () => Each(Gateway?.Counters.DomainDeliveries), "{frame}", "Frames sent into the domain from the overlay.");
         meter.CreateObservableCounter("gridcast.gateway.relays.received", () => Each(Gateway?.Counters.RelaysReceived), "{frame}", "Relay frames accepted from peers.");

@@ -58,6 +58,10 @@ internal static partial class GatewayRegistration
             Peers = [.. peers],
             AcceptLeaves = gateway.AcceptLeaves,
             Link = new OverlayLinkOptions { HeartbeatInterval = gateway.HeartbeatInterval, DeadInterval = gateway.DeadAfter },
+
+            // Frames of the carried secured groups are verified before they enter the overlay.
+            Protections = config.Security?.Protections(config.Groups.Where(g => !g.IsTemplate && gateway.Carry.Contains(g.Name)))
+                ?? new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>(),
         };
     }
 

@@ -57,7 +57,11 @@ internal static partial class RunCommand
             if (configuration.Bridge is { } bridge)
             {
                 var domainKeys = configuration.Domain.KeyFile is { } keyFile ? ControlKeyFiles.Load(keyFile, configuration.Domain.KeyRing) : null;
-                builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups) with { DomainKeys = domainKeys });
+                builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups) with
+                {
+                    Protections = configuration.Security?.Protections(configuration.Groups) ?? new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>(),
+                    DomainKeys = domainKeys,
+                });
                 builder.Services.AddSingleton<BridgeService>();
                 builder.Services.AddHostedService(services => services.GetRequiredService<BridgeService>());
 

@@ -123,9 +123,11 @@ internal static class RequestCommand
         };
         var json = CommonOptions.Json();
         var verbose = CommonOptions.Verbose();
+        var keyFile = CommonOptions.DomainKeyFile();
+        var keyRing = CommonOptions.DomainKeyRing();
         var command = new Command("request", "Ask every member of a group for a value and print one aggregated answer")
         {
-            group, aggregate, histogram, deadline, missingIds, json, @interface, verbose,
+            group, aggregate, histogram, deadline, missingIds, json, @interface, verbose, keyFile, keyRing,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -140,9 +142,14 @@ internal static class RequestCommand
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
+            if (!CommonOptions.TryDomainKeys(result, keyFile, keyRing, time, out var keys))
+            {
+                return GridcastCommand.UsageError;
+            }
+
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions(),
+                CommonOptions.SocketOptions(keys, reportInterval: null),
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             var aggregateResult = await socket.RequestAsync(name, spec, result.GetValue(deadline), cancellationToken);

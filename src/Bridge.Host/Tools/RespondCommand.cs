@@ -74,7 +74,7 @@ internal static class RespondCommand
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
-            if (CommonOptions.ReportFormat(result, keyFile, keyRing, time) is not { } reportFormat)
+            if (!CommonOptions.TryDomainKeys(result, keyFile, keyRing, time, out var keys))
             {
                 return GridcastCommand.UsageError;
             }
@@ -82,7 +82,7 @@ internal static class RespondCommand
             // A device reports its group, so gateways that learn members count it.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(reportFormat, MemberReportInterval) },
+                CommonOptions.SocketOptions(keys, MemberReportInterval),
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             socket.Join(name);

@@ -81,7 +81,7 @@ internal static class SubCommand
 
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
-            if (CommonOptions.ReportFormat(result, keyFile, keyRing, time) is not { } reportFormat)
+            if (!CommonOptions.TryDomainKeys(result, keyFile, keyRing, time, out var controlKeys))
             {
                 return GridcastCommand.UsageError;
             }
@@ -89,7 +89,7 @@ internal static class SubCommand
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(reportFormat, MemberReportInterval) },
+                CommonOptions.SocketOptions(controlKeys, MemberReportInterval),
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             var secured = result.GetValue(keys) is { Length: > 0 };

@@ -61,8 +61,16 @@ public sealed partial class GatewayNode : IAsyncDisposable
         _started = _time.GetTimestamp();
         _classifier = new PeerClassifier(options.Gateway, options.Peers.Select(static p => p.Id), options.AcceptLeaves);
         _gateway = new OverlayGateway(options.Gateway, Now);
+        foreach (var (group, protection) in options.Protections)
+        {
+            _gateway.Protect(group, protection);
+        }
+
         _rejections = LogRateLimiter.PerMinute(_time);
     }
+
+    /// <summary>Secured groups' frames verified and refused before entering the overlay (live, thread-safe counters).</summary>
+    public Bridge.Multicast.Security.SecurityCounters Security => _gateway.Security;
 
     /// <summary>This gateway's id.</summary>
     public GatewayId Id => _options.Gateway.Id;
@@ -264,7 +272,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
             switch (input.Kind)
             {
                 case InputKind.Native:
-                    _gateway.HandleNativeDatagram(now, input.Bytes);
+                    _gateway.HandleNativeDatagram(now, _time.GetUtcNow(), input.Bytes);
                     break;
                 case InputKind.Frame:
                     _gateway.HandlePeerFrame(now, input.Peer, input.Frame);
@@ -342,6 +350,9 @@ public sealed partial class GatewayNode : IAsyncDisposable
                 break;
             case InputRejected rejected when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "refused inputs", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                 Log.Rejected(_logger, rejected.From?.Value ?? "domain", rejected.Reason, rejected.Cause?.ToString() ?? "-");
+                break;
+            case SecuredFrameRefused refused when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "refused inputs", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
+                Log.SecuredFrameRefused(_logger, refused.Group.WireName, refused.SourceId, refused.Reason);
                 break;
             case AggregationRejected aggregation when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "refused inputs", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                 Log.AggregationRejected(_logger, aggregation.Rejection.From?.Value ?? "domain", aggregation.Rejection.RequestId ?? 0, aggregation.Rejection.Reason, aggregation.Rejection.Error);
@@ -689,5 +700,8 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
         [LoggerMessage(517, LogLevel.Information, "Leaf {Id} gave up returning to {Upstream}, which went down {Milliseconds} ms into the return; {Previous} carries every group again")]
         public static partial void UpstreamReturnAbandoned(ILogger logger, string id, string upstream, long milliseconds, string previous);
+
+        [LoggerMessage(530, LogLevel.Warning, "Refused a frame of secured group {Group} from the domain (claimed source {SourceId:x16}) before the overlay: {Reason}")]
+        public static partial void SecuredFrameRefused(ILogger logger, string group, ulong sourceId, Bridge.Multicast.Security.SecurityRejection reason);
     }
 }

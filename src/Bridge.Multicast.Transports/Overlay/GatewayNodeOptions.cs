@@ -41,4 +41,10 @@ public sealed record GatewayNodeOptions
 
     /// <summary>Frames queued for one peer before further frames for it are dropped (and counted).</summary>
     public int PeerQueueLength { get; init; } = 4096;
+
+    /// <summary>
+    /// Secured groups whose keys this gateway holds: their frames from the domain are verified
+    /// before they enter the overlay (docs/security.md). Groups not listed are relayed as they are.
+    /// </summary>
+    public IReadOnlyDictionary<Naming.GroupName, Security.GroupProtection> Protections { get; init; } = new Dictionary<Naming.GroupName, Security.GroupProtection>();
 }

@@ -90,6 +90,16 @@ public sealed record PartialReceived(GroupName Group, ulong SourceId, PartialAgg
 public sealed record PayloadRejected(GroupName Group, ulong SourceId, FrameType Type, AggregationError Reason) : EndpointEvent;
 
 /// <summary>
+/// A Request, Reply or PartialAggregate frame of a joined (or listened) group failed the domain
+/// key's checks and was dropped (docs/security.md, "Control plane").
+/// </summary>
+/// <param name="Group">The group.</param>
+/// <param name="SourceId">The sender it claims to be.</param>
+/// <param name="Type">Its frame type.</param>
+/// <param name="Reason">The first check it failed.</param>
+public sealed record ControlFrameRefused(GroupName Group, ulong SourceId, FrameType Type, Security.ControlPlane.ControlFrameRejection Reason) : EndpointEvent;
+
+/// <summary>
 /// A Data frame of a secured group refused by its protection (docs/security.md): forged or
 /// altered, made with a key that is unknown or outside its validity, or replayed, re-ordered
 /// beyond the window, stale. Counted in <see cref="GroupEndpointCounters.Security"/>.

@@ -6,6 +6,7 @@ using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Security;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Security.Keys;
 using Bridge.Multicast.Wire;
 
@@ -83,6 +84,7 @@ namespace Bridge.Multicast.Endpoint;
 public sealed class GroupEndpoint
 {
     private readonly GroupEndpointOptions _options;
+    private readonly ControlFrameAuthenticator? _domainKeys;
     private readonly Reassembler _reassembler;
     private readonly Dictionary<byte[], JoinedGroup> _joined = new(WireNameComparer.Instance);
     private readonly Dictionary<byte[], JoinedGroup>.AlternateLookup<ReadOnlySpan<byte>> _joinedByWireName;
@@ -101,6 +103,7 @@ public sealed class GroupEndpoint
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _domainKeys = options.ControlKeys?.ForDomain();
         _reassembler = new Reassembler(options.Reassembly);
         _joinedByWireName = _joined.GetAlternateLookup<ReadOnlySpan<byte>>();
         _listeningByWireName = _listening.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -505,13 +508,13 @@ public sealed class GroupEndpoint
         };
 
         // Requests and replies are never fragmented: a receiver takes them whole or not at all.
-        var size = FrameCodec.GetEncodedSize(frame);
+        var size = FrameCodec.GetEncodedSize(frame.Group.Length, frame.Payload.Length, _domainKeys is null ? 0 : ControlFrameAuthenticator.TagLength);
         if (size > atomic)
         {
             throw new ArgumentException($"a {type} frame of {size} bytes does not fit the atomic message size {atomic}", nameof(atomicMessageSize));
         }
 
-        var datagram = EncodeOwned(frame, atomic);
+        var datagram = _domainKeys?.Seal(frame) ?? EncodeOwned(frame, atomic);
         _transmits.Enqueue(new Transmit(group, datagram));
         sending.LastReverseSequence++;
         Counters.OnFramesSent(1, datagram.Length);
@@ -546,6 +549,11 @@ public sealed class GroupEndpoint
                         Counters.OnTooOld();
                         return;
                 }
+            }
+
+            if (!IsAuthentic(frame, joined.Name))
+            {
+                return;
             }
 
             if (!AggregationRequestCodec.TryDecode(frame.Payload.Span, out var request, out var error))
@@ -583,6 +591,11 @@ public sealed class GroupEndpoint
             return;
         }
 
+        if (!IsAuthentic(frame, group))
+        {
+            return;
+        }
+
         if (frame.Type == FrameType.PartialAggregate)
         {
             // A gateway's partial for a source in this domain (whole: gateways never fragment one
@@ -608,6 +621,25 @@ public sealed class GroupEndpoint
 
         Counters.OnReplyReceived();
         _events.Enqueue(new ReplyReceived(group, frame.SourceId, reply));
+    }
+
+    /// <summary>Whether a reverse-channel frame passes the domain key's checks; every frame passes without a key. A refusal is counted and raised.</summary>
+    private bool IsAuthentic(in GridCastFrame frame, GroupName group)
+    {
+        if (_domainKeys is null)
+        {
+            return true;
+        }
+
+        var refused = _domainKeys.Verify(frame);
+        if (refused == ControlFrameRejection.None)
+        {
+            return true;
+        }
+
+        Counters.OnControlRejected(refused);
+        _events.Enqueue(new ControlFrameRefused(group, frame.SourceId, frame.Type, refused));
+        return false;
     }
 
     private void PayloadRejected(in GridCastFrame frame, GroupName group, AggregationError error)

@@ -2,6 +2,7 @@ using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Fragmentation;
 using Bridge.Multicast.Security;
 using Bridge.Multicast.Wire;
+using Bridge.Multicast.Security.ControlPlane;
 
 namespace Bridge.Multicast.Endpoint;
 
@@ -24,6 +25,7 @@ public sealed class GroupEndpointCounters
     private long _unsupported;
     private long _messagesLost;
     private readonly long[] _payloadRejected = new long[Enum.GetValues<AggregationError>().Length];
+    private readonly long[] _controlRejected = new long[Enum.GetValues<ControlFrameRejection>().Length];
     private long _requestsSent;
     private long _repliesSent;
     private long _requestsReceived;
@@ -99,6 +101,10 @@ public sealed class GroupEndpointCounters
         }
     }
 
+    /// <summary>Request, Reply and PartialAggregate frames refused by the domain key's checks for <paramref name="reason"/> (docs/security.md, "Control plane").</summary>
+    public long ControlRejected(ControlFrameRejection reason) =>
+        (uint)reason < (uint)_controlRejected.Length ? Volatile.Read(ref _controlRejected[(int)reason]) : 0;
+
     /// <summary>Request and Reply frames whose payload the codec refused for <paramref name="reason"/>.</summary>
     public long PayloadRejected(AggregationError reason) =>
         (uint)reason < (uint)_payloadRejected.Length ? Volatile.Read(ref _payloadRejected[(int)reason]) : 0;
@@ -152,6 +158,8 @@ public sealed class GroupEndpointCounters
     internal void OnReplyReceived() => Volatile.Write(ref _repliesReceived, _repliesReceived + 1);
 
     internal void OnPartialReceived() => Volatile.Write(ref _partialsReceived, _partialsReceived + 1);
+
+    internal void OnControlRejected(ControlFrameRejection reason) => Volatile.Write(ref _controlRejected[(int)reason], _controlRejected[(int)reason] + 1);
 
     internal void OnPayloadRejected(AggregationError reason) => Volatile.Write(ref _payloadRejected[(int)reason], _payloadRejected[(int)reason] + 1);
 

@@ -1,4 +1,5 @@
 using Bridge.Multicast.Fragmentation;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Wire;
 
 namespace Bridge.Multicast.Endpoint;
@@ -29,6 +30,14 @@ public sealed record GroupEndpointOptions
     /// receiver remembers to suppress duplicates. Older messages are dropped as too old.
     /// </summary>
     public int DuplicateWindow { get; init; } = 1024;
+
+    /// <summary>
+    /// The domain's control-plane key (<see cref="ControlPlaneKeys.Domain"/>; the overlay ring is not
+    /// used here): requests and replies are tagged with it, and requests, replies and partials
+    /// without a valid tag are refused (docs/security.md, "Control plane"). Null leaves them
+    /// untagged and unchecked.
+    /// </summary>
+    public ControlPlaneKeys? ControlKeys { get; init; }
 
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>

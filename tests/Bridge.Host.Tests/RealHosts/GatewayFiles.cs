@@ -37,8 +37,12 @@ internal static class GatewayFiles
         }
     }
 
-    /// <summary>The node file of a transit gateway carrying <paramref name="group"/>; a peer with <c>Dial</c> gets its address, the others are only accepted.</summary>
-    public static void WriteTransit(string directory, GatewayHost gateway, string group, IEnumerable<(GatewayHost Peer, bool Dial)> peers, bool learnMembers, bool acceptLeaves, string deadAfter = DefaultDeadAfter)
+    /// <summary>
+    /// The node file of a transit gateway carrying <paramref name="group"/>; a peer with <c>Dial</c>
+    /// gets its address, the others are only accepted. <paramref name="extra"/> adds keys: lines for
+    /// the <c>domain</c> and <c>gateway</c> sections (two spaces in) and whole sections at the end.
+    /// </summary>
+    public static void WriteTransit(string directory, GatewayHost gateway, string group, IEnumerable<(GatewayHost Peer, bool Dial)> peers, bool learnMembers, bool acceptLeaves, string deadAfter = DefaultDeadAfter, NodeFileExtra? extra = null)
     {
         var peerLines = string.Concat(peers.Select(p => p.Dial
             ? $"    - id: {p.Peer.Id}\n      address: {p.Peer.OverlayAddress}\n"
@@ -52,7 +56,7 @@ internal static class GatewayFiles
               peers:
             {peerLines.TrimEnd('\n')}
               acceptLeaves: {(acceptLeaves ? "true" : "false")}
-            """);
+            """, extra);
     }
 
     /// <summary>The node file of a leaf gateway carrying <paramref name="group"/>, with <paramref name="upstreams"/> in the order of preference.</summary>
@@ -78,7 +82,7 @@ internal static class GatewayFiles
             authority: ca.crt
         """;
 
-    private static void Write(string directory, GatewayHost gateway, string group, string deadAfter, string role)
+    private static void Write(string directory, GatewayHost gateway, string group, string deadAfter, string role, NodeFileExtra? extra = null)
         => File.WriteAllText(ConfigPath(directory, gateway), $"""
             node:
               id: {gateway.Id}
@@ -87,6 +91,7 @@ internal static class GatewayFiles
                 uri: {group}
             domain:
               interface: {RoutedDomains.HostInterface}
+            {extra?.Domain}
             gateway:
             {role}
               heartbeat:
@@ -95,6 +100,8 @@ internal static class GatewayFiles
               election:
                 helloInterval: 50ms
                 holdTime: 200ms
+            {extra?.Gateway}
+            {extra?.Sections}
 
             """);
 
@@ -105,3 +112,9 @@ internal static class GatewayFiles
         Assert.True(code == 0, process.Transcript());
     }
 }
+
+/// <summary>Keys a node file of <see cref="GatewayFiles"/> gets besides the usual: lines of the <c>domain</c> and <c>gateway</c> sections, and whole sections.</summary>
+/// <param name="Domain">Lines of <c>domain</c>, each indented by two spaces.</param>
+/// <param name="Gateway">Lines of <c>gateway</c>, each indented by two spaces.</param>
+/// <param name="Sections">Top-level sections.</param>
+internal sealed record NodeFileExtra(string Domain = "", string Gateway = "", string Sections = "");

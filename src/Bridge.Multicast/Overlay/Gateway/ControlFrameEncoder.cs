@@ -21,6 +21,20 @@ internal sealed class ControlFrameEncoder(ulong sourceId, ControlFrameAuthentica
     /// <summary>A frame sent to an overlay peer, tagged with the overlay key when there is one.</summary>
     public byte[] EncodeForPeer(FrameType type, ReadOnlyMemory<byte> group, ReadOnlyMemory<byte> payload) => Encode(overlay, type, group, payload);
 
+    /// <summary>
+    /// An encoded untagged frame (a request this gateway sends into its domain, as its source made
+    /// it) tagged with the domain key when there is one; otherwise the same bytes.
+    /// </summary>
+    public byte[] TagForDomain(byte[] encoded)
+    {
+        if (domain is null || !FrameCodec.TryDecodeDatagram(encoded, out var frame, out _))
+        {
+            return encoded;
+        }
+
+        return domain.Seal(frame);
+    }
+
     private byte[] Encode(ControlFrameAuthenticator? authenticator, FrameType type, ReadOnlyMemory<byte> group, ReadOnlyMemory<byte> payload)
     {
         var frame = new GridCastFrame

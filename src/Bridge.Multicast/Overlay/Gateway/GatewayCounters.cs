@@ -23,7 +23,7 @@ public sealed class GatewayCounters
     /// <summary>Datagrams from the domain that were not valid frames.</summary>
     public long NativeMalformed { get; internal set; }
 
-    /// <summary>Control frames from the domain (hellos, member reports) refused by the domain key's checks: forged, untagged, stale or replayed.</summary>
+    /// <summary>Control frames from the domain (hellos, member reports, requests, replies) refused by the domain key's checks: forged, untagged, stale or replayed.</summary>
     public long NativeUnauthenticated { get; internal set; }
 
     /// <summary>Frames from the domain of other types than Data and the control group's hellos.</summary>

@@ -69,6 +69,9 @@ public enum GatewayRejection
 
     /// <summary>A PartialAggregate frame from a peer failed the overlay key's checks; the cause is the <see cref="Security.ControlPlane.ControlFrameRejection"/>.</summary>
     UnauthenticatedPartial,
+
+    /// <summary>A Request or Reply frame from the domain failed the domain key's checks; the cause is the <see cref="Security.ControlPlane.ControlFrameRejection"/>.</summary>
+    UnauthenticatedReverse,
 }
 
 /// <summary>How each <see cref="GatewayRejection"/> is counted.</summary>
@@ -91,7 +94,7 @@ public static class GatewayRejections
             or GatewayRejection.MalformedInterest or GatewayRejection.InterestFromOtherGateway
             or GatewayRejection.UnexpectedRequest or GatewayRejection.FragmentedPartial or GatewayRejection.MalformedPartial => nameof(GatewayCounters.PeerRejected),
         GatewayRejection.OriginRefused => null,
-        GatewayRejection.UnauthenticatedHello or GatewayRejection.UnauthenticatedMemberReport => nameof(GatewayCounters.NativeUnauthenticated),
+        GatewayRejection.UnauthenticatedHello or GatewayRejection.UnauthenticatedMemberReport or GatewayRejection.UnauthenticatedReverse => nameof(GatewayCounters.NativeUnauthenticated),
         GatewayRejection.UnauthenticatedLinkState or GatewayRejection.UnauthenticatedInterest or GatewayRejection.UnauthenticatedPartial => nameof(GatewayCounters.PeerRejected),
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a gateway rejection"),
     };

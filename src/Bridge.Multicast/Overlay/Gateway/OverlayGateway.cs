@@ -53,7 +53,7 @@ namespace Bridge.Multicast.Overlay.Gateway;
 /// </para>
 /// <para>
 /// Driver call order (as every state machine here): one input (<see cref="PeerUp"/>,
-/// <see cref="PeerDown"/>, <see cref="HandleNativeDatagram"/>, <see cref="HandlePeerFrame"/>,
+/// <see cref="PeerDown"/>, <see cref="HandleNativeDatagram(TimeSpan, DateTimeOffset, ReadOnlyMemory{byte})"/>, <see cref="HandlePeerFrame"/>,
 /// <see cref="HandleTimeout"/>), then <see cref="TryPollTransmit"/> and <see cref="TryPollEvent"/>
 /// until false, then <see cref="PollTimeout"/>. <c>now</c> never decreases. Inside, every call to
 /// a sub-machine is followed by moving its output here, so frames and events leave in the order
@@ -85,6 +85,8 @@ public sealed class OverlayGateway
     private readonly UpstreamSelection? _upstreams;
     private readonly GatewayForwarding _forwarding;
     private readonly GatewayAggregation _aggregation;
+    private readonly Dictionary<string, Bridge.Multicast.Security.GroupProtection> _protected = new(StringComparer.Ordinal);
+    private DateTimeOffset? _utcNow;
     private GroupName[] _interest = [];
 
     /// <summary>A gateway that starts now: it listens to its domain for the election's startup wait before it claims groups.</summary>
@@ -279,6 +281,44 @@ public sealed class OverlayGateway
         Drain(now);
     }
 
+    /// <summary>
+    /// Verifies, with <paramref name="protection"/>, every Data frame of <paramref name="group"/>
+    /// that the domain offers this gateway, before it enters the overlay: a frame whose tag does
+    /// not verify, whose key is out of its validity or that is a replay is refused and counted
+    /// (<see cref="Security"/>, <see cref="SecuredFrameRefused"/>). A gateway that
+    /// is not given a group's keys relays its frames as they are: the tags are end to end. Null
+    /// stops verifying. The frames themselves are never changed.
+    /// </summary>
+    public void Protect(GroupName group, Bridge.Multicast.Security.GroupProtection? protection)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (protection is null)
+        {
+            _protected.Remove(group.WireName);
+        }
+        else
+        {
+            _protected[group.WireName] = protection;
+        }
+    }
+
+    /// <summary>
+    /// Secured groups' frames from the domain verified before entering the overlay, and those
+    /// refused by reason. Apart from <see cref="Counters"/>, whose properties are all plain counts;
+    /// readable from any thread.
+    /// </summary>
+    public Bridge.Multicast.Security.SecurityCounters Security { get; } = new();
+
+    /// <summary>
+    /// A datagram arrived on one of the domain's interfaces, at wall-clock time
+    /// <paramref name="utcNow"/>, which the checks of secured groups (<see cref="Protect"/>) need.
+    /// </summary>
+    public void HandleNativeDatagram(TimeSpan now, DateTimeOffset utcNow, ReadOnlyMemory<byte> datagram)
+    {
+        _utcNow = utcNow;
+        HandleNativeDatagram(now, datagram);
+    }
+
     /// <summary>A datagram arrived on one of the domain's interfaces. Whatever is wrong with it is counted, never thrown.</summary>
     public void HandleNativeDatagram(TimeSpan now, ReadOnlyMemory<byte> datagram)
     {
@@ -345,9 +385,46 @@ public sealed class OverlayGateway
             return;
         }
 
+        if (_protected.Count > 0 && (frame.Flags & FrameFlags.Relayed) == 0 && !PassesProtection(now, frame, datagram.Span))
+        {
+            return;
+        }
+
         _forwarding.HandleDomainFrame(now, frame, datagram.Span);
         Collect();
         Drain(now);
+    }
+
+    // Checked before duplicate suppression, so a forged copy cannot take the place of the genuine
+    // frame with the same source and sequence.
+    private bool PassesProtection(TimeSpan now, in GridCastFrame frame, ReadOnlySpan<byte> datagram)
+    {
+        if (!_protected.TryGetValue(System.Text.Encoding.UTF8.GetString(frame.Group.Span), out var protection))
+        {
+            return true;
+        }
+
+        if (_utcNow is not { } utcNow)
+        {
+            throw new InvalidOperationException("a secured group's frames are checked against the wall clock: call HandleNativeDatagram with utcNow");
+        }
+
+        var rejection = protection.Verify(datagram, frame, utcNow, out _);
+        if (rejection == Bridge.Multicast.Security.SecurityRejection.None)
+        {
+            rejection = protection.CheckReplay(frame, now, utcNow);
+        }
+
+        if (rejection == Bridge.Multicast.Security.SecurityRejection.None)
+        {
+            Security.OnVerified();
+            return true;
+        }
+
+        Security.OnRejected(rejection);
+        _outbox.Raise(new SecuredFrameRefused(GroupName.Parse(System.Text.Encoding.UTF8.GetString(frame.Group.Span)), frame.SourceId, rejection));
+        Drain(now);
+        return false;
     }
 
     /// <summary>
@@ -515,9 +592,9 @@ public sealed class OverlayGateway
     /// </summary>
     private void HandleDomainReverse(TimeSpan now, in GridCastFrame frame)
     {
-        if (frame.IsFragment || frame.Tag.Length > 0)
+        if (frame.IsFragment || (frame.Tag.Length > 0 && _domainKeys is null))
         {
-            // Requests and replies are whole and untagged (wire-format §5.1.4, §5.1.5).
+            // Requests and replies are whole, and untagged where the domain has no key (wire-format §5.1.4, §5.1.5).
             Counters.NativeUnsupported++;
             return;
         }
@@ -525,6 +602,13 @@ public sealed class OverlayGateway
         if (!_carried.TryGetValue(Encoding.UTF8.GetString(frame.Group.Span), out var group))
         {
             Counters.NativeNotCarried++;
+            return;
+        }
+
+        if (Authenticate(_domainKeys, frame) is var refused && refused != ControlFrameRejection.None)
+        {
+            // Before the aggregator: a reply without the key never counts in an aggregate.
+            Reject(null, GatewayRejection.UnauthenticatedReverse, refused);
             return;
         }
 

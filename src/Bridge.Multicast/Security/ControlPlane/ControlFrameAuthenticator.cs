@@ -16,10 +16,12 @@ namespace Bridge.Multicast.Security.ControlPlane;
 /// <remarks>
 /// <para>
 /// The tag is <see cref="TagLength"/> bytes: a suite byte (<see cref="Suite"/>), the key id (32
-/// bits, big-endian) and the first 16 bytes of HMAC-SHA256 under that key over the frame as sent
-/// up to the tag: the 50-byte header (its tag length field included), the group name and the
-/// payload. A receiver recomputes it from the decoded frame, so a frame read from a link stream
-/// verifies the same as a datagram.
+/// bits, big-endian) and the first 16 bytes of HMAC-SHA256 under that key over the frame up to
+/// the tag (the 50-byte header with its tag length, the group name and the payload; the
+/// Retransmission and Relayed flags cleared) followed by the suite and key id: suite 0x01 of the
+/// group frames' tags (wire-format §7.4), with a domain's or the overlay's key. A receiver
+/// recomputes it from the decoded frame, so a frame read from a link stream verifies the same as
+/// a datagram.
 /// </para>
 /// <para>
 /// Replays: a sender's frames are numbered (the frame's sequence number) and time-stamped by its
@@ -110,7 +112,7 @@ public sealed class ControlFrameAuthenticator
         var tag = bytes.AsSpan(bytes.Length - TagLength);
         tag[0] = Suite;
         BinaryPrimitives.WriteUInt32BigEndian(tag[1..], key.Id.Value);
-        Mac(key, bytes.AsSpan(0, bytes.Length - TagLength), tag[5..]);
+        Mac(key, bytes.AsSpan(0, bytes.Length - TagLength), tag[..5], tag[5..]);
         Counters.Sealed++;
         return bytes;
     }
@@ -144,10 +146,21 @@ public sealed class ControlFrameAuthenticator
         return bytes;
     }
 
-    private static void Mac(SecurityKey key, ReadOnlySpan<byte> covered, Span<byte> destination)
+    /// <summary>
+    /// HMAC-SHA256 over the frame before its tag, with the Retransmission and Relayed flags cleared
+    /// (gateways and repair caches set them on frames they cannot tag again), then the tag's suite
+    /// and key id: the definition of suite 0x01 for group frames too (wire-format §7.4).
+    /// </summary>
+    private static void Mac(SecurityKey key, ReadOnlySpan<byte> beforeTag, ReadOnlySpan<byte> suiteAndKeyId, Span<byte> destination)
     {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Secret.Span);
+        ReadOnlySpan<byte> flags = [(byte)(beforeTag[4] & ~(byte)(FrameFlags.Retransmission | FrameFlags.Relayed))];
+        hmac.AppendData(beforeTag[..4]);
+        hmac.AppendData(flags);
+        hmac.AppendData(beforeTag[5..]);
+        hmac.AppendData(suiteAndKeyId);
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key.Secret.Span, covered, full);
+        hmac.GetHashAndReset(full);
         full[..MacLength].CopyTo(destination);
     }
 
@@ -201,7 +214,7 @@ public sealed class ControlFrameAuthenticator
         {
             FrameCodec.Encode(frame, buffer.AsSpan(0, size), NoFrameLimit);
             Span<byte> expected = stackalloc byte[MacLength];
-            Mac(key, buffer.AsSpan(0, size - TagLength), expected);
+            Mac(key, buffer.AsSpan(0, size - TagLength), frame.Tag.Span[..5], expected);
             return CryptographicOperations.FixedTimeEquals(expected, received);
         }
         finally

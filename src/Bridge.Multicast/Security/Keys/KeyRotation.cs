@@ -2,8 +2,9 @@ namespace Bridge.Multicast.Security.Keys;
 
 /// <summary>
 /// One sender's (or, for a shared secret, the scope's) current key and the key that follows it.
-/// Receivers accept both, so a sender can move to the next key before or after any receiver has
-/// heard of the rotation and nothing is lost (IEC 62351-9's current/next pair).
+/// Receivers accept both while each is valid, so senders move to the next key at its start and
+/// frames still on their way with the current one are taken: a rotation loses nothing
+/// (IEC 62351-9's current/next pair).
 /// </summary>
 /// <param name="Current">The key in use.</param>
 /// <param name="Next">The key that takes over at the next rotation; null when none is announced yet.</param>

@@ -126,6 +126,22 @@ public sealed class ControlPlaneAuthenticationTests
     }
 
     [Fact]
+    public void HandleNativeDatagram_ReplyWithoutTheKey_RefusedBeforeTheAggregator()
+    {
+        var clock = ControlKeys.Clock();
+        var (gateway, now) = Designated(Options("gw-a", clock));
+        var reply = ReplyCodec.Encode(new Reply(42, 0xBAD, 1e12));
+        var keyed = new ControlFrameAuthenticator(ControlKeys.Domain, clock);
+
+        gateway.HandleNativeDatagram(now, Frame(FrameType.Reply, GroupWire, reply, source: 0xBAD));
+        gateway.HandleNativeDatagram(now, keyed.Seal(Decode(Frame(FrameType.Reply, GroupWire, reply, source: 0x600D)) with { TimestampMicroseconds = keyed.NowMicroseconds() }));
+
+        Assert.Equal(1, gateway.Counters.Rejected(GatewayRejection.UnauthenticatedReverse));
+        Assert.Equal(1, gateway.DomainControl!.Rejected(ControlFrameRejection.MissingTag));
+        Assert.Equal(1, gateway.DomainControl.Verified);
+    }
+
+    [Fact]
     public void Constructor_WithDomainKey_OwnHellosTaggedAndTimestamped()
     {
         var clock = ControlKeys.Clock();

@@ -112,27 +112,29 @@ public sealed class ControlFrameAuthenticatorTests
     }
 
     [Fact]
-    public void Verify_Rotation_NextKeyTakenFromItsStartAndTheCurrentUntilItExpires()
+    public void Verify_Rotation_SenderMovesToTheNextKeyAndTheCurrentIsTakenUntilItExpires()
     {
         var clock = ControlKeys.Clock();
         var sender = new ControlFrameAuthenticator(ControlKeys.Domain, clock);
         var receiver = new ControlFrameAuthenticator(ControlKeys.Domain, clock);
-        clock.Advance(TimeSpan.FromDays(5)); // key 2 is valid from day 10; key 1 until day 30
-        var underCurrent = Decode(sender.Seal(Frame(1, sender.NowMicroseconds())));
-        clock.Advance(TimeSpan.FromDays(5));
+        var notRotated = new ControlFrameAuthenticator(ControlKeys.Ring("d1", TestKeys.Symmetric(1)), clock);
 
-        // From day 10 senders move to key 2 (KeyRotation.ForSending); one that holds only key 2 is heard too.
-        var early = new ControlFrameAuthenticator(ControlKeys.Ring("d1", TestKeys.Symmetric(2, startDay: 10)), clock);
-        var underNext = Decode(early.Seal(Frame(1, early.NowMicroseconds()) with { SourceId = 0xB2 }));
-        var rotated = Decode(sender.Seal(Frame(2, sender.NowMicroseconds())));
-        var heardEarly = receiver.Verify(underNext);
-        clock.Advance(TimeSpan.FromDays(20)); // day 30: key 1 has expired
-        var afterExpiry = Decode(sender.Seal(Frame(3, sender.NowMicroseconds())));
+        var beforeRotation = Decode(sender.Seal(Frame(1, sender.NowMicroseconds())));
+        var heardBefore = receiver.Verify(beforeRotation);
+        clock.Advance(TimeSpan.FromDays(8)); // day 10: key 2 begins; key 1 is valid until day 30
+        var afterRotation = Decode(sender.Seal(Frame(2, sender.NowMicroseconds())));
+        var lagging = Decode(notRotated.Seal(Frame(1, notRotated.NowMicroseconds()) with { SourceId = 0xB2 }));
 
-        Assert.Equal((1u, 2u, 2u, 2u), (KeyIdOf(underCurrent), KeyIdOf(underNext), KeyIdOf(rotated), KeyIdOf(afterExpiry)));
-        Assert.Equal(ControlFrameRejection.None, heardEarly);
-        Assert.Equal(ControlFrameRejection.None, receiver.Verify(afterExpiry));
-        Assert.Equal(ControlFrameRejection.KeyExpired, receiver.Verify(underCurrent));
+        Assert.Equal((1u, 2u, 1u), (KeyIdOf(beforeRotation), KeyIdOf(afterRotation), KeyIdOf(lagging)));
+        Assert.Equal(ControlFrameRejection.None, heardBefore);
+        Assert.Equal(ControlFrameRejection.None, receiver.Verify(afterRotation));
+        Assert.Equal(ControlFrameRejection.None, receiver.Verify(lagging));
+
+        clock.Advance(TimeSpan.FromDays(20) - TimeSpan.FromSeconds(10)); // 10 s before key 1 ends
+        var lastUnderCurrent = Decode(notRotated.Seal(Frame(2, notRotated.NowMicroseconds()) with { SourceId = 0xB2 }));
+        clock.Advance(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(ControlFrameRejection.KeyExpired, receiver.Verify(lastUnderCurrent));
     }
 
     [Fact]

@@ -211,7 +211,7 @@ internal sealed class GatewayAggregation
             if (deliver)
             {
                 _counters.RequestsDelivered++;
-                _outbox.Send(GatewayTransmit.ToDomain(group, RelayCodec.EncodeRequest(frame, forward, relayed: true)));
+                _outbox.Send(GatewayTransmit.ToDomain(group, _control.TagForDomain(RelayCodec.EncodeRequest(frame, forward, relayed: true))));
             }
         }
 
