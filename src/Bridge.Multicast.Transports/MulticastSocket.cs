@@ -47,7 +47,7 @@ public sealed record MulticastSocketOptions
 }
 
 /// <summary>How a <see cref="MulticastSocket"/> reports its groups to the gateways of its domain.</summary>
-/// <param name="Format">What a report looks like and where it goes; the overlay's is <c>HelloMembershipReportFormat.Default</c> (docs/overlay.md).</param>
+/// <param name="Format">What a report looks like and where it goes; the overlay's is <c>MemberReportFormat.Default</c> (docs/overlay.md).</param>
 /// <param name="Interval">How often a report is repeated while groups are joined.</param>
 public sealed record MembershipReporting(IMembershipReportFormat Format, TimeSpan Interval);
 
@@ -92,6 +92,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     private readonly LogRateLimiter _rejections;
     private TaskCompletionSource _timerWake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MembershipReportSchedule? _reports;
+    private readonly Dictionary<ulong, DeviceReports> _devices = [];
+    private readonly List<MembershipReportSchedule> _retiredDevices = [];
     private readonly RequestAggregator _aggregator;
     private readonly Dictionary<ulong, TaskCompletionSource<PartialAggregate>> _awaiting = [];
     private readonly Dictionary<string, List<ITechnologyInterface>> _joinedForReplies = new(StringComparer.Ordinal);
@@ -474,7 +476,22 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     /// <param name="data">Opaque bytes for a request that collects (up to 255).</param>
     /// <param name="cancellationToken">Cancels sending.</param>
     /// <exception cref="ArgumentException">The value or data is out of range, or no interface carries the group.</exception>
-    public async ValueTask ReplyAsync(IncomingRequest request, double value, ReadOnlyMemory<byte> data = default, CancellationToken cancellationToken = default)
+    public ValueTask ReplyAsync(IncomingRequest request, double value, ReadOnlyMemory<byte> data = default, CancellationToken cancellationToken = default)
+        => ReplyForAsync(request, SourceId, value, data, cancellationToken);
+
+    /// <summary>
+    /// Answers <paramref name="request"/> for the member <paramref name="memberId"/>: a device this
+    /// socket answers for (<see cref="SetDevices"/>), or the socket itself (its
+    /// <see cref="SourceId"/>). Sent like <see cref="ReplyAsync"/>;
+    /// the aggregator counts each member id once.
+    /// </summary>
+    /// <param name="request">The request, as <see cref="RequestsAsync"/> gave it.</param>
+    /// <param name="memberId">Whom the reply stands for.</param>
+    /// <param name="value">The value: finite, magnitude at most 2^52.</param>
+    /// <param name="data">Opaque bytes for a request that collects (up to 255).</param>
+    /// <param name="cancellationToken">Cancels sending.</param>
+    /// <exception cref="ArgumentException">The value or data is out of range, or no interface carries the group.</exception>
+    public async ValueTask ReplyForAsync(IncomingRequest request, ulong memberId, double value, ReadOnlyMemory<byte> data = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
@@ -484,7 +501,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         {
             var arrivedOn = _interfaces.FirstOrDefault(i => i.Id == request.Interface && i.CanCarry(request.Group));
             carriers = arrivedOn is not null ? [arrivedOn] : Carriers(request.Group);
-            var reply = new Reply(request.Request.RequestId, SourceId, value, data);
+            var reply = new Reply(request.Request.RequestId, memberId, value, data);
             _endpoint.SendReply(Now(), WallClockMicroseconds(), request.Group, reply, carriers.Min(c => c.AtomicMessageSize));
             while (_endpoint.TryPollTransmit(out var transmit))
             {
@@ -672,12 +689,68 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         => _interfaces.FirstOrDefault(i => i.Id == id)
            ?? throw new ArgumentException($"the socket has no interface {id} (it has {string.Join(", ", _interfaces.Select(i => i.Id))})", nameof(id));
 
+    /// <summary>
+    /// Sets the devices this socket answers requests for under member ids of their own (the IEDs
+    /// behind a bridge; <see cref="ReplyForAsync"/>),
+    /// replacing the previous set. With <see cref="MulticastSocketOptions.MemberReports"/>, each
+    /// device is reported to the gateways as a member of its groups, as the socket reports itself,
+    /// so that a gateway that learns members knows whom to expect and names a device that did not
+    /// answer; a device no longer in the set is withdrawn at once. The socket's own report then
+    /// leaves out the groups its devices answer: there the devices are the members, and the
+    /// socket would otherwise be counted missing for answers it gives in their name. The groups
+    /// stay carried into the domain, as the devices' reports name them.
+    /// </summary>
+    /// <param name="devices">Each device's member id and the groups it answers; ids other than this socket's own.</param>
+    /// <exception cref="ArgumentException">A device has this socket's own id.</exception>
+    public void SetDevices(IReadOnlyDictionary<ulong, IReadOnlyCollection<GroupName>> devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        if (devices.ContainsKey(SourceId))
+        {
+            throw new ArgumentException($"a device cannot have the socket's own member id {SourceId:x16}", nameof(devices));
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+            var now = Now();
+            foreach (var gone in _devices.Keys.Where(id => !devices.ContainsKey(id)).ToList())
+            {
+                if (_devices[gone].Schedule is { } schedule)
+                {
+                    schedule.Close();
+                    _retiredDevices.Add(schedule);
+                }
+
+                _devices.Remove(gone);
+            }
+
+            foreach (var (id, groups) in devices)
+            {
+                GroupName[] wanted = [.. groups.Distinct()];
+                if (_devices.TryGetValue(id, out var known) && known.Groups.ToHashSet().SetEquals(wanted))
+                {
+                    continue;
+                }
+
+                var schedule = known?.Schedule
+                    ?? (_options.MemberReports is { } reporting ? new MembershipReportSchedule(id, reporting.Interval) : null);
+                schedule?.HandleGroupsChanged(now, wanted);
+                _devices[id] = new DeviceReports(wanted, schedule);
+            }
+
+            // Wakes the timer loop, which sends the withdrawals and the reports now due.
+            GroupsChanged();
+        }
+    }
+
     /// <summary>The joined groups changed (under the gate): a member report is due at once.</summary>
     private void GroupsChanged()
     {
         if (_reports is not null)
         {
-            _reports.HandleGroupsChanged(Now(), _endpoint.JoinedGroups);
+            var answeredByDevices = _devices.Values.SelectMany(d => d.Groups).ToHashSet();
+            _reports.HandleGroupsChanged(Now(), _endpoint.JoinedGroups.Where(g => !answeredByDevices.Contains(g)));
             WakeTimer();
         }
     }
@@ -691,10 +764,15 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         }
 
         List<byte[]> frames = [];
-        while (_reports.TryPollReport(out var report))
+        foreach (var schedule in _devices.Values.Select(d => d.Schedule).OfType<MembershipReportSchedule>().Concat(_retiredDevices).Prepend(_reports))
         {
-            frames.Add(reporting.Format.Encode(report, WallClockMicroseconds()));
+            while (schedule.TryPollReport(out var report))
+            {
+                frames.Add(reporting.Format.Encode(report, WallClockMicroseconds()));
+            }
         }
+
+        _retiredDevices.Clear();
 
         var carriers = _interfaces.Where(i => i.CanCarry(reporting.Format.Group)).ToList();
         return frames.Count > 0 && carriers.Count > 0 ? (carriers, frames) : null;
@@ -730,6 +808,11 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         lock (_gate)
         {
             _reports?.Close();
+            foreach (var device in _devices.Values)
+            {
+                device.Schedule?.Close();
+            }
+
             reports = PollReports();
         }
 
@@ -883,9 +966,12 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             lock (_gate)
             {
                 deadline = _endpoint.PollTimeout();
-                if (_reports?.PollTimeout() is { } reportAt && (deadline is null || reportAt < deadline))
+                foreach (var schedule in _devices.Values.Select(d => d.Schedule).Prepend(_reports))
                 {
-                    deadline = reportAt;
+                    if (schedule?.PollTimeout() is { } reportAt && (deadline is null || reportAt < deadline))
+                    {
+                        deadline = reportAt;
+                    }
                 }
 
                 if (_aggregator.PollTimeout() is { } aggregateAt && (deadline is null || aggregateAt < deadline))
@@ -934,12 +1020,20 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                 _aggregator.HandleTimeout(now);
                 DrainAggregator();
                 _reports?.HandleTimeout(now);
+                foreach (var device in _devices.Values)
+                {
+                    device.Schedule?.HandleTimeout(now);
+                }
+
                 reports = PollReports();
             }
 
             await SendReportsAsync(reports);
         }
     }
+
+    /// <summary>A device's groups and, when the socket reports members, the schedule of its reports.</summary>
+    private sealed record DeviceReports(GroupName[] Groups, MembershipReportSchedule? Schedule);
 
     private static partial class Log
     {

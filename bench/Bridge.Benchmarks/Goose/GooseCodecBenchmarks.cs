@@ -111,7 +111,7 @@ public class GooseCodecBenchmarks
         return view.SqNum;
     }
 
-    private static GooseApdu CaptureApdu() => new()
+    internal static GooseApdu CaptureApdu() => new()
     {
         GocbRef = "simpleIOGenericIO/LLN0$GO$gcbAnalogValues",
         TimeAllowedToLive = 500,

@@ -52,6 +52,10 @@ public sealed class Iec61850Client : IAsyncDisposable
     private int _controlNumber;
     private long _reportsDropped;
     private long _reportsMalformed;
+    private long _segmentsDropped;
+
+    // Fed on the receive loop only, in arrival order.
+    private readonly ReportSegmentJoiner _segments = new();
 
     private Iec61850Client(Iec61850ClientOptions options, TimeProvider time, ILogger logger)
     {
@@ -72,6 +76,9 @@ public sealed class Iec61850Client : IAsyncDisposable
 
     /// <summary>Reports that did not have the structure of IEC 61850-8-1 and were dropped.</summary>
     public long ReportsMalformed => Interlocked.Read(ref _reportsMalformed);
+
+    /// <summary>Segments of reports given up because the report could not be joined whole (<see cref="ReportSegmentJoiner"/>).</summary>
+    public long ReportSegmentsDropped => Interlocked.Read(ref _segmentsDropped);
 
     /// <summary>Connects to the IED at <paramref name="host"/>:<paramref name="port"/>.</summary>
     /// <exception cref="MmsConnectException">Connecting or associating failed.</exception>
@@ -445,7 +452,20 @@ public sealed class Iec61850Client : IAsyncDisposable
                 return true;
             }
 
-            if (!_reports.Writer.TryWrite(decoded!))
+            // A segmented report goes on only once its last segment is in: whole, as one report.
+            var whole = _segments.Add(decoded!);
+            while (_segments.TryPollDropped(out var dropped))
+            {
+                Interlocked.Add(ref _segmentsDropped, dropped.Segments);
+                Iec61850ClientLog.ReportSegmentsDropped(_logger, _association?.Peer ?? "?", dropped.ReportId, dropped.Segments, dropped.Reason.ToString());
+            }
+
+            if (whole is null)
+            {
+                return true;
+            }
+
+            if (!_reports.Writer.TryWrite(whole))
             {
                 var dropped = Interlocked.Increment(ref _reportsDropped);
                 if (dropped == 1 || dropped % 100 == 0)

@@ -19,4 +19,7 @@ internal static partial class Iec61850ClientLog
 
     [LoggerMessage(1525, LogLevel.Debug, "LastApplError from {Peer} for {ControlObject}: error {Error}, cause {AddCause}")]
     public static partial void LastApplErrorReceived(ILogger logger, string peer, string controlObject, int error, Control.AddCause addCause);
+
+    [LoggerMessage(1526, LogLevel.Warning, "Dropped {Segments} segment(s) of report {ReportId} from {Peer}: {Reason}")]
+    public static partial void ReportSegmentsDropped(ILogger logger, string peer, string reportId, int segments, string reason);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using Bridge.Adapters.Modbus.Client;
@@ -83,9 +84,21 @@ internal sealed class ModbusDeviceSide : IAdapterSide, IEndpointPublisher<Modbus
     public long ReadFailed => Interlocked.Read(ref _readFailed);
 
     /// <inheritdoc/>
-    public async ValueTask<MemberAnswer?> AnswerAsync(GroupRequest request, CancellationToken cancellationToken = default)
+    public IReadOnlyList<AnsweringDevice> Devices => [];
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<MemberAnswer> AnswerAsync(GroupRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (await AnswerAsNodeAsync(request, cancellationToken) is { } answer)
+        {
+            yield return answer;
+        }
+    }
+
+    /// <summary>The node's one answer: the device's value of the group's one-value block, or null.</summary>
+    private async ValueTask<MemberAnswer?> AnswerAsNodeAsync(GroupRequest request, CancellationToken cancellationToken)
+    {
         if (AnsweringBlock(request.Group) is not { } endpoint)
         {
             return null;

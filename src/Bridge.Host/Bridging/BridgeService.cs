@@ -5,6 +5,7 @@ using Bridge.Host.Diagnostics;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,9 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     // Makes a stopped side's move into _retired one step for readers: never counted twice or not at all.
     private readonly Lock _retiring = new();
 
+    // The member ids of devices announced so far (under _changing), so each is logged once.
+    private readonly HashSet<ulong> _announced = [];
+
     // The routers by kind, kept across restarts of a side and read by the metrics.
     private readonly ConcurrentDictionary<string, Router> _routers = new(StringComparer.Ordinal);
 
@@ -52,6 +56,10 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
 
     /// <summary>The bridge's multicast socket while it runs; null before and after.</summary>
     public MulticastSocket? Socket => Volatile.Read(ref _socket);
+
+    /// <summary>The running side of <paramref name="kind"/>, for metrics of one kind's own (per IED, say); null while none runs.</summary>
+    public IAdapterSide? RunningSide(string kind)
+        => Volatile.Read(ref _sides).TryGetValue(kind, out var side) && !side.Stopped ? side.Adapter : null;
 
     /// <summary>
     /// For metrics and health, from any thread: each adapter kind the settings in force configure
@@ -121,6 +129,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 Volatile.Write(ref _sides, sides);
             }
 
+            AnnounceDevices(_socket);
             var joined = previous.Rules.SourceGroups.ToHashSet();
             var wanted = next.Rules.SourceGroups.ToHashSet();
             foreach (var group in joined.Except(wanted))
@@ -155,7 +164,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
     {
         await using var socket = MulticastSocket.Create(
             Settings.Interface,
-            new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromSeconds(2)) },
+            new MulticastSocketOptions { MemberReports = new(MemberReportFormat.WithKeys(Settings.DomainKeys is { } keys ? new ControlFrameAuthenticator(keys, time) : null), TimeSpan.FromSeconds(2)) },
             loggers.CreateLogger<MulticastSocket>(),
             time);
         foreach (var (group, protection) in _settings.Protections)
@@ -193,6 +202,7 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
             }
 
             Volatile.Write(ref _sides, sides);
+            AnnounceDevices(socket);
 
             foreach (var group in current.Rules.SourceGroups)
             {
@@ -264,6 +274,36 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 _changing.Release();
             }
         }
+    }
+
+    /// <summary>
+    /// Tells the socket which devices the running sides answer for (<see cref="IGroupAnswerer.Devices"/>),
+    /// each under its member id (<see cref="DeviceMemberId"/>), so that they are reported to the
+    /// gateways as members; logs the id of each device not announced before, which is how
+    /// <c>gridcast request --missing-ids</c> names it.
+    /// </summary>
+    private void AnnounceDevices(MulticastSocket socket)
+    {
+        var devices = new Dictionary<ulong, IReadOnlyCollection<GroupName>>();
+        foreach (var (kind, side) in Volatile.Read(ref _sides))
+        {
+            if (side.Adapter is not IGroupAnswerer answerer)
+            {
+                continue;
+            }
+
+            foreach (var device in answerer.Devices)
+            {
+                var id = DeviceMemberId.Of(socket.SourceId, kind, device.Name);
+                devices[id] = device.Groups;
+                if (_announced.Add(id))
+                {
+                    Log.AnsweringForDevice(_logger, kind, device.Name, id, string.Join(", ", device.Groups.Select(g => g.Canonical)));
+                }
+            }
+        }
+
+        socket.SetDevices(devices);
     }
 
     /// <summary>The running sides that answer requests and whose from-group rules join <paramref name="group"/>, in the order of the kinds.</summary>
@@ -418,5 +458,8 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
 
         [LoggerMessage(206, LogLevel.Warning, "Repeating last values failed")]
         public static partial void RepeatFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(209, LogLevel.Information, "Answering requests of {Groups} for {Kind} device {Device} as member {MemberId:x16}")]
+        public static partial void AnsweringForDevice(ILogger logger, string kind, string device, ulong memberId, string groups);
     }
 }

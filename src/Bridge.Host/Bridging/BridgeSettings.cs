@@ -3,6 +3,7 @@ using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
 using Bridge.Core.Requests;
 using Bridge.Core.Routing;
+using Bridge.Multicast.Security.Keys;
 using Bridge.Multicast.Transports.Ip;
 
 namespace Bridge.Host.Bridging;
@@ -21,6 +22,9 @@ internal sealed record BridgeSettings
 
     /// <summary>The groups (templates) whose last value this bridge sends again, and how often.</summary>
     public IReadOnlyList<(GroupTemplate Group, TimeSpan Refresh)> LastValues { get; init; } = [];
+
+    /// <summary>The domain's control-plane key ring (<c>domain.keyFile</c>): member reports are tagged with it; null leaves them untagged.</summary>
+    public KeyRing? DomainKeys { get; init; }
 
     /// <summary>The request rules of every side (<c>bridge.requests</c>).</summary>
     public IReadOnlyList<RequestRule> Requests { get; init; } = [];

@@ -17,14 +17,16 @@ internal readonly record struct AnsweringSide(string Kind, IGroupAnswerer Answer
 /// The bridge's "be asked" door: serves the requests its multicast socket receives for the groups
 /// it joined (<see cref="MulticastSocket.RequestsAsync"/>) by handing each to the running sides
 /// that implement <see cref="IGroupAnswerer"/> and whose from-group rules join the request's
-/// group, and replies with the first answer (<see cref="MulticastSocket.ReplyAsync"/>, member id
-/// the socket's source id). A node replies at most once per request, whatever its sides: the
-/// aggregator would drop a second reply of the same member as a duplicate anyway.
+/// group, and replies with each answer as it comes (<see cref="MulticastSocket.ReplyForAsync"/>):
+/// an answer for a device (an IED) under the device's member id (<see cref="DeviceMemberId"/>),
+/// so that the asker counts every device; an answer as the node under the socket's source id, at
+/// most once per request, whatever its sides: the aggregator would drop a second reply of the
+/// same member as a duplicate anyway.
 /// </summary>
 /// <remarks>
 /// An answer's <see cref="MemberAnswer.Value"/> is the number as UTF-8 text in the invariant
-/// culture (<c>23.5</c>, <c>-2</c>, <c>1e3</c>), as a JSON number is written. A side with no answer
-/// (null) sends nothing, so the aggregate counts this node missing rather than as a zero.
+/// culture (<c>23.5</c>, <c>-2</c>, <c>1e3</c>), as a JSON number is written. A side (or a device)
+/// with no answer sends nothing, so the aggregate counts it missing rather than as a zero.
 /// At most <see cref="MaxInFlight"/> requests are answered at once; the socket's own queue
 /// (<see cref="MulticastSocketOptions.RequestQueueCapacity"/>) holds the rest and drops the oldest
 /// when it overflows. A side is given the request's budget as its deadline and is cancelled
@@ -44,13 +46,13 @@ internal sealed partial class SocketGroupAnswerer(
     private long _unanswered;
     private long _failed;
 
-    /// <summary>Requests this node replied to.</summary>
+    /// <summary>Requests this node replied to, as itself or for at least one of its devices.</summary>
     public long Replied => Interlocked.Read(ref _replied);
 
-    /// <summary>Requests no side had an answer for (none joins the group by a rule, or each returned null).</summary>
+    /// <summary>Requests no side had an answer for (none joins the group by a rule, or none gave an answer).</summary>
     public long Unanswered => Interlocked.Read(ref _unanswered);
 
-    /// <summary>Requests whose answer failed: a side threw or ran past the deadline, the answer was not a number, or the reply could not be sent.</summary>
+    /// <summary>Answers that failed: a side threw or ran past the deadline, an answer was not a number, or a reply could not be sent.</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
     /// <summary>Serves requests until <paramref name="cancellationToken"/> is cancelled; then waits for those in progress.</summary>
@@ -100,42 +102,32 @@ internal sealed partial class SocketGroupAnswerer(
                 incoming.Request.Budget);
             using var deadline = new CancellationTokenSource(incoming.Request.Budget, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            var replies = new Replies();
             foreach (var side in sides)
             {
-                if (await AskSideAsync(side, request, incoming, linked.Token, cancellationToken) is not { } answer)
+                // The node answers once; a side after the one that did is asked only for its devices.
+                if (replies.Node && !side.Answerer.Devices.Any(d => d.Groups.Contains(incoming.Group)))
                 {
-                    if (linked.IsCancellationRequested)
-                    {
-                        // Counted as failed already; the other sides would be as late.
-                        return;
-                    }
-
                     continue;
                 }
 
-                if (!double.TryParse(answer.Value.Span, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                await AskSideAsync(side, request, incoming, replies, linked.Token, cancellationToken);
+                if (linked.IsCancellationRequested)
                 {
-                    LogFailure(side.Kind, incoming, "its answer is not a number written as text");
-                    Interlocked.Increment(ref _failed);
-                    return;
+                    // Counted as failed already; the other sides would be as late.
+                    break;
                 }
-
-                try
-                {
-                    await socket.ReplyAsync(incoming, value, cancellationToken: cancellationToken);
-                    Interlocked.Increment(ref _replied);
-                }
-                catch (ArgumentException e)
-                {
-                    // Out of the reverse channel's range (not finite, above 2^52), or the group lost its interface.
-                    LogFailure(side.Kind, incoming, e.Message);
-                    Interlocked.Increment(ref _failed);
-                }
-
-                return;
             }
 
-            Interlocked.Increment(ref _unanswered);
+            if (replies.Count > 0)
+            {
+                Interlocked.Increment(ref _replied);
+            }
+            else if (!linked.IsCancellationRequested)
+            {
+                // A request whose budget ran out is counted as failed already.
+                Interlocked.Increment(ref _unanswered);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -151,24 +143,59 @@ internal sealed partial class SocketGroupAnswerer(
         }
     }
 
-    private async Task<MemberAnswer?> AskSideAsync(AnsweringSide side, GroupRequest request, IncomingRequest incoming, CancellationToken deadline, CancellationToken stopping)
+    /// <summary>Replies with each answer of <paramref name="side"/> as it comes: the node's first, and every device's.</summary>
+    private async Task AskSideAsync(AnsweringSide side, GroupRequest request, IncomingRequest incoming, Replies replies, CancellationToken deadline, CancellationToken stopping)
     {
         try
         {
-            return await side.Answerer.AnswerAsync(request, deadline);
+            await foreach (var answer in side.Answerer.AnswerAsync(request, deadline))
+            {
+                ulong member;
+                if (answer.Device is { } device)
+                {
+                    member = DeviceMemberId.Of(socket.SourceId, side.Kind, device);
+                }
+                else if (replies.Node)
+                {
+                    // The aggregator would drop a second reply of the same member as a duplicate anyway.
+                    continue;
+                }
+                else
+                {
+                    member = socket.SourceId;
+                }
+
+                if (!double.TryParse(answer.Value.Span, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                {
+                    LogFailure(side.Kind, incoming, "its answer is not a number written as text");
+                    Interlocked.Increment(ref _failed);
+                    continue;
+                }
+
+                try
+                {
+                    await socket.ReplyForAsync(incoming, member, value, cancellationToken: stopping);
+                    replies.Count++;
+                    replies.Node |= answer.Device is null;
+                }
+                catch (ArgumentException e)
+                {
+                    // Out of the reverse channel's range (not finite, above 2^52), or the group lost its interface.
+                    LogFailure(side.Kind, incoming, e.Message);
+                    Interlocked.Increment(ref _failed);
+                }
+            }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
             LogFailure(side.Kind, incoming, "no answer within the request's budget");
             Interlocked.Increment(ref _failed);
-            return null;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
         {
             // A side's failure is its request's, never the loop's: the next request is asked again.
             LogFailure(side.Kind, incoming, e.Message);
             Interlocked.Increment(ref _failed);
-            return null;
         }
     }
 
@@ -178,6 +205,16 @@ internal sealed partial class SocketGroupAnswerer(
         {
             Log.AnswerFailed(logger, kind, request.Request.RequestId, request.Group.Canonical, reason);
         }
+    }
+
+    /// <summary>What one request's replies were so far.</summary>
+    private sealed class Replies
+    {
+        /// <summary>Replies sent, the node's and its devices'.</summary>
+        public int Count { get; set; }
+
+        /// <summary>Whether the node replied as itself.</summary>
+        public bool Node { get; set; }
     }
 
     private static partial class Log

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Bridge.Host.Node;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Transports.Ip;
 
 namespace Bridge.Host.Cli;
@@ -41,6 +44,46 @@ internal static class CommonOptions
     /// <summary>The interface <paramref name="option"/> names, or the loopback interface when it is absent.</summary>
     public static MulticastInterface InterfaceOrLoopback(ParseResult result, Option<MulticastInterface?> option)
         => result.GetValue(option) ?? MulticastInterface.Loopback();
+
+    /// <summary><c>--domain-key-file FILE</c>: the key file with the domain's control-plane ring, so member reports are tagged (docs/security.md).</summary>
+    public static Option<FileInfo?> DomainKeyFile() => new("--domain-key-file")
+    {
+        Description = "Key file with the domain's control-plane key ring: member reports are tagged with it, as gateways with that key require",
+        HelpName = "FILE",
+    };
+
+    /// <summary><c>--domain-key-ring NAME</c>: which domain ring of that file; the only one when absent.</summary>
+    public static Option<string?> DomainKeyRing() => new("--domain-key-ring")
+    {
+        Description = "The ring's name in the key file (domains.NAME); the file's only domain ring when absent",
+        HelpName = "NAME",
+    };
+
+    /// <summary>
+    /// The member report format for the key file and ring the options name: tagged with the ring, or
+    /// untagged without <c>--domain-key-file</c>. Null, with the problems printed on standard error,
+    /// when the file cannot be used.
+    /// </summary>
+    public static MemberReportFormat? ReportFormat(ParseResult result, Option<FileInfo?> keyFile, Option<string?> keyRing, TimeProvider time)
+    {
+        if (result.GetValue(keyFile) is not { } file)
+        {
+            return MemberReportFormat.Default;
+        }
+
+        var problems = new List<string>();
+        if (ControlKeyFiles.TryLoad(file.FullName, result.GetValue(keyRing), problems) is { } ring)
+        {
+            return MemberReportFormat.WithKeys(new ControlFrameAuthenticator(ring, time));
+        }
+
+        foreach (var problem in problems)
+        {
+            Console.Error.WriteLine($"gridcast: --domain-key-file: {problem}");
+        }
+
+        return null;
+    }
 
     public static Option<bool> Json() => new("--json")
     {

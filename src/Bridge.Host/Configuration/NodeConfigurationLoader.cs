@@ -140,7 +140,7 @@ public static class NodeConfigurationLoader
         context.NodeId = node?.Id;
         var (catalog, groups) = GroupsSectionReader.Validate(input.Groups, input.HasGroups, errors);
         context.Groups = catalog;
-        var domain = DomainSectionReader.Validate(input.Domain, errors);
+        var domain = DomainSectionReader.Validate(input.Domain, errors, context);
         var gateway = input.Gateway is { } gatewayInput ? GatewaySectionReader.Validate(gatewayInput, context, errors) : null;
         var bridge = input.Bridge is { } bridgeInput ? BridgeSectionReader.Validate(bridgeInput, kinds, context, errors) : null;
         var metrics = MetricsSectionReader.Validate(input.Metrics, errors);
@@ -161,6 +161,7 @@ public static class NodeConfigurationLoader
     // Step 4: what the file says about this machine.
     private static void CheckEnvironment(NodeFileInput input, ConfigurationContext context, ConfigurationErrors errors)
     {
+        DomainSectionReader.CheckEnvironment(input.Domain, context, errors);
         if (input.Gateway is { } gateway)
         {
             GatewaySectionReader.CheckEnvironment(gateway, context, errors);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bridge.Adapters.Iec61850.Adapter.Mms;
 using Bridge.Host.Bridging;
 using Bridge.Host.Configuration;
 using Bridge.Host.Node;
@@ -7,6 +8,7 @@ using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Gateway;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Transports.Overlay;
 using Bridge.Multicast.Wire;
 
@@ -57,8 +59,13 @@ internal sealed class GridcastMetrics
     /// <summary>The bridge's adapter sides (MQTT, AMQP).</summary>
     public const string AdaptersMeter = "GridCast.Adapters";
 
+    /// <summary>The IEDs of the IEC 61850 side (MMS), one series per IED.</summary>
+    public const string Iec61850Meter = "GridCast.Iec61850";
+
     /// <summary>Every meter of the node, for an exporter's list.</summary>
-    public static readonly IReadOnlyList<string> Meters = [SocketMeter, EndpointMeter, GatewayMeter, LinksMeter, AdaptersMeter];
+    public static readonly IReadOnlyList<string> Meters = [SocketMeter, EndpointMeter, GatewayMeter, LinksMeter, AdaptersMeter, Iec61850Meter];
+
+
 
     private static readonly FrameError[] FrameErrors = [.. Enum.GetValues<FrameError>().Where(static e => e != FrameError.None)];
     private static readonly AggregationDropReason[] AggregationDrops = Enum.GetValues<AggregationDropReason>();
@@ -84,6 +91,8 @@ internal sealed class GridcastMetrics
         CreateGateway(meters.Create(GatewayMeter));
         CreateLinks(meters.Create(LinksMeter));
         CreateAdapters(meters.Create(AdaptersMeter));
+        // The side's instruments, tagged by IED, are defined beside it; read here like the others, at collection.
+        Iec61850Instruments.Create(meters.Create(Iec61850Meter), () => (_bridge?.RunningSide(Iec61850AdapterKind.KindName) as Iec61850Side)?.IedStatus() ?? []);
     }
 
     /// <summary><c>BadMagic</c> as <c>bad_magic</c>: tag values in the style of the instrument names.</summary>
@@ -220,6 +229,8 @@ internal sealed class GridcastMetrics
         meter.CreateObservableCounter("gridcast.gateway.aggregation.subtrees_missing", () => Each(Gateway?.Aggregation.SubtreesMissing), "{subtree}", "Child subtrees counted missing (failed or silent) in a partial.");
         meter.CreateObservableCounter<long>("gridcast.gateway.aggregation.dropped", AggregationDropped, "{input}", "Requests, replies and partials the gateway's aggregator did not fold in, by reason.");
         meter.CreateObservableCounter("gridcast.gateway.frames.dropped", GatewayDrops, "{frame}", "Frames, hellos and advertisements dropped or refused, by reason.");
+        meter.CreateObservableCounter<long>("gridcast.gateway.control.verified", ControlVerified, "{frame}", "Control frames whose tag, timestamp and sequence number passed, by key (domain, overlay).");
+        meter.CreateObservableCounter<long>("gridcast.gateway.control.rejected", ControlRejected, "{frame}", "Control frames refused by the control-plane key's checks, by key (domain, overlay) and reason.");
         meter.CreateObservableUpDownCounter("gridcast.gateway.gateways.known", () => Each(Gateway?.Gateways), "{gateway}", "Gateways in the link-state database.");
         meter.CreateObservableUpDownCounter("gridcast.gateway.groups.designated", () => Each(Gateway?.Designated.Count), "{group}", "Carried groups this gateway is designated for.");
     }
@@ -288,6 +299,41 @@ internal sealed class GridcastMetrics
         }
 
         return drops;
+    }
+
+    private IEnumerable<Measurement<long>> ControlVerified()
+    {
+        if (Gateway is not { } state)
+        {
+            return [];
+        }
+
+        return ControlScopes(state).Select(static s => new Measurement<long>(s.Counters.Verified, new KeyValuePair<string, object?>("key", s.Key)));
+    }
+
+    private IEnumerable<Measurement<long>> ControlRejected()
+    {
+        if (Gateway is not { } state)
+        {
+            return [];
+        }
+
+        return ControlScopes(state).SelectMany(static s => Enum.GetValues<ControlFrameRejection>()
+            .Where(static r => r != ControlFrameRejection.None)
+            .Select(r => new Measurement<long>(s.Counters.Rejected(r), new("key", s.Key), new("reason", SnakeCase(r.ToString())))));
+    }
+
+    private static IEnumerable<(string Key, ControlPlaneCounters Counters)> ControlScopes(GatewayNode.Snapshot state)
+    {
+        if (state.DomainControl is { } domain)
+        {
+            yield return ("domain", domain);
+        }
+
+        if (state.OverlayControl is { } overlay)
+        {
+            yield return ("overlay", overlay);
+        }
     }
 
     private void CreateLinks(Meter meter)

@@ -20,6 +20,15 @@ public sealed record DomainSection(string? Interface, int TimeToLive, bool Loopb
     /// <summary>The defaults, for a file without a <c>domain</c> section.</summary>
     public static DomainSection Default { get; } = new(null, 1, true);
 
+    /// <summary>
+    /// The key file with the domain's control-plane key ring (docs/security.md, "Control plane"),
+    /// as an absolute path; null for an unauthenticated domain side.
+    /// </summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>The ring's name in the key file (<c>domains.NAME</c>); null for the file's only domain ring.</summary>
+    public string? KeyRing { get; init; }
+
     /// <summary>The IP module settings these values stand for.</summary>
     public IpMulticastOptions ToIpOptions() => new() { TimeToLive = TimeToLive, Loopback = Loopback };
 }
@@ -30,6 +39,12 @@ public sealed record DomainSection(string? Interface, int TimeToLive, bool Loopb
 /// <param name="Loopback"><c>loopback</c>.</param>
 public sealed record DomainInput(ConfigText? Interface, ConfigText? TimeToLive, ConfigText? Loopback)
 {
+    /// <summary><c>keyFile</c>.</summary>
+    public ConfigText? KeyFile { get; init; }
+
+    /// <summary><c>keyRing</c>.</summary>
+    public ConfigText? KeyRing { get; init; }
+
     /// <summary>Whether the section was a mapping; false when it had the wrong shape, which binding reported.</summary>
     public bool Bound { get; init; } = true;
 }
@@ -45,13 +60,17 @@ public static class DomainSectionReader
             return null;
         }
 
-        return SectionReader.Open(value, DomainSection.Key, errors, "interface", "ttl", "loopback") is { } section
-            ? new DomainInput(section.Text("interface"), section.Text("ttl"), section.Text("loopback"))
+        return SectionReader.Open(value, DomainSection.Key, errors, "interface", "ttl", "loopback", "keyFile", "keyRing") is { } section
+            ? new DomainInput(section.Text("interface"), section.Text("ttl"), section.Text("loopback")) { KeyFile = section.Text("keyFile"), KeyRing = section.Text("keyRing") }
             : new DomainInput(null, null, null) { Bound = false };
     }
 
-    /// <summary>Validates the bound section: the defaults when it is absent, null (with the errors added) when it is wrong.</summary>
-    public static DomainSection? Validate(DomainInput? input, ConfigurationErrors errors)
+    /// <summary>
+    /// Validates the bound section: the defaults when it is absent, null (with the errors added)
+    /// when it is wrong. A relative <c>keyFile</c> resolves against <paramref name="context"/>'s
+    /// directory (the current one without a context).
+    /// </summary>
+    public static DomainSection? Validate(DomainInput? input, ConfigurationErrors errors, ConfigurationContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(errors);
         if (input is null)
@@ -69,13 +88,49 @@ public static class DomainSectionReader
         var domain = new DomainSection(
             input.Interface?.Text,
             ConfigValues.WholeNumber(input.TimeToLive, 1, 255, errors) ?? defaults.TimeToLive,
-            ConfigValues.Boolean(input.Loopback, errors) ?? defaults.Loopback);
+            ConfigValues.Boolean(input.Loopback, errors) ?? defaults.Loopback)
+        {
+            KeyFile = ConfigValues.FilePath(input.KeyFile, context?.BaseDirectory ?? Directory.GetCurrentDirectory()),
+            KeyRing = KeyRingName(input.KeyRing, errors),
+        };
+        if (input.KeyRing is not null && input.KeyFile is null)
+        {
+            errors.Add(input.KeyRing.Path, "names a ring of domain.keyFile, which is not given");
+        }
+
         if (input.Interface is { Text.Length: 0 })
         {
             errors.Add(input.Interface.Path, "must not be empty; leave the key out for the default interface");
         }
 
         return errors.Count == before ? domain : null;
+    }
+
+    /// <summary>The key file exists, reads without error and holds the named (or only) domain ring of HMAC keys.</summary>
+    public static void CheckEnvironment(DomainInput? input, ConfigurationContext context, ConfigurationErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (input is { Bound: true })
+        {
+            ControlKeyFiles.Check(input.KeyFile, input.KeyRing, context, errors);
+        }
+    }
+
+    /// <summary>A key ring name: an id, as key files name domain rings.</summary>
+    internal static string? KeyRingName(ConfigText? text, ConfigurationErrors errors)
+    {
+        if (text?.Text is not { } name)
+        {
+            return null;
+        }
+
+        if (name.Length is 0 or > 128 || !name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            errors.Add(text.Path, $"'{name}' is not a key ring name: 1 to 128 characters from A-Z a-z 0-9 . _ -");
+            return null;
+        }
+
+        return name;
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Bridge.Core.Configuration;
 using Bridge.Host.Configuration;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Transports.Overlay;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,7 +31,7 @@ internal static partial class GatewayRegistration
     }
 
     /// <summary>The options of the gateway driver that a validated configuration describes.</summary>
-    public static GatewayNodeOptions ToNodeOptions(NodeConfiguration config, OverlayCredentials credentials)
+    public static GatewayNodeOptions ToNodeOptions(NodeConfiguration config, OverlayCredentials credentials, ControlPlaneKeys? controlKeys = null)
     {
         var gateway = config.Gateway ?? throw new ArgumentException("the configuration has no gateway section", nameof(config));
         var leaf = gateway.Role == GatewayRole.Leaf;
@@ -50,6 +51,7 @@ internal static partial class GatewayRegistration
                 Priority = (byte)gateway.Priority,
                 HelloInterval = gateway.HelloInterval,
                 HoldTime = gateway.HoldTime,
+                ControlKeys = controlKeys,
             },
             Credentials = credentials,
             Listen = gateway.Listen,
@@ -61,6 +63,18 @@ internal static partial class GatewayRegistration
             Protections = config.Security?.Protections(config.Groups.Where(g => !g.IsTemplate && gateway.Carry.Contains(g.Name)))
                 ?? new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>(),
         };
+    }
+
+    /// <summary>
+    /// The control-plane key rings the file names (<c>domain.keyFile</c>, <c>gateway.overlayKeyFile</c>),
+    /// read now; null when it names neither, which leaves the control plane unauthenticated.
+    /// </summary>
+    public static ControlPlaneKeys? LoadControlKeys(NodeConfiguration config, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var domain = config.Domain.KeyFile is { } domainFile ? ControlKeyFiles.Load(domainFile, config.Domain.KeyRing) : null;
+        var overlay = config.Gateway?.OverlayKeyFile is { } overlayFile ? ControlKeyFiles.Load(overlayFile, config.Gateway.OverlayKeyRing) : null;
+        return domain is null && overlay is null ? null : new ControlPlaneKeys { Domain = domain, Overlay = overlay, WallClock = time };
     }
 
     private static EndPoint EndPointOf(HostPort address) =>
@@ -94,7 +108,18 @@ internal static partial class GatewayRegistration
                     $"{gateway.Tls.Certificate}: the certificate is issued to '{_credentials.Name}', but node.id is '{config.Node.Id}'; peers check the id against the certificate");
             }
 
-            var options = ToNodeOptions(config, _credentials);
+            var controlKeys = LoadControlKeys(config, time);
+            if (controlKeys?.Domain is null)
+            {
+                Log.DomainUnauthenticated(_logger, config.Node.Id);
+            }
+
+            if (controlKeys?.Overlay is null)
+            {
+                Log.OverlayUnauthenticated(_logger, config.Node.Id);
+            }
+
+            var options = ToNodeOptions(config, _credentials, controlKeys);
             _domain = new IpInterface(domainInterface, config.Domain.ToIpOptions(), loggers.CreateLogger<IpInterface>());
             _node = new GatewayNode(options, _domain, time, loggers);
             try
@@ -134,6 +159,12 @@ internal static partial class GatewayRegistration
         {
             [LoggerMessage(450, LogLevel.Information, "Gateway ready {Node}: overlay on {Listen}, domain on {Interface}")]
             public static partial void Ready(ILogger logger, string node, string listen, string @interface);
+
+            [LoggerMessage(451, LogLevel.Warning, "Gateway {Node}: the domain's control plane is unauthenticated (no domain.keyFile): any host on the domain can send election hellos and member reports that count (docs/security.md, Control plane)")]
+            public static partial void DomainUnauthenticated(ILogger logger, string node);
+
+            [LoggerMessage(452, LogLevel.Information, "Gateway {Node}: control frames on the overlay links are not tagged (no gateway.overlayKeyFile); only the links' TLS authenticates them (docs/security.md, Control plane)")]
+            public static partial void OverlayUnauthenticated(ILogger logger, string node);
         }
     }
 }

@@ -70,6 +70,12 @@ public sealed record GatewaySection
 
     /// <summary>A gateway not heard from for this long is gone and the election runs again.</summary>
     public TimeSpan HoldTime { get; init; } = TimeSpan.FromMilliseconds(350);
+
+    /// <summary>The key file with the overlay's control-plane ring, as an absolute path; null for untagged control frames on the links.</summary>
+    public string? OverlayKeyFile { get; init; }
+
+    /// <summary>The ring's name in that file; null for its only domain ring.</summary>
+    public string? OverlayKeyRing { get; init; }
 }
 
 /// <summary>The <c>gateway</c> section as bound: the texts of its keys, each with its path.</summary>
@@ -120,6 +126,12 @@ public sealed record GatewayInput(string Path)
 
     /// <summary><c>election</c>, when it is a mapping: <c>priority</c>, <c>helloInterval</c>, <c>holdTime</c>.</summary>
     public (ConfigText? Priority, ConfigText? HelloInterval, ConfigText? HoldTime)? Election { get; init; }
+
+    /// <summary><c>overlayKeyFile</c>.</summary>
+    public ConfigText? OverlayKeyFile { get; init; }
+
+    /// <summary><c>overlayKeyRing</c>.</summary>
+    public ConfigText? OverlayKeyRing { get; init; }
 
     /// <summary>The path of <paramref name="key"/> in the section.</summary>
     public string PathOf(string key) => ConfigPath.Key(Path, key);

@@ -11,7 +11,7 @@ namespace Bridge.Host.Node;
 public static class GatewaySectionReader
 {
     private static readonly string[] Keys =
-        ["role", "carry", "learnMembers", "listen", "tls", "peers", "acceptLeaves", "upstreams", "heartbeat", "election"];
+        ["role", "carry", "learnMembers", "listen", "tls", "peers", "acceptLeaves", "upstreams", "heartbeat", "election", "overlayKeyFile", "overlayKeyRing"];
 
     /// <summary>Binds the section at <paramref name="value"/>; null when it is absent.</summary>
     public static GatewayInput? Bind(ConfigValue? value, ConfigurationErrors errors)
@@ -46,6 +46,8 @@ public static class GatewaySectionReader
             UpstreamCount = upstreams?.Count ?? 0,
             Heartbeat = heartbeat is null ? null : (heartbeat.Text("interval"), heartbeat.Text("deadAfter")),
             Election = election is null ? null : (election.Text("priority"), election.Text("helloInterval"), election.Text("holdTime")),
+            OverlayKeyFile = section.Text("overlayKeyFile"),
+            OverlayKeyRing = section.Text("overlayKeyRing"),
         };
     }
 
@@ -108,7 +110,13 @@ public static class GatewaySectionReader
             Priority = priority ?? defaults.Priority,
             HelloInterval = hello ?? defaults.HelloInterval,
             HoldTime = hold ?? defaults.HoldTime,
+            OverlayKeyFile = ConfigValues.FilePath(input.OverlayKeyFile, context.BaseDirectory),
+            OverlayKeyRing = DomainSectionReader.KeyRingName(input.OverlayKeyRing, errors),
         };
+        if (input.OverlayKeyRing is not null && input.OverlayKeyFile is null)
+        {
+            errors.Add(input.OverlayKeyRing.Path, "names a ring of gateway.overlayKeyFile, which is not given");
+        }
 
         // Compare only values that were read: a bad one is reported already, and a default is no news.
         if (input.Heartbeat is var (intervalText, deadAfterText) && Read(intervalText, interval) && Read(deadAfterText, deadAfter)
@@ -134,6 +142,7 @@ public static class GatewaySectionReader
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
+        ControlKeyFiles.Check(input.OverlayKeyFile, input.OverlayKeyRing, context, errors);
         if (input.Tls is not { } tls)
         {
             return;

@@ -56,8 +56,10 @@ internal static partial class RunCommand
             MetricsRegistration.Add(builder.Services, configuration, path);
             if (configuration.Bridge is { } bridge)
             {
+                var domainKeys = configuration.Domain.KeyFile is { } keyFile ? ControlKeyFiles.Load(keyFile, configuration.Domain.KeyRing) : null;
                 builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups) with
                 {
+                    DomainKeys = domainKeys,
                     Protections = configuration.Security?.Protections(configuration.Groups) ?? new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>(),
                 });
                 builder.Services.AddSingleton<BridgeService>();

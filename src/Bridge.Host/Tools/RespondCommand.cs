@@ -4,7 +4,6 @@ using System.Globalization;
 using Bridge.Host.Cli;
 using Bridge.Multicast;
 using Bridge.Multicast.Aggregation;
-using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -52,9 +51,11 @@ internal static class RespondCommand
         var count = CommonOptions.OptionalWholeNumber("--count", "Exit after answering K requests (exit code 0); without it, run until stopped", "K", min: 1);
         count.Aliases.Add("-C");
         var verbose = CommonOptions.Verbose();
+        var keyFile = CommonOptions.DomainKeyFile();
+        var keyRing = CommonOptions.DomainKeyRing();
         var command = new Command("respond", "Answer every request sent to a group with a value")
         {
-            group, value, valueFrom, count, @interface, verbose,
+            group, value, valueFrom, count, @interface, verbose, keyFile, keyRing,
         };
         command.Validators.Add(result =>
         {
@@ -72,12 +73,18 @@ internal static class RespondCommand
             var file = result.GetValue(valueFrom);
             var multicastInterface = CommonOptions.InterfaceOrLoopback(result, @interface);
             using var host = CliHost.Build(result.GetValue(verbose));
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            if (CommonOptions.ReportFormat(result, keyFile, keyRing, time) is not { } reportFormat)
+            {
+                return GridcastCommand.UsageError;
+            }
+
             // A device reports its group, so gateways that learn members count it.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, MemberReportInterval) },
+                new MulticastSocketOptions { MemberReports = new(reportFormat, MemberReportInterval) },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
-                host.Services.GetRequiredService<TimeProvider>());
+                time);
             socket.Join(name);
             // The member id is what a request's missing ids (--missing-ids) name this device by.
             await Console.Error.WriteLineAsync($"{ReadyLine} {name} on {multicastInterface.Name} as member {SubMessage.FormatSource(socket.SourceId)}");

@@ -6,7 +6,6 @@ using Bridge.Host.Cli;
 using Bridge.Host.Security;
 using Bridge.Multicast;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -59,9 +58,11 @@ internal static class SubCommand
         var json = CommonOptions.Json();
         var keys = KeyFiles.Option();
         var verbose = CommonOptions.Verbose();
+        var keyFile = CommonOptions.DomainKeyFile();
+        var keyRing = CommonOptions.DomainKeyRing();
         var command = new Command("sub", "Print the messages of groups; reads 'join GROUP' and 'leave GROUP' lines on standard input")
         {
-            groups, count, timeout, json, keys, @interface, verbose,
+            groups, count, timeout, json, keys, @interface, verbose, keyFile, keyRing,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -80,10 +81,15 @@ internal static class SubCommand
 
             using var host = CliHost.Build(result.GetValue(verbose));
             var time = host.Services.GetRequiredService<TimeProvider>();
+            if (CommonOptions.ReportFormat(result, keyFile, keyRing, time) is not { } reportFormat)
+            {
+                return GridcastCommand.UsageError;
+            }
+
             // A receiver reports its groups, so gateways that learn members carry them here.
             await using var socket = MulticastSocket.Create(
                 multicastInterface,
-                new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, MemberReportInterval) },
+                new MulticastSocketOptions { MemberReports = new(reportFormat, MemberReportInterval) },
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time);
             var secured = result.GetValue(keys) is { Length: > 0 };

@@ -384,7 +384,7 @@ public sealed partial class GatewayNode : IAsyncDisposable
             _gateway.Interest,
             _gateway.ActiveUpstream,
             _gateway.Flooding?.Database.Count ?? 0,
-            _gateway.Counters.Copy()) { Election = _gateway.Election.Counters.Copy(), Flooding = _gateway.Flooding?.Counters.Copy(), Aggregation = _gateway.Aggregation.Copy() };
+            _gateway.Counters.Copy()) { Election = _gateway.Election.Counters.Copy(), Flooding = _gateway.Flooding?.Counters.Copy(), Aggregation = _gateway.Aggregation.Copy(), DomainControl = _gateway.DomainControl?.Copy(), OverlayControl = _gateway.OverlayControl?.Copy() };
         lock (_snapshotLock)
         {
             _snapshot = snapshot;
@@ -567,6 +567,12 @@ public sealed partial class GatewayNode : IAsyncDisposable
 
         /// <summary>The counters of the gateway's aggregator (the reverse channel), copied with the rest.</summary>
         public Bridge.Multicast.Aggregation.AggregationCounters Aggregation { get; init; } = new();
+
+        /// <summary>The domain key's checks of control frames, copied with the rest; null without a domain key.</summary>
+        public Bridge.Multicast.Security.ControlPlane.ControlPlaneCounters? DomainControl { get; init; }
+
+        /// <summary>The overlay key's checks of control frames, copied with the rest; null without an overlay key.</summary>
+        public Bridge.Multicast.Security.ControlPlane.ControlPlaneCounters? OverlayControl { get; init; }
 
         /// <summary>Before the first turn of the loop.</summary>
         public static Snapshot Empty { get; } = new([], new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new Dictionary<GroupName, IReadOnlyList<GatewayId>>(), new HashSet<GroupName>(), [], null, 0, new GatewayCounters());

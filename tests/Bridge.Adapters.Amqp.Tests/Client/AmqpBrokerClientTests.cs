@@ -319,7 +319,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
         catch (OperationCanceledException)
         {
             Assert.Fail($"the group did not hear {missing.Count} confirmed message(s) within {patience.TotalSeconds} s: "
-                + string.Join(' ', missing.Take(20)) + $"\n{brokers.First.Transcript()}");
+                + string.Join(' ', missing.Take(20)) + $"\n{await brokers.First.TranscriptAsync()}");
         }
 
         return heard;
@@ -347,7 +347,7 @@ public sealed class AmqpBrokerClientTests(RabbitMqBrokers brokers, ITestOutputHe
             }
             catch (OperationCanceledException)
             {
-                Assert.Fail($"broker 2's consumer received nothing within {RecoveryPatience.TotalSeconds} s and {n} sends\n{brokers.Second.Transcript()}");
+                Assert.Fail($"broker 2's consumer received nothing within {RecoveryPatience.TotalSeconds} s and {n} sends\n{await brokers.Second.TranscriptAsync()}");
             }
         }
     }

@@ -313,7 +313,7 @@ public sealed class MqttBrokerClientTests : IAsyncLifetime
             {
                 Assert.Fail(
                     $"the group heard nothing within {ReconnectPatience.TotalSeconds} s and {n} publishes; "
-                    + $"bridge connected: {bridge.IsConnected}\n{_mosquitto.Transcript()}");
+                    + $"bridge connected: {bridge.IsConnected}\n{await _mosquitto.TranscriptAsync()}");
             }
         }
     }

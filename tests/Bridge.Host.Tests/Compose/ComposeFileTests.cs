@@ -1,20 +1,20 @@
-using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Bridge.Adapters.Mqtt.Client;
-using Bridge.Adapters.Mqtt.Rules;
 using Bridge.Testing;
 
 namespace Bridge.Host.Tests.Compose;
 
 /// <summary>
-/// Checks the compose demo (compose/demo.yml, compose/Dockerfile, compose/mosquitto.conf) without a
-/// Docker engine: Compose v1 validates and normalises the file, and the bridge commands are held
-/// against the parsers the real <c>gridcast bridge</c> uses.
+/// Checks the compose demo (compose/demo.yml, compose/demo/, compose/Dockerfile,
+/// compose/mosquitto.conf) without a Docker engine: Compose v1 validates and normalises the file,
+/// and the node files its gridcast services run pass <c>gridcast config validate</c>. The demo run
+/// for real is tests/Bridge.Compose.Tests.
 /// </summary>
 public sealed class ComposeFileTests
 {
     private const string DemoFile = "compose/demo.yml";
     private const string GridcastImage = "gridcast:dev";
+    private const string MosquittoConfig = "/etc/mosquitto/mosquitto.conf";
+    private const string CertificateVolume = "/var/lib/gridcast/certs/";
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
@@ -26,13 +26,13 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
-    public async Task ConfigServices_DemoFile_ListsBrokerAndBothBridges()
+    public async Task ConfigServices_DemoFile_ListsBrokerBridgeGatewaysAndDevices()
     {
         var run = await RunComposeAsync("config", "--services");
 
         Assert.True(run.ExitCode == 0, run.Transcript);
         Assert.Equal(
-            ["device-bridge", "headend-bridge", "mosquitto"],
+            ["certs", "gw-headend", "gw-north", "gw-south", "headend-bridge", "mosquitto", "north-1", "north-2", "south-1", "south-2"],
             run.Output.Where(l => l.Length > 0).Order(StringComparer.Ordinal));
     }
 
@@ -44,83 +44,77 @@ public sealed class ComposeFileTests
         var mount = Assert.Single(config.Service("mosquitto").List("volumes"), v => v.Contains("mosquitto.conf", StringComparison.Ordinal));
         var parts = mount.Split(':');
         Assert.True(File.Exists(parts[0]), $"the mosquitto service mounts '{parts[0]}', which does not exist");
-        Assert.Equal("/mosquitto/config/mosquitto.conf", parts[1]);
+        Assert.Equal(MosquittoConfig, parts[1]);
+        // The image (compose/images/mosquitto) starts the broker with that file.
+        Assert.Contains($"\"{MosquittoConfig}\"", File.ReadAllText(RepositoryPaths.Combine("compose", "images", "mosquitto", "Dockerfile")), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Config_BridgeServices_BuildFromTheRepositoryDockerfile()
+    public async Task Config_HostFileVolumes_ExistInRepository()
     {
         var config = await ReadNormalisedConfigAsync();
 
-        var bridges = config.ServicesWithImage(GridcastImage);
-        Assert.Equal(["device-bridge", "headend-bridge"], bridges.Select(b => b.Name).Order(StringComparer.Ordinal));
-        foreach (var bridge in bridges)
+        var mounts = config.ServiceNames.SelectMany(name => config.Service(name).List("volumes")).Where(v => v.StartsWith('/')).ToList();
+
+        Assert.NotEmpty(mounts);
+        Assert.All(mounts, mount => Assert.True(File.Exists(mount.Split(':')[0]), $"{DemoFile} mounts '{mount.Split(':')[0]}', which does not exist"));
+    }
+
+    [Fact]
+    public async Task Config_GridcastServices_BuildFromTheRepositoryDockerfile()
+    {
+        var config = await ReadNormalisedConfigAsync();
+
+        var services = config.ServicesWithImage(GridcastImage);
+        Assert.Equal(config.ServiceNames.Where(n => n != "mosquitto").Order(StringComparer.Ordinal), services.Select(b => b.Name).Order(StringComparer.Ordinal));
+        foreach (var service in services)
         {
             // Compose writes the context as an absolute path; the Dockerfile's COPY lines assume the root.
-            Assert.Equal(RepositoryPaths.Root.TrimEnd('/'), bridge.Scalar("context")?.TrimEnd('/'));
-            Assert.Equal("compose/Dockerfile", bridge.Scalar("dockerfile"));
+            Assert.Equal(RepositoryPaths.Root.TrimEnd('/'), service.Scalar("context")?.TrimEnd('/'));
+            Assert.Equal("compose/Dockerfile", service.Scalar("dockerfile"));
         }
     }
 
+    /// <summary>
+    /// The node files the demo's <c>gridcast run</c> services read pass <c>gridcast config
+    /// validate</c>, with certificates made as the demo's certs service makes them (a CA and one
+    /// certificate per gateway) in place of the volume the containers mount.
+    /// </summary>
     [Fact]
-    public async Task BridgeCommands_DemoFile_ParseAsGridcastParsesThem()
+    public async Task RunCommands_DemoFile_NameNodeFilesThatValidate()
     {
         var config = await ReadNormalisedConfigAsync();
-        var services = config.ServiceNames;
-        var sentGroups = new HashSet<string>(StringComparer.Ordinal);
-        var receivedGroups = new HashSet<string>(StringComparer.Ordinal);
+        using var certificates = new TempDirectory("gridcast-compose-certs-");
+        await RunGridcastAsync("certs", "ca", "--out", certificates.Path, "--name", "Compose Test CA");
+        var nodeFiles = 0;
 
-        foreach (var bridge in config.ServicesWithImage(GridcastImage))
+        foreach (var name in config.ServiceNames.Order(StringComparer.Ordinal))
         {
-            var command = bridge.List("command");
-            Assert.True(command.Count > 0 && command[0] == "bridge", $"{bridge.Name}: command does not start with the bridge verb");
-            var ruleCount = 0;
-            foreach (var (option, value) in OptionValues(bridge.Name, command.Skip(1).ToList()))
+            var service = config.Service(name);
+            var command = service.List("command");
+            if (command is not ["run", "--config", var inContainer])
             {
-                switch (option)
-                {
-                    case "--broker":
-                        var broker = MqttClientSettings.ParseBroker(value);
-                        Assert.Contains(broker.Host, services);
-                        break;
-                    case "--to-group":
-                        sentGroups.Add(TopicToGroupRule.Parse(value).Group.Canonical);
-                        ruleCount++;
-                        break;
-                    case "--from-group":
-                        receivedGroups.Add(GroupToTopicRule.Parse(value).Group.Canonical);
-                        ruleCount++;
-                        break;
-                    default:
-                        break;
-                }
+                continue;
             }
 
-            Assert.True(ruleCount > 0, $"{bridge.Name}: the command has no --to-group or --from-group rule");
+            var mount = Assert.Single(service.List("volumes"), v => v.Split(':')[1] == inContainer);
+            var text = await File.ReadAllTextAsync(mount.Split(':')[0]);
+            if (text.Contains(CertificateVolume, StringComparison.Ordinal))
+            {
+                await RunGridcastAsync("certs", "node", name, "--ca", certificates.Path, "--out", certificates.Path);
+                text = text.Replace(CertificateVolume, certificates.Path + "/", StringComparison.Ordinal);
+            }
+
+            var copy = certificates.Combine(name + ".yaml");
+            await File.WriteAllTextAsync(copy, text);
+            var (code, process) = await GridcastCli.RunAsync(ProcessTimeout, "config", "validate", copy);
+            await using var _ = process;
+            Assert.True(code == 0, $"{name}: {mount.Split(':')[0]} does not validate:\n{process.Transcript()}");
+            nodeFiles++;
         }
 
-        // The demo's point: what the head-end side sends, the device side receives.
-        Assert.NotEmpty(sentGroups);
-        Assert.Equal(sentGroups.Order(StringComparer.Ordinal), receivedGroups.Order(StringComparer.Ordinal));
-    }
-
-    [Fact]
-    public async Task BridgeCommands_DemoFile_UseOnlyOptionsOfTheBridgeVerb()
-    {
-        var config = await ReadNormalisedConfigAsync();
-        var (exitCode, help) = await GridcastCli.RunAsync(ProcessTimeout, "bridge", "--help");
-        await using var _ = help;
-        Assert.True(exitCode == 0, help.Transcript());
-        var helpText = string.Join('\n', help.StandardOutput);
-
-        var options = config.ServicesWithImage(GridcastImage)
-            .SelectMany(b => b.List("command"))
-            .Where(token => token.StartsWith('-'))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-
-        Assert.NotEmpty(options);
-        Assert.All(options, option => Assert.Matches($@"(?<![\w-]){Regex.Escape(option)}(?![\w-])", helpText));
+        // The head-end bridge and the three gateways.
+        Assert.Equal(4, nodeFiles);
     }
 
     [Fact]
@@ -147,6 +141,13 @@ public sealed class ComposeFileTests
         Assert.True(missing.Count == 0, $"compose/Dockerfile does not copy {string.Join(", ", missing)} before restoring");
     }
 
+    private static async Task RunGridcastAsync(params string[] arguments)
+    {
+        var (code, process) = await GridcastCli.RunAsync(ProcessTimeout, arguments);
+        await using var _ = process;
+        Assert.True(code == 0, process.Transcript());
+    }
+
     private static async Task<ComposeRun> RunComposeAsync(params string[] arguments)
     {
         var compose = Prerequisites.Command("docker-compose", "docker-compose", "validating compose/demo.yml");
@@ -160,17 +161,6 @@ public sealed class ComposeFileTests
         var run = await RunComposeAsync("config");
         Assert.True(run.ExitCode == 0, run.Transcript);
         return ComposeConfig.Parse(run.Output);
-    }
-
-    /// <summary>Pairs each option of a command with the token after it.</summary>
-    private static IEnumerable<(string Option, string Value)> OptionValues(string service, List<string> tokens)
-    {
-        for (var i = 0; i < tokens.Count; i += 2)
-        {
-            Assert.True(tokens[i].StartsWith("--", StringComparison.Ordinal), $"{service}: '{tokens[i]}' is not an option");
-            Assert.True(i + 1 < tokens.Count, $"{service}: option {tokens[i]} has no value");
-            yield return (tokens[i], tokens[i + 1]);
-        }
     }
 
     /// <summary>

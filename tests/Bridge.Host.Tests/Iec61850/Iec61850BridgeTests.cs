@@ -114,4 +114,74 @@ public sealed class Iec61850BridgeTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(0UL, unanswered.Contributors);
     }
+    [Fact]
+    public async Task Run_RequestToTheGroupOfThreeIeds_CountsEachIedAndAStoppedIedIsMissing()
+    {
+        await using var second = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow));
+        await using var third = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow));
+        _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(100.5f));
+        second.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(20f));
+        third.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(3.25f));
+        var group = GroupName.Parse($"ham:sg:{_prefix}.feeder");
+        var path = _files.Write("edge-iec61850-feeder.yaml", $$"""
+            node:
+              id: edge-iec61850-feeder
+            groups:
+              feeder:
+                uri: {{group}}
+            bridge:
+              iec61850:
+                ieds:
+                  bay1: { address: "127.0.0.1:{{_server.EndPoint.Port}}" }
+                  bay2: { address: "127.0.0.1:{{second.EndPoint.Port}}" }
+                  bay3: { address: "127.0.0.1:{{third.EndPoint.Port}}" }
+                reconnectDelay: 100ms
+              rules:
+                - name: bay1-power
+                  iec61850: ied=bay1 read=TestLD/MMXU1.TotW.mag.f[MX]
+                  group: feeder
+                  direction: from-group
+                - name: bay2-power
+                  iec61850: ied=bay2 read=TestLD/MMXU1.TotW.mag.f[MX]
+                  group: feeder
+                  direction: from-group
+                - name: bay3-power
+                  iec61850: ied=bay3 read=TestLD/MMXU1.TotW.mag.f[MX]
+                  group: feeder
+                  direction: from-group
+            """);
+        await using var node = GridcastCli.Start("run", "--config", path);
+        foreach (var bay in new[] { "bay1", "bay2", "bay3" })
+        {
+            await node.WaitForLineAsync(l => l.Contains($"IEC 61850 IED {bay} (127.0.0.1", StringComparison.Ordinal) && l.Contains("associated", StringComparison.Ordinal), Patience);
+        }
+
+        await using var asker = MulticastSocket.Create(MulticastInterface.Loopback());
+        var spec = new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum };
+
+        var all = await asker.RequestAsync(group, spec, TimeSpan.FromSeconds(2));
+
+        Assert.True(all.Contributors == 3, node.Transcript());
+        Assert.Equal(123.75, all.Sum);
+
+        // Each IED is a member of its own, under an id the node logs, which --missing-ids would list.
+        var ids = new List<string>();
+        foreach (var bay in new[] { "bay1", "bay2", "bay3" })
+        {
+            var line = await node.WaitForLineAsync(l => l.Contains($"iec61850 device {bay} as member ", StringComparison.Ordinal), Patience);
+            ids.Add(line.Split("as member ")[1][..16]);
+        }
+
+        Assert.Equal(3, ids.Distinct().Count());
+
+        await third.DisposeAsync();
+        await node.WaitForLineAsync(l => l.Contains("IED bay3 ", StringComparison.Ordinal) && l.Contains("the association closed", StringComparison.Ordinal), Patience);
+        var (exit, request) = await GridcastCli.RunAsync(Patience, "request", group.ToString(), "--aggregate", "count,sum", "--deadline", "2s", "--json");
+        await using var _ = request;
+
+        Assert.True(exit == 0, request.Transcript() + node.Transcript());
+        using var result = JsonDocument.Parse(string.Concat(request.StandardOutput));
+        Assert.Equal(2, result.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(120.5, result.RootElement.GetProperty("sum").GetDouble());
+    }
 }

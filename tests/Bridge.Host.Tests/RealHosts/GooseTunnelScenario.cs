@@ -17,7 +17,7 @@ namespace Bridge.Host.Tests.RealHosts;
 /// control block, dataset values and stNum/sqNum sequence, and stop within A's
 /// timeAllowedtoLive once A's publisher is killed.
 /// </summary>
-internal static class GooseTunnelScenario
+internal static partial class GooseTunnelScenario
 {
     public const string Purpose = "the GOOSE tunnel tests (tshark's goose dissector, AF_PACKET sockets in namespaces)";
     public const string GocbRef = "SUBA1LD0/LLN0$GO$gcbTrip";
@@ -35,7 +35,7 @@ internal static class GooseTunnelScenario
 
     // A heartbeat of 100 ms and a constant timeAllowedtoLive of 300 ms, as libiec61850 publishes
     // (a tight one, 2 × T1 after a change, would lapse whenever this test's timer is late).
-    private static readonly GooseRetransmissionOptions PublisherTiming = new()
+    internal static readonly GooseRetransmissionOptions PublisherTiming = new()
     {
         FirstInterval = TimeSpan.FromMilliseconds(4),
         Heartbeat = TimeSpan.FromMilliseconds(100),
@@ -112,6 +112,9 @@ internal static class GooseTunnelScenario
         AddSubstationLan(hostA.Name, NodeEndA, "iedA");
         AddSubstationLan(hostB.Name, NodeEndB, "iedB");
     }
+
+    /// <summary>Adds substation A's LAN only (<see cref="NodeEndA"/> and <c>iedA</c>) to <paramref name="hostA"/>.</summary>
+    public static void AddSubstationLanA(NamespaceHost hostA) => AddSubstationLan(hostA.Name, NodeEndA, "iedA");
 
     /// <summary>Waits until <paramref name="node"/> has opened its GOOSE side on <paramref name="nodeEnd"/>.</summary>
     public static Task WaitForSideAsync(ExternalProcess node, string nodeEnd)
@@ -242,7 +245,7 @@ internal static class GooseTunnelScenario
         Assert.All(Enumerable.Range(2, (int)states - 1), st => Assert.Contains(((uint)st, 0u), numbers));
     }
 
-    private static GooseData[] Values(uint state) => [new GooseBoolean(state % 2 == 1), new GooseInteger(state)];
+    internal static GooseData[] Values(uint state) => [new GooseBoolean(state % 2 == 1), new GooseInteger(state)];
 
     private static void AddSubstationLan(string host, string nodeEnd, string iedEnd)
     {
@@ -274,7 +277,7 @@ internal static class GooseTunnelScenario
     /// Substation A's IED: the project's <see cref="GoosePublisher"/> on a <see cref="GooseLinkSocket"/>
     /// of the IED's end of the LAN, driven on its own schedule until disposed (the publisher killed).
     /// </summary>
-    private sealed class PublisherLoop : IAsyncDisposable
+    internal sealed class PublisherLoop : IAsyncDisposable
     {
         private readonly GooseLinkSocket _socket;
         private readonly GoosePublisher _publisher;

@@ -160,7 +160,7 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         Assert.DoesNotContain(Tariff, east.State.Interest); // nobody in east's domain listens
 
         // A receiver joins in the east and reports it: east wants the group, and it flows.
-        var eastSocket = MulticastSocket.Create([_eastDomain.Attach("east-host")], new MulticastSocketOptions { MemberReports = new(HelloMembershipReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
+        var eastSocket = MulticastSocket.Create([_eastDomain.Attach("east-host")], new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
         eastSocket.Join(Tariff);
         await WaitForAsync(() => east.State.Interest.Contains(Tariff), "east learns its member");
         var message = await SendUntilReceivedAsync(westSocket, eastSocket, "tariff for a reporting member");
@@ -220,6 +220,68 @@ public sealed class GatewayNodeTests : IAsyncLifetime
         Assert.Equal((2UL, 11.0), (aggregate.Count, aggregate.Sum));
         Assert.Equal(1U, aggregate.MissingSubtreeCount);
         Assert.Equal([North], aggregate.MissingSubtrees);
+    }
+
+    [Fact]
+    public async Task RequestAsync_ASocketAnswersForThreeDevicesOneSilent_TheSilentDeviceIsNamedMissing()
+    {
+        var west = await StartGatewayAsync(West, _westDomain, new IPEndPoint(IPAddress.Loopback, 0), new GatewayPeer(East, null));
+        var east = await StartGatewayAsync(East, _eastDomain, null, [], learnMembers: true, new GatewayPeer(West, west.ListenEndPoint));
+        await WaitForAsync(() => east.State.Neighbors.Contains(West) && east.State.Designated.Contains(Tariff), "east is up and designated");
+
+        // A bridge in the east answers for three devices (IEDs, say) under ids of their own; the third cannot be read.
+        const ulong Bay1 = 0xB1, Bay2 = 0xB2, Bay3 = 0xB3;
+        var bridge = MulticastSocket.Create([_eastDomain.Attach("east-bridge")], new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromMilliseconds(200)) });
+        _owned.Add(bridge);
+        bridge.SetDevices(new Dictionary<ulong, IReadOnlyCollection<GroupName>> { [Bay1] = [Tariff], [Bay2] = [Tariff], [Bay3] = [Tariff] });
+        bridge.Join(Tariff);
+        await WaitForAsync(() => east.State.Interest.Contains(Tariff), "east learns the devices");
+        using var stop = new CancellationTokenSource();
+        var answering = AnswerForDevicesAsync(bridge, [(Bay1, 10), (Bay2, 32)], stop.Token);
+        var headEnd = Socket(_westDomain.Attach("head-end"));
+        var spec = new AggregationSpec { Functions = AggregateFunctions.Count | AggregateFunctions.Sum, WantMissingIds = true };
+
+        var result = await headEnd.RequestAsync(Tariff, spec, TimeSpan.FromSeconds(2));
+        await stop.CancelAsync();
+        await answering;
+
+        Assert.Equal((2UL, 42.0), (result.Count, result.Sum));
+        Assert.Equal(1UL, result.MissingCount);
+        Assert.Equal([Bay3], result.MissingMemberIds); // the bridge itself is no member there: its devices are
+    }
+
+    [Fact]
+    public async Task SetDevices_ADeviceDropped_IsWithdrawnFromTheGateway()
+    {
+        var east = await StartGatewayAsync(East, _eastDomain, null, [], learnMembers: true);
+
+        // Reports held for 35 s: the device can only be forgotten within the test's patience by a withdrawal.
+        var bridge = MulticastSocket.Create([_eastDomain.Attach("east-bridge")], new MulticastSocketOptions { MemberReports = new(MemberReportFormat.Default, TimeSpan.FromSeconds(10)) });
+        _owned.Add(bridge);
+        bridge.SetDevices(new Dictionary<ulong, IReadOnlyCollection<GroupName>> { [0xB1] = [Tariff] });
+        await WaitForAsync(() => east.State.Interest.Contains(Tariff), "east learns the device");
+
+        bridge.SetDevices(new Dictionary<ulong, IReadOnlyCollection<GroupName>>());
+
+        await WaitForAsync(() => !east.State.Interest.Contains(Tariff), "east forgets the device");
+    }
+
+    private static async Task AnswerForDevicesAsync(MulticastSocket bridge, (ulong Member, double Value)[] devices, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var request in bridge.RequestsAsync(cancellationToken))
+            {
+                foreach (var (member, value) in devices)
+                {
+                    await bridge.ReplyForAsync(request, member, value, cancellationToken: cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The test is over.
+        }
     }
 
     /// <summary>

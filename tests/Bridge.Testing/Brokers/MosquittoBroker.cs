@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using Bridge.Testing.Containers;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Images;
 
 namespace Bridge.Testing.Brokers;
 
@@ -28,15 +32,20 @@ public sealed record MosquittoOptions
 }
 
 /// <summary>
-/// A real Mosquitto (Debian's <c>mosquitto</c> package) as a child process, listening on a free
-/// loopback port with anonymous access and no persistence, its config in a fresh temp directory.
-/// <see cref="MosquittoOptions"/> add users, a TLS listener or persistence.
+/// A real Mosquitto (Debian's <c>mosquitto</c> package) reached on a free loopback port, with
+/// anonymous access and no persistence; <see cref="MosquittoOptions"/> add users, a TLS listener
+/// or persistence. When the run has a container engine (<see cref="ContainerEngine.Current"/>),
+/// the broker is a Testcontainers container of the locally built image, reached through a
+/// <see cref="NamespaceTcpForwarder"/>; otherwise it is a child process, its config in a fresh
+/// temp directory.
 /// </summary>
 /// <remarks>
-/// Readiness is the first of: the broker's "running" log line, or a TCP connection it accepts.
-/// Mosquitto block-buffers stdout when it is a pipe, so in practice the log arrives only when
-/// it exits and the accepted connection decides; an early exit fails with its transcript.
-/// Disposing kills only this broker's process and deletes its directory.
+/// A child process is ready at the first of: the broker's "running" log line, or a TCP connection
+/// it accepts. Mosquitto block-buffers stdout when it is a pipe, so in practice the log arrives
+/// only when it exits and the accepted connection decides; an early exit fails with its
+/// transcript. A container is ready when the broker answers an MQTT CONNECT (the engine's port
+/// forwarding accepts connections before the broker listens). Disposing kills only this broker's
+/// process, or removes its container, and deletes its directory.
 /// </remarks>
 public sealed class MosquittoBroker : IAsyncDisposable
 {
@@ -45,9 +54,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
 
+    private const int ContainerPort = 1883;
+    private const int ContainerTlsPort = 8883;
+    private const string ContainerFiles = "/etc/gridcast";
+    private static readonly TimeSpan ContainerStartTimeout = TimeSpan.FromSeconds(60);
+
     private readonly string _executable;
     private readonly TempDirectory _directory;
     private readonly string _configPath;
+    private readonly BrokerContainer? _container;
     private ExternalProcess? _process;
 
     private MosquittoBroker(string executable, TempDirectory directory, string configPath, int port, int? tlsPort, ExternalProcess process)
@@ -58,6 +73,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
         Port = port;
         TlsPort = tlsPort;
         _process = process;
+    }
+
+    private MosquittoBroker(TempDirectory directory, BrokerContainer container, bool tls)
+    {
+        _executable = string.Empty;
+        _directory = directory;
+        _configPath = string.Empty;
+        _container = container;
+        Port = container.PortFor(ContainerPort);
+        TlsPort = tls ? container.PortFor(ContainerTlsPort) : null;
     }
 
     /// <summary>The TCP port on 127.0.0.1; it stays the same across <see cref="RestartAsync"/>.</summary>
@@ -71,9 +96,6 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     /// <summary>The broker as the bridge's <c>--broker</c> option names it.</summary>
     public Uri Uri => new($"mqtt://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
-
-    /// <summary>The process id of the running broker.</summary>
-    public int ProcessId => Running.Id;
 
     private ExternalProcess Running => _process ?? throw new InvalidOperationException("mosquitto is not running");
 
@@ -92,6 +114,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public static async Task<MosquittoBroker> StartAsync(MosquittoOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (ContainerEngine.Current is { } engine)
+        {
+            return await StartContainerAsync(engine, options, cancellationToken);
+        }
+
         var executable = FindExecutable();
         var scratch = new TempDirectory("gridcast-mosquitto-");
         var directory = scratch.Path;
@@ -138,6 +165,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
+        if (_container is not null)
+        {
+            await _container.StopAsync();
+            await _container.StartAgainAsync(cancellationToken);
+            return;
+        }
+
         var old = Running;
         _process = null;
         try
@@ -155,14 +189,20 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>
-    /// What the broker printed so far. Mosquitto flushes its log when it exits, so this is
-    /// mostly empty while it runs.
+    /// What the broker printed so far. A child process flushes its log when it exits, so this is
+    /// mostly empty while it runs; a container's broker logs to standard error, unbuffered.
     /// </summary>
-    public string Transcript() => _process?.Transcript() ?? "(mosquitto is not running)";
+    public async Task<string> TranscriptAsync()
+        => _container is not null ? await _container.LogsAsync() : _process?.Transcript() ?? "(mosquitto is not running)";
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (_container is not null)
+        {
+            await _container.DisposeAsync();
+        }
+
         var process = _process;
         _process = null;
         if (process is not null)
@@ -173,21 +213,101 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private static string Config(int port, int? tlsPort, MosquittoOptions options, string? passwordFile, string directory)
+    private static async Task<MosquittoBroker> StartContainerAsync(ContainerEngine engine, MosquittoOptions options, CancellationToken cancellationToken)
+    {
+        var scratch = new TempDirectory("gridcast-mosquitto-");
+        try
+        {
+            var ports = new List<int> { ContainerPort };
+            var builder = new ContainerBuilder(engine.MosquittoImage)
+                .WithImagePullPolicy(PullPolicy.Never)
+                .WithPortBinding(ContainerPort, assignRandomHostPort: true);
+            string? passwordFile = null;
+            var command = $"exec /usr/sbin/mosquitto -c {ContainerFiles}/mosquitto.conf";
+            if (options.Users is { Count: > 0 } users)
+            {
+                // Hashed inside the container by its own mosquitto_passwd, from a plain copy each
+                // start, so a restart does not hash the hashes.
+                passwordFile = $"{ContainerFiles}/passwords";
+                var plain = string.Concat(users.Select(u => $"{u.Key}:{u.Value}\n"));
+                builder = builder.WithResourceMapping(Encoding.UTF8.GetBytes(plain), FilePath.Of($"{ContainerFiles}/passwords.txt"));
+                command = $"cp {ContainerFiles}/passwords.txt {passwordFile} && mosquitto_passwd -U {passwordFile} && chmod 644 {passwordFile} && {command}";
+            }
+
+            if (options.Tls is { } tls)
+            {
+                ports.Add(ContainerTlsPort);
+                builder = builder.WithPortBinding(ContainerTlsPort, assignRandomHostPort: true)
+                    .WithResourceMapping(await File.ReadAllBytesAsync(tls.CaFile, cancellationToken), FilePath.Of($"{ContainerFiles}/ca.crt"))
+                    .WithResourceMapping(await File.ReadAllBytesAsync(tls.CertificateFile, cancellationToken), FilePath.Of($"{ContainerFiles}/broker.crt"))
+                    .WithResourceMapping(await File.ReadAllBytesAsync(tls.KeyFile, cancellationToken), FilePath.Of($"{ContainerFiles}/broker.key"));
+            }
+
+            var containerOptions = options.Tls is { } t
+                ? options with { Tls = t with { CaFile = $"{ContainerFiles}/ca.crt", CertificateFile = $"{ContainerFiles}/broker.crt", KeyFile = $"{ContainerFiles}/broker.key" } }
+                : options;
+            var config = Config(ContainerPort, options.Tls is null ? null : ContainerTlsPort, containerOptions, passwordFile, "/var/lib/mosquitto", inContainer: true);
+            builder = builder.WithResourceMapping(Encoding.UTF8.GetBytes(config), FilePath.Of($"{ContainerFiles}/mosquitto.conf"))
+                .WithEntrypoint("/bin/sh", "-c")
+                .WithCommand(command);
+            var container = await BrokerContainer.StartAsync(
+                engine, builder.Build(), ports, WaitUntilConnAckAsync, ContainerStartTimeout, "mosquitto", cancellationToken);
+            return new MosquittoBroker(scratch, container, options.Tls is not null);
+        }
+        catch
+        {
+            scratch.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Returns once a broker on <paramref name="port"/> answers an MQTT 3.1.1 CONNECT with a CONNACK (accepted or not).</summary>
+    private static async Task WaitUntilConnAckAsync(int port, CancellationToken cancellationToken)
+    {
+        // CONNECT, remaining length 17: "MQTT", level 4, clean session, keep-alive 60 s, client id "probe".
+        byte[] connect = [0x10, 17, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 0x02, 0, 60, 0, 5, (byte)'p', (byte)'r', (byte)'o', (byte)'b', (byte)'e'];
+        var answer = new byte[1];
+        while (true)
+        {
+            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                try
+                {
+                    await probe.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+                    await probe.SendAsync(connect, SocketFlags.None, cancellationToken);
+                    if (await probe.ReceiveAsync(answer, SocketFlags.None, cancellationToken) == 1 && answer[0] == 0x20)
+                    {
+                        return;
+                    }
+                }
+                catch (SocketException)
+                {
+                    // Not listening yet.
+                }
+            }
+
+            await Task.Delay(ProbeInterval, cancellationToken);
+        }
+    }
+
+    private static string Config(int port, int? tlsPort, MosquittoOptions options, string? passwordFile, string directory, bool inContainer = false)
     {
         var lines = new List<string>();
 
         // Started as root, mosquitto 2 drops to user "mosquitto" before it reads password files,
         // certificates and its database, which this user's 0700 temp directory keeps from it.
-        if (passwordFile is not null || options.Tls is not null || options.Persistent)
+        // In a container the files are the image's own user's to read, and the user may stay.
+        if (!inContainer && (passwordFile is not null || options.Tls is not null || options.Persistent))
         {
             lines.Add($"user {Environment.UserName}");
         }
 
-        lines.Add($"listener {port.ToString(CultureInfo.InvariantCulture)} 127.0.0.1");
+        // A container's listeners take every address: connections come through the engine's forwarding.
+        var address = inContainer ? "0.0.0.0" : "127.0.0.1";
+        lines.Add($"listener {port.ToString(CultureInfo.InvariantCulture)} {address}");
         if (options.Tls is { } tls && tlsPort is { } securePort)
         {
-            lines.Add($"listener {securePort.ToString(CultureInfo.InvariantCulture)} 127.0.0.1");
+            lines.Add($"listener {securePort.ToString(CultureInfo.InvariantCulture)} {address}");
             lines.Add($"cafile {tls.CaFile}");
             lines.Add($"certfile {tls.CertificateFile}");
             lines.Add($"keyfile {tls.KeyFile}");
@@ -210,7 +330,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
             lines.Add("persistence false");
         }
 
-        lines.Add("log_dest stdout");
+        // A container's log is read while it runs; mosquitto buffers stdout but not stderr.
+        lines.Add(inContainer ? "log_dest stderr" : "log_dest stdout");
         lines.Add(string.Empty);
         return string.Join('\n', lines);
     }

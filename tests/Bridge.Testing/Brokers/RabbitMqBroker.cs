@@ -1,10 +1,18 @@
 using System.Globalization;
+using Bridge.Testing.Containers;
+using DotNet.Testcontainers.Images;
 using RabbitMQ.Client;
+using Testcontainers.RabbitMq;
 
 namespace Bridge.Testing.Brokers;
 
 /// <summary>
-/// A real RabbitMQ (Debian's <c>rabbitmq-server</c> package) as a child process: its own epmd, a
+/// A real RabbitMQ (Debian's <c>rabbitmq-server</c> package) reached on a free loopback port, with
+/// <c>guest</c> allowed. When the run has a container engine (<see cref="ContainerEngine.Current"/>)
+/// it is a Testcontainers.RabbitMq container of the locally built image (compose/images/rabbitmq),
+/// reached through a <see cref="NamespaceTcpForwarder"/>; its database lives in the container, so
+/// it survives <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>. Otherwise it is a child
+/// process: its own epmd, a
 /// unique node name, the AMQP and distribution ports free on 127.0.0.1, its database, logs, cookie
 /// and config in a fresh temp directory, and <c>guest</c> allowed from loopback.
 /// </summary>
@@ -12,9 +20,7 @@ namespace Bridge.Testing.Brokers;
 /// The server is run from <see cref="ServerScript"/> directly: the /usr/sbin wrapper switches to
 /// the rabbitmq user, whose Erlang cookie is not ours. epmd is started first as our own child, or
 /// the node would start a daemon that outlives the test. Readiness is an AMQP connection the
-/// broker accepts (boot takes a few seconds); an early exit fails with the transcript. A Docker
-/// engine would allow Testcontainers instead; CI here has none, so the process is the only path.
-/// Disposing stops the node (killing its process tree if it does not stop in time), then the epmd it
+/// broker accepts (boot takes a few seconds); an early exit fails with the transcript. Disposing stops the node (killing its process tree if it does not stop in time), then the epmd it
 /// started, and deletes its directory; nothing else is touched.
 /// </remarks>
 public sealed class RabbitMqBroker : IAsyncDisposable
@@ -30,16 +36,29 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(100);
     private static int _instances;
 
+    private const int ContainerPort = 5672;
+
     private readonly TempDirectory _directory;
     private readonly Dictionary<string, string> _environment;
+    private readonly BrokerContainer? _container;
     private ExternalProcess? _epmd;
     private ExternalProcess? _server;
+    private bool _containerRunning;
 
     private RabbitMqBroker(TempDirectory directory, int port, Dictionary<string, string> environment)
     {
         _directory = directory;
         Port = port;
         _environment = environment;
+    }
+
+    private RabbitMqBroker(TempDirectory directory, BrokerContainer container)
+    {
+        _directory = directory;
+        _environment = [];
+        _container = container;
+        _containerRunning = true;
+        Port = container.PortFor(ContainerPort);
     }
 
     /// <summary>The AMQP port on 127.0.0.1; it stays the same across <see cref="RestartAsync"/>.</summary>
@@ -52,6 +71,11 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <exception cref="MissingPrerequisiteException">RabbitMQ is not installed.</exception>
     public static async Task<RabbitMqBroker> StartAsync(CancellationToken cancellationToken = default)
     {
+        if (ContainerEngine.Current is { } engine)
+        {
+            return await StartContainerAsync(engine, cancellationToken);
+        }
+
         if (!File.Exists(ServerScript))
         {
             throw new MissingPrerequisiteException(
@@ -92,7 +116,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         await StopAsync();
-        await LaunchAsync(cancellationToken);
+        await StartAgainAsync(cancellationToken);
     }
 
     /// <summary>
@@ -101,6 +125,13 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// </summary>
     public async Task StopAsync()
     {
+        if (_container is not null)
+        {
+            _containerRunning = _containerRunning ? false : throw new InvalidOperationException("rabbitmq-server is not running");
+            await _container.StopAsync();
+            return;
+        }
+
         var old = _server ?? throw new InvalidOperationException("rabbitmq-server is not running");
         _server = null;
         try
@@ -125,16 +156,28 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     }
 
     /// <summary>Starts a node stopped by <see cref="StopAsync"/> again, on the same port and database.</summary>
-    public Task StartAgainAsync(CancellationToken cancellationToken = default)
-        => _server is null ? LaunchAsync(cancellationToken) : throw new InvalidOperationException("rabbitmq-server is running");
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        if (_container is not null)
+        {
+            _containerRunning = !_containerRunning ? true : throw new InvalidOperationException("rabbitmq-server is running");
+            await _container.StartAgainAsync(cancellationToken);
+            return;
+        }
+
+        await (_server is null ? LaunchAsync(cancellationToken) : throw new InvalidOperationException("rabbitmq-server is running"));
+    }
 
     /// <summary>What the node printed so far (its log goes to standard output).</summary>
-    public string Transcript() => _server?.Transcript() ?? "(rabbitmq-server is not running)";
+    public async Task<string> TranscriptAsync()
+        => _container is not null ? await _container.LogsAsync() : _server?.Transcript() ?? "(rabbitmq-server is not running)";
 
     /// <summary>A connection factory for ordinary clients of this broker (no automatic recovery).</summary>
-    public ConnectionFactory ConnectionFactory(string name) => new()
+    public ConnectionFactory ConnectionFactory(string name) => Factory(Uri, name);
+
+    private static ConnectionFactory Factory(Uri uri, string name) => new()
     {
-        Uri = Uri,
+        Uri = uri,
         ClientProvidedName = name,
         AutomaticRecoveryEnabled = false,
         RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
@@ -143,6 +186,11 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (_container is not null)
+        {
+            await _container.DisposeAsync();
+        }
+
         if (_server is not null)
         {
             // A graceful stop lets the start script reap the VM; killing the tree would leave the
@@ -165,6 +213,54 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         }
 
         _directory.Dispose();
+    }
+
+    private static async Task<RabbitMqBroker> StartContainerAsync(ContainerEngine engine, CancellationToken cancellationToken)
+    {
+        var scratch = new TempDirectory("gridcast-rabbitmq-");
+        try
+        {
+            // The image's rabbitmq.conf lets guest in from the engine's forwarding (loopback_users = none).
+            var container = new RabbitMqBuilder(engine.RabbitMqImage)
+                .WithImagePullPolicy(PullPolicy.Never)
+                .WithUsername("guest")
+                .WithPassword("guest")
+                .Build();
+            var broker = await BrokerContainer.StartAsync(
+                engine, container, [ContainerPort], (port, token) => WaitUntilAcceptingAsync(port, null, token), StartTimeout, "rabbitmq-server", cancellationToken);
+            return new RabbitMqBroker(scratch, broker);
+        }
+        catch
+        {
+            scratch.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Returns once the broker on <paramref name="port"/> accepts an AMQP connection, failing early when <paramref name="exited"/> does.</summary>
+    private static async Task WaitUntilAcceptingAsync(int port, Task? exited, CancellationToken cancellationToken)
+    {
+        var factory = Factory(new Uri($"amqp://guest:guest@127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"), "readiness-probe");
+        while (true)
+        {
+            if (exited is { IsCompleted: true })
+            {
+                // Never a match: it completes only by failing, with the transcript.
+                await exited;
+            }
+
+            try
+            {
+                await using var probe = await factory.CreateConnectionAsync(cancellationToken);
+                return;
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Not listening yet (unreachable), or listening but still booting (handshake refused).
+            }
+
+            await (exited is null ? Task.Delay(ProbeInterval, cancellationToken) : Task.WhenAny(exited, Task.Delay(ProbeInterval, cancellationToken)));
+        }
     }
 
     private static Dictionary<string, string> Environment(string directory)
@@ -197,26 +293,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         var exited = server.WaitForLineAsync(static _ => false, StartTimeout);
         try
         {
-            while (true)
-            {
-                if (exited.IsCompleted)
-                {
-                    // Never a match: it completes only by failing, with the transcript.
-                    await exited;
-                }
-
-                try
-                {
-                    await using var probe = await ConnectionFactory("readiness-probe").CreateConnectionAsync(deadline.Token);
-                    break;
-                }
-                catch (Exception) when (!deadline.IsCancellationRequested)
-                {
-                    // Not listening yet (unreachable), or listening but still booting (handshake refused).
-                }
-
-                await Task.WhenAny(exited, Task.Delay(ProbeInterval, deadline.Token));
-            }
+            await WaitUntilAcceptingAsync(Port, exited, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

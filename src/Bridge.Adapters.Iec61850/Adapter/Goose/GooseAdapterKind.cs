@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using Bridge.Adapters.Iec61850.Link;
+using Bridge.Adapters.Iec61850.RGoose.Security;
 using Bridge.Core.Adapters;
 using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
@@ -51,13 +52,18 @@ public sealed class GooseAdapterKind : AdapterKind<GooseSectionInput, GooseSecti
 
     /// <inheritdoc/>
     protected override GooseSection? Validate(GooseSectionInput input, ConfigurationContext context, ConfigurationErrors errors)
-        => GooseSectionReader.Validate(input, errors);
+        => GooseSectionReader.Validate(input, errors, context?.BaseDirectory);
+
+    /// <inheritdoc/>
+    protected override void CheckEnvironment(GooseSectionInput input, ConfigurationContext context, ConfigurationErrors errors)
+        => GooseSectionReader.CheckEnvironment(input, context, errors);
 
     /// <inheritdoc/>
     protected override string Describe(GooseSection settings)
         => $"GOOSE tunnel on {settings.Interface} (T1 {settings.Retransmission.FirstInterval.TotalMilliseconds} ms, T0 {settings.Retransmission.Heartbeat.TotalMilliseconds} ms"
             + (settings.RGoose is { } r ? $", R-GOOSE to {r.Destination}" : string.Empty)
-            + (settings.RGooseListen is { } l ? $", R-GOOSE from {l})" : ")");
+            + (settings.RGooseListen is { } l ? $", R-GOOSE from {l}" : string.Empty)
+            + (settings.RGooseSecurity is { } s ? $", R-GOOSE secured with the keys of {s.KeyFile})" : ")");
 
     /// <inheritdoc/>
     protected override Task<IAdapterSide> StartAsync(GooseSection settings, AdapterContext context, CancellationToken cancellationToken)
@@ -83,9 +89,25 @@ public sealed class GooseAdapterKind : AdapterKind<GooseSectionInput, GooseSecti
         RGooseReceiver? receiver = null;
         try
         {
+            RGooseKeySet? keys = null;
+            if (settings.RGooseSecurity is { } security)
+            {
+                // Read again at start (the check read it at load): the file may have changed since.
+                if (!GooseSectionReader.TryLoadKeys(security.KeyFile, out keys, out var keyProblems))
+                {
+                    throw new IOException($"bridge.goose.rgoose.keys: key file '{security.KeyFile}': {string.Join("; ", keyProblems)}");
+                }
+
+                if (security.SendKeyId is { } id && !keys.TryGet(id, out _))
+                {
+                    throw new IOException($"bridge.goose.rgoose.sendKey: key {id} is not in the key file '{security.KeyFile}'");
+                }
+            }
+
             if (settings.RGoose is { } target)
             {
-                rgoose = new RGooseSender(target.Destination, target.Ttl, socket.InterfaceIndex);
+                var protector = keys is null ? null : new RGooseProtector(keys, settings.RGooseSecurity!.SendKeyId);
+                rgoose = new RGooseSender(target.Destination, target.Ttl, socket.InterfaceIndex, protector, context.Time);
             }
 
             var logger = context.Loggers.CreateLogger<GooseTunnelSide>();
@@ -102,7 +124,7 @@ public sealed class GooseAdapterKind : AdapterKind<GooseSectionInput, GooseSecti
                 }
 
                 var own = RGooseInput.OwnSource(rgoose?.LocalEndPoint, HostAddresses());
-                input = new RGooseInput(receiver, context.Router, own, logger, context.Time);
+                input = new RGooseInput(receiver, context.Router, own, logger, context.Time, keys is null ? null : new RGooseUnprotector(keys));
             }
 
             var side = new GooseTunnelSide(socket, rgoose, settings, context.Router, logger, context.Time, input);

@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Bridge.Adapters.Iec61850.Goose;
 using Bridge.Adapters.Iec61850.RGoose;
+using Bridge.Adapters.Iec61850.RGoose.Security;
 using Bridge.Core.Adapters;
 using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
@@ -31,7 +33,18 @@ public sealed record GooseSection : AdapterSettings
 
     /// <summary>The IP multicast group and UDP port joined (through <see cref="Interface"/>) to receive R-GOOSE for <c>in=rgoose</c> rules; null when not listening.</summary>
     public IPEndPoint? RGooseListen { get; init; }
+
+    /// <summary>R-GOOSE security (<c>rgoose.keys</c>, <c>rgoose.sendKey</c>); null for R-GOOSE without security.</summary>
+    public RGooseSecuritySettings? RGooseSecurity { get; init; }
 }
+
+/// <summary>
+/// <c>bridge.goose.rgoose.keys</c> and <c>sendKey</c>: with them, every SPDU the side sends is
+/// signed or encrypted, and every SPDU it receives must verify (docs/iec61850-goose.md, "R-GOOSE security").
+/// </summary>
+/// <param name="KeyFile">The key file's absolute path (<see cref="RGoose.Security.RGooseKeyFile"/>), read when the side starts.</param>
+/// <param name="SendKeyId">The key id the sender uses; null to pick the valid key that became valid last.</param>
+public sealed record RGooseSecuritySettings(string KeyFile, uint? SendKeyId);
 
 /// <summary>The R-GOOSE destination of <c>bridge.goose.rgoose</c>.</summary>
 /// <param name="Destination">The IP multicast group and UDP port (102 by IEC 61850-90-5).</param>
@@ -47,7 +60,9 @@ public sealed record RGooseTarget(IPEndPoint Destination, int Ttl);
 /// <param name="RGooseTtl"><c>rgoose.ttl</c>.</param>
 /// <param name="RGoosePath">The path of <c>rgoose</c>; null when it is absent.</param>
 /// <param name="RGooseListen"><c>rgoose.listen</c>.</param>
-public sealed record GooseSectionInput(string Path, ConfigText? Interface, ConfigText? FirstInterval, ConfigText? Heartbeat, ConfigText? RGooseDestination, ConfigText? RGooseTtl, string? RGoosePath, ConfigText? RGooseListen = null);
+/// <param name="RGooseKeys"><c>rgoose.keys</c>.</param>
+/// <param name="RGooseSendKey"><c>rgoose.sendKey</c>.</param>
+public sealed record GooseSectionInput(string Path, ConfigText? Interface, ConfigText? FirstInterval, ConfigText? Heartbeat, ConfigText? RGooseDestination, ConfigText? RGooseTtl, string? RGoosePath, ConfigText? RGooseListen = null, ConfigText? RGooseKeys = null, ConfigText? RGooseSendKey = null);
 
 /// <summary>Binds and validates <c>bridge.goose</c> (docs/configuration.md), and checks GOOSE rules across each other.</summary>
 public static class GooseSectionReader
@@ -59,7 +74,7 @@ public static class GooseSectionReader
     public static GooseSectionInput Bind(SectionReader section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        var rgoose = section.Section("rgoose", "destination", "ttl", "listen");
+        var rgoose = section.Section("rgoose", "destination", "ttl", "listen", "keys", "sendKey");
         return new GooseSectionInput(
             section.Path,
             section.Text("interface"),
@@ -68,11 +83,13 @@ public static class GooseSectionReader
             rgoose?.Text("destination"),
             rgoose?.Text("ttl"),
             rgoose?.Path,
-            rgoose?.Text("listen"));
+            rgoose?.Text("listen"),
+            rgoose?.Text("keys"),
+            rgoose?.Text("sendKey"));
     }
 
-    /// <summary>Validates the bound section (pure); the settings, or null with every error added.</summary>
-    public static GooseSection? Validate(GooseSectionInput goose, ConfigurationErrors errors)
+    /// <summary>Validates the bound section (pure); the settings, or null with every error added. Relative paths resolve against <paramref name="baseDirectory"/> (the node file's; the working directory when null).</summary>
+    public static GooseSection? Validate(GooseSectionInput goose, ConfigurationErrors errors, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(goose);
         ArgumentNullException.ThrowIfNull(errors);
@@ -93,6 +110,7 @@ public static class GooseSectionReader
 
         RGooseTarget? rgoose = null;
         IPEndPoint? listen = null;
+        RGooseSecuritySettings? security = null;
         if (goose.RGoosePath is { } rgoosePath)
         {
             // A side that only receives R-GOOSE needs no destination; one of the two says why the section is there.
@@ -113,6 +131,8 @@ public static class GooseSectionReader
             {
                 errors.Add(goose.RGooseListen!.Path, $"'{goose.RGooseListen.Text}' is not a multicast address (R-GOOSE is received on an IP multicast group, port {RGooseCodec.Port})");
             }
+
+            security = ValidateSecurity(goose, rgoosePath, baseDirectory ?? Directory.GetCurrentDirectory(), errors);
         }
 
         return errors.Count == before
@@ -122,8 +142,89 @@ public static class GooseSectionReader
                 Retransmission = new GooseRetransmissionOptions { FirstInterval = firstInterval, Heartbeat = heartbeat },
                 RGoose = rgoose,
                 RGooseListen = listen,
+                RGooseSecurity = security,
             }
             : null;
+    }
+
+    /// <summary>
+    /// Reads the key file <c>rgoose.keys</c> names and checks it holds keys (and <c>sendKey</c>
+    /// among them): an environment check, since it reads the file system. A bad file is reported
+    /// line by line without its key material.
+    /// </summary>
+    public static void CheckEnvironment(GooseSectionInput goose, ConfigurationContext context, ConfigurationErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(goose);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (goose.RGooseKeys is not { } keysText)
+        {
+            return;
+        }
+
+        var path = ConfigValues.FilePath(keysText, context.BaseDirectory);
+        if (!EnvironmentChecks.FileExists(path, keysText.Path, errors))
+        {
+            return;
+        }
+
+        if (!TryLoadKeys(path!, out var keys, out var problems))
+        {
+            foreach (var problem in problems)
+            {
+                errors.Add(keysText.Path, $"key file '{path}': {problem}");
+            }
+
+            return;
+        }
+
+        if (goose.RGooseSendKey is { } sendKey && uint.TryParse(sendKey.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && !keys.TryGet(id, out _))
+        {
+            errors.Add(sendKey.Path, $"key {id} is not in the key file '{path}'");
+        }
+    }
+
+    /// <summary>The keys of the file at <paramref name="path"/>, or false with the problems (an unreadable file is one).</summary>
+    public static bool TryLoadKeys(string path, [NotNullWhen(true)] out RGooseKeySet? keys, out IReadOnlyList<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            keys = null;
+            problems = [$"cannot be read: {e.Message}"];
+            return false;
+        }
+
+        keys = RGooseKeyFile.Parse(text, out problems);
+        return keys is not null;
+    }
+
+    private static RGooseSecuritySettings? ValidateSecurity(GooseSectionInput goose, string rgoosePath, string baseDirectory, ConfigurationErrors errors)
+    {
+        uint? sendKey = null;
+        if (goose.RGooseSendKey is { } sendKeyText)
+        {
+            if (uint.TryParse(sendKeyText.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id != 0)
+            {
+                sendKey = id;
+            }
+            else
+            {
+                errors.Add(sendKeyText.Path, $"'{sendKeyText.Text}' must be a key id, a whole number from 1 to {uint.MaxValue}");
+            }
+
+            if (goose.RGooseKeys is null)
+            {
+                errors.Add(ConfigPath.Key(rgoosePath, "keys"), "is required with sendKey: the key comes from the key file");
+            }
+        }
+
+        return goose.RGooseKeys is { } keys ? new RGooseSecuritySettings(ConfigValues.FilePath(keys, baseDirectory)!, sendKey) : null;
     }
 
     /// <summary>

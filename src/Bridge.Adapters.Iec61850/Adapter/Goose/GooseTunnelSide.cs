@@ -29,6 +29,9 @@ namespace Bridge.Adapters.Iec61850.Adapter.Goose;
 /// </remarks>
 public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddress>
 {
+    /// <summary>The drop reason of an APDU not sent as R-GOOSE because no key of the key file is valid at the time.</summary>
+    public const string RGooseNoKeyReason = "rgoose_no_valid_key";
+
     private readonly GooseLinkSocket _socket;
     private readonly RGooseSender? _rgoose;
     private readonly RGooseInput? _rgooseInput;
@@ -337,9 +340,10 @@ public sealed class GooseTunnelSide : IAdapterSide, IEndpointPublisher<GooseAddr
                     _socket.Send(_frame.WrittenSpan);
                 }
 
-                if (target.Output is GooseOutput.RGoose or GooseOutput.Both)
+                if (target.Output is (GooseOutput.RGoose or GooseOutput.Both) && _rgoose is not null
+                    && !_rgoose.Send(target.AppId, transmit.Simulation, transmit.Transmit.Apdu.Span))
                 {
-                    _rgoose?.Send(target.AppId, transmit.Simulation, transmit.Transmit.Apdu.Span);
+                    Drop(RGooseNoKeyReason, target.ToString(), "no R-GOOSE key is valid now, so the SPDU was not sent");
                 }
 
                 Interlocked.Increment(ref _published);

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Bridge.Adapters.Iec61850.Goose;
 using Bridge.Adapters.Iec61850.RGoose;
+using Bridge.Adapters.Iec61850.RGoose.Security;
 using Bridge.Core.Routing;
 using Bridge.Multicast.Diagnostics;
 using Bridge.Multicast.Wire;
@@ -19,19 +20,22 @@ public readonly record struct RGooseReceivedApdu(ushort AppId, string GocbRef, R
 
 /// <summary>
 /// R-GOOSE as input of the tunnel's side: a loop reads datagrams from an <see cref="RGooseReceiver"/>,
-/// takes the goosePdus out of each SPDU (<see cref="TryRead"/>) and routes each, the bytes as
+/// takes the goosePdus out of each SPDU (<see cref="TryRead(ReadOnlyMemory{byte}, RGooseUnprotector?, DateTimeOffset, List{RGooseReceivedApdu}, out string, out string)"/>) and routes each, the bytes as
 /// received, through the router's to-group rules with the address (payload APPID, gocbRef,
 /// <see cref="GooseOutput.RGoose"/>) and content type <see cref="ContentType.GooseApdu"/>, exactly
 /// as a captured GOOSE frame's APDU goes. So the far end re-emits it as GOOSE (or R-GOOSE) as it
 /// would a captured one. A datagram that does not decode is dropped whole and counted under its
-/// reason (<see cref="DropReason"/>); one from this side's own R-GOOSE sender is ignored.
+/// reason (<see cref="DropReason(RGooseRejection)"/>); one from this side's own R-GOOSE sender is
+/// ignored. With an <see cref="RGooseUnprotector"/> (the side has keys), only SPDUs that verify
+/// or decrypt with a valid key and carry a new SPDU number are taken; the others are counted by
+/// the security layer's reason (<see cref="DropReason(RGooseSecurityRejection)"/>).
 /// </summary>
 public sealed class RGooseInput : IAsyncDisposable
 {
     /// <summary>The drop reason of a datagram from this side's own sender.</summary>
     public const string OwnReason = "rgoose_own";
 
-    /// <summary>The drop reason of a signed or encrypted SPDU (security is issue 17's).</summary>
+    /// <summary>The drop reason of a signed or encrypted SPDU at a side without keys.</summary>
     public const string SecuredReason = "rgoose_secured";
 
     /// <summary>The drop reason of an SPDU with no payload element.</summary>
@@ -41,6 +45,8 @@ public sealed class RGooseInput : IAsyncDisposable
     public const string MalformedApduReason = "rgoose_malformed_apdu";
 
     private readonly RGooseReceiver _receiver;
+    private readonly RGooseUnprotector? _security;
+    private readonly TimeProvider _time;
     private readonly Router _router;
     private readonly Func<IPEndPoint, bool> _isOwn;
     private readonly ILogger _logger;
@@ -50,8 +56,12 @@ public sealed class RGooseInput : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private long _received;
 
-    /// <summary>An input reading <paramref name="receiver"/> (owned from here on) into <paramref name="router"/>; <paramref name="isOwn"/> tells this side's own datagrams by their source.</summary>
-    public RGooseInput(RGooseReceiver receiver, Router router, Func<IPEndPoint, bool> isOwn, ILogger logger, TimeProvider time)
+    /// <summary>
+    /// An input reading <paramref name="receiver"/> (owned from here on, as is <paramref name="security"/>)
+    /// into <paramref name="router"/>; <paramref name="isOwn"/> tells this side's own datagrams by
+    /// their source; with <paramref name="security"/>, SPDUs must verify with its keys.
+    /// </summary>
+    public RGooseInput(RGooseReceiver receiver, Router router, Func<IPEndPoint, bool> isOwn, ILogger logger, TimeProvider time, RGooseUnprotector? security = null)
     {
         ArgumentNullException.ThrowIfNull(receiver);
         ArgumentNullException.ThrowIfNull(router);
@@ -59,6 +69,8 @@ public sealed class RGooseInput : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(time);
         _receiver = receiver;
+        _security = security;
+        _time = time;
         _router = router;
         _isOwn = isOwn;
         _logger = logger;
@@ -95,9 +107,13 @@ public sealed class RGooseInput : IAsyncDisposable
     }
 
     /// <summary>The counter name of a codec rejection: <c>rgoose_</c> and the reason in snake case (<c>rgoose_not_goose_session</c>).</summary>
-    public static string DropReason(RGooseRejection rejection)
+    public static string DropReason(RGooseRejection rejection) => SnakeCase(rejection.ToString());
+
+    /// <summary>The counter name of a security rejection: <c>rgoose_</c> and the reason in snake case (<c>rgoose_bad_signature</c>, <c>rgoose_replay</c>).</summary>
+    public static string DropReason(RGooseSecurityRejection rejection) => SnakeCase(rejection.ToString());
+
+    private static string SnakeCase(string name)
     {
-        var name = rejection.ToString();
         var text = new StringBuilder("rgoose_", name.Length + 12);
         for (var i = 0; i < name.Length; i++)
         {
@@ -118,6 +134,14 @@ public sealed class RGooseInput : IAsyncDisposable
     /// payload element is a GOOSE APDU that decodes. Pure.
     /// </summary>
     public static bool TryRead(ReadOnlyMemory<byte> datagram, List<RGooseReceivedApdu> apdus, out string reason, out string detail)
+        => TryRead(datagram, null, default, apdus, out reason, out detail);
+
+    /// <summary>
+    /// As <see cref="TryRead(ReadOnlyMemory{byte}, List{RGooseReceivedApdu}, out string, out string)"/>,
+    /// and with <paramref name="security"/> the SPDU must pass it at <paramref name="now"/> first
+    /// (an encrypted SPDU's goosePdus are then slices of its buffer, valid until its next call).
+    /// </summary>
+    public static bool TryRead(ReadOnlyMemory<byte> datagram, RGooseUnprotector? security, DateTimeOffset now, List<RGooseReceivedApdu> apdus, out string reason, out string detail)
     {
         ArgumentNullException.ThrowIfNull(apdus);
         apdus.Clear();
@@ -127,14 +151,24 @@ public sealed class RGooseInput : IAsyncDisposable
             return false;
         }
 
-        if (spdu.HasSignature || !spdu.InitializationVector.IsEmpty)
+        var userData = spdu.UserData;
+        if (security is not null)
         {
-            // Without the keys (issue 17) a signature cannot be checked nor a payload decrypted.
-            (reason, detail) = (SecuredReason, "the SPDU is signed or encrypted, and R-GOOSE security is not supported yet");
+            var securityRejection = security.Unprotect(now, datagram, spdu, out userData);
+            if (securityRejection != RGooseSecurityRejection.None)
+            {
+                (reason, detail) = (DropReason(securityRejection), $"SPDU {spdu.SpduNumber} under key id {spdu.KeyId} refused by R-GOOSE security ({securityRejection})");
+                return false;
+            }
+        }
+        else if (spdu.HasSignature || !spdu.InitializationVector.IsEmpty)
+        {
+            // Without keys a signature cannot be checked nor a payload decrypted.
+            (reason, detail) = (SecuredReason, "the SPDU is signed or encrypted, and this side has no R-GOOSE keys (bridge.goose.rgoose.keys)");
             return false;
         }
 
-        var reader = new RGoosePayloadReader(spdu.UserData);
+        var reader = new RGoosePayloadReader(userData);
         while (reader.TryRead(out var payload, out rejection))
         {
             if (!GooseCodec.TryDecodeView(payload.Apdu, out var view, out var gooseRejection))
@@ -190,6 +224,7 @@ public sealed class RGooseInput : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _security?.Dispose();
     }
 
     private async Task ReceiveLoopAsync()
@@ -210,7 +245,7 @@ public sealed class RGooseInput : IAsyncDisposable
                     continue;
                 }
 
-                if (!TryRead(buffer.AsMemory(0, length), apdus, out var reason, out var detail))
+                if (!TryRead(buffer.AsMemory(0, length), _security, _time.GetUtcNow(), apdus, out var reason, out var detail))
                 {
                     Count(reason);
                     if (_logLimit.ShouldLog(n => GooseAdapterLog.Suppressed(_logger, n)))

@@ -37,4 +37,10 @@ internal static partial class Iec61850AdapterLog
 
     [LoggerMessage(1551, LogLevel.Error, "IEC 61850 IED {Ied}: the connection loop failed unexpectedly; reconnecting")]
     public static partial void LoopFailed(ILogger logger, Exception exception, string ied);
+
+    [LoggerMessage(1552, LogLevel.Information, "IEC 61850 IED {Ied}: buffered block {Reference} resumes after entry {EntryId}")]
+    public static partial void ReportingResumed(ILogger logger, string ied, string reference, string entryId);
+
+    [LoggerMessage(1553, LogLevel.Warning, "IEC 61850 IED {Ied}: buffered block {Reference} no longer holds entry {EntryId} ({Reason}); it sends its whole buffer, so reports may come twice")]
+    public static partial void ResumeRefused(ILogger logger, string ied, string reference, string entryId, string reason);
 }

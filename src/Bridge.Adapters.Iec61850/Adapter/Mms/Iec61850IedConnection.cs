@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Bridge.Adapters.Iec61850.Client;
 using Bridge.Adapters.Iec61850.Client.Control;
+using Bridge.Adapters.Iec61850.Client.Reporting;
 using Bridge.Adapters.Iec61850.Mms.Association;
 using Bridge.Adapters.Iec61850.Mms.Data;
 using Bridge.Core.Mapping;
@@ -53,7 +54,11 @@ public sealed record Iec61850IedStatus(
     long Reports,
     long Polls,
     long CommandsApplied,
-    IReadOnlyDictionary<string, long> Failures);
+    IReadOnlyDictionary<string, long> Failures)
+{
+    /// <summary>Aggregation requests answered with a value read from the IED (those not answered are the failure <c>request_unanswered</c>).</summary>
+    public long RequestsAnswered { get; init; }
+}
 
 /// <summary>
 /// One IED of the side: associates, enables the report control blocks of its report rules (with
@@ -78,6 +83,10 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
     private readonly Channel<(Iec61850Endpoint Endpoint, ReadOnlyMemory<byte> Payload)> _commands =
         Channel.CreateBounded<(Iec61850Endpoint, ReadOnlyMemory<byte>)>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
     private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
+
+    // The EntryID of the last report of each buffered block that was handed to the groups, by the
+    // block's reference; kept across associations, so that a new one resumes there (7-2 §17.2.2.9).
+    private readonly ConcurrentDictionary<string, byte[]> _lastEntryIds = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private readonly Task _commandLoop;
@@ -87,6 +96,7 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
     private long _reports;
     private long _polls;
     private long _commandsApplied;
+    private long _requestsAnswered;
 
     public Iec61850IedConnection(Iec61850Ied ied, Iec61850Section settings, Router router, ILoggerFactory loggers, TimeProvider time, Action<Iec61850ConnectionEvent> emit)
     {
@@ -123,7 +133,13 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
         Interlocked.Read(ref _reports),
         Interlocked.Read(ref _polls),
         CommandsApplied,
-        Failures);
+        Failures)
+    {
+        RequestsAnswered = Interlocked.Read(ref _requestsAnswered),
+    };
+
+    /// <summary>Counts a request answered with a value of this IED.</summary>
+    public void CountAnswered() => Interlocked.Increment(ref _requestsAnswered);
 
     /// <summary>Queues a group command for <paramref name="endpoint"/>; false when the queue is full (counted).</summary>
     public bool Enqueue(Iec61850Endpoint endpoint, ReadOnlyMemory<byte> payload)
@@ -266,6 +282,7 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
             {
                 try
                 {
+                    await ResumeBufferedAsync(client, endpoint, association.Token);
                     var block = await client.EnableReportingAsync(endpoint.Reference, cancellationToken: association.Token);
                     // An empty RptID means the block's own reference (IEC 61850-8-1 §17.2.2.2).
                     reportRules[block.ReportId.Length > 0 ? block.ReportId : endpoint.Reference.ToMmsName().ToString()] = endpoint;
@@ -323,6 +340,34 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Before a buffered block is enabled on a new association: writes back the EntryID of the
+    /// last report routed from it, so that the IED sends what followed, including reports that
+    /// were in flight when the old association ended, and nothing routed already. An IED that no
+    /// longer holds that entry (its buffer overflowed, it restarted) refuses the write; then
+    /// EntryID zero asks for its whole buffer: reports may come twice, but none is lost.
+    /// </summary>
+    private async Task ResumeBufferedAsync(Iec61850Client client, Iec61850Endpoint endpoint, CancellationToken cancellationToken)
+    {
+        var reference = endpoint.Reference.ToString();
+        if (endpoint.Reference.Fc != FunctionalConstraint.BR || !_lastEntryIds.TryGetValue(reference, out var entryId))
+        {
+            return;
+        }
+
+        var text = Convert.ToHexStringLower(entryId);
+        try
+        {
+            await client.SetReportControlBlockAsync(endpoint.Reference, new ReportControlBlockSettings { EntryId = entryId }, cancellationToken);
+            Iec61850AdapterLog.ReportingResumed(_logger, _ied.Name, reference, text);
+        }
+        catch (Iec61850AccessException e)
+        {
+            Fail("resume_refused", () => Iec61850AdapterLog.ResumeRefused(_logger, _ied.Name, reference, text, e.Message));
+            await client.SetReportControlBlockAsync(endpoint.Reference, new ReportControlBlockSettings { EntryId = new byte[8] }, cancellationToken);
+        }
+    }
+
     private async Task RouteReportsAsync(Iec61850Client client, Dictionary<string, Iec61850Endpoint> rules, CancellationToken cancellationToken)
     {
         try
@@ -338,6 +383,12 @@ internal sealed class Iec61850IedConnection : IAsyncDisposable
                 var payload = Iec61850Payload.Report(_ied.Name, endpoint.Reference.ToString(), report);
                 Interlocked.Increment(ref _reports);
                 await _router.RouteAsync(new InboundMessage<Iec61850Address>(endpoint.Address, payload, ContentType.Raw), cancellationToken);
+
+                // Remembered only once handed on: a report lost before that is sent again after a reconnect.
+                if (endpoint.Reference.Fc == FunctionalConstraint.BR && report.EntryId is { Length: > 0 } entryId)
+                {
+                    _lastEntryIds[endpoint.Reference.ToString()] = entryId;
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

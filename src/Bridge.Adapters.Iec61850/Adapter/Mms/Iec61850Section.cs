@@ -152,7 +152,8 @@ public static class Iec61850SectionReader
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(settings);
         var problems = new List<(string, string)>();
-        var readGroups = new Dictionary<string, string>(StringComparer.Ordinal);
+        // By (IED, group): each IED answers a request with one value, as a member of its own.
+        var readGroups = new Dictionary<(string Ied, string Group), string>();
         foreach (var rule in rules)
         {
             if (rule.Endpoint is not Iec61850Endpoint endpoint)
@@ -183,13 +184,13 @@ public static class Iec61850SectionReader
                 {
                     problems.Add((rule.Name, "a read rule answers one group, without placeholders"));
                 }
-                else if (readGroups.TryGetValue(group.Canonical, out var other))
+                else if (readGroups.TryGetValue((endpoint.Ied, group.Canonical), out var other))
                 {
-                    problems.Add((rule.Name, $"rule '{other}' answers requests of the same group already: a node answers a request with one value"));
+                    problems.Add((rule.Name, $"rule '{other}' answers requests of the same group for IED '{endpoint.Ied}' already: an IED answers a request with one value"));
                 }
                 else
                 {
-                    readGroups[group.Canonical] = rule.Name;
+                    readGroups[(endpoint.Ied, group.Canonical)] = rule.Name;
                 }
             }
         }

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Bridge.Core.Adapters;
+using Bridge.Core.Mapping;
 using Bridge.Core.Routing;
 using Bridge.Multicast;
 using Bridge.Multicast.Wire;
@@ -13,8 +15,8 @@ namespace Bridge.Adapters.Iec61850.Adapter.Mms;
 /// from-group <c>write=</c> and <c>operate=</c> rules are applied to the IED, one at a time per
 /// IED, and their result (the IED's acceptance, or its refusal with LastApplError) is counted and
 /// logged; a request to the group of a <c>read=</c> rule is answered by reading the attribute
-/// (<see cref="IGroupAnswerer"/>), and a read that fails is no answer, so the asker counts this
-/// node missing, never as a zero.
+/// on every IED the rules name for that group, one answer per IED (<see cref="IGroupAnswerer"/>),
+/// and a read that fails is no answer, so the asker counts that IED missing, never as a zero.
 /// </summary>
 public sealed class Iec61850Side : IAdapterSide, IGroupAnswerer, IEndpointPublisher<Iec61850Address>
 {
@@ -46,7 +48,7 @@ public sealed class Iec61850Side : IAdapterSide, IGroupAnswerer, IEndpointPublis
     /// <summary>What happens on the IEDs' connections, in order; the oldest are dropped beyond 1024 unread.</summary>
     public ChannelReader<Iec61850ConnectionEvent> Events => _events.Reader;
 
-    /// <summary>Requests answered with a value read from an IED.</summary>
+    /// <summary>Answers given with a value read from an IED (one per IED and request).</summary>
     public long Answered => Interlocked.Read(ref _answered);
 
     /// <summary>Each IED's counters, for per-IED metrics.</summary>
@@ -74,36 +76,68 @@ public sealed class Iec61850Side : IAdapterSide, IGroupAnswerer, IEndpointPublis
         return ValueTask.CompletedTask;
     }
 
-    /// <inheritdoc/>
-    public async ValueTask<MemberAnswer?> AnswerAsync(GroupRequest request, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Each IED that a <c>read=</c> rule names, with the groups of its read rules: the side answers
+    /// for every IED as a member of its own. Read from the rules in force, so a reload that
+    /// changes a read rule's groups shows here.
+    /// </summary>
+    public IReadOnlyList<AnsweringDevice> Devices
+        => [.. ReadRules()
+            .GroupBy(r => r.Endpoint.Ied, StringComparer.Ordinal)
+            .Select(g => new AnsweringDevice(g.Key, [.. g.SelectMany(r => r.Rule.SourceGroups()).Distinct()]))];
+
+    /// <summary>
+    /// Reads the attribute of the first <c>read=</c> rule of each IED whose group is asked, on
+    /// every such IED at once, and gives each value as the answer of its IED
+    /// (<see cref="MemberAnswer.Device"/>) as soon as it is read. An IED that cannot be read in
+    /// time (not associated, an access error, no answer, a value that is not a number) gives no
+    /// answer: the asker counts it missing, never as a zero.
+    /// </summary>
+    public async IAsyncEnumerable<MemberAnswer> AnswerAsync(GroupRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        foreach (var rule in _router.Table.FromGroup)
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        var reads = new List<Task<MemberAnswer?>>();
+        foreach (var (rule, endpoint) in ReadRules())
         {
-            if (rule.Endpoint is not Iec61850Endpoint { Action: Iec61850Action.Read } endpoint
-                || !rule.AddressesFor<Iec61850Address>(request.Group).Any()
-                || !_connections.TryGetValue(endpoint.Ied, out var connection))
+            if (rule.AddressesFor<Iec61850Address>(request.Group).Any() && asked.Add(endpoint.Ied))
             {
-                continue;
+                reads.Add(ReadForRequestAsync(_connections[endpoint.Ied], endpoint, request, cancellationToken));
             }
-
-            var value = await connection.ReadForRequestAsync(request.Group.Canonical, endpoint.Reference, request.Deadline, cancellationToken);
-            if (value is null)
-            {
-                return null;
-            }
-
-            if (Iec61850Payload.AsNumber(value) is not { } number)
-            {
-                Iec61850AdapterLog.RequestUnanswered(_logger, request.Group.Canonical, endpoint.Ied, endpoint.Reference.ToString(), $"the value {value} is not a number");
-                return null;
-            }
-
-            Interlocked.Increment(ref _answered);
-            return new MemberAnswer(Iec61850Payload.Number(number), ContentType.Raw);
         }
 
-        return null;
+        await foreach (var read in Task.WhenEach(reads).WithCancellation(cancellationToken))
+        {
+            if (await read is { } answer)
+            {
+                yield return answer;
+            }
+        }
+    }
+
+    /// <summary>The from-group <c>read=</c> rules in force whose IED the side serves, in rule order.</summary>
+    private IEnumerable<(MappingRule Rule, Iec61850Endpoint Endpoint)> ReadRules()
+        => _router.Table.FromGroup
+            .Where(r => r.Endpoint is Iec61850Endpoint { Action: Iec61850Action.Read } e && _connections.ContainsKey(e.Ied))
+            .Select(r => (r, (Iec61850Endpoint)r.Endpoint));
+
+    private async Task<MemberAnswer?> ReadForRequestAsync(Iec61850IedConnection connection, Iec61850Endpoint endpoint, GroupRequest request, CancellationToken cancellationToken)
+    {
+        var value = await connection.ReadForRequestAsync(request.Group.Canonical, endpoint.Reference, request.Deadline, cancellationToken);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (Iec61850Payload.AsNumber(value) is not { } number)
+        {
+            Iec61850AdapterLog.RequestUnanswered(_logger, request.Group.Canonical, endpoint.Ied, endpoint.Reference.ToString(), $"the value {value} is not a number");
+            return null;
+        }
+
+        Interlocked.Increment(ref _answered);
+        connection.CountAnswered();
+        return new MemberAnswer(Iec61850Payload.Number(number), ContentType.Raw) { Device = endpoint.Ied };
     }
 
     /// <inheritdoc/>

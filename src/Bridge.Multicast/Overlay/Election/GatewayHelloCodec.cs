@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Unicode;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
 
@@ -96,14 +97,7 @@ public static class GatewayHelloCodec
         BinaryPrimitives.WriteUInt16BigEndian(span[4..], (ushort)hello.HelloInterval.TotalMilliseconds);
         BinaryPrimitives.WriteUInt16BigEndian(span[6..], (ushort)hello.HoldTime.TotalMilliseconds);
         var at = FixedHeaderSize + Encoding.UTF8.GetBytes(hello.Gateway.Value, span[FixedHeaderSize..]);
-        BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)hello.Groups.Count);
-        at += 2;
-        foreach (var group in hello.Groups)
-        {
-            var length = Encoding.UTF8.GetBytes(group.WireName, span[(at + 2)..]);
-            BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)length);
-            at += 2 + length;
-        }
+        GroupListCodec.Write(hello.Groups, span[at..]);
 
         output.Advance(size);
     }
@@ -182,69 +176,10 @@ public static class GatewayHelloCodec
             return HelloError.GatewayIdNotUtf8;
         }
 
-        rest = rest[idLength..];
-        if (rest.Length < 2)
+        var groupError = GroupListCodec.Read(rest[idLength..], out var groups);
+        if (groupError != HelloError.None)
         {
-            return HelloError.Truncated;
-        }
-
-        int count = BinaryPrimitives.ReadUInt16BigEndian(rest);
-        rest = rest[2..];
-
-        // Each group takes at least three bytes, so a count the input cannot hold is refused
-        // before anything is allocated for it.
-        if (rest.Length < 3L * count)
-        {
-            return HelloError.Truncated;
-        }
-
-        var groups = new GroupName[count];
-        var seen = new HashSet<string>(count, StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
-        {
-            if (rest.Length < 2)
-            {
-                return HelloError.Truncated;
-            }
-
-            int nameLength = BinaryPrimitives.ReadUInt16BigEndian(rest);
-            if (nameLength is 0 or > MaxGroupNameLength)
-            {
-                return HelloError.BadGroupNameLength;
-            }
-
-            rest = rest[2..];
-            if (rest.Length < nameLength)
-            {
-                return HelloError.Truncated;
-            }
-
-            var nameBytes = rest[..nameLength];
-            if (!Utf8.IsValid(nameBytes))
-            {
-                return HelloError.GroupNameNotUtf8;
-            }
-
-            var text = Encoding.UTF8.GetString(nameBytes);
-            if (!GroupName.TryParse(text, out var group, out _)
-                || group.SecCredentials is not null
-                || !string.Equals(group.WireName, text, StringComparison.Ordinal))
-            {
-                return HelloError.BadGroupName;
-            }
-
-            if (!seen.Add(text))
-            {
-                return HelloError.DuplicateGroup;
-            }
-
-            groups[i] = group;
-            rest = rest[nameLength..];
-        }
-
-        if (!rest.IsEmpty)
-        {
-            return HelloError.TrailingBytes;
+            return groupError;
         }
 
         hello = new GatewayHello(
@@ -278,35 +213,7 @@ public static class GatewayHelloCodec
             throw new ArgumentException($"Hold time {hello.HoldTime} must be longer than the hello interval {hello.HelloInterval}.", nameof(hello));
         }
 
-        ArgumentNullException.ThrowIfNull(hello.Groups, nameof(hello));
-        if (hello.Groups.Count > ushort.MaxValue)
-        {
-            throw new ArgumentException($"A hello holds at most {ushort.MaxValue} groups, not {hello.Groups.Count}.", nameof(hello));
-        }
-
-        long size = FixedHeaderSize + idLength + 2;
-        var seen = new HashSet<string>(hello.Groups.Count, StringComparer.Ordinal);
-        foreach (var group in hello.Groups)
-        {
-            if (group is null)
-            {
-                throw new ArgumentException("A hello lists a null group.", nameof(hello));
-            }
-
-            if (!seen.Add(group.WireName))
-            {
-                throw new ArgumentException($"A hello lists {group} twice.", nameof(hello));
-            }
-
-            var length = Encoding.UTF8.GetByteCount(group.WireName);
-            if (length > MaxGroupNameLength)
-            {
-                throw new ArgumentException($"Group name {group} is {length} bytes of UTF-8; at most {MaxGroupNameLength}.", nameof(hello));
-            }
-
-            size += 2 + length;
-        }
-
+        var size = FixedHeaderSize + idLength + GroupListCodec.Measure(hello.Groups, "hello", nameof(hello));
         return size <= MaxEncodedSize
             ? (int)size
             : throw new ArgumentException($"The hello would take {size} bytes; at most {MaxEncodedSize}.", nameof(hello));

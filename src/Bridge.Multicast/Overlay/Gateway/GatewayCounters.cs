@@ -23,6 +23,9 @@ public sealed class GatewayCounters
     /// <summary>Datagrams from the domain that were not valid frames.</summary>
     public long NativeMalformed { get; internal set; }
 
+    /// <summary>Control frames from the domain (hellos, member reports) refused by the domain key's checks: forged, untagged, stale or replayed.</summary>
+    public long NativeUnauthenticated { get; internal set; }
+
     /// <summary>Frames from the domain of other types than Data and the control group's hellos.</summary>
     public long NativeUnsupported { get; internal set; }
 
@@ -83,7 +86,7 @@ public sealed class GatewayCounters
     /// <summary>
     /// Inputs refused for <paramref name="reason"/>. Each refusal also adds to the summary counter
     /// <see cref="GatewayRejections.SummaryOf"/> names (<see cref="NativeMalformed"/>,
-    /// <see cref="PeerRejected"/> or <see cref="UnknownPeer"/>).
+    /// <see cref="NativeUnauthenticated"/>, <see cref="PeerRejected"/> or <see cref="UnknownPeer"/>).
     /// </summary>
     public long Rejected(GatewayRejection reason) => (uint)reason < (uint)_rejected.Length ? _rejected[(int)reason] : 0;
 
@@ -109,6 +112,9 @@ public sealed class GatewayCounters
                 break;
             case nameof(UnknownPeer):
                 UnknownPeer++;
+                break;
+            case nameof(NativeUnauthenticated):
+                NativeUnauthenticated++;
                 break;
         }
     }

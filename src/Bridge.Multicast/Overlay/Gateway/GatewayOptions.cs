@@ -3,6 +3,7 @@ using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Security.ControlPlane;
 
 namespace Bridge.Multicast.Overlay.Gateway;
 
@@ -116,6 +117,12 @@ public sealed record GatewayOptions
     /// <summary>A (group, source) pair not heard for this long is forgotten.</summary>
     public TimeSpan SourceIdleTime { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The keys that authenticate the gateway's control frames on its domain and its links
+    /// (docs/security.md, "Control plane"); null, or a null ring, leaves that side unauthenticated.
+    /// </summary>
+    public ControlPlaneKeys? ControlKeys { get; init; }
+
     /// <summary>The hop margin, linger and bounds of the gateway's aggregator (the reverse channel, docs/aggregation.md).</summary>
     public AggregatorOptions Aggregation { get; init; } = new();
 
@@ -159,5 +166,6 @@ public sealed record GatewayOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(HandoverTime, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Aggregation);
         Aggregation.Validate();
+        ControlKeys?.Window.Validate();
     }
 }

@@ -54,6 +54,21 @@ public enum GatewayRejection
 
     /// <summary>A link-state advertisement was refused because the database is full (<see cref="Flooding.FloodingOptions.MaxOrigins"/>).</summary>
     OriginRefused,
+
+    /// <summary>An election hello from the domain failed the domain key's checks; the cause is the <see cref="Security.ControlPlane.ControlFrameRejection"/>.</summary>
+    UnauthenticatedHello,
+
+    /// <summary>A member report from the domain failed the domain key's checks; the cause is the <see cref="Security.ControlPlane.ControlFrameRejection"/>.</summary>
+    UnauthenticatedMemberReport,
+
+    /// <summary>A link-state message from a peer failed the overlay key's checks; the cause is the <see cref="Security.ControlPlane.ControlFrameRejection"/>.</summary>
+    UnauthenticatedLinkState,
+
+    /// <summary>A leaf's interest failed the overlay key's checks; the cause is the <see cref="Security.ControlPlane.ControlFrameRejection"/>.</summary>
+    UnauthenticatedInterest,
+
+    /// <summary>A PartialAggregate frame from a peer failed the overlay key's checks; the cause is the <see cref="Security.ControlPlane.ControlFrameRejection"/>.</summary>
+    UnauthenticatedPartial,
 }
 
 /// <summary>How each <see cref="GatewayRejection"/> is counted.</summary>
@@ -76,6 +91,8 @@ public static class GatewayRejections
             or GatewayRejection.MalformedInterest or GatewayRejection.InterestFromOtherGateway
             or GatewayRejection.UnexpectedRequest or GatewayRejection.FragmentedPartial or GatewayRejection.MalformedPartial => nameof(GatewayCounters.PeerRejected),
         GatewayRejection.OriginRefused => null,
+        GatewayRejection.UnauthenticatedHello or GatewayRejection.UnauthenticatedMemberReport => nameof(GatewayCounters.NativeUnauthenticated),
+        GatewayRejection.UnauthenticatedLinkState or GatewayRejection.UnauthenticatedInterest or GatewayRejection.UnauthenticatedPartial => nameof(GatewayCounters.PeerRejected),
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a gateway rejection"),
     };
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Bridge.Multicast.Aggregation;
 using Bridge.Multicast.Naming;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Election;
 using Bridge.Multicast.Overlay.Flooding;
 using Bridge.Multicast.Overlay.Gateway.Aggregation;
@@ -11,6 +12,7 @@ using Bridge.Multicast.Overlay.Gateway.Membership;
 using Bridge.Multicast.Overlay.Gateway.Timers;
 using Bridge.Multicast.Overlay.Gateway.Upstreams;
 using Bridge.Multicast.Overlay.Routing;
+using Bridge.Multicast.Security.ControlPlane;
 using Bridge.Multicast.Wire;
 
 namespace Bridge.Multicast.Overlay.Gateway;
@@ -76,6 +78,8 @@ public sealed class OverlayGateway
     private readonly GatewayOutbox _outbox = new();
     private readonly OverlayPeerTable _peers = new();
     private readonly ControlFrameEncoder _control;
+    private readonly ControlFrameAuthenticator? _domainKeys;
+    private readonly ControlFrameAuthenticator? _overlayKeys;
     private readonly DomainMembership _membership;
     private readonly DesignatedHandover _handover;
     private readonly UpstreamSelection? _upstreams;
@@ -94,7 +98,9 @@ public sealed class OverlayGateway
         _controlGroupWire = Encoding.UTF8.GetBytes(options.ControlGroup.WireName);
         _membersGroupWire = Encoding.UTF8.GetBytes(options.MembersGroup.WireName);
         _carried = options.Carry.Distinct().ToDictionary(static g => g.WireName, StringComparer.Ordinal);
-        _control = new ControlFrameEncoder(options.SourceId);
+        _domainKeys = options.ControlKeys?.ForDomain();
+        _overlayKeys = options.ControlKeys?.ForOverlay();
+        _control = new ControlFrameEncoder(options.SourceId, _domainKeys, _overlayKeys);
         ShortestPathTrees? trees = null;
         if (options.Role == GatewayRole.Transit)
         {
@@ -131,6 +137,12 @@ public sealed class OverlayGateway
 
     /// <summary>What it has done.</summary>
     public GatewayCounters Counters { get; } = new();
+
+    /// <summary>What the domain key's checks have done; null without a domain key (an unauthenticated domain side).</summary>
+    public ControlPlaneCounters? DomainControl => _domainKeys?.Counters;
+
+    /// <summary>What the overlay key's checks have done; null without an overlay key.</summary>
+    public ControlPlaneCounters? OverlayControl => _overlayKeys?.Counters;
 
     /// <summary>What its aggregator has done: requests held, replies absorbed, partials received and sent, drops by reason.</summary>
     public AggregationCounters Aggregation => _aggregation.Counters;
@@ -322,6 +334,11 @@ public sealed class OverlayGateway
             {
                 Reject(null, GatewayRejection.FragmentedHello, null);
             }
+            else if (Authenticate(_domainKeys, frame) is var refused && refused != ControlFrameRejection.None)
+            {
+                // Before the election sees it: a hello without the key never counts, whatever its priority.
+                Reject(null, GatewayRejection.UnauthenticatedHello, refused);
+            }
             else
             {
                 _election.HandleHello(now, frame.Payload.Span);
@@ -335,6 +352,12 @@ public sealed class OverlayGateway
         {
             if (_options.LearnMembers)
             {
+                if (!frame.IsFragment && Authenticate(_domainKeys, frame) is var refused && refused != ControlFrameRejection.None)
+                {
+                    Reject(null, GatewayRejection.UnauthenticatedMemberReport, refused);
+                    return;
+                }
+
                 var taken = _membership.HandleReport(now, frame);
                 Collect();
                 if (taken)
@@ -419,10 +442,18 @@ public sealed class OverlayGateway
         switch (frame.Type)
         {
             case FrameType.LinkState when kind == PeerKind.Gateway && !frame.IsFragment:
-                _flooding!.HandleMessage(now, from, frame.Payload.Span);
+                if (AuthenticatePeer(from, frame, GatewayRejection.UnauthenticatedLinkState))
+                {
+                    _flooding!.HandleMessage(now, from, frame.Payload.Span);
+                }
+
                 break;
             case FrameType.Membership when kind == PeerKind.Leaf && !frame.IsFragment:
-                HandleLeafInterest(now, from, frame.Payload.Span);
+                if (AuthenticatePeer(from, frame, GatewayRejection.UnauthenticatedInterest))
+                {
+                    HandleLeafInterest(now, from, frame.Payload.Span);
+                }
+
                 break;
             case FrameType.Relay:
                 HandleRelay(now, from, kind, frame);
@@ -540,6 +571,11 @@ public sealed class OverlayGateway
             return;
         }
 
+        if (!AuthenticatePeer(from, frame, GatewayRejection.UnauthenticatedPartial))
+        {
+            return;
+        }
+
         if (!_aggregation.HandlePeerPartial(now, from, frame, out var error))
         {
             Reject(from, GatewayRejection.MalformedPartial, error);
@@ -600,19 +636,19 @@ public sealed class OverlayGateway
 
     private void HandleLeafInterest(TimeSpan now, GatewayId leaf, ReadOnlySpan<byte> payload)
     {
-        if (!GatewayHelloCodec.TryDecode(payload, out var hello, out var error))
+        if (!LeafInterestCodec.TryDecode(payload, out var interest, out var error))
         {
             Reject(leaf, GatewayRejection.MalformedInterest, error);
             return;
         }
 
-        if (hello.Gateway != leaf)
+        if (interest.Leaf != leaf)
         {
             Reject(leaf, GatewayRejection.InterestFromOtherGateway, null);
             return;
         }
 
-        _peers.SetLeafInterest(leaf, hello.Groups);
+        _peers.SetLeafInterest(leaf, interest.Groups);
         UpdateInterest(now);
     }
 
@@ -664,7 +700,7 @@ public sealed class OverlayGateway
                 while (_flooding.TryPollTransmit(out var flood))
                 {
                     progressed = true;
-                    _outbox.Send(GatewayTransmit.ToPeer(flood.To, _control.Encode(FrameType.LinkState, LinkGroup, flood.Bytes)));
+                    _outbox.Send(GatewayTransmit.ToPeer(flood.To, _control.EncodeForPeer(FrameType.LinkState, LinkGroup, flood.Bytes)));
                 }
 
                 while (_flooding.TryPollEvent(out var floodingEvent))
@@ -690,7 +726,7 @@ public sealed class OverlayGateway
             while (_election.TryPollTransmit(out var hello))
             {
                 progressed = true;
-                _outbox.Send(GatewayTransmit.ToDomain(_options.ControlGroup, _control.Encode(FrameType.Membership, _controlGroupWire, hello)));
+                _outbox.Send(GatewayTransmit.ToDomain(_options.ControlGroup, _control.EncodeForDomain(FrameType.Membership, _controlGroupWire, hello)));
             }
 
             while (_election.TryPollEvent(out var electionEvent))
@@ -777,6 +813,23 @@ public sealed class OverlayGateway
         {
             _outbox.Raise(aggregationEvent);
         }
+    }
+
+    /// <summary>The key's verdict on a control frame; every frame passes where there is no key (an unauthenticated side).</summary>
+    private static ControlFrameRejection Authenticate(ControlFrameAuthenticator? keys, in GridCastFrame frame)
+        => keys?.Verify(frame) ?? ControlFrameRejection.None;
+
+    /// <summary>Whether a control frame from a peer passes the overlay key's checks; refused ones are counted and raised under <paramref name="reason"/>.</summary>
+    private bool AuthenticatePeer(GatewayId from, in GridCastFrame frame, GatewayRejection reason)
+    {
+        var refused = Authenticate(_overlayKeys, frame);
+        if (refused == ControlFrameRejection.None)
+        {
+            return true;
+        }
+
+        Reject(from, reason, refused);
+        return false;
     }
 
     private void Reject(GatewayId? from, GatewayRejection reason, Enum? cause)

@@ -105,6 +105,10 @@ public sealed class Iec61850EndpointTests
                   iec61850: ied=ied2 read=LD0/MMXU2.TotW.mag.f[MX]
                   group: meters
                   direction: from-group
+                - name: power-twice
+                  iec61850: ied=ied2 read=LD0/MMXU3.TotW.mag.f[MX]
+                  group: meters
+                  direction: from-group
             """);
 
         Assert.Contains(errors, e => e.ToString() == "bridge.iec61850.ieds.ied1.address: '10.0.0.5' is not host:port");
@@ -132,6 +136,10 @@ public sealed class Iec61850EndpointTests
                   iec61850: ied=ied2 read=LD0/MMXU2.TotW.mag.f[MX]
                   group: meters
                   direction: from-group
+                - name: power-twice
+                  iec61850: ied=ied2 read=LD0/MMXU3.TotW.mag.f[MX]
+                  group: meters
+                  direction: from-group
                 - name: setpoint
                   iec61850: ied=ied2 write=LD0/GGIO1.SetPt1.setMag.f[SP]
                   group: meters
@@ -142,7 +150,7 @@ public sealed class Iec61850EndpointTests
         Assert.Equal(
             [
                 "bridge.rules[power].iec61850: IED 'ied9' is not in bridge.iec61850.ieds (ied2)",
-                "bridge.rules[power-again].iec61850: rule 'power' answers requests of the same group already: a node answers a request with one value",
+                "bridge.rules[power-twice].iec61850: rule 'power-again' answers requests of the same group for IED 'ied2' already: an IED answers a request with one value",
                 "bridge.rules[setpoint].iec61850: a write rule applies its groups' commands to the IED, so its direction is from-group",
             ],
             errors.Select(e => e.ToString()));

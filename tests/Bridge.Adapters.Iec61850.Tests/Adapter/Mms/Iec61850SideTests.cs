@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Bridge.Adapters.Iec61850.Adapter.Mms;
+using Bridge.Adapters.Iec61850.Client.Reporting;
+using Bridge.Adapters.Iec61850.Mms.Asn1;
 using Bridge.Adapters.Iec61850.Mms.Data;
 using Bridge.Adapters.Iec61850.Tests.Mms.TestServer;
 using Bridge.Core.Adapters;
@@ -78,6 +81,63 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         Assert.True(value.GetProperty("value").GetBoolean());
         Assert.Equal(["data-change"], value.GetProperty("reason").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal(1, side.Status().Received);
+    }
+
+    [Fact]
+    public async Task Report_BufferedBlockAcrossALostAssociation_ResumesAfterTheLastRoutedReportNoneLostNoneTwice()
+    {
+        // Data change only: no integrity report may come between the test's steps.
+        _server.SetValue(TestModel.Device, "LLN0$BR$EventsBRCB01$TrgOps", new MmsBitString(BitString.FromFlags((uint)TriggerOptions.DataChange, 6)));
+        await using var side = Start("""
+            - name: events
+              iec61850: ied=ied1 report=TestLD/LLN0.EventsBRCB01[BR] gi=false
+              group: events
+              direction: to-group
+            """);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO1$stVal", MmsBoolean.True);
+        var routed = await _subscriber.FirstAsync(Patience);
+
+        // Entry 2 is sent as the link fails and never arrives; entry 3 is buffered while the IED cannot be reached.
+        _server.LoseNextReports(1);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO2$stVal", MmsBoolean.True);
+        _server.SetOffline(true);
+        await NextAsync(side, Iec61850ConnectionState.Closed);
+        await NextAsync(side, Iec61850ConnectionState.ConnectFailed);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO3$stVal", MmsBoolean.True);
+        _server.SetOffline(false);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+        var resumed = await _subscriber.TakeAsync(2, Patience);
+        _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO4$stVal", MmsBoolean.True);
+        var live = await _subscriber.FirstAsync(Patience);
+
+        Assert.Equal(
+            ["SPCSO1", "SPCSO2", "SPCSO3", "SPCSO4"],
+            new[] { routed, resumed[0], resumed[1], live }.Select(ChangedMember));
+        Assert.Equal(2, _server.Associations);
+        Assert.Equal(4, Assert.Single(side.IedStatus()).Reports);
+    }
+
+    [Fact]
+    public async Task Report_IedSendsTheReportInSegments_OneMessageWithEveryMember()
+    {
+        await using var segmenting = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow), new TestServerOptions { MaxMembersPerReport = 1 });
+        await using var side = Start("""
+            - name: events
+              iec61850: ied=ied1 report=TestLD/LLN0.EventsRCB01[RP]
+              group: events
+              direction: to-group
+            """, segmenting.EndPoint.Port);
+
+        // The general interrogation includes all four members: four segments, one report.
+        var message = await _subscriber.FirstAsync(Patience);
+
+        using var json = JsonDocument.Parse(message.Payload);
+        Assert.Equal(
+            ["TestLD/GGIO1.SPCSO1.stVal[ST]", "TestLD/GGIO1.SPCSO2.stVal[ST]", "TestLD/GGIO1.SPCSO3.stVal[ST]", "TestLD/GGIO1.SPCSO4.stVal[ST]"],
+            json.RootElement.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("ref").GetString()));
+        Assert.All(json.RootElement.GetProperty("values").EnumerateArray(), v => Assert.Equal(["general-interrogation"], v.GetProperty("reason").EnumerateArray().Select(r => r.GetString())));
+        Assert.Equal(1, Assert.Single(side.IedStatus()).Reports);
     }
 
     [Fact]
@@ -191,15 +251,19 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             """);
         await NextAsync(side, Iec61850ConnectionState.Associated);
 
-        var first = await side.AnswerAsync(Request(_meters));
+        var first = Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
         _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(1234.5f));
-        var second = await side.AnswerAsync(Request(_meters));
-        var other = await side.AnswerAsync(Request(_events));
+        var second = Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
+        var other = await side.AnswerAsync(Request(_events)).ToListAsync();
 
-        Assert.Equal("1000", Encoding.UTF8.GetString(first!.Value.Span));
-        Assert.Equal("1234.5", Encoding.UTF8.GetString(second!.Value.Span));
-        Assert.Null(other);
+        Assert.Equal("1000", Encoding.UTF8.GetString(first.Value.Span));
+        Assert.Equal("1234.5", Encoding.UTF8.GetString(second.Value.Span));
+        Assert.Equal(("ied1", "ied1"), (first.Device, second.Device));
+        Assert.Empty(other);
         Assert.Equal(2, side.Answered);
+        var device = Assert.Single(side.Devices);
+        Assert.Equal("ied1", device.Name);
+        Assert.Equal([_meters], device.Groups);
     }
 
     [Fact]
@@ -228,6 +292,48 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnswerAsync_ThreeIedsThenOneStops_OneAnswerPerIedThatCanBeRead()
+    {
+        await using var second = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow));
+        await using var third = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow));
+        _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(100f));
+        second.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(20f));
+        third.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(3f));
+        await using var side = Start(
+            """
+            - name: power1
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            - name: power2
+              iec61850: ied=ied2 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            - name: power3
+              iec61850: ied=ied3 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            """,
+            extraIeds: [("ied2", second.EndPoint.Port), ("ied3", third.EndPoint.Port)]);
+        await AllAssociatedAsync(side, "ied1", "ied2", "ied3");
+
+        var all = await side.AnswerAsync(Request(_meters)).ToListAsync();
+        await third.DisposeAsync();
+        await NextAsync(side, Iec61850ConnectionState.Closed);
+        var withoutThird = await side.AnswerAsync(Request(_meters)).ToListAsync();
+
+        Assert.Equal(["ied1", "ied2", "ied3"], side.Devices.Select(d => d.Name).Order(StringComparer.Ordinal));
+        Assert.All(side.Devices, d => Assert.Equal([_meters], d.Groups));
+        Assert.Equal(
+            [("ied1", "100"), ("ied2", "20"), ("ied3", "3")],
+            all.Select(a => (a.Device, Encoding.UTF8.GetString(a.Value.Span))).Order());
+        Assert.Equal(
+            [("ied1", "100"), ("ied2", "20")],
+            withoutThird.Select(a => (a.Device, Encoding.UTF8.GetString(a.Value.Span))).Order());
+        Assert.Equal(5, side.Answered);
+    }
+
+    [Fact]
     public async Task AnswerAsync_ReadOfAMissingAttribute_GivesNoAnswerAndCountsIt()
     {
         await using var side = Start("""
@@ -238,9 +344,9 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             """);
         await NextAsync(side, Iec61850ConnectionState.Associated);
 
-        var answer = await side.AnswerAsync(Request(_meters));
+        var answers = await side.AnswerAsync(Request(_meters)).ToListAsync();
 
-        Assert.Null(answer);
+        Assert.Empty(answers);
         Assert.Equal(1, side.Status().Dropped["request_unanswered"]);
     }
 
@@ -256,20 +362,65 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         await NextAsync(side, Iec61850ConnectionState.Associated);
 
         Interlocked.Exchange(ref _abortNext, 1);
-        var duringAbort = await side.AnswerAsync(Request(_meters));
+        var duringAbort = await side.AnswerAsync(Request(_meters)).ToListAsync();
         var closed = await NextAsync(side, Iec61850ConnectionState.Closed);
         await NextAsync(side, Iec61850ConnectionState.Associated);
-        var afterReconnect = await side.AnswerAsync(Request(_meters));
+        var afterReconnect = Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
 
-        Assert.Null(duringAbort);
+        Assert.Empty(duringAbort);
         Assert.Equal("AbortedByPeer", closed.Detail);
-        Assert.Equal("1000", Encoding.UTF8.GetString(afterReconnect!.Value.Span));
+        Assert.Equal("1000", Encoding.UTF8.GetString(afterReconnect.Value.Span));
         var status = side.Status();
         Assert.Equal(1, status.Reconnects);
         Assert.Equal(1, status.Dropped["closed_aborted_by_peer"]);
         Assert.True(status.Connected);
         Assert.Equal(2, _server.Associations);
         Assert.Equal(1, Assert.Single(side.IedStatus()).Reconnects);
+    }
+
+    [Fact]
+    public async Task Instruments_ReadsCommandsAndAnAbort_MeasuredPerIed()
+    {
+        await using var side = Start("""
+            - name: power
+              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
+              group: meters
+              direction: from-group
+            - name: missing
+              iec61850: ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]
+              group: events
+              direction: from-group
+            - name: setpoint
+              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
+              group: commands
+              direction: from-group
+            """);
+        using var meter = new Meter("test.iec61850." + Guid.NewGuid().ToString("N"));
+        Iec61850Instruments.Create(meter, side.IedStatus);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
+        Assert.Empty(await side.AnswerAsync(Request(_events)).ToListAsync());
+        await side.PublishFromGroupAsync(Command("49.5"));
+        await NextAsync(side, Iec61850ConnectionState.CommandApplied);
+        await side.PublishFromGroupAsync(Command("\"not a number\""));
+        await NextAsync(side, Iec61850ConnectionState.CommandFailed);
+        Interlocked.Exchange(ref _abortNext, 1);
+        await side.AnswerAsync(Request(_meters)).ToListAsync();
+        await NextAsync(side, Iec61850ConnectionState.Closed);
+        await NextAsync(side, Iec61850ConnectionState.Associated);
+
+        var measured = Collect(meter);
+        Assert.Equal(1, measured[("gridcast.iec61850.associated", "ied=ied1")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.reconnects", "ied=ied1")]);
+        Assert.Equal(0, measured[("gridcast.iec61850.connect_failures", "ied=ied1")]);
+        Assert.Equal(0, measured[("gridcast.iec61850.reports", "ied=ied1")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.commands", "ied=ied1,result=applied")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.commands", "ied=ied1,result=malformed")]);
+        Assert.Equal(0, measured[("gridcast.iec61850.commands", "ied=ied1,result=refused")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.requests", "ied=ied1,result=answered")]);
+        Assert.Equal(2, measured[("gridcast.iec61850.requests", "ied=ied1,result=unanswered")]);
+        Assert.Equal(1, measured[("gridcast.iec61850.association_closes", "ied=ied1,reason=aborted_by_peer")]);
     }
 
     [Fact]
@@ -291,12 +442,13 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         Assert.Equal("ConnectionFailed", second.Detail);
         Assert.False(side.Status().Connected);
         Assert.True(Assert.Single(side.IedStatus()).ConnectFailures >= 2);
-        Assert.Null(await side.AnswerAsync(Request(_meters)));
+        Assert.Empty(await side.AnswerAsync(Request(_meters)).ToListAsync());
     }
 
-    private Iec61850Side Start(string rules, int? port = null)
+    private Iec61850Side Start(string rules, int? port = null, IReadOnlyList<(string Name, int Port)>? extraIeds = null)
     {
         var indented = string.Join('\n', rules.Split('\n').Select(l => "    " + l));
+        var extra = string.Concat((extraIeds ?? []).Select(i => string.Create(CultureInfo.InvariantCulture, $"\n      {i.Name}: {{ address: \"127.0.0.1:{i.Port}\", requestTimeout: 10s }}")));
         var (bridge, errors) = Iec61850BridgeConfig.Read(string.Create(CultureInfo.InvariantCulture, $$"""
             groups:
               events: { uri: "{{_events}}" }
@@ -305,7 +457,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             bridge:
               iec61850:
                 ieds:
-                  ied1: { address: "127.0.0.1:{{port ?? _server.EndPoint.Port}}", requestTimeout: 10s }
+                  ied1: { address: "127.0.0.1:{{port ?? _server.EndPoint.Port}}", requestTimeout: 10s }{{extra}}
                 reconnectDelay: 10ms
                 maxReconnectDelay: 40ms
               rules:
@@ -323,10 +475,50 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     {
         await foreach (var incoming in member.RequestsAsync(cancellationToken))
         {
-            var answer = await side.AnswerAsync(new GroupRequest(incoming.Group, new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(1)), cancellationToken);
-            Assert.NotNull(answer);
+            var answer = Assert.Single(await side.AnswerAsync(new GroupRequest(incoming.Group, new RequestSpec(ReadOnlyMemory<byte>.Empty, ContentType.Raw), TimeSpan.FromSeconds(1)), cancellationToken).ToListAsync(cancellationToken));
             await member.ReplyAsync(incoming, double.Parse(Encoding.UTF8.GetString(answer.Value.Span), CultureInfo.InvariantCulture), cancellationToken: cancellationToken);
             return;
+        }
+    }
+
+    /// <summary>The data object of the one value a data-change report carries (<c>SPCSO2</c>).</summary>
+    private static string ChangedMember(GroupMessage message)
+    {
+        using var json = JsonDocument.Parse(message.Payload);
+        var reference = Assert.Single(json.RootElement.GetProperty("values").EnumerateArray()).GetProperty("ref").GetString()!;
+        return reference.Split('.')[1];
+    }
+
+    /// <summary>Every measurement of <paramref name="meter"/>'s observable instruments now, by instrument and tags (<c>k=v</c>, in order, comma-separated).</summary>
+    private static Dictionary<(string Instrument, string Tags), long> Collect(Meter meter)
+    {
+        var measured = new Dictionary<(string, string), long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var text = string.Join(',', tags.ToArray().Select(t => $"{t.Key}={t.Value}"));
+            measured[(instrument.Name, text)] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return measured;
+    }
+
+    private static async Task AllAssociatedAsync(Iec61850Side side, params string[] ieds)
+    {
+        var waiting = ieds.ToHashSet(StringComparer.Ordinal);
+        while (waiting.Count > 0)
+        {
+            waiting.Remove((await NextAsync(side, Iec61850ConnectionState.Associated)).Ied);
         }
     }
 

@@ -56,6 +56,16 @@ public sealed record TestServerOptions
 
     /// <summary>The clock of integrity periods and time stamps.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The most data set members one report carries: a report that includes more is sent in
+    /// segments (SubSeqNum, MoreSegmentsFollow, one SqNum), as an IED does whose reports outgrow
+    /// its PDU size; null, the default, for whole reports.
+    /// </summary>
+    public int? MaxMembersPerReport { get; init; }
+
+    /// <summary>Entries a buffered block keeps, sent or not; the oldest go first (and BufOvfl is set).</summary>
+    public int BufferedEntries { get; init; } = 256;
 }
 
 /// <summary>One accepted command, as the server received it.</summary>
@@ -83,9 +93,11 @@ public sealed class TestIedServer : IAsyncDisposable
     private readonly List<AcceptedCommand> _commands = [];
     private readonly List<(ServerConnection Connection, ConfirmedRequestPdu Request)> _held = [];
     private readonly Task _acceptLoop;
+    private int _reportsToLose;
     private int _associations;
     private int _maxOutstandingSeen;
     private int _disposed;
+    private int _offline;
 
     private TestIedServer(TestModel model, TestServerOptions options, Socket listener)
     {
@@ -156,6 +168,44 @@ public sealed class TestIedServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the IED unreachable (true): every connection it has ends, as when the link fails,
+    /// and new ones are closed at once until it is reachable again (false). Report control blocks
+    /// keep their state, and buffered blocks go on buffering.
+    /// </summary>
+    public void SetOffline(bool offline)
+    {
+        Volatile.Write(ref _offline, offline ? 1 : 0);
+        if (!offline)
+        {
+            return;
+        }
+
+        List<ServerConnection> connections;
+        lock (Model.Gate)
+        {
+            connections = [.. _connections];
+        }
+
+        foreach (var connection in connections)
+        {
+            connection.Close();
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> reports the IED sends are lost on the way: counted as
+    /// sent (a buffered block's EntryID moves past them) but never written, as reports in flight
+    /// when a link fails.
+    /// </summary>
+    public void LoseNextReports(int count)
+    {
+        lock (Model.Gate)
+        {
+            _reportsToLose += count;
+        }
+    }
+
     /// <summary>Answers every held request.</summary>
     public void ReleaseHeld()
     {
@@ -222,6 +272,13 @@ public sealed class TestIedServer : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 return;
+            }
+
+            if (Volatile.Read(ref _offline) == 1)
+            {
+                // The IED is unreachable: the connection ends at once, before any handshake.
+                socket.Dispose();
+                continue;
             }
 
             socket.NoDelay = true;
@@ -483,12 +540,14 @@ public sealed class TestIedServer : IAsyncDisposable
                 {
                     state.Owner = connection;
                     StartIntegrity(state);
-                    foreach (var buffered in state.Buffer)
-                    {
-                        after.Add(buffered);
-                    }
 
-                    state.Buffer.Clear();
+                    // IEC 61850-7-2 §17.2.2.9: sending resumes with the entry after EntryID (the
+                    // entry last sent, or the one the client wrote); EntryID zero sends the whole buffer.
+                    var resumeAfter = state.Block.Buffered ? EntryNumber(state) : ulong.MaxValue;
+                    foreach (var entry in state.Entries.Where(e => e.Id > resumeAfter).ToList())
+                    {
+                        Deliver(state, entry, connection, after);
+                    }
                 }
                 else
                 {
@@ -504,7 +563,7 @@ public sealed class TestIedServer : IAsyncDisposable
             case "GI":
                 if (state.Enabled && ((MmsBoolean)value).Value && state.Triggers.HasFlag(TriggerOptions.GeneralInterrogation))
                 {
-                    after.Add(BuildReport(state, Enumerable.Range(0, state.Members.Count).Select(i => (i, ReasonForInclusion.GeneralInterrogation)).ToList()));
+                    Deliver(state, BuildReport(state, Enumerable.Range(0, state.Members.Count).Select(i => (i, ReasonForInclusion.GeneralInterrogation)).ToList()), connection, after);
                 }
 
                 return null;
@@ -515,11 +574,23 @@ public sealed class TestIedServer : IAsyncDisposable
             case "PurgeBuf":
                 if (((MmsBoolean)value).Value)
                 {
-                    state.Buffer.Clear();
+                    state.Entries.Clear();
                 }
 
                 return null;
             case "EntryID":
+                // Written while disabled, naming an entry the buffer still holds (or zero: all of it); else refused (7-2 §17.2.2.9).
+                var written = ((MmsOctetString)value).Value;
+                if (state.Enabled)
+                {
+                    return DataAccessError.TemporarilyUnavailable;
+                }
+
+                if (written.Length != 8 || (written.Any(b => b != 0) && !state.Entries.Any(e => e.Id == BinaryPrimitives.ReadUInt64BigEndian(written))))
+                {
+                    return DataAccessError.ObjectValueInvalid;
+                }
+
                 node.Value = value;
                 return null;
         }
@@ -565,7 +636,7 @@ public sealed class TestIedServer : IAsyncDisposable
                     {
                         if (state.Enabled && state.Owner is { } owner)
                         {
-                            owner.Enqueue(BuildReport(state, Enumerable.Range(0, state.Members.Count).Select(i => (i, ReasonForInclusion.Integrity)).ToList()));
+                            Deliver(state, BuildReport(state, Enumerable.Range(0, state.Members.Count).Select(i => (i, ReasonForInclusion.Integrity)).ToList()), owner, null);
                         }
                     }
                 },
@@ -592,24 +663,22 @@ public sealed class TestIedServer : IAsyncDisposable
 
             if (state.Enabled && state.Owner is { } owner)
             {
-                var report = BuildReport(state, changed);
-                if (owner == writer && writerAfter is not null)
-                {
-                    writerAfter.Add(report);
-                }
-                else
-                {
-                    owner.Enqueue(report);
-                }
+                Deliver(state, BuildReport(state, changed), owner, owner == writer ? writerAfter : null);
             }
             else if (state.Block.Buffered)
             {
-                state.Buffer.Add(BuildReport(state, changed));
+                // Kept as an entry of the buffer, to be sent when the block is enabled again.
+                BuildReport(state, changed);
             }
         }
     }
 
-    private UnconfirmedPdu BuildReport(BlockState state, List<(int Index, ReasonForInclusion Reason)> included)
+    /// <summary>
+    /// Builds the report of <paramref name="included"/> (in segments when
+    /// <see cref="TestServerOptions.MaxMembersPerReport"/> is exceeded); a buffered block numbers
+    /// it and keeps it as an entry of its buffer.
+    /// </summary>
+    private ReportEntryState BuildReport(BlockState state, List<(int Index, ReasonForInclusion Reason)> included)
     {
         var options = (ReportOptions)((MmsBitString)state.Attribute("OptFlds")!.Value!).Value.ToFlags();
         if (state.Block.Buffered)
@@ -621,13 +690,13 @@ public sealed class TestIedServer : IAsyncDisposable
         var sequence = (uint)((MmsUnsigned)sqNum.Value!).Value;
         sqNum.Value = new MmsUnsigned((sequence + 1) % (state.Block.Buffered ? 65536u : 256u));
         byte[]? entryId = null;
+        ulong id = 0;
         var now = BinaryTime.FromDateTimeOffset(_options.Time.GetUtcNow());
         if (state.Block.Buffered)
         {
+            id = ++state.EntryCounter;
             entryId = new byte[8];
-            BinaryPrimitives.WriteUInt64BigEndian(entryId, ++state.EntryCounter);
-            state.Attribute("EntryID")!.Value = new MmsOctetString(entryId);
-            state.Attribute("TimeOfEntry")!.Value = new MmsBinaryTime(now);
+            BinaryPrimitives.WriteUInt64BigEndian(entryId, id);
         }
 
         var members = state.Members;
@@ -637,21 +706,70 @@ public sealed class TestIedServer : IAsyncDisposable
             ObjectReference.FromMmsName(members[m.Index]),
             device.Find(members[m.Index].ItemId)?.Read() ?? new MmsBoolean(false),
             m.Reason)).ToList();
-        var report = new Report(
+        var overflow = false;
+        if (state.Block.Buffered && state.Entries.Count >= _options.BufferedEntries)
+        {
+            state.Entries.RemoveAt(0);
+            overflow = true;
+        }
+
+        var perSegment = _options.MaxMembersPerReport is { } most && most < entries.Count ? most : Math.Max(1, entries.Count);
+        var parts = entries.Chunk(perSegment).ToList();
+        var segmented = parts.Count > 1;
+        var pdus = parts.Select((part, i) => (MmsPdu)new UnconfirmedPdu(ReportCodec.Encode(new Report(
             ((MmsVisibleString)state.Attribute("RptID")!.Value!).Value,
-            options,
+            segmented ? options | ReportOptions.Segmentation : options,
             sequence,
             now,
             ((MmsVisibleString)state.Attribute("DatSet")!.Value!).Value,
-            false,
+            overflow,
             entryId,
             (uint)((MmsUnsigned)state.Attribute("ConfRev")!.Value!).Value,
-            null,
-            null,
+            segmented ? (uint)i : null,
+            segmented ? i < parts.Count - 1 : null,
             members.Count,
-            entries);
-        return new UnconfirmedPdu(ReportCodec.Encode(report));
+            part)))).ToList();
+        var built = new ReportEntryState(id, now, pdus);
+        if (state.Block.Buffered)
+        {
+            state.Entries.Add(built);
+        }
+
+        return built;
     }
+
+    /// <summary>Sends <paramref name="entry"/> to <paramref name="owner"/> (after the response in <paramref name="after"/>, when given); a buffered block's EntryID moves to it, sent or lost.</summary>
+    private void Deliver(BlockState state, ReportEntryState entry, ServerConnection owner, List<MmsPdu>? after)
+    {
+        if (state.Block.Buffered)
+        {
+            var entryId = new byte[8];
+            BinaryPrimitives.WriteUInt64BigEndian(entryId, entry.Id);
+            state.Attribute("EntryID")!.Value = new MmsOctetString(entryId);
+            state.Attribute("TimeOfEntry")!.Value = new MmsBinaryTime(entry.Time);
+        }
+
+        if (_reportsToLose > 0)
+        {
+            _reportsToLose--;
+            return;
+        }
+
+        foreach (var pdu in entry.Pdus)
+        {
+            if (after is not null)
+            {
+                after.Add(pdu);
+            }
+            else
+            {
+                owner.Enqueue(pdu);
+            }
+        }
+    }
+
+    private static ulong EntryNumber(BlockState state)
+        => BinaryPrimitives.ReadUInt64BigEndian(((MmsOctetString)state.Attribute("EntryID")!.Value!).Value);
 
     private void Disconnected(ServerConnection connection)
     {
@@ -678,6 +796,9 @@ public sealed class TestIedServer : IAsyncDisposable
         }
     }
 
+    /// <summary>One report as built: a buffered block's entry number (0 for an unbuffered block), its time, and its PDUs (several when segmented).</summary>
+    private sealed record ReportEntryState(ulong Id, BinaryTime Time, IReadOnlyList<MmsPdu> Pdus);
+
     private sealed class BlockState(TestControlBlock block, TestLogicalDevice device)
     {
         public TestControlBlock Block { get; } = block;
@@ -688,7 +809,8 @@ public sealed class TestIedServer : IAsyncDisposable
 
         public ulong EntryCounter { get; set; }
 
-        public List<MmsPdu> Buffer { get; } = [];
+        /// <summary>A buffered block's entries, sent or not, oldest first.</summary>
+        public List<ReportEntryState> Entries { get; } = [];
 
         public bool Enabled => Attribute("RptEna")!.Value is MmsBoolean { Value: true };
 

@@ -1,6 +1,7 @@
+using System.Security.Cryptography;
 using System.Text;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
@@ -66,22 +67,36 @@ internal static class GatewayInputs
         return bytes;
     }
 
-    /// <summary>A member report (wire-format §5.1.2) of receiver <paramref name="member"/> naming <paramref name="groups"/>, held for 3.5 s.</summary>
+    /// <summary>
+    /// A member report (wire-format §5.1.2.1) of receiver <paramref name="member"/> naming
+    /// <paramref name="groups"/>, held for 3.5 s. The member is the frame's source id, drawn from
+    /// the name (<see cref="MemberSource"/>), so each name is one member.
+    /// </summary>
     public static byte[] MemberReport(string member, ulong sequence, IReadOnlyList<GroupName> groups)
     {
-        var hello = new GatewayHello(new GatewayId(member), 0, Ready: true, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(3500), groups);
         var frame = new GridCastFrame
         {
             Type = FrameType.Membership,
             Group = Encoding.UTF8.GetBytes(GatewayOptions.DefaultMembersGroup.WireName),
-            SourceId = (ulong)member.Length,
+            SourceId = MemberSource(member),
             Sequence = sequence,
-            Payload = GatewayHelloCodec.Encode(hello),
+            Payload = MemberReportCodec.Encode(new MemberReportPayload(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(3500), groups)),
         };
         var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
         FrameCodec.Encode(frame, bytes, bytes.Length);
         return bytes;
     }
+
+    /// <summary>
+    /// The source id a test member called <paramref name="member"/> reports from: the id itself for
+    /// <c>member-</c> and 16 hexadecimal digits (as gateways name members), otherwise the first 8
+    /// bytes of the name's SHA-256, the same in every run.
+    /// </summary>
+    public static ulong MemberSource(string member)
+        => member.Length == 23 && member.StartsWith("member-", StringComparison.Ordinal)
+            && ulong.TryParse(member.AsSpan(7), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(member)));
 
     public static GridCastFrame Decode(ReadOnlyMemory<byte> bytes)
     {
@@ -101,8 +116,8 @@ internal static class GatewayInputs
             var frame = Decode(transmit.Frame);
             if (frame.Type == FrameType.Membership)
             {
-                Assert.True(GatewayHelloCodec.TryDecode(frame.Payload.Span, out var hello, out var error), error.ToString());
-                interests.Add(hello.Groups);
+                Assert.True(LeafInterestCodec.TryDecode(frame.Payload.Span, out var interest, out var error), error.ToString());
+                interests.Add(interest.Groups);
             }
         }
 

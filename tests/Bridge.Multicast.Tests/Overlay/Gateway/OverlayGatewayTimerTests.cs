@@ -1,6 +1,6 @@
 using System.Text;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
@@ -70,17 +70,16 @@ public sealed class OverlayGatewayTimerTests
         Assert.Equal(hellosBefore, gateway.Election.Counters.HellosSent); // the election's timer was not due
     }
 
-    /// <summary>A member report held for <paramref name="hold"/> (its hello interval a third of that).</summary>
+    /// <summary>A member report held for <paramref name="hold"/> (its interval a third of that).</summary>
     private static byte[] Report(string member, ulong sequence, TimeSpan hold, IReadOnlyList<GroupName> groups)
     {
-        var hello = new GatewayHello(new GatewayId(member), 0, Ready: true, hold / 3, hold, groups);
         var frame = new GridCastFrame
         {
             Type = FrameType.Membership,
             Group = Encoding.UTF8.GetBytes(GatewayOptions.DefaultMembersGroup.WireName),
-            SourceId = 1,
+            SourceId = GatewayInputs.MemberSource(member),
             Sequence = sequence,
-            Payload = GatewayHelloCodec.Encode(hello),
+            Payload = MemberReportCodec.Encode(new MemberReportPayload(hold / 3, hold, groups)),
         };
         var bytes = new byte[FrameCodec.GetEncodedSize(frame)];
         FrameCodec.Encode(frame, bytes, bytes.Length);

@@ -228,16 +228,16 @@ internal sealed class GatewayAggregation
                 continue;
             }
 
-            var bytes = _control.Encode(FrameType.PartialAggregate, route.GroupWire, PartialAggregateCodec.Encode(outgoing.Partial));
+            var payload = PartialAggregateCodec.Encode(outgoing.Partial);
             if (outgoing.Parent == Id)
             {
                 _counters.PartialsToDomain++;
-                _outbox.Send(GatewayTransmit.ToDomain(route.Group, bytes));
+                _outbox.Send(GatewayTransmit.ToDomain(route.Group, _control.EncodeForDomain(FrameType.PartialAggregate, route.GroupWire, payload)));
             }
             else
             {
                 _counters.PartialsToPeers++;
-                _outbox.Send(GatewayTransmit.ToPeer(outgoing.Parent, bytes));
+                _outbox.Send(GatewayTransmit.ToPeer(outgoing.Parent, _control.EncodeForPeer(FrameType.PartialAggregate, route.GroupWire, payload)));
             }
         }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Gateway.Timers;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
@@ -85,7 +85,7 @@ internal sealed class DomainMembership
     }
 
     /// <summary>
-    /// A frame arrived on the members group. A fragment or a payload that is not a hello is
+    /// A frame arrived on the members group. A fragment or a payload that is not a member report is
     /// refused, counted and raised; a report is remembered. Returns whether a report was taken,
     /// and so the domain's wants may have changed.
     /// </summary>
@@ -97,29 +97,31 @@ internal sealed class DomainMembership
             return false;
         }
 
-        if (!GatewayHelloCodec.TryDecode(frame.Payload.Span, out var report, out var error))
+        if (!MemberReportCodec.TryDecode(frame.Payload.Span, out var report, out var error))
         {
             Reject(GatewayRejection.MalformedMemberReport, error);
             return false;
         }
 
+        // The frame's source names the member (wire-format §5.1.2.1); the report carries no id.
+        var memberId = MemberReportFormat.MemberId(frame.SourceId);
         _counters.MemberReports++;
         if (report.Groups.Count == 0)
         {
-            Forget(report.Gateway);
+            Forget(memberId);
         }
-        else if (_members.Count < _options.MaxSources || _members.ContainsKey(report.Gateway))
+        else if (_members.Count < _options.MaxSources || _members.ContainsKey(memberId))
         {
-            Forget(report.Gateway);
+            Forget(memberId);
             var expiresAt = now + report.HoldTime;
             var member = new MemberReport([.. report.Groups], expiresAt);
-            _members[report.Gateway] = member;
+            _members[memberId] = member;
             foreach (var group in member.Groups)
             {
                 _reporting[group] = _reporting.GetValueOrDefault(group) + 1;
             }
 
-            _expiries.Enqueue(report.Gateway, expiresAt);
+            _expiries.Enqueue(memberId, expiresAt);
             if (report.HoldTime > LongestReportHold)
             {
                 LongestReportHold = report.HoldTime;

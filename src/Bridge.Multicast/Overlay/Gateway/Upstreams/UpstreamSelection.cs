@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Gateway.Timers;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
@@ -247,8 +247,8 @@ internal sealed class UpstreamSelection
 
     private void SendInterest(GatewayId upstream, IReadOnlyList<GroupName> groups)
     {
-        var hello = new GatewayHello(_options.Id, _options.Priority, Ready: true, _options.HelloInterval, _options.HoldTime, groups);
-        _outbox.Send(GatewayTransmit.ToPeer(upstream, _control.Encode(FrameType.Membership, OverlayGateway.LinkGroup, GatewayHelloCodec.Encode(hello))));
+        var interest = LeafInterestCodec.Encode(new LeafInterest(_options.Id, groups));
+        _outbox.Send(GatewayTransmit.ToPeer(upstream, _control.EncodeForPeer(FrameType.Membership, OverlayGateway.LinkGroup, interest)));
     }
 
     private void Arm() => _timers.SetOrStop(GatewayTimer.UpstreamReturn, _return?.NextDeadline);

@@ -1,7 +1,7 @@
 using System.Text;
 using Bridge.Multicast.Endpoint;
 using Bridge.Multicast.Naming;
-using Bridge.Multicast.Overlay.Election;
+using Bridge.Multicast.Overlay.Control;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Overlay.Routing;
 using Bridge.Multicast.Wire;
@@ -9,19 +9,19 @@ using Bridge.Multicast.Wire;
 namespace Bridge.Multicast.Tests.Overlay.Gateway;
 
 /// <summary>
-/// Member reports as a socket sends them (<see cref="HelloMembershipReportFormat"/>) and as a
+/// Member reports as a socket sends them (<see cref="MemberReportFormat"/>) and as a
 /// gateway that learns members reads them.
 /// </summary>
-public sealed class HelloMembershipReportFormatTests
+public sealed class MemberReportFormatTests
 {
     private static readonly GroupName Tariff = GroupName.Parse("ham:sg:tariff");
 
     [Fact]
-    public void Encode_Report_IsAMembershipFrameOnTheMembersGroupCarryingAHello()
+    public void Encode_Report_IsAMembershipFrameOnTheMembersGroupCarryingAMemberReport()
     {
         var report = new MembershipReport(0xABCDEF, 7, TimeSpan.FromSeconds(2), [Tariff]);
 
-        var bytes = HelloMembershipReportFormat.Default.Encode(report, timestampMicroseconds: 1_234_567);
+        var bytes = MemberReportFormat.Default.Encode(report, timestampMicroseconds: 1_234_567);
 
         Assert.True(FrameCodec.TryDecodeDatagram(bytes, out var frame, out var error), error.ToString());
         Assert.Equal(FrameType.Membership, frame.Type);
@@ -29,18 +29,18 @@ public sealed class HelloMembershipReportFormatTests
         Assert.Equal(0xABCDEFUL, frame.SourceId);
         Assert.Equal(7UL, frame.Sequence);
         Assert.Equal(1_234_567, frame.TimestampMicroseconds);
-        Assert.True(GatewayHelloCodec.TryDecode(frame.Payload.Span, out var hello, out var helloError), helloError.ToString());
-        Assert.Equal(new GatewayId("member-0000000000abcdef"), hello.Gateway);
-        Assert.True(hello.Ready);
-        Assert.Equal(TimeSpan.FromSeconds(2), hello.HelloInterval);
-        Assert.Equal(TimeSpan.FromSeconds(7), hello.HoldTime);
-        Assert.Equal([Tariff], hello.Groups);
+        Assert.Empty(frame.Tag.ToArray());
+        Assert.True(MemberReportCodec.TryDecode(frame.Payload.Span, out var payload, out var payloadError), payloadError.ToString());
+        Assert.Equal(new GatewayId("member-0000000000abcdef"), MemberReportFormat.MemberId(frame.SourceId));
+        Assert.Equal(TimeSpan.FromSeconds(2), payload.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(7), payload.HoldTime);
+        Assert.Equal([Tariff], payload.Groups);
     }
 
     [Fact]
     public void Group_Default_IsTheGatewaysMembersGroup()
     {
-        Assert.Equal(new GatewayOptions { Id = new GatewayId("gw") }.MembersGroup, HelloMembershipReportFormat.Default.Group);
+        Assert.Equal(new GatewayOptions { Id = new GatewayId("gw") }.MembersGroup, MemberReportFormat.Default.Group);
     }
 
     [Theory]
@@ -49,7 +49,7 @@ public sealed class HelloMembershipReportFormatTests
     [InlineData(30_000, 65_535)]
     public void HoldTime_Interval_IsThreeAndAHalfIntervalsAtMostWhatAHelloCarries(int intervalMs, int holdMs)
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(holdMs), HelloMembershipReportFormat.HoldTime(TimeSpan.FromMilliseconds(intervalMs)));
+        Assert.Equal(TimeSpan.FromMilliseconds(holdMs), MemberReportFormat.HoldTime(TimeSpan.FromMilliseconds(intervalMs)));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class HelloMembershipReportFormatTests
         var gateway = new OverlayGateway(
             new GatewayOptions { Id = new GatewayId("gw-learner"), Carry = [Tariff], LearnMembers = true, StartupWait = TimeSpan.Zero },
             now);
-        var format = HelloMembershipReportFormat.Default;
+        var format = MemberReportFormat.Default;
 
         gateway.HandleNativeDatagram(now, format.Encode(new MembershipReport(42, 1, TimeSpan.FromSeconds(2), [Tariff]), 0));
         var learned = gateway.Interest.ToList();
