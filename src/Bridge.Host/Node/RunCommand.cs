@@ -59,6 +59,7 @@ internal static partial class RunCommand
                 var domainKeys = configuration.Domain.KeyFile is { } keyFile ? ControlKeyFiles.Load(keyFile, configuration.Domain.KeyRing) : null;
                 builder.Services.AddSingleton(BridgeSettings.From(bridge, multicastInterface, configuration.Groups) with
                 {
+                    DomainKeys = domainKeys,
                     Protections = configuration.Security?.Protections(configuration.Groups) ?? new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>(),
                     DomainKeys = domainKeys,
                 });
