@@ -61,7 +61,6 @@ internal static partial class RunCommand
                 {
                     DomainKeys = domainKeys,
                     Protections = configuration.Security?.Protections(configuration.Groups) ?? new Dictionary<Bridge.Multicast.Naming.GroupName, Bridge.Multicast.Security.GroupProtection>(),
-                    DomainKeys = domainKeys,
                 });
                 builder.Services.AddSingleton<BridgeService>();
                 builder.Services.AddHostedService(services => services.GetRequiredService<BridgeService>());
