@@ -121,6 +121,41 @@ public sealed class IpMulticastSocket : IDisposable
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken = default)
         => _socket.SendToAsync(datagram, SocketFlags.None, destination, cancellationToken);
 
+    /// <summary>
+    /// Sends one datagram to a group endpoint given as a <see cref="SocketAddress"/> (made once,
+    /// with <see cref="IPEndPoint.Serialize"/>): unlike the <see cref="IPEndPoint"/> overload, no
+    /// address is serialized and nothing allocated per call.
+    /// </summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> datagram, SocketAddress destination, CancellationToken cancellationToken = default)
+        => _socket.SendToAsync(datagram, SocketFlags.None, destination, cancellationToken);
+
+    /// <summary>
+    /// Receives one datagram into <paramref name="buffer"/> and its sender's address into
+    /// <paramref name="sender"/> (of this socket's family, reused across calls); returns its
+    /// length. Allocates nothing per datagram, unlike the overload that returns an <see cref="IPEndPoint"/>.
+    /// </summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketAddress sender, CancellationToken cancellationToken = default)
+        => _socket.ReceiveFromAsync(buffer, SocketFlags.None, sender, cancellationToken);
+
+    /// <summary>
+    /// Takes one more datagram only if one is queued already, without waiting: after a wake-up,
+    /// what else the kernel holds is read with one system call each and no asynchronous
+    /// completion (.NET exposes no recvmmsg). Returns false when nothing is queued.
+    /// </summary>
+    public bool TryReceive(Span<byte> buffer, SocketAddress sender, out int length)
+    {
+        // FIONREAD: the size of the next datagram, 0 when none is queued (an empty datagram also
+        // reads as 0 and is left for the asynchronous receive, which takes it as any other).
+        if (_socket.Available == 0)
+        {
+            length = 0;
+            return false;
+        }
+
+        length = _socket.ReceiveFrom(buffer, SocketFlags.None, sender);
+        return true;
+    }
+
     /// <summary>Receives one datagram into <paramref name="buffer"/>; returns its length and sender.</summary>
     public async ValueTask<(int Length, IPEndPoint Sender)> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
