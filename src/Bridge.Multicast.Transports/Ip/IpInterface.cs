@@ -375,26 +375,15 @@ public sealed partial class IpInterface : ITechnologyInterface
 
             try
             {
-                // One wake-up takes every datagram queued by then: the first came asynchronously,
-                // the rest are read without waiting until the queue is empty.
-                var more = true;
-                while (more)
-                {
-                    await handler(this, buffer.AsMemory(0, length), senders.EndPointOf(address));
-                    more = !cancellationToken.IsCancellationRequested && receiver.TryReceive(buffer, address, out length);
-                }
+                // No draining with non-blocking receives after a wake-up (.NET has no recvmmsg):
+                // an asynchronous receive already completes at once, with one system call, when a
+                // datagram is queued, and checking for more first (FIONREAD) only added a system
+                // call per datagram (docs/benchmarks.md, issue 19).
+                await handler(this, buffer.AsMemory(0, length), senders.EndPointOf(address));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
-            }
-            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                Log.ReceiveFailed(_logger, Id.ToString(), receiver.Port, ex.SocketErrorCode.ToString());
             }
         }
     }

@@ -137,25 +137,6 @@ public sealed class IpMulticastSocket : IDisposable
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketAddress sender, CancellationToken cancellationToken = default)
         => _socket.ReceiveFromAsync(buffer, SocketFlags.None, sender, cancellationToken);
 
-    /// <summary>
-    /// Takes one more datagram only if one is queued already, without waiting: after a wake-up,
-    /// what else the kernel holds is read with one system call each and no asynchronous
-    /// completion (.NET exposes no recvmmsg). Returns false when nothing is queued.
-    /// </summary>
-    public bool TryReceive(Span<byte> buffer, SocketAddress sender, out int length)
-    {
-        // FIONREAD: the size of the next datagram, 0 when none is queued (an empty datagram also
-        // reads as 0 and is left for the asynchronous receive, which takes it as any other).
-        if (_socket.Available == 0)
-        {
-            length = 0;
-            return false;
-        }
-
-        length = _socket.ReceiveFrom(buffer, SocketFlags.None, sender);
-        return true;
-    }
-
     /// <summary>Receives one datagram into <paramref name="buffer"/>; returns its length and sender.</summary>
     public async ValueTask<(int Length, IPEndPoint Sender)> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
