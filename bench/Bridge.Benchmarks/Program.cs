@@ -35,6 +35,21 @@ public static class Program
             return await Goose.GooseTunnelThroughput.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "mqtt-pub")
+        {
+            return await BridgeThroughput.RawMqtt.PublishAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "group-pub")
+        {
+            return await BridgeThroughput.GroupPublisher.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "mqtt-count")
+        {
+            return await BridgeThroughput.RawMqtt.CountAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "fanout")
         {
             return await BridgeVersusBroker.RunAsync(args[1..]);

@@ -93,7 +93,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<ITechnologyInterface> _interfaces = [];
     private readonly Dictionary<string, GroupName> _registered = new(StringComparer.Ordinal);
-    private readonly Channel<GroupMessage> _inbox;
+    private readonly Channel<ReceivedMessage> _inbox;
+    private readonly InboxSink _sink;
     private readonly Channel<MembershipEvent> _events;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _timerLoop;
@@ -128,7 +129,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             _reports = new MembershipReportSchedule(_endpoint.SourceId, reporting.Interval);
         }
 
-        _inbox = Channel.CreateBounded<GroupMessage>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
+        _inbox = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -138,6 +139,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropOldest,
         });
+        _sink = new InboxSink(_inbox.Writer);
         _aggregator = new RequestAggregator(options.Aggregation);
         _requests = Channel.CreateBounded<IncomingRequest>(new BoundedChannelOptions(options.RequestQueueCapacity)
         {
@@ -373,8 +375,31 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     }
 
     /// <summary>The messages of joined groups, in arrival order, until cancelled or disposed (RFC 7046 receive).</summary>
-    public IAsyncEnumerable<GroupMessage> ReceiveAsync(CancellationToken cancellationToken = default)
-        => _inbox.Reader.ReadAllAsync(cancellationToken);
+    public async IAsyncEnumerable<GroupMessage> ReceiveAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var received in _inbox.Reader.ReadAllAsync(cancellationToken))
+        {
+            GroupMessage message;
+            using (received)
+            {
+                message = received.ToGroupMessage();
+            }
+
+            yield return message;
+        }
+    }
+
+    /// <summary>
+    /// Takes the next received message without waiting, with its payload in a pooled buffer
+    /// (dispose the message when done with it): the allocation-free way to receive, beside
+    /// <see cref="ReceiveAsync"/>, and the way to drain every queued message per wake-up of
+    /// <see cref="WaitToReceiveAsync"/>. Use one way of receiving per socket (one reader).
+    /// </summary>
+    public bool TryReceive(out ReceivedMessage message) => _inbox.Reader.TryRead(out message);
+
+    /// <summary>Waits until <see cref="TryReceive"/> has a message; false once the socket is disposed and drained.</summary>
+    public ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default)
+        => _inbox.Reader.WaitToReadAsync(cancellationToken);
 
     /// <summary>
     /// Asks the members of <paramref name="group"/> for a reply and returns the aggregate of the
@@ -875,18 +900,34 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
     private async ValueTask OnDatagramAsync(ITechnologyInterface source, ReadOnlyMemory<byte> datagram, IPEndPoint? from)
     {
-        List<GroupMessage> messages = [];
+        List<ReceivedMessage>? waiting;
+        bool deadlineMoved;
         lock (_gate)
         {
             var now = Now();
-            _endpoint.HandleDatagram(now, _time.GetUtcNow(), datagram);
-            DrainEvents(now, source, from, messages);
+            var before = DatagramDeadlines();
+            _sink.Begin(source, from);
+            _endpoint.HandleDatagram(now, _time.GetUtcNow(), datagram, _sink);
+            DrainEvents(now, source, from);
+            waiting = _sink.End();
+            deadlineMoved = DatagramDeadlines() != before;
         }
 
-        WakeTimer();
+        // The timer loop sleeps until the deadlines it last saw; waking it for every datagram
+        // would cost it a new timer per datagram, so only a datagram that moved one wakes it.
+        if (deadlineMoved)
+        {
+            WakeTimer();
+        }
+
+        if (waiting is null)
+        {
+            return;
+        }
+
         try
         {
-            foreach (var message in messages)
+            foreach (var message in waiting)
             {
                 await _inbox.Writer.WriteAsync(message, _stopping.Token);
             }
@@ -898,7 +939,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
     }
 
     // Called under _gate.
-    private void DrainEvents(TimeSpan now, ITechnologyInterface? source, IPEndPoint? from, List<GroupMessage> messages)
+    private void DrainEvents(TimeSpan now, ITechnologyInterface? source, IPEndPoint? from)
     {
         var aggregated = false;
         while (_endpoint.TryPollEvent(out var endpointEvent))
@@ -906,7 +947,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             switch (endpointEvent)
             {
                 case MessageReceived received:
-                    messages.Add(received.Message with { From = from, Interface = source?.Id.ToString() });
+                    _sink.Add(ReceivedMessage.Wrap(received.Message, from, _sink.InterfaceName(source)));
                     break;
                 case NewSource newSource when source is not null:
                     Raise(new MembershipEvent(
@@ -968,6 +1009,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
     private void WakeTimer() => _timerWake.TrySetResult();
 
+    // Called under _gate: the deadlines a received datagram can move (reassembly, aggregation).
+    private (TimeSpan?, TimeSpan?) DatagramDeadlines() => (_endpoint.PollTimeout(), _aggregator.PollTimeout());
+
     private async Task TimerLoopAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
@@ -1022,13 +1066,16 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                 }
             }
 
-            List<GroupMessage> messages = [];
             (List<ITechnologyInterface> Carriers, List<byte[]> Frames)? reports;
             lock (_gate)
             {
                 var now = Now();
                 _endpoint.HandleTimeout(now);
-                DrainEvents(now, null, null, messages);
+
+                // A timeout delivers no message (only losses), so nothing can wait for the inbox here.
+                _sink.Begin(null, null);
+                DrainEvents(now, null, null);
+                _sink.End();
                 _aggregator.HandleTimeout(now);
                 DrainAggregator();
                 _reports?.HandleTimeout(now);
@@ -1046,6 +1093,65 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
 
     /// <summary>A device's groups and, when the socket reports members, the schedule of its reports.</summary>
     private sealed record DeviceReports(GroupName[] Groups, MembershipReportSchedule? Schedule);
+
+    /// <summary>
+    /// Takes the endpoint's messages into the inbox under the socket's lock: a whole message is
+    /// copied once into a pooled buffer and written without waiting while the inbox has room; once
+    /// it is full, this datagram's remaining messages wait, in order, for the caller to write them.
+    /// </summary>
+    private sealed class InboxSink(ChannelWriter<ReceivedMessage> inbox) : IMessageSink
+    {
+        private ITechnologyInterface? _source;
+        private IPEndPoint? _from;
+        private List<ReceivedMessage>? _waiting;
+        private ITechnologyInterface? _namedSource;
+        private string? _sourceName;
+
+        public void Begin(ITechnologyInterface? source, IPEndPoint? from)
+        {
+            _source = source;
+            _from = from;
+            _waiting = null;
+        }
+
+        public List<ReceivedMessage>? End()
+        {
+            var waiting = _waiting;
+            _waiting = null;
+            _source = null;
+            _from = null;
+            return waiting;
+        }
+
+        // The interface's name as a string, made once per interface rather than per message.
+        public string? InterfaceName(ITechnologyInterface? source)
+        {
+            if (source is null)
+            {
+                return null;
+            }
+
+            if (!ReferenceEquals(source, _namedSource))
+            {
+                _namedSource = source;
+                _sourceName = source.Id.ToString();
+            }
+
+            return _sourceName;
+        }
+
+        public void OnMessage(in SinkMessage message) => Add(ReceivedMessage.Rent(message, _from, InterfaceName(_source)));
+
+        public void Add(ReceivedMessage message)
+        {
+            if (_waiting is null && inbox.TryWrite(message))
+            {
+                return;
+            }
+
+            (_waiting ??= []).Add(message);
+        }
+    }
 
     private static partial class Log
     {

@@ -121,15 +121,30 @@ internal static class SubCommand
 
             _ = Task.Factory.StartNew(() => FollowCommands(socket, multicastInterface), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var received = 0;
+
+            // Lines are written to a buffer and flushed once per wake-up, after every message
+            // queued by then: one write for a burst instead of one per message.
+            var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+            await using var flushedAtEnd = output;
             try
             {
-                await foreach (var message in socket.ReceiveAsync(stop.Token))
+                while (await socket.WaitToReceiveAsync(stop.Token))
                 {
-                    Print(message, time.GetUtcNow(), result.GetValue(json));
-                    if (++received == wanted)
+                    while (socket.TryReceive(out var message))
                     {
-                        return GridcastCommand.Ok;
+                        using (message)
+                        {
+                            Print(output, message.ToGroupMessage(), time.GetUtcNow(), result.GetValue(json));
+                        }
+
+                        if (++received == wanted)
+                        {
+                            await output.FlushAsync(CancellationToken.None);
+                            return GridcastCommand.Ok;
+                        }
                     }
+
+                    await output.FlushAsync(CancellationToken.None);
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -216,10 +231,10 @@ internal static class SubCommand
         public void Dispose() => Console.Error.WriteLine(KeyFiles.Summary(socket.Counters.Security));
     }
 
-    private static void Print(GroupMessage message, DateTimeOffset receivedAt, bool json)
+    private static void Print(TextWriter output, GroupMessage message, DateTimeOffset receivedAt, bool json)
     {
         var line = SubMessage.Of(message, receivedAt);
-        Console.WriteLine(json
+        output.WriteLine(json
             ? JsonSerializer.Serialize(line, CliJson.Printed.SubMessage)
             : $"{line.Group} {line.Source} #{line.Sequence}: {line.Payload}");
     }

@@ -20,6 +20,9 @@ public sealed partial class IpInterface : ITechnologyInterface
     private const int MaxUdpPayloadIPv4 = 65507;
     private const int MaxUdpPayloadIPv6 = 65527;
 
+    // Group names whose send address is kept; past this many the cache starts again.
+    private const int MaxSendTargets = 4096;
+
     private static readonly AddressFamily[] Families = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6];
 
     private readonly IpMulticastOptions _options;
@@ -29,6 +32,7 @@ public sealed partial class IpInterface : ITechnologyInterface
     private readonly Dictionary<(AddressFamily Family, int Port), List<IpMulticastSocket>> _receivers = [];
     private readonly Dictionary<(AddressFamily Family, int Port, IPAddress Group, IPAddress? Source), Membership> _memberships = [];
     private readonly Dictionary<AddressFamily, IpMulticastSocket> _senders = [];
+    private readonly Dictionary<string, (IpMulticastSocket Sender, SocketAddress Address)> _sendTargets = new(StringComparer.Ordinal);
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stopping = new();
     private DatagramHandler? _handler;
@@ -167,19 +171,35 @@ public sealed partial class IpInterface : ITechnologyInterface
     /// <inheritdoc/>
     public async ValueTask SendAsync(GroupName group, ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
     {
-        // One copy per send: IPv4 when the name and the interface both have it, else IPv6.
-        var endpoint = RequireTargets(group).First();
+        ArgumentNullException.ThrowIfNull(group);
         IpMulticastSocket sender;
+        SocketAddress address;
         lock (_gate)
         {
-            if (!_senders.TryGetValue(endpoint.AddressFamily, out sender!))
+            // The target's address is serialized once per group name, not per datagram.
+            if (!_sendTargets.TryGetValue(group.Canonical, out var target))
             {
-                sender = IpMulticastSocket.Open(endpoint.AddressFamily, 0, Interface, _options with { TimeToLive = _timeToLive });
-                _senders.Add(endpoint.AddressFamily, sender);
+                // One copy per send: IPv4 when the name and the interface both have it, else IPv6.
+                var endpoint = RequireTargets(group)[0];
+                if (!_senders.TryGetValue(endpoint.AddressFamily, out var opened))
+                {
+                    opened = IpMulticastSocket.Open(endpoint.AddressFamily, 0, Interface, _options with { TimeToLive = _timeToLive });
+                    _senders.Add(endpoint.AddressFamily, opened);
+                }
+
+                if (_sendTargets.Count >= MaxSendTargets)
+                {
+                    _sendTargets.Clear();
+                }
+
+                target = (opened, endpoint.Serialize());
+                _sendTargets.Add(group.Canonical, target);
             }
+
+            (sender, address) = target;
         }
 
-        await sender.SendAsync(datagram, endpoint, cancellationToken);
+        await sender.SendAsync(datagram, address, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -333,13 +353,14 @@ public sealed partial class IpInterface : ITechnologyInterface
     {
         await Task.Yield();
         var buffer = new byte[ushort.MaxValue];
+        var address = new SocketAddress(receiver.Family);
+        var senders = new SenderCache(receiver.Family);
         while (!cancellationToken.IsCancellationRequested)
         {
             int length;
-            IPEndPoint sender;
             try
             {
-                (length, sender) = await receiver.ReceiveAsync(buffer, cancellationToken);
+                length = await receiver.ReceiveAsync(buffer, address, cancellationToken);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || cancellationToken.IsCancellationRequested)
             {
@@ -354,12 +375,39 @@ public sealed partial class IpInterface : ITechnologyInterface
 
             try
             {
-                await handler(this, buffer.AsMemory(0, length), sender);
+                // No draining with non-blocking receives after a wake-up (.NET has no recvmmsg):
+                // an asynchronous receive already completes at once, with one system call, when a
+                // datagram is queued, and checking for more first (FIONREAD) only added a system
+                // call per datagram (docs/benchmarks.md, issue 19).
+                await handler(this, buffer.AsMemory(0, length), senders.EndPointOf(address));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// The sender of the last datagram as an <see cref="IPEndPoint"/>, made again only when the
+    /// address changes: a steady stream from one sender costs no endpoint per datagram.
+    /// </summary>
+    private sealed class SenderCache(AddressFamily family)
+    {
+        private readonly SocketAddress _last = new(family);
+        private readonly IPEndPoint _template = new(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        private IPEndPoint? _endpoint;
+
+        public IPEndPoint EndPointOf(SocketAddress address)
+        {
+            if (_endpoint is null || !address.Equals(_last))
+            {
+                _endpoint = (IPEndPoint)_template.Create(address);
+                address.Buffer.Span[..address.Size].CopyTo(_last.Buffer.Span);
+                _last.Size = address.Size;
+            }
+
+            return _endpoint;
         }
     }
 

@@ -121,6 +121,22 @@ public sealed class IpMulticastSocket : IDisposable
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint destination, CancellationToken cancellationToken = default)
         => _socket.SendToAsync(datagram, SocketFlags.None, destination, cancellationToken);
 
+    /// <summary>
+    /// Sends one datagram to a group endpoint given as a <see cref="SocketAddress"/> (made once,
+    /// with <see cref="IPEndPoint.Serialize"/>): unlike the <see cref="IPEndPoint"/> overload, no
+    /// address is serialized and nothing allocated per call.
+    /// </summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> datagram, SocketAddress destination, CancellationToken cancellationToken = default)
+        => _socket.SendToAsync(datagram, SocketFlags.None, destination, cancellationToken);
+
+    /// <summary>
+    /// Receives one datagram into <paramref name="buffer"/> and its sender's address into
+    /// <paramref name="sender"/> (of this socket's family, reused across calls); returns its
+    /// length. Allocates nothing per datagram, unlike the overload that returns an <see cref="IPEndPoint"/>.
+    /// </summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketAddress sender, CancellationToken cancellationToken = default)
+        => _socket.ReceiveFromAsync(buffer, SocketFlags.None, sender, cancellationToken);
+
     /// <summary>Receives one datagram into <paramref name="buffer"/>; returns its length and sender.</summary>
     public async ValueTask<(int Length, IPEndPoint Sender)> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {

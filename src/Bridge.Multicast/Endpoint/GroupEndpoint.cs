@@ -373,7 +373,17 @@ public sealed class GroupEndpoint
     /// ring and replay windows at <paramref name="utcNow"/>, the driver's wall clock, and refused as
     /// <see cref="SecurityRejected"/> when it fails.
     /// </summary>
-    public void HandleDatagram(TimeSpan now, DateTimeOffset? utcNow, ReadOnlyMemory<byte> datagram)
+    public void HandleDatagram(TimeSpan now, DateTimeOffset? utcNow, ReadOnlyMemory<byte> datagram) => HandleDatagram(now, utcNow, datagram, null);
+
+    /// <summary>
+    /// Takes one received datagram as <see cref="HandleDatagram(TimeSpan, DateTimeOffset?, ReadOnlyMemory{byte})"/>
+    /// does, except that a whole (unfragmented) Data message from a source already known in its
+    /// group goes to <paramref name="sink"/> during the call, with its payload borrowed, instead of
+    /// being copied into a queued <see cref="MessageReceived"/>: the steady state then allocates
+    /// nothing. A source's first message, reassembled messages and everything else are queued as
+    /// events as before, so <see cref="NewSource"/> still comes before a source's first message.
+    /// </summary>
+    public void HandleDatagram(TimeSpan now, DateTimeOffset? utcNow, ReadOnlyMemory<byte> datagram, IMessageSink? sink)
     {
         if (!FrameCodec.TryDecodeDatagram(datagram, out var frame, out var error))
         {
@@ -455,6 +465,15 @@ public sealed class GroupEndpoint
 
         if (!frame.IsFragment)
         {
+            if (sink is not null && window is not null)
+            {
+                window.Mark(frame.Sequence);
+                Counters.OnMessageReceived();
+                sink.OnMessage(new SinkMessage(
+                    joined.Name, frame.Payload.Span, frame.ContentType, frame.SourceId, frame.Sequence, frame.TimestampMicroseconds, (frame.Flags & FrameFlags.LastValue) != 0));
+                return;
+            }
+
             // The common case skips the reassembler: nothing to hold, one copy of the payload.
             Deliver(joined, window, frame.SourceId, frame.Sequence, frame.ContentType, frame.Flags, frame.TimestampMicroseconds, frame.Payload.ToArray());
             return;

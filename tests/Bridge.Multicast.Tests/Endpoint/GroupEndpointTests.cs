@@ -549,6 +549,45 @@ public sealed class GroupEndpointTests
         Assert.Equal(1UL, Decode(Transmits(_sender).Single().Datagram).Sequence);
     }
 
+    [Fact]
+    public void HandleDatagram_WithSink_FirstMessageAsEventsThenKnownSourceToSinkOnce()
+    {
+        _receiver.Join(Tariffs);
+        var sink = new RecordingSink();
+        for (var i = 1; i <= 3; i++)
+        {
+            _sender.Send(T0, Timestamp + i, Tariffs, System.Text.Encoding.UTF8.GetBytes($"tariff {i}"), ContentType.MqttPublish, lastValue: i == 3);
+        }
+
+        var transmits = Transmits(_sender);
+        foreach (var transmit in transmits)
+        {
+            _receiver.HandleDatagram(T0, null, transmit.Datagram, sink);
+        }
+
+        _receiver.HandleDatagram(T0, null, transmits[2].Datagram, sink);
+
+        // The source's first message keeps its NewSource before it, so it goes the event way.
+        var events = Events(_receiver);
+        Assert.Equal(new NewSource(Tariffs, 0x5E4D), events[0]);
+        var first = Assert.IsType<MessageReceived>(Assert.Single(events.Skip(1))).Message;
+        Assert.Equal("tariff 1", System.Text.Encoding.UTF8.GetString(first.Payload.Span));
+        Assert.Equal(
+            [("tariff 2", 2UL, false, Timestamp + 2), ("tariff 3", 3UL, true, Timestamp + 3)],
+            sink.Messages.Select(m => (m.Payload, m.Sequence, m.LastValue, m.Timestamp)));
+        Assert.All(sink.Messages, m => Assert.Equal((Tariffs, ContentType.MqttPublish, 0x5E4DUL), (m.Group, m.Type, m.Source)));
+        Assert.Equal(3, _receiver.Counters.MessagesReceived);
+        Assert.Equal(1, _receiver.Counters.Duplicates);
+    }
+
+    private sealed class RecordingSink : IMessageSink
+    {
+        public List<(GroupName Group, string Payload, ContentType Type, ulong Source, ulong Sequence, long Timestamp, bool LastValue)> Messages { get; } = [];
+
+        public void OnMessage(in SinkMessage message) => Messages.Add((
+            message.Group, System.Text.Encoding.UTF8.GetString(message.Payload), message.ContentType, message.SourceId, message.Sequence, message.TimestampMicroseconds, message.IsLastValue));
+    }
+
     private static void Deliver(GroupEndpoint from, GroupEndpoint to)
     {
         while (from.TryPollTransmit(out var transmit))

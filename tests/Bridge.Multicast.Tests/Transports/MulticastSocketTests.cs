@@ -192,6 +192,61 @@ public sealed class MulticastSocketTests : IAsyncLifetime
         Assert.Equal(groups[0], after.Group);
     }
 
+    [Fact]
+    public async Task TryReceive_StreamFromOneSender_GivesEveryMessageInOrderWithItsSenderAndInterface()
+    {
+        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
+        var receiver = Open(group);
+        var sender = Open();
+
+        // The first message of a source comes as an event, the rest through the pooled path: both
+        // must reach TryReceive alike and in order.
+        const int count = 50;
+        for (var i = 1; i <= count; i++)
+        {
+            await sender.SendAsync(group, Encoding.UTF8.GetBytes($"reading {i}"), ContentType.MqttPublish, lastValue: i == count);
+        }
+
+        var received = new List<(string Payload, ulong Sequence, bool LastValue, IPEndPoint? From, string? Interface, ContentType Type, ulong Source)>();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (received.Count < count && await receiver.WaitToReceiveAsync(patience.Token))
+        {
+            while (receiver.TryReceive(out var message))
+            {
+                using (message)
+                {
+                    received.Add((Encoding.UTF8.GetString(message.Payload.Span), message.Sequence, message.IsLastValue, message.From, message.Interface, message.ContentType, message.SourceId));
+                }
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, count).Select(i => $"reading {i}"), received.Select(r => r.Payload));
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (ulong)i), received.Select(r => r.Sequence));
+        Assert.Equal([.. Enumerable.Repeat(false, count - 1), true], received.Select(r => r.LastValue));
+        Assert.All(received, r => Assert.Equal(IPAddress.Loopback, r.From?.Address));
+        Assert.All(received, r => Assert.Equal($"ip:{_loopback.Name}", r.Interface));
+        Assert.All(received, r => Assert.Equal(ContentType.MqttPublish, r.Type));
+        Assert.All(received, r => Assert.Equal(sender.SourceId, r.Source));
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_MessagesFromThePooledPath_AreOwnedCopiesThatOutliveLaterMessages()
+    {
+        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
+        var receiver = Open(group);
+        var sender = Open();
+        for (var i = 1; i <= 20; i++)
+        {
+            await sender.SendAsync(group, Encoding.UTF8.GetBytes($"value {i:D2}"), ContentType.Raw);
+        }
+
+        var messages = await receiver.TakeAsync(20);
+
+        // Read only after all twenty came: a payload sharing a pooled buffer would show a later value.
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"value {i:D2}"), messages.Select(m => Encoding.UTF8.GetString(m.Payload.Span)));
+        Assert.All(messages, m => Assert.Equal($"ip:{_loopback.Name}", m.Interface));
+    }
+
     private MulticastSocket Open(params GroupName[] groups)
     {
         var socket = MulticastSocket.Create(_loopback);

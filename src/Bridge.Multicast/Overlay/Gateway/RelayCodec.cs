@@ -74,11 +74,9 @@ public static class RelayCodec
             throw new ArgumentException($"Gateway id '{ingress}' must be 1 to {MaxIngressIdLength} bytes of UTF-8.", nameof(ingress));
         }
 
-        var payload = new byte[1 + idLength + innerBytes.Length];
-        payload[0] = (byte)idLength;
-        Encoding.UTF8.GetBytes(ingress.Value, payload.AsSpan(1, idLength));
-        innerBytes.CopyTo(payload.AsSpan(1 + idLength));
-
+        // One array: the payload (ingress id and inner frame) is written where the encoder puts
+        // the payload, and the encoder's copy of it onto itself changes nothing.
+        var payloadLength = 1 + idLength + innerBytes.Length;
         var relay = new GridCastFrame
         {
             Type = FrameType.Relay,
@@ -87,10 +85,14 @@ public static class RelayCodec
             SourceId = inner.SourceId,
             Sequence = inner.Sequence,
             TimestampMicroseconds = inner.TimestampMicroseconds,
-            Payload = payload,
         };
-        var bytes = new byte[FrameCodec.GetEncodedSize(relay)];
-        FrameCodec.Encode(relay, bytes, bytes.Length);
+        var bytes = new byte[FrameCodec.HeaderSize + inner.Group.Length + payloadLength];
+        var payload = bytes.AsMemory(FrameCodec.HeaderSize + inner.Group.Length, payloadLength);
+        var span = payload.Span;
+        span[0] = (byte)idLength;
+        Encoding.UTF8.GetBytes(ingress.Value, span.Slice(1, idLength));
+        innerBytes.CopyTo(span[(1 + idLength)..]);
+        FrameCodec.Encode(relay with { Payload = payload }, bytes, bytes.Length);
         return bytes;
     }
 
@@ -172,11 +174,31 @@ public static class RelayCodec
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    // Ingress ids read lately on this thread: an overlay has few gateways, and every relay names
+    // one, so looking the bytes up spares a string per relay. Only valid ids are kept; bounded.
+    private const int MaxRememberedIds = 256;
+
+    [ThreadStatic]
+    private static Dictionary<byte[], GatewayId>? t_ids;
+
     private static bool TryReadId(ReadOnlySpan<byte> bytes, out GatewayId id)
     {
+        var ids = t_ids ??= new Dictionary<byte[], GatewayId>(Endpoint.WireNameComparer.Instance);
+        var byBytes = ids.GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (byBytes.TryGetValue(bytes, out id))
+        {
+            return true;
+        }
+
         try
         {
             id = new GatewayId(StrictUtf8.GetString(bytes));
+            if (ids.Count >= MaxRememberedIds)
+            {
+                ids.Clear();
+            }
+
+            ids[bytes.ToArray()] = id;
             return true;
         }
         catch (ArgumentException)

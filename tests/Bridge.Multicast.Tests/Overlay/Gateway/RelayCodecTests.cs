@@ -40,6 +40,24 @@ public sealed class RelayCodecTests
         Assert.True(relayBytes.Length - innerBytes.Length <= RelayCodec.MaxOverhead);
     }
 
+    [Fact]
+    public void TryDecode_RelaysOfSeveralIngressesInTurn_EachNamesItsOwnIngress()
+    {
+        // Ingress ids are looked up rather than decoded on every relay: alternating ingresses, and
+        // ids one byte apart, must never be mistaken for one another.
+        GatewayId[] ingresses = [new("gw-a"), new("gw-b"), new("gw-a2"), new("gw-é")];
+        var innerBytes = EncodeInner(out var inner, payloadLength: 10);
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var expected in ingresses)
+            {
+                Assert.True(FrameCodec.TryDecodeDatagram(RelayCodec.Encode(expected, inner, innerBytes), out var relay, out _));
+                Assert.True(RelayCodec.TryDecode(relay, out var ingress, out _, out _, out var error), error.ToString());
+                Assert.Equal(expected, ingress);
+            }
+        }
+    }
+
     public static TheoryData<string, RelayError> DamagedRelays => new()
     {
         { "fragmented", RelayError.Fragmented },

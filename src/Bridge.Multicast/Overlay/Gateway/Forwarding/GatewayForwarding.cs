@@ -49,7 +49,8 @@ namespace Bridge.Multicast.Overlay.Gateway.Forwarding;
 internal sealed class GatewayForwarding
 {
     private readonly GatewayOptions _options;
-    private readonly IReadOnlyDictionary<string, GroupName> _carried;
+    private readonly Dictionary<string, GroupName> _carried;
+    private readonly Dictionary<string, GroupName>.AlternateLookup<ReadOnlySpan<char>> _carriedByChars;
     private readonly OverlayPeerTable _peers;
     private readonly ShortestPathTrees? _trees;
     private readonly DesignatedGatewayElection _election;
@@ -63,12 +64,13 @@ internal sealed class GatewayForwarding
     private readonly Queue<HeldDelivery> _held = new();
     private readonly Dictionary<GroupName, HashSet<GatewayId>> _ingressesSeen = [];
     private readonly Dictionary<string, GroupName> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GroupName>.AlternateLookup<ReadOnlySpan<char>> _namesByChars;
 
     /// <summary>Forwarding for a transit gateway (<paramref name="trees"/> set) or a leaf (<paramref name="upstreams"/> set).</summary>
     public GatewayForwarding(
         TimeSpan now,
         GatewayOptions options,
-        IReadOnlyDictionary<string, GroupName> carried,
+        Dictionary<string, GroupName> carried,
         OverlayPeerTable peers,
         ShortestPathTrees? trees,
         DesignatedGatewayElection election,
@@ -84,6 +86,8 @@ internal sealed class GatewayForwarding
 
         _options = options;
         _carried = carried;
+        _carriedByChars = carried.GetAlternateLookup<ReadOnlySpan<char>>();
+        _namesByChars = _names.GetAlternateLookup<ReadOnlySpan<char>>();
         _peers = peers;
         _trees = trees;
         _election = election;
@@ -171,12 +175,11 @@ internal sealed class GatewayForwarding
             // Delivered into the domain by a gateway (this one, or another of the domain): never
             // taken out again, and remembered so that no gateway here delivers it a second time.
             _counters.NativeRelayedIgnored++;
-            _delivered.TryAccept(now, Encoding.UTF8.GetString(frame.Group.Span), frame);
+            _delivered.TryAccept(now, FindKnown(frame.Group.Span, out var known, out _) ? known : Encoding.UTF8.GetString(frame.Group.Span), frame);
             return;
         }
 
-        var wire = Encoding.UTF8.GetString(frame.Group.Span);
-        if (!_carried.TryGetValue(wire, out var group))
+        if (!FindCarried(frame.Group.Span, out var wire, out var group))
         {
             _counters.NativeNotCarried++;
             return;
@@ -227,8 +230,8 @@ internal sealed class GatewayForwarding
             return false;
         }
 
-        var wire = Encoding.UTF8.GetString(inner.Group.Span);
-        if (!TryGetName(wire, out var group))
+        if (!FindKnown(inner.Group.Span, out var wire, out var group)
+            && !TryGetName(wire = Encoding.UTF8.GetString(inner.Group.Span), out group))
         {
             Reject(from, GatewayRejection.RelayGroupInvalid, null);
             return false;
@@ -401,6 +404,26 @@ internal sealed class GatewayForwarding
         }
 
         set.Add(ingress);
+    }
+
+    /// <summary>
+    /// A carried group from its name's UTF-8 bytes, with the name as the string the table holds:
+    /// the lookup decodes into a stack buffer, so a frame costs no string.
+    /// </summary>
+    private bool FindCarried(ReadOnlySpan<byte> wireName, [NotNullWhen(true)] out string? wire, [NotNullWhen(true)] out GroupName? group)
+    {
+        Span<char> chars = stackalloc char[FrameCodec.MaxGroupNameLength];
+        var length = Encoding.UTF8.GetChars(wireName, chars);
+        return _carriedByChars.TryGetValue(chars[..length], out wire, out group);
+    }
+
+    /// <summary>As <see cref="FindCarried"/>, among the carried groups and the names remembered from relays.</summary>
+    private bool FindKnown(ReadOnlySpan<byte> wireName, [NotNullWhen(true)] out string? wire, [NotNullWhen(true)] out GroupName? group)
+    {
+        Span<char> chars = stackalloc char[FrameCodec.MaxGroupNameLength];
+        var length = Encoding.UTF8.GetChars(wireName, chars);
+        return _carriedByChars.TryGetValue(chars[..length], out wire, out group)
+            || _namesByChars.TryGetValue(chars[..length], out wire, out group);
     }
 
     private bool TryGetName(string wire, [NotNullWhen(true)] out GroupName? group)
