@@ -111,6 +111,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             SourceId = options.SourceId ?? unchecked((ulong)Random.Shared.NextInt64(1, long.MaxValue)),
             Reassembly = options.Reassembly,
             DuplicateWindow = options.DuplicateWindow,
+            Random = new Random(),
         });
         if (options.MemberReports is { } reporting)
         {
@@ -791,6 +792,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             DrainEvents(now, source, from, messages);
         }
 
+        await SendEndpointTransmitsAsync();
         WakeTimer();
         try
         {
@@ -825,6 +827,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                     break;
                 case SecurityRejected refused when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                     Log.SecurityRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", refused.Group.WireName, refused.SourceId, refused.Sequence, refused.Reason);
+                    break;
+                case UnrecoverableLoss or RepairRequested:
+                    OnReliabilityEvent(endpointEvent, source, from);
                     break;
                 case MessageLost lost:
                     Log.MessageLost(_logger, lost.Group.Canonical, lost.SourceId, lost.Sequence, lost.Reason);
@@ -938,6 +943,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             await SendReportsAsync(reports);
+            await SendEndpointTransmitsAsync();
         }
     }
 
