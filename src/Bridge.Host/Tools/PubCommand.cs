@@ -119,7 +119,7 @@ internal static class PubCommand
                 // Receivers NACK what they missed for a while after the last message; stay to repair it.
                 await Task.Delay(TimeSpan.FromMilliseconds(result.GetValue(linger)), time, cancellationToken);
                 var r = socket.Reliability;
-                await Console.Error.WriteLineAsync($"repairs: {r.RepairsSent} message(s) repaired ({r.RepairFramesMulticast} frame(s) to the group, {r.RepairFramesUnicast} to one receiver), {r.Confirmed} confirmed, {r.Unavailable} unavailable");
+                await Console.Error.WriteLineAsync($"repairs: {r.NacksHeard} NACK(s) heard, {r.RepairsSent} message(s) repaired ({r.RepairFramesMulticast} frame(s) to the group, {r.RepairFramesUnicast} to one receiver), {r.Confirmed} confirmed, {r.Unavailable} unavailable");
             }
             return GridcastCommand.Ok;
         });

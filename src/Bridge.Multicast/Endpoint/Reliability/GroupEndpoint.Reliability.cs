@@ -151,6 +151,7 @@ public sealed partial class GroupEndpoint
         {
             if (reliable.Sender is { } sender)
             {
+                Counters.Reliability.OnNackHeard();
                 _events.Enqueue(new RepairRequested(reliable.Name, frame.SourceId));
                 sender.HandleNack(now, frame.SourceId, message.Ranges, Counters.Reliability, _repairOutputs);
                 FlushRepairOutputs(reliable);

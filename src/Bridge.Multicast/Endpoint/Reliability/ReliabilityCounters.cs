@@ -7,6 +7,7 @@ public sealed class ReliabilityCounters
     private long _numbersNacked;
     private long _nacksSuppressed;
     private long _nacksHeldDown;
+    private long _nacksHeard;
     private long _confirmed;
     private long _unavailable;
     private long _repairsSent;
@@ -31,6 +32,9 @@ public sealed class ReliabilityCounters
 
     /// <summary>Numbers asked for again while their repair had just gone out; not repaired twice.</summary>
     public long NacksHeldDown => Volatile.Read(ref _nacksHeldDown);
+
+    /// <summary>NACK frames this sender heard for its own numbers.</summary>
+    public long NacksHeard => Volatile.Read(ref _nacksHeard);
 
     /// <summary>Numbers this sender confirmed (NCF).</summary>
     public long Confirmed => Volatile.Read(ref _confirmed);
@@ -73,6 +77,8 @@ public sealed class ReliabilityCounters
         Interlocked.Increment(ref _nacksSent);
         Interlocked.Add(ref _numbersNacked, numbers);
     }
+
+    internal void OnNackHeard() => Interlocked.Increment(ref _nacksHeard);
 
     internal void OnNackSuppressed() => Interlocked.Increment(ref _nacksSuppressed);
 
