@@ -21,6 +21,9 @@ public sealed record GroupInput(string Id, string Path)
 
     /// <summary><c>lastValue.refresh</c>.</summary>
     public ConfigText? Refresh { get; init; }
+
+    /// <summary><c>reliable</c>.</summary>
+    public ConfigText? Reliable { get; init; }
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public static class GroupsSectionReader
         foreach (var (id, entry) in section.Entries)
         {
             var path = section.PathOf(id);
-            if (SectionReader.Open(entry, path, errors, "uri", "lastValue") is not { } group)
+            if (SectionReader.Open(entry, path, errors, "uri", "lastValue", "reliable") is not { } group)
             {
                 groups.Add(new GroupInput(id, path) { Bound = entry is ConfigScalar { Text: null } });
                 continue;
@@ -57,6 +60,7 @@ public static class GroupsSectionReader
                 LastValue = lastValue is null ? group.Text("lastValue") : null,
                 LastValueMapping = lastValue is not null,
                 Refresh = lastValue?.Text("refresh"),
+                Reliable = group.Text("reliable"),
             });
         }
 
@@ -97,6 +101,7 @@ public static class GroupsSectionReader
             }
 
             var lastValue = LastValue(group, errors);
+            var reliability = ConfigValues.Boolean(group.Reliable, errors) == true ? new GroupReliability() : null;
             if (ConfigValues.Required(group.Uri, ConfigPath.Key(group.Path, "uri"), errors) is not { } uri)
             {
                 continue;
@@ -104,7 +109,7 @@ public static class GroupsSectionReader
 
             if (GroupTemplate.TryParse(uri.Text, out var template, out var error))
             {
-                valid.Add(new GroupDefinition(group.Id, template, lastValue));
+                valid.Add(new GroupDefinition(group.Id, template, lastValue) { Reliability = reliability });
             }
             else
             {
