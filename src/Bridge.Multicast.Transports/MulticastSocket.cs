@@ -123,6 +123,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             Reassembly = options.Reassembly,
             DuplicateWindow = options.DuplicateWindow,
             ControlKeys = options.ControlKeys,
+            Random = new Random(),
         });
         if (options.MemberReports is { } reporting)
         {
@@ -920,6 +921,8 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             WakeTimer();
         }
 
+        // NACKs, confirmations and repairs of reliable groups that this datagram called for.
+        await SendEndpointTransmitsAsync();
         if (waiting is null)
         {
             return;
@@ -958,6 +961,9 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
                     break;
                 case SecurityRejected refused when _rejections.ShouldLog(n => Log.Suppressed(_logger, n, "dropped datagrams", _rejections.Burst, (long)_rejections.Interval.TotalSeconds)):
                     Log.SecurityRejected(_logger, from?.ToString() ?? source?.Id.ToString() ?? "?", refused.Group.WireName, refused.SourceId, refused.Sequence, refused.Reason);
+                    break;
+                case UnrecoverableLoss or RepairRequested:
+                    OnReliabilityEvent(endpointEvent, source, from);
                     break;
                 case MessageLost lost:
                     Log.MessageLost(_logger, lost.Group.Canonical, lost.SourceId, lost.Sequence, lost.Reason);
@@ -1088,6 +1094,7 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
             }
 
             await SendReportsAsync(reports);
+            await SendEndpointTransmitsAsync();
         }
     }
 

@@ -17,8 +17,7 @@ public sealed record GroupDefinition(string Id, GroupTemplate Uri, LastValueSett
     /// <summary>How the group's messages are authenticated and encrypted (<c>groups.ID.security</c>); null: plain.</summary>
     public GroupSecurity? Security { get; init; }
 
-    /// <summary>How losses in the group are repaired; null: best effort.</summary>
-    // Reserved for issue 18 (reliable groups): no key of the node file sets it yet.
+    /// <summary>How losses in the group are repaired (<c>reliable: true</c>, docs/reliability.md); null: best effort.</summary>
     public GroupReliability? Reliability { get; init; }
 
     /// <summary>How requests to the group are aggregated unless a request says otherwise; null: no defaults.</summary>
@@ -53,8 +52,11 @@ public sealed record LastValueSettings(TimeSpan Refresh)
 /// <param name="Replay">The sequence and time windows of replay protection.</param>
 public sealed record GroupSecurity(Bridge.Multicast.Security.GroupSecurityMode Mode, Bridge.Multicast.Security.ReplayOptions Replay);
 
-/// <summary>A group's delivery: NACK-based repair from the sender or a gateway's cache, reported loss (DESIGN.md §8).</summary>
-// Reserved for issue 18, which gives it its members (repair window, cache size).
+/// <summary>
+/// <c>groups.ID.reliable: true</c>: NACK-based repair from the sender's cache and reported loss
+/// (DESIGN.md §8, docs/reliability.md), with the default settings; the tuning knobs are not in the
+/// node file yet.
+/// </summary>
 public sealed record GroupReliability;
 
 /// <summary>The aggregation a request to the group gets unless it names its own (DESIGN.md §1, reverse channel).</summary>

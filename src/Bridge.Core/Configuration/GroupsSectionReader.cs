@@ -37,6 +37,9 @@ public sealed record GroupInput(string Id, string Path)
 
     /// <summary><c>security.maxAhead</c>.</summary>
     public ConfigText? SecurityMaxAhead { get; init; }
+
+    /// <summary><c>reliable</c>.</summary>
+    public ConfigText? Reliable { get; init; }
 }
 
 /// <summary>
@@ -60,7 +63,7 @@ public static class GroupsSectionReader
         foreach (var (id, entry) in section.Entries)
         {
             var path = section.PathOf(id);
-            if (SectionReader.Open(entry, path, errors, "uri", "lastValue", "security") is not { } group)
+            if (SectionReader.Open(entry, path, errors, "uri", "lastValue", "security", "reliable") is not { } group)
             {
                 groups.Add(new GroupInput(id, path) { Bound = entry is ConfigScalar { Text: null } });
                 continue;
@@ -79,6 +82,7 @@ public static class GroupsSectionReader
                 LastValue = lastValue is null ? group.Text("lastValue") : null,
                 LastValueMapping = lastValue is not null,
                 Refresh = lastValue?.Text("refresh"),
+                Reliable = group.Text("reliable"),
             });
         }
 
@@ -119,6 +123,7 @@ public static class GroupsSectionReader
             }
 
             var lastValue = LastValue(group, errors);
+            var reliability = ConfigValues.Boolean(group.Reliable, errors) == true ? new GroupReliability() : null;
             if (ConfigValues.Required(group.Uri, ConfigPath.Key(group.Path, "uri"), errors) is not { } uri)
             {
                 continue;
@@ -132,7 +137,7 @@ public static class GroupsSectionReader
                     errors.Add(ConfigPath.Key(group.Path, "security"), "a group URI with placeholders names many groups, and key rings are per group: secure each group on its own");
                 }
 
-                valid.Add(new GroupDefinition(group.Id, template, lastValue) { Security = security });
+                valid.Add(new GroupDefinition(group.Id, template, lastValue) { Security = security, Reliability = reliability });
             }
             else
             {

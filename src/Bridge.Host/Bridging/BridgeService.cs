@@ -3,6 +3,7 @@ using Bridge.Core.Adapters;
 using Bridge.Core.Routing;
 using Bridge.Host.Diagnostics;
 using Bridge.Multicast;
+using Bridge.Multicast.Endpoint.Reliability;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Overlay.Gateway;
 using Bridge.Multicast.Security.ControlPlane;
@@ -129,6 +130,16 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
                 Volatile.Write(ref _sides, sides);
             }
 
+            foreach (var group in previous.Reliable.Except(next.Reliable))
+            {
+                _socket.MakeReliable(group, null);
+            }
+
+            foreach (var group in next.Reliable.Except(previous.Reliable))
+            {
+                _socket.MakeReliable(group, new ReliableGroupOptions());
+            }
+
             AnnounceDevices(_socket);
             var joined = previous.Rules.SourceGroups.ToHashSet();
             var wanted = next.Rules.SourceGroups.ToHashSet();
@@ -185,6 +196,13 @@ internal sealed partial class BridgeService(BridgeSettings settings, ILoggerFact
         try
         {
             var current = _settings;
+
+            // Before any side sends and before joining, so that nothing of a reliable group goes uncached or unchecked.
+            foreach (var group in current.Reliable)
+            {
+                socket.MakeReliable(group, new ReliableGroupOptions());
+            }
+
             repeater.Use(current.LastValues);
             var sides = new Dictionary<string, Side>(StringComparer.Ordinal);
             try

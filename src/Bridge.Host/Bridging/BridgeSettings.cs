@@ -3,6 +3,7 @@ using Bridge.Core.Configuration;
 using Bridge.Core.Mapping;
 using Bridge.Core.Requests;
 using Bridge.Core.Routing;
+using Bridge.Multicast.Naming;
 using Bridge.Multicast.Security.Keys;
 using Bridge.Multicast.Transports.Ip;
 
@@ -22,6 +23,9 @@ internal sealed record BridgeSettings
 
     /// <summary>The groups (templates) whose last value this bridge sends again, and how often.</summary>
     public IReadOnlyList<(GroupTemplate Group, TimeSpan Refresh)> LastValues { get; init; } = [];
+
+    /// <summary>The groups (without placeholders) marked <c>reliable: true</c>: the bridge repairs what it sends and NACKs what it misses.</summary>
+    public IReadOnlyList<GroupName> Reliable { get; init; } = [];
 
     /// <summary>The domain's control-plane key ring (<c>domain.keyFile</c>): member reports are tagged with it; null leaves them untagged.</summary>
     public KeyRing? DomainKeys { get; init; }
@@ -53,5 +57,6 @@ internal sealed record BridgeSettings
         Requests = bridge.Requests,
         Interface = multicastInterface,
         LastValues = [.. groups.Where(g => g.LastValue is not null).Select(g => (g.Uri, g.LastValue!.Refresh))],
+        Reliable = [.. groups.Where(g => g.Reliability is not null && !g.IsTemplate).Select(g => g.Name)],
     };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Bridge.Multicast.Endpoint.Reliability;
 using Bridge.Host.Cli;
 using Bridge.Host.Security;
 using Bridge.Multicast;
@@ -28,7 +29,13 @@ internal static class PubCommand
         };
         var keys = KeyFiles.Option();
         var verbose = CommonOptions.Verbose();
-        var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, noLoopback, keys, @interface, verbose };
+        var reliable = new Option<bool>("--reliable")
+        {
+            Description = "Send as a reliable group: keep a repair cache and answer NACKs (docs/reliability.md)",
+        };
+        var linger = CommonOptions.Milliseconds("--linger", "With --reliable, milliseconds to keep answering NACKs after the last send", defaultValue: 3000);
+        var cacheBytes = CommonOptions.WholeNumber("--cache-bytes", "With --reliable, the repair cache's bound in bytes", "B", defaultValue: 4 << 20, min: 0);
+        var command = new Command("pub", "Send a text message to a group") { group, text, repeat, interval, ttl, noLoopback, keys, @interface, verbose, reliable, linger, cacheBytes };
         command.SetAction(async (result, cancellationToken) =>
         {
             var name = result.GetRequiredValue(group);
@@ -54,6 +61,11 @@ internal static class PubCommand
                 host.Services.GetRequiredService<ILogger<MulticastSocket>>(),
                 time,
                 new IpMulticastOptions { TimeToLive = result.GetValue(ttl), Loopback = !result.GetValue(noLoopback) });
+            if (result.GetValue(reliable))
+            {
+                socket.MakeReliable(name, new ReliableGroupOptions { CacheMaxBytes = result.GetValue(cacheBytes) });
+            }
+
             var keyPaths = result.GetValue(keys) ?? [];
             var protection = keyPaths.Length > 0 ? KeyFiles.Protect(socket, store, [name]).GetValueOrDefault(name) : null;
             if (keyPaths.Length > 0 && protection is null)
@@ -102,6 +114,13 @@ internal static class PubCommand
             }
 
             await Console.Error.WriteLineAsync($"sent {count} message(s) to {name} on {multicastInterface.Name} as source {SubMessage.FormatSource(socket.SourceId)}");
+            if (result.GetValue(reliable))
+            {
+                // Receivers NACK what they missed for a while after the last message; stay to repair it.
+                await Task.Delay(TimeSpan.FromMilliseconds(result.GetValue(linger)), time, cancellationToken);
+                var r = socket.Reliability;
+                await Console.Error.WriteLineAsync($"repairs: {r.NacksHeard} NACK(s) heard, {r.RepairsSent} message(s) repaired ({r.RepairFramesMulticast} frame(s) to the group, {r.RepairFramesUnicast} to one receiver), {r.Confirmed} confirmed, {r.Unavailable} unavailable");
+            }
             return GridcastCommand.Ok;
         });
         return command;

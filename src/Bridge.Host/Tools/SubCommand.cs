@@ -5,6 +5,8 @@ using System.Text.Json;
 using Bridge.Host.Cli;
 using Bridge.Host.Security;
 using Bridge.Multicast;
+using Bridge.Multicast.Endpoint;
+using Bridge.Multicast.Endpoint.Reliability;
 using Bridge.Multicast.Naming;
 using Bridge.Multicast.Transports.Ip;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,9 +62,17 @@ internal static class SubCommand
         var verbose = CommonOptions.Verbose();
         var keyFile = CommonOptions.DomainKeyFile();
         var keyRing = CommonOptions.DomainKeyRing();
+        var reliable = new Option<bool>("--reliable")
+        {
+            Description = "Receive as reliable groups: NACK what is missing and print 'lost GROUP SOURCE FIRST-LAST (REASON)' on standard error for what cannot be repaired (docs/reliability.md)",
+        };
+        var inOrder = new Option<bool>("--in-order")
+        {
+            Description = "With --reliable, print each source's messages in sequence order",
+        };
         var command = new Command("sub", "Print the messages of groups; reads 'join GROUP' and 'leave GROUP' lines on standard input")
         {
-            groups, count, timeout, json, keys, @interface, verbose, keyFile, keyRing,
+            groups, count, timeout, json, keys, @interface, verbose, keyFile, keyRing, reliable, inOrder,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -103,6 +113,17 @@ internal static class SubCommand
                 }
 
                 KeyFiles.Protect(socket, store, result.GetRequiredValue(groups));
+            }
+
+            if (result.GetValue(reliable))
+            {
+                var options = new ReliableGroupOptions { InOrder = result.GetValue(inOrder) };
+                foreach (var name in result.GetRequiredValue(groups))
+                {
+                    socket.MakeReliable(name, options);
+                }
+
+                _ = PrintLossesAsync(socket, cancellationToken);
             }
 
             // With keys, the last line says what the secured groups took and refused, by reason.
@@ -167,6 +188,25 @@ internal static class SubCommand
         });
         return command;
     }
+
+    private static async Task PrintLossesAsync(MulticastSocket socket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var loss in socket.UnrecoverableLossesAsync(cancellationToken))
+            {
+                await Console.Error.WriteLineAsync(FormatLoss(loss));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The command ends.
+        }
+    }
+
+    /// <summary>The line printed for an unrecoverable loss: <c>lost GROUP SOURCE FIRST-LAST (REASON)</c>.</summary>
+    internal static string FormatLoss(UnrecoverableLoss loss) =>
+        $"lost {loss.Group} {SubMessage.FormatSource(loss.SourceId)} {loss.First}-{loss.Last} ({loss.Reason})";
 
     // Console input blocks a thread, so this runs on its own (background) thread until end of input.
     // A bad line is answered on standard error and skipped; the groups joined so far stay joined.

@@ -81,7 +81,7 @@ namespace Bridge.Multicast.Endpoint;
 /// </description></item>
 /// </list>
 /// </remarks>
-public sealed class GroupEndpoint
+public sealed partial class GroupEndpoint
 {
     private readonly GroupEndpointOptions _options;
     private readonly ControlFrameAuthenticator? _domainKeys;
@@ -144,6 +144,7 @@ public sealed class GroupEndpoint
         if (_joined.Remove(wireName))
         {
             _reassembler.Discard(wireName);
+            ForgetReliableSources(wireName);
         }
     }
 
@@ -251,6 +252,7 @@ public sealed class GroupEndpoint
             var datagram = EncodeOwned(fragments[0], atomic, protection, key);
             bytes = datagram.Length;
             _transmits.Enqueue(new Transmit(group, datagram));
+            OnSentReliably(now, timestampMicroseconds, sending.WireName, sending.LastSequence + 1, [datagram]);
         }
         else
         {
@@ -267,6 +269,8 @@ public sealed class GroupEndpoint
             {
                 _transmits.Enqueue(new Transmit(group, datagram));
             }
+
+            OnSentReliably(now, timestampMicroseconds, sending.WireName, sending.LastSequence + 1, datagrams);
         }
 
         sending.LastSequence++;
@@ -393,6 +397,18 @@ public sealed class GroupEndpoint
         }
 
         Counters.OnFrameReceived();
+        if (utcNow is { } heardAt)
+        {
+            _lastWallClockMicroseconds = (heardAt - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+        }
+
+        if (frame.Type == FrameType.RepairRequest)
+        {
+            // Not covered by group security (as requests are not): see docs/reliability.md.
+            HandleRepairFrame(now, frame);
+            return;
+        }
+
         if (_protected.Count > 0 && frame.Type == FrameType.Data && _protectedByWireName.TryGetValue(frame.Group.Span, out var protection))
         {
             if (!_joinedByWireName.TryGetValue(frame.Group.Span, out var member))
@@ -450,6 +466,7 @@ public sealed class GroupEndpoint
             return;
         }
 
+        var repairs = _reliable.Count > 0 ? OnDataHeard(now, joined.Name, frame) : null;
         if (joined.Sources.TryGetValue(frame.SourceId, out var window))
         {
             switch (window.Check(frame.Sequence))
@@ -457,7 +474,9 @@ public sealed class GroupEndpoint
                 case SequenceVerdict.Duplicate:
                     Counters.OnDuplicate();
                     return;
-                case SequenceVerdict.TooOld:
+                case SequenceVerdict.TooOld when repairs?.IsMissing(frame.Sequence) != true:
+                    // A reliable group's repair may come from further back than the window
+                    // reaches; its missing-number table says whether it was delivered.
                     Counters.OnTooOld();
                     return;
             }
@@ -493,6 +512,10 @@ public sealed class GroupEndpoint
     {
         _reassembler.HandleTimeout(now);
         ReportLosses();
+        if (_reliable.Count > 0)
+        {
+            HandleReliableTimeout(now);
+        }
     }
 
     /// <summary>The next datagram to send, oldest first.</summary>
@@ -503,7 +526,16 @@ public sealed class GroupEndpoint
         _events.TryDequeue(out endpointEvent);
 
     /// <summary>When <see cref="HandleTimeout"/> is next due, or null when nothing waits on time.</summary>
-    public TimeSpan? PollTimeout() => _reassembler.PollTimeout();
+    public TimeSpan? PollTimeout()
+    {
+        var next = _reassembler.PollTimeout();
+        if (_reliable.Count > 0 && PollReliableTimeout() is { } reliableDue && (next is null || reliableDue < next))
+        {
+            next = reliableDue;
+        }
+
+        return next;
+    }
 
     private void SendWhole(long timestampMicroseconds, GroupName group, FrameType type, byte[] payload, int? atomicMessageSize)
     {
@@ -697,14 +729,23 @@ public sealed class GroupEndpoint
             joined.Sources.Add(sourceId, new SequenceWindow(_options.DuplicateWindow, sequence));
             _events.Enqueue(new NewSource(joined.Name, sourceId));
         }
-        else
+        else if (window.Check(sequence) != SequenceVerdict.TooOld)
         {
+            // A repair from behind the window is not marked: its bit now stands for a newer number.
             window.Mark(sequence);
         }
 
         Counters.OnMessageReceived();
         var sentAt = DateTimeOffset.UnixEpoch.AddTicks(timestampMicroseconds * TimeSpan.TicksPerMicrosecond);
-        _events.Enqueue(new MessageReceived(new GroupMessage(joined.Name, payload, contentType, sourceId, sequence, sentAt) { IsLastValue = (flags & FrameFlags.LastValue) != 0 }));
+        var delivered = new MessageReceived(new GroupMessage(joined.Name, payload, contentType, sourceId, sequence, sentAt) { IsLastValue = (flags & FrameFlags.LastValue) != 0 });
+        if (_reliable.Count == 0)
+        {
+            _events.Enqueue(delivered);
+        }
+        else
+        {
+            EnqueueDelivered(Encoding.UTF8.GetBytes(joined.Name.WireName), delivered, (flags & FrameFlags.Retransmission) != 0);
+        }
     }
 
     private void ReportLosses()

@@ -133,6 +133,9 @@ public sealed class GroupEndpointCounters
     /// <summary>Secured groups' frames: sealed, verified, refused by reason (docs/security.md).</summary>
     public SecurityCounters Security { get; } = new();
 
+    /// <summary>NACKs, confirmations, repairs and unrecoverable loss of the reliable groups (docs/reliability.md).</summary>
+    public Reliability.ReliabilityCounters Reliability { get; } = new();
+
     /// <summary>Datagrams rejected as malformed for <paramref name="reason"/>.</summary>
     public long Rejected(FrameError reason) => Volatile.Read(ref _rejected[(int)reason]);
 

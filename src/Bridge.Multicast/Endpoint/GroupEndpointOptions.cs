@@ -39,6 +39,13 @@ public sealed record GroupEndpointOptions
     /// </summary>
     public ControlPlaneKeys? ControlKeys { get; init; }
 
+    /// <summary>
+    /// Where the random back-off of NACKs in reliable groups comes from: the driver hands one in
+    /// (the simulator a seeded one), since protocol logic draws no randomness of its own. Needed
+    /// only once a group is made reliable.
+    /// </summary>
+    public Random? Random { get; init; }
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     /// <exception cref="ArgumentNullException"><see cref="Reassembly"/> is null.</exception>

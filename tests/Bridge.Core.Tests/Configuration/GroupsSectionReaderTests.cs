@@ -24,6 +24,27 @@ public sealed class GroupsSectionReaderTests
         Assert.True(catalog.IsDeclared("events"));
     }
 
+    [Theory]
+    [InlineData("reliable: true", true)]
+    [InlineData("reliable: false", false)]
+    [InlineData("lastValue: true", false)]
+    public void Validate_ReliableKey_GivesTheGroupReliabilityOnlyWhenTrue(string setting, bool reliable)
+    {
+        var (_, groups, errors) = Read($"commands: {{ uri: \"ham:sg:dr.commands\", {setting} }}");
+
+        Assert.Empty(errors);
+        Assert.Equal(reliable, Assert.Single(groups!).Reliability is not null);
+    }
+
+    [Fact]
+    public void Validate_ReliableNotABoolean_IsAnErrorWithItsPath()
+    {
+        var (_, groups, errors) = Read("commands: { uri: \"ham:sg:dr.commands\", reliable: sometimes }");
+
+        Assert.Null(groups);
+        Assert.StartsWith("groups.commands.reliable: ", Assert.Single(errors).ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// The settings reserved for later issues have no keys yet: writing one is an error, not a
     /// silent no-op. (<c>security</c> was one until issue 17 gave it its keys; see
@@ -37,7 +58,7 @@ public sealed class GroupsSectionReaderTests
         var (_, groups, errors) = Read($"tariff: {{ uri: \"ham:sg:tariff\", {key}: {{ mode: on }} }}");
 
         Assert.NotNull(groups);
-        Assert.Equal([$"groups.tariff.{key}: unknown key (expected uri, lastValue, security)"], errors.Select(e => e.ToString()));
+        Assert.Equal([$"groups.tariff.{key}: unknown key (expected uri, lastValue, security, reliable)"], errors.Select(e => e.ToString()));
     }
 
     [Fact]
