@@ -242,20 +242,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         second.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(20f));
         third.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(3f));
         await using var side = Start(
-            """
-            - name: power1
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            - name: power2
-              iec61850: ied=ied2 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            - name: power3
-              iec61850: ied=ied3 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            """,
+            string.Join('\n', Enumerable.Range(1, 3).Select(n => Rule($"power{n}", $"ied=ied{n} read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"))),
             extraIeds: [("ied2", second.EndPoint.Port), ("ied3", third.EndPoint.Port)]);
         await AllAssociatedAsync(side, "ied1", "ied2", "ied3");
 
@@ -311,20 +298,11 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task Instruments_ReadsCommandsAndAnAbort_MeasuredPerIed()
     {
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            - name: missing
-              iec61850: ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]
-              group: events
-              direction: from-group
-            - name: setpoint
-              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
-              group: commands
-              direction: from-group
-            """);
+        await using var side = Start(string.Join(
+            '\n',
+            Rule("power", "ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"),
+            Rule("missing", "ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]", "events", "from-group"),
+            Rule("setpoint", "ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]", "commands", "from-group")));
         using var meter = new Meter("test.iec61850." + Guid.NewGuid().ToString("N"));
         Iec61850Instruments.Create(meter, side.IedStatus);
         await NextAsync(side, Iec61850ConnectionState.Associated);
@@ -392,7 +370,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         return new Iec61850Side(bridge.Adapter<Iec61850Section>()!, new Router(bridge.ToRoutingTable(), _bridgeSocket), NullLoggerFactory.Instance, TimeProvider.System);
     }
 
-    // A single rule as the YAML list item Start places under rules:.
+    // A rule as the YAML list item Start places under rules: (join several with newlines).
     private static string Rule(string name, string endpoint, string group, string direction) => $"""
         - name: {name}
           iec61850: {endpoint}
