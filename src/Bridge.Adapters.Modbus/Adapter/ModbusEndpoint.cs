@@ -18,14 +18,15 @@ public readonly record struct ModbusAddress(byte Unit, ModbusTable Table, ushort
 /// A register block may aggregate (<c>unit=1 holding=200-203 type=f32 aggregate=sum,mean deadline=2s</c>,
 /// <see cref="Aggregate"/>): a master's read of it asks the rule's group instead of reading the last values.
 /// </summary>
-public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
+public sealed class ModbusEndpoint : FieldEndpoint<ModbusAddress>
 {
+    private static readonly string[] Fields = ["unit", "holding", "coils", "type", "order", "scale", "aggregate", "deadline", "quorum"];
     private static readonly string[] EncodingFields = ["type", "order", "scale", "aggregate", "deadline", "quorum"];
     private static readonly string[] AggregateOnlyFields = ["deadline", "quorum"];
 
     private ModbusEndpoint(string text, byte unit, ModbusTable table, ModbusRange range, ModbusValueEncoding? encoding, ModbusAggregate? aggregate)
+        : base(text)
     {
-        Text = text;
         Unit = unit;
         Table = table;
         Range = range;
@@ -35,15 +36,6 @@ public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
 
     /// <inheritdoc/>
     public override string Kind => ModbusAdapterKind.KindName;
-
-    /// <inheritdoc/>
-    public override string Text { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> Placeholders { get; } = [];
-
-    /// <inheritdoc/>
-    public override bool CanPublish => true;
 
     /// <summary>The unit id.</summary>
     public byte Unit { get; }
@@ -77,30 +69,10 @@ public sealed class ModbusEndpoint : EndpointTemplate<ModbusAddress>
     /// <summary>Parses <paramref name="text"/>; on failure <paramref name="reason"/> names the field that is wrong.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out ModbusEndpoint? endpoint, [NotNullWhen(false)] out string? reason)
     {
-        ArgumentNullException.ThrowIfNull(text);
         endpoint = null;
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var part in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        if (!TryReadFields(text, Fields, "unit=1 holding=100-109 type=u16", "unit, holding or coils, type, order, scale, aggregate, deadline, quorum", out var fields, out reason))
         {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                reason = $"'{part}' is not field=value (write unit=1 holding=100-109 type=u16)";
-                return false;
-            }
-
-            var (key, value) = (part[..equals], part[(equals + 1)..]);
-            if (key is not ("unit" or "holding" or "coils" or "type" or "order" or "scale" or "aggregate" or "deadline" or "quorum"))
-            {
-                reason = $"unknown field '{key}': use unit, holding or coils, type, order, scale, aggregate, deadline, quorum";
-                return false;
-            }
-
-            if (!fields.TryAdd(key, value))
-            {
-                reason = $"field {key} is given twice";
-                return false;
-            }
+            return false;
         }
 
         if (!fields.TryGetValue("unit", out var unitText))

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
+using Bridge.Adapters.Iec61850.Goose;
 
 namespace Bridge.Adapters.Iec61850.Tests.Captures;
 
-/// <summary>Pieces of the captured Ethernet frames the tests need: the UDP payload of an IPv4 datagram.</summary>
+/// <summary>Pieces of the captured Ethernet frames the tests need: the UDP payload of an IPv4 datagram, the APDU of a GOOSE frame.</summary>
 public static class CapturedFrames
 {
     /// <summary>The UDP payload of an untagged Ethernet frame holding IPv4 and UDP; throws when the frame is not one.</summary>
@@ -28,4 +29,12 @@ public static class CapturedFrames
     /// <summary>The UDP payloads of every frame of capture <paramref name="name"/>.</summary>
     public static IReadOnlyList<ReadOnlyMemory<byte>> UdpPayloads(string name)
         => [.. CaptureFiles.Read(name).Select(p => UdpPayload(p.Data))];
+
+    /// <summary>The goosePdus of every frame of the Layer-2 GOOSE capture <paramref name="name"/>; fails the test when a frame does not decode.</summary>
+    public static IReadOnlyList<byte[]> GooseApdus(string name)
+        => [.. CaptureFiles.Read(name).Select(p =>
+        {
+            Assert.True(GooseFrameCodec.TryDecode(p.Data, out var frame, out var rejection), rejection.ToString());
+            return frame.Apdu.ToArray();
+        })];
 }

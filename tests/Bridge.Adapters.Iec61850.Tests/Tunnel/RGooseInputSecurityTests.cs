@@ -1,18 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using Bridge.Adapters.Iec61850.Adapter.Goose;
-using Bridge.Adapters.Iec61850.Goose;
 using Bridge.Adapters.Iec61850.RGoose;
 using Bridge.Adapters.Iec61850.RGoose.Security;
 using Bridge.Adapters.Iec61850.Tests.Captures;
 using Bridge.Adapters.Iec61850.Tests.RGoose.Security;
-using Bridge.Core.Mapping;
-using Bridge.Core.Routing;
-using Bridge.Multicast;
-using Bridge.Multicast.Naming;
-using Bridge.Multicast.Transports.Ip;
 using Bridge.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bridge.Adapters.Iec61850.Tests.Tunnel;
@@ -24,8 +15,6 @@ namespace Bridge.Adapters.Iec61850.Tests.Tunnel;
 /// </summary>
 public sealed class RGooseInputSecurityTests
 {
-    private static readonly MulticastInterface Loopback = MulticastInterface.Loopback();
-
     [Fact]
     public void TryRead_HmacAndAesGcmCaptures_GiveTheirGoosePdus()
     {
@@ -90,36 +79,29 @@ public sealed class RGooseInputSecurityTests
     {
         var time = new FakeTimeProvider(RGooseSecurityCaptureTests.CaptureTime);
         var keys = new RGooseKeySet([new RGooseKey(11, algorithm, RGooseSecurityCaptureTests.Material)]);
-        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
-        var listen = IPEndPoint.Parse(FreePorts.UniqueIPv4Group()["ham:ip:".Length..]);
-        await using var bridge = MulticastSocket.Create(Loopback);
-        await using var subscriber = MulticastSocket.Create(Loopback);
-        subscriber.Join(group);
-        var router = new Router(new RoutingTable([Rule(group)]), bridge);
-        await using var input = new RGooseInput(new RGooseReceiver(listen, Loopback.Index), router, _ => false, NullLogger.Instance, time, new RGooseUnprotector(keys));
-        input.Start();
-        using var publisher = Publisher();
+        await using var rig = RGooseInputOnLoopback.Start(time: time, security: new RGooseUnprotector(keys));
+        using var publisher = RGooseInputOnLoopback.Publisher();
         using var protector = new RGooseProtector(keys);
         using var forger = new RGooseProtector(new RGooseKeySet([new RGooseKey(11, algorithm, "not the real key"u8)]));
-        var apdus = Apdus(3);
+        var apdus = CapturedFrames.GooseApdus(CaptureFiles.Goose);
 
         // The first genuine SPDU, a forged one (same key id, another key), the first again (a
         // replay), an unsecured one, then the second genuine SPDU: when it reaches the group, the
         // loop has counted all before it (datagrams on loopback arrive in order).
         var genuine = Protect(protector, 1, apdus[0]);
-        publisher.SendTo(genuine, listen);
-        var first = await subscriber.FirstAsync();
-        publisher.SendTo(Protect(forger, 2, apdus[2]), listen);
-        publisher.SendTo(genuine, listen);
-        publisher.SendTo(Plain(apdus[2]), listen);
-        publisher.SendTo(Protect(protector, 2, apdus[1]), listen);
-        var second = await subscriber.FirstAsync();
+        publisher.SendTo(genuine, rig.Listen);
+        var first = await rig.Subscriber.FirstAsync();
+        publisher.SendTo(Protect(forger, 2, apdus[2]), rig.Listen);
+        publisher.SendTo(genuine, rig.Listen);
+        publisher.SendTo(Plain(apdus[2]), rig.Listen);
+        publisher.SendTo(Protect(protector, 2, apdus[1]), rig.Listen);
+        var second = await rig.Subscriber.FirstAsync();
 
         Assert.Equal(apdus[0], first.Payload.ToArray());
         Assert.Equal(apdus[1], second.Payload.ToArray());
-        Assert.Equal(2, input.Received);
+        Assert.Equal(2, rig.Input.Received);
         var expectedForged = algorithm.Encrypts() ? "rgoose_decrypt_failed" : "rgoose_bad_signature";
-        Assert.Equal(new Dictionary<string, long> { [expectedForged] = 1, ["rgoose_replay"] = 1, ["rgoose_unsecured"] = 1 }, input.Dropped);
+        Assert.Equal(new Dictionary<string, long> { [expectedForged] = 1, ["rgoose_replay"] = 1, ["rgoose_unsecured"] = 1 }, rig.Input.Dropped);
     }
 
     private static byte[] Protect(RGooseProtector protector, uint number, byte[] apdu)
@@ -137,38 +119,10 @@ public sealed class RGooseInputSecurityTests
         return buffer;
     }
 
-    private static List<byte[]> Apdus(int count)
-        => [.. CaptureFiles.Read(CaptureFiles.Goose).Take(count).Select(p =>
-        {
-            Assert.True(GooseFrameCodec.TryDecode(p.Data, out var frame, out var rejection), rejection.ToString());
-            return frame.Apdu.ToArray();
-        })];
-
     private static byte[] WithByte(ReadOnlyMemory<byte> datagram, int offset, byte value)
     {
         var copy = datagram.ToArray();
         copy[offset] = copy[offset] == value ? (byte)(value + 1) : value;
         return copy;
-    }
-
-    private static Socket Publisher()
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(Loopback.Index));
-        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return socket;
-    }
-
-    private static MappingRule Rule(GroupName group)
-    {
-        Assert.True(GooseEndpoint.TryParse("appid=1000 in=rgoose", emits: false, out var parsed, out var reason), reason);
-        return new MappingRule
-        {
-            Name = "from-wan",
-            Endpoint = parsed,
-            Groups = [GroupTemplate.Parse(group.ToString())],
-            Direction = RuleDirection.ToGroup,
-        };
     }
 }

@@ -1,31 +1,18 @@
 using System.Net;
-using System.Net.Sockets;
 using Bridge.Adapters.Iec61850.Adapter.Goose;
 using Bridge.Adapters.Iec61850.Goose;
 using Bridge.Adapters.Iec61850.RGoose;
 using Bridge.Adapters.Iec61850.Tests.Captures;
-using Bridge.Core.Mapping;
-using Bridge.Core.Routing;
-using Bridge.Multicast;
-using Bridge.Multicast.Naming;
-using Bridge.Multicast.Transports.Ip;
 using Bridge.Multicast.Wire;
 using Bridge.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bridge.Adapters.Iec61850.Tests.Tunnel;
 
 /// <summary>R-GOOSE as input: datagrams on a multicast group on loopback, routed into a group as captured GOOSE is.</summary>
 public sealed class RGooseInputTests
 {
-    private static readonly MulticastInterface Loopback = MulticastInterface.Loopback();
-
     /// <summary>The APDUs of the third-party publisher's capture (APPID 1000).</summary>
-    private static readonly IReadOnlyList<byte[]> CapturedApdus = [.. CaptureFiles.Read(CaptureFiles.Goose).Select(p =>
-    {
-        Assert.True(GooseFrameCodec.TryDecode(p.Data, out var frame, out var rejection), rejection.ToString());
-        return frame.Apdu.ToArray();
-    })];
+    private static readonly IReadOnlyList<byte[]> CapturedApdus = CapturedFrames.GooseApdus(CaptureFiles.Goose);
 
     [Fact]
     public void TryRead_SpduOfACapturedApdu_GivesTheApduItsAppIdAndGocbRef()
@@ -80,71 +67,49 @@ public sealed class RGooseInputTests
     [Fact]
     public async Task Receive_RGooseOnTheListenedGroup_ReachesAGroupSubscriberAsTheSameApdu()
     {
-        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
-        var listen = UniqueEndPoint();
-        await using var bridge = MulticastSocket.Create(Loopback);
-        await using var subscriber = MulticastSocket.Create(Loopback);
-        subscriber.Join(group);
-        var router = new Router(new RoutingTable([Rule("from-wan", "appid=1000 in=rgoose", group)]), bridge);
-        await using var input = new RGooseInput(new RGooseReceiver(listen, Loopback.Index), router, _ => false, NullLogger.Instance, TimeProvider.System);
-        input.Start();
-        using var publisher = Publisher();
+        await using var rig = RGooseInputOnLoopback.Start();
+        using var publisher = RGooseInputOnLoopback.Publisher();
 
         // A malformed datagram first: when the good one behind it arrives, the loop has counted it.
-        publisher.SendTo(Malformed("not-cltp"), listen);
-        publisher.SendTo(Spdu(CapturedApdus[0]), listen);
+        publisher.SendTo(Malformed("not-cltp"), rig.Listen);
+        publisher.SendTo(Spdu(CapturedApdus[0]), rig.Listen);
 
-        var message = await subscriber.FirstAsync();
+        var message = await rig.Subscriber.FirstAsync();
         Assert.Equal(CapturedApdus[0], message.Payload.ToArray());
         Assert.Equal(ContentType.GooseApdu, message.ContentType);
-        Assert.Equal(1, input.Received);
-        Assert.Equal(1, input.Dropped["rgoose_not_cltp_unit_data"]);
+        Assert.Equal(1, rig.Input.Received);
+        Assert.Equal(1, rig.Input.Dropped["rgoose_not_cltp_unit_data"]);
     }
 
     [Fact]
     public async Task Receive_DatagramFromTheSidesOwnSender_NeverReachesTheGroup()
     {
-        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
-        var listen = UniqueEndPoint();
-        await using var bridge = MulticastSocket.Create(Loopback);
-        await using var subscriber = MulticastSocket.Create(Loopback);
-        subscriber.Join(group);
-        var router = new Router(new RoutingTable([Rule("from-wan", "appid=1000 in=rgoose", group)]), bridge);
-        using var ownSender = Publisher();
-        using var other = Publisher();
-        var own = RGooseInput.OwnSource((IPEndPoint)ownSender.LocalEndPoint!, [IPAddress.Loopback]);
-        await using var input = new RGooseInput(new RGooseReceiver(listen, Loopback.Index), router, own, NullLogger.Instance, TimeProvider.System);
-        input.Start();
+        using var ownSender = RGooseInputOnLoopback.Publisher();
+        using var other = RGooseInputOnLoopback.Publisher();
+        await using var rig = RGooseInputOnLoopback.Start(RGooseInput.OwnSource((IPEndPoint)ownSender.LocalEndPoint!, [IPAddress.Loopback]));
 
-        ownSender.SendTo(Spdu(CapturedApdus[0]), listen);
-        other.SendTo(Spdu(CapturedApdus[3]), listen);
+        ownSender.SendTo(Spdu(CapturedApdus[0]), rig.Listen);
+        other.SendTo(Spdu(CapturedApdus[3]), rig.Listen);
 
         // Datagrams on loopback arrive in order: the first message is the other sender's.
-        var message = await subscriber.FirstAsync();
+        var message = await rig.Subscriber.FirstAsync();
         Assert.Equal(CapturedApdus[3], message.Payload.ToArray());
-        Assert.Equal(1, input.Dropped[RGooseInput.OwnReason]);
-        Assert.Equal(1, input.Received);
+        Assert.Equal(1, rig.Input.Dropped[RGooseInput.OwnReason]);
+        Assert.Equal(1, rig.Input.Received);
     }
 
     [Fact]
     public async Task Receive_AppIdNoRuleTakes_CountedUnroutable()
     {
-        var group = GroupName.Parse(FreePorts.UniqueIPv4Group());
-        var listen = UniqueEndPoint();
-        await using var bridge = MulticastSocket.Create(Loopback);
-        await using var subscriber = MulticastSocket.Create(Loopback);
-        subscriber.Join(group);
-        var router = new Router(new RoutingTable([Rule("from-wan", "appid=1000 in=rgoose", group)]), bridge);
-        await using var input = new RGooseInput(new RGooseReceiver(listen, Loopback.Index), router, _ => false, NullLogger.Instance, TimeProvider.System);
-        input.Start();
-        using var publisher = Publisher();
+        await using var rig = RGooseInputOnLoopback.Start();
+        using var publisher = RGooseInputOnLoopback.Publisher();
 
-        publisher.SendTo(Spdu(CapturedApdus[1], appId: 2000), listen);
-        publisher.SendTo(Spdu(CapturedApdus[2]), listen);
+        publisher.SendTo(Spdu(CapturedApdus[1], appId: 2000), rig.Listen);
+        publisher.SendTo(Spdu(CapturedApdus[2]), rig.Listen);
 
-        var message = await subscriber.FirstAsync();
+        var message = await rig.Subscriber.FirstAsync();
         Assert.Equal(CapturedApdus[2], message.Payload.ToArray());
-        Assert.Equal(1, input.Dropped["unroutable"]);
+        Assert.Equal(1, rig.Input.Dropped["unroutable"]);
     }
 
     private static byte[] Spdu(byte[] apdu, ushort appId = 1000, int signatureLength = 0)
@@ -177,29 +142,5 @@ public sealed class RGooseInputTests
             default:
                 throw new ArgumentOutOfRangeException(nameof(damage), damage, null);
         }
-    }
-
-    private static IPEndPoint UniqueEndPoint()
-        => IPEndPoint.Parse(FreePorts.UniqueIPv4Group()["ham:ip:".Length..]);
-
-    private static Socket Publisher()
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(Loopback.Index));
-        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return socket;
-    }
-
-    private static MappingRule Rule(string name, string endpoint, GroupName group)
-    {
-        Assert.True(GooseEndpoint.TryParse(endpoint, emits: false, out var parsed, out var reason), reason);
-        return new MappingRule
-        {
-            Name = name,
-            Endpoint = parsed,
-            Groups = [GroupTemplate.Parse(group.ToString())],
-            Direction = RuleDirection.ToGroup,
-        };
     }
 }

@@ -20,14 +20,8 @@ public sealed class RGooseSenderTests
         Prerequisites.LinuxRoot("the R-GOOSE sender test (sockets in network namespaces)");
         using var lan = NamespaceLan.Create(2);
         var (senderHost, receiverHost) = (lan.Hosts[0], lan.Hosts[1]);
-        using var receiver = NetworkNamespace.Run(receiverHost.Name, () =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            socket.Bind(new IPEndPoint(IPAddress.Any, RGooseCodec.Port));
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group.Address, receiverHost.IPv4));
-            return socket;
-        });
-        var interfaceIndex = NetworkNamespace.Run(senderHost.Name, () => NetworkInterfaceIndex(NamespaceLan.HostInterface));
+        using var receiver = Receiver(receiverHost);
+        var interfaceIndex = HostInterfaceIndex(senderHost);
         using var sender = NetworkNamespace.Run(senderHost.Name, () => new RGooseSender(Group, 4, interfaceIndex));
         var apdus = new[] { GooseRelayTests.Upstream(3, 0, 200), GooseRelayTests.Upstream(3, 1, 200) };
 
@@ -59,17 +53,11 @@ public sealed class RGooseSenderTests
         Prerequisites.LinuxRoot("the R-GOOSE sender test (sockets in network namespaces)");
         using var lan = NamespaceLan.Create(2);
         var (senderHost, receiverHost) = (lan.Hosts[0], lan.Hosts[1]);
-        using var receiver = NetworkNamespace.Run(receiverHost.Name, () =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            socket.Bind(new IPEndPoint(IPAddress.Any, RGooseCodec.Port));
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group.Address, receiverHost.IPv4));
-            return socket;
-        });
+        using var receiver = Receiver(receiverHost);
         var start = new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
         var keys = new RGooseKeySet([new RGooseKey(7, algorithm, new byte[16], start, start.AddHours(1))]);
         var time = new FakeTimeProvider(start.AddMinutes(-10));
-        var interfaceIndex = NetworkNamespace.Run(senderHost.Name, () => NetworkInterfaceIndex(NamespaceLan.HostInterface));
+        var interfaceIndex = HostInterfaceIndex(senderHost);
         using var sender = NetworkNamespace.Run(senderHost.Name, () => new RGooseSender(Group, 4, interfaceIndex, new RGooseProtector(keys), time));
         using var unprotector = new RGooseUnprotector(keys);
         var apdu = GooseRelayTests.Upstream(3, 0, 200);
@@ -98,6 +86,16 @@ public sealed class RGooseSenderTests
         Assert.True(sender.Secured);
     }
 
-    private static int NetworkInterfaceIndex(string name)
-        => System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Single(n => n.Name == name).GetIPProperties().GetIPv4Properties().Index;
+    /// <summary>A UDP socket in <paramref name="host"/>'s namespace on the R-GOOSE port that has joined <see cref="Group"/> on the LAN.</summary>
+    private static Socket Receiver(NamespaceHost host) => NetworkNamespace.Run(host.Name, () =>
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Any, RGooseCodec.Port));
+        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group.Address, host.IPv4));
+        return socket;
+    });
+
+    /// <summary>The index of <paramref name="host"/>'s LAN interface, as its own namespace numbers it.</summary>
+    private static int HostInterfaceIndex(NamespaceHost host) => NetworkNamespace.Run(host.Name, () =>
+        System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Single(n => n.Name == NamespaceLan.HostInterface).GetIPProperties().GetIPv4Properties().Index);
 }

@@ -41,14 +41,14 @@ public readonly record struct GooseAddress(ushort AppId, MacAddress Destination,
 /// gocbRef restricts the control blocks re-emitted; <c>out=lan</c>, <c>rgoose</c> or <c>both</c>).
 /// No placeholders: one rule is one stream (or family of streams) to its groups.
 /// </summary>
-public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
+public sealed class GooseEndpoint : FieldEndpoint<GooseAddress>
 {
     private static readonly string[] Fields = ["appid", "gocbRef", "dst", "priority", "vlan", "out", "in"];
 
     private GooseEndpoint(string text, bool emits, ushort? appId, string? gocbRef, MacAddress? destination, VlanTag? vlan, GooseOutput output, GooseOutput input = GooseOutput.Lan)
+        : base(text)
     {
         Input = input;
-        Text = text;
         Emits = emits;
         AppId = appId;
         GocbRef = gocbRef;
@@ -59,12 +59,6 @@ public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
 
     /// <inheritdoc/>
     public override string Kind => GooseAdapterKind.KindName;
-
-    /// <inheritdoc/>
-    public override string Text { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> Placeholders { get; } = [];
 
     /// <inheritdoc/>
     public override bool CanPublish => Emits;
@@ -93,30 +87,10 @@ public sealed class GooseEndpoint : EndpointTemplate<GooseAddress>
     /// <summary>Parses <paramref name="text"/>; <paramref name="emits"/> for a from-group rule. On failure <paramref name="reason"/> names the field.</summary>
     public static bool TryParse(string text, bool emits, [NotNullWhen(true)] out GooseEndpoint? endpoint, [NotNullWhen(false)] out string? reason)
     {
-        ArgumentNullException.ThrowIfNull(text);
         endpoint = null;
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var part in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        if (!TryReadFields(text, Fields, "appid=0x1001 gocbRef=IED1LD0/LLN0$GO$gcb1 dst=01-0C-CD-01-00-01", string.Join(", ", Fields), out var fields, out reason))
         {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                reason = $"'{part}' is not field=value (write appid=0x1001 gocbRef=IED1LD0/LLN0$GO$gcb1 dst=01-0C-CD-01-00-01)";
-                return false;
-            }
-
-            var (key, value) = (part[..equals], part[(equals + 1)..]);
-            if (!Fields.Contains(key, StringComparer.Ordinal))
-            {
-                reason = $"unknown field '{key}': use {string.Join(", ", Fields)}";
-                return false;
-            }
-
-            if (!fields.TryAdd(key, value))
-            {
-                reason = $"field {key} is given twice";
-                return false;
-            }
+            return false;
         }
 
         ushort? appId = null;

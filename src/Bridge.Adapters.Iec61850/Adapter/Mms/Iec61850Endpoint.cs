@@ -41,7 +41,7 @@ public readonly record struct Iec61850Address(string Ied, string Reference)
 /// <c>LD/LN.DO.DA[FC]</c> or in its MMS form <c>LD/LN$FC$DO$DA</c>; <c>fc=</c> gives the functional
 /// constraint when the reference has none.
 /// </summary>
-public sealed class Iec61850Endpoint : EndpointTemplate<Iec61850Address>
+public sealed class Iec61850Endpoint : FieldEndpoint<Iec61850Address>
 {
     /// <summary>The poll period when <c>every</c> is absent.</summary>
     public static readonly TimeSpan DefaultPollPeriod = TimeSpan.FromSeconds(10);
@@ -58,8 +58,8 @@ public sealed class Iec61850Endpoint : EndpointTemplate<Iec61850Address>
     private static readonly string[] Fields = ["ied", "report", "poll", "write", "operate", "read", "fc", "every", "gi"];
 
     private Iec61850Endpoint(string text, string ied, Iec61850Action action, ObjectReference reference, TimeSpan pollPeriod, bool generalInterrogation)
+        : base(text)
     {
-        Text = text;
         Ied = ied;
         Action = action;
         Reference = reference;
@@ -69,15 +69,6 @@ public sealed class Iec61850Endpoint : EndpointTemplate<Iec61850Address>
 
     /// <inheritdoc/>
     public override string Kind => Iec61850AdapterKind.KindName;
-
-    /// <inheritdoc/>
-    public override string Text { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> Placeholders { get; } = [];
-
-    /// <inheritdoc/>
-    public override bool CanPublish => true;
 
     /// <summary>The IED's name in <c>bridge.iec61850.ieds</c>.</summary>
     public string Ied { get; }
@@ -106,30 +97,10 @@ public sealed class Iec61850Endpoint : EndpointTemplate<Iec61850Address>
     /// <summary>Parses <paramref name="text"/>; on failure <paramref name="reason"/> names the field that is wrong.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out Iec61850Endpoint? endpoint, [NotNullWhen(false)] out string? reason)
     {
-        ArgumentNullException.ThrowIfNull(text);
         endpoint = null;
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var part in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        if (!TryReadFields(text, Fields, "ied=ied1 report=LD0/LLN0.EventsRCB01[RP]", "ied, one of report, poll, write, operate, read, and fc, every, gi", out var fields, out reason))
         {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                reason = $"'{part}' is not field=value (write ied=ied1 report=LD0/LLN0.EventsRCB01[RP])";
-                return false;
-            }
-
-            var (key, value) = (part[..equals], part[(equals + 1)..]);
-            if (!Fields.Contains(key, StringComparer.Ordinal))
-            {
-                reason = $"unknown field '{key}': use ied, one of report, poll, write, operate, read, and fc, every, gi";
-                return false;
-            }
-
-            if (!fields.TryAdd(key, value))
-            {
-                reason = $"field {key} is given twice";
-                return false;
-            }
+            return false;
         }
 
         if (!fields.TryGetValue("ied", out var ied) || !ValueSyntax.IsId(ied))

@@ -59,13 +59,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task Report_DataChangeOnTheIed_ReachesTheGroupAsJson()
     {
-        await using var side = Start("""
-            - name: events
-              iec61850: ied=ied1 report=TestLD/LLN0.EventsRCB01[RP] gi=false
-              group: events
-              direction: to-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("events", "ied=ied1 report=TestLD/LLN0.EventsRCB01[RP] gi=false", "events", "to-group"));
 
         _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO1$stVal", MmsBoolean.True);
 
@@ -88,13 +82,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     {
         // Data change only: no integrity report may come between the test's steps.
         _server.SetValue(TestModel.Device, "LLN0$BR$EventsBRCB01$TrgOps", new MmsBitString(BitString.FromFlags((uint)TriggerOptions.DataChange, 6)));
-        await using var side = Start("""
-            - name: events
-              iec61850: ied=ied1 report=TestLD/LLN0.EventsBRCB01[BR] gi=false
-              group: events
-              direction: to-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("events", "ied=ied1 report=TestLD/LLN0.EventsBRCB01[BR] gi=false", "events", "to-group"));
         _server.SetValue(TestModel.Device, "GGIO1$ST$SPCSO1$stVal", MmsBoolean.True);
         var routed = await _subscriber.FirstAsync(Patience);
 
@@ -122,12 +110,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     public async Task Report_IedSendsTheReportInSegments_OneMessageWithEveryMember()
     {
         await using var segmenting = TestIedServer.Start(TestModel.Sample(DateTimeOffset.UtcNow), new TestServerOptions { MaxMembersPerReport = 1 });
-        await using var side = Start("""
-            - name: events
-              iec61850: ied=ied1 report=TestLD/LLN0.EventsRCB01[RP]
-              group: events
-              direction: to-group
-            """, segmenting.EndPoint.Port);
+        await using var side = Start(Rule("events", "ied=ied1 report=TestLD/LLN0.EventsRCB01[RP]", "events", "to-group"), segmenting.EndPoint.Port);
 
         // The general interrogation includes all four members: four segments, one report.
         var message = await _subscriber.FirstAsync(Patience);
@@ -143,12 +126,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task Poll_Attribute_SendsItsValueToTheGroup()
     {
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 poll=TestLD/MMXU1.TotW.mag.f[MX] every=1m
-              group: events
-              direction: to-group
-            """);
+        await using var side = Start(Rule("power", "ied=ied1 poll=TestLD/MMXU1.TotW.mag.f[MX] every=1m", "events", "to-group"));
 
         var message = await _subscriber.FirstAsync(Patience);
 
@@ -158,13 +136,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task PublishFromGroup_WriteRule_WritesTheValueTheServerThenHolds()
     {
-        await using var side = Start("""
-            - name: setpoint
-              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
-              group: commands
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("setpoint", "ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]", "commands", "from-group"));
 
         await side.PublishFromGroupAsync(Command("""{"value":49.5}"""));
 
@@ -181,13 +153,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task PublishFromGroup_OperateRuleOnSboObject_SelectsAndOperates()
     {
-        await using var side = Start("""
-            - name: switch
-              iec61850: ied=ied1 operate=TestLD/GGIO1.SPCSO2
-              group: commands
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("switch", "ied=ied1 operate=TestLD/GGIO1.SPCSO2", "commands", "from-group"));
 
         await side.PublishFromGroupAsync(Command("true"));
 
@@ -202,13 +168,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     public async Task PublishFromGroup_OperateTheIedRefuses_IsCountedWithLastApplError()
     {
         // SPCSO3 is direct with enhanced security and off already: the server terminates the operate negatively.
-        await using var side = Start("""
-            - name: switch
-              iec61850: ied=ied1 operate=TestLD/GGIO1.SPCSO3
-              group: commands
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("switch", "ied=ied1 operate=TestLD/GGIO1.SPCSO3", "commands", "from-group"));
 
         await side.PublishFromGroupAsync(Command("false"));
 
@@ -222,13 +182,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task PublishFromGroup_ValueOfTheWrongType_IsCountedMalformedAndNotWritten()
     {
-        await using var side = Start("""
-            - name: setpoint
-              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
-              group: commands
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("setpoint", "ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]", "commands", "from-group"));
 
         await side.PublishFromGroupAsync(Command("\"high\""));
 
@@ -243,13 +197,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task AnswerAsync_ReadRule_AnswersWithTheIedsValue()
     {
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("power", "ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"));
 
         var first = Assert.Single(await side.AnswerAsync(Request(_meters)).ToListAsync());
         _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(1234.5f));
@@ -271,13 +219,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     {
         // What the host's wiring does for a side that can be asked: a request that reaches the
         // node's socket is answered with the side's value, parsed from its UTF-8 text.
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("power", "ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"));
         _server.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(812.25f));
         await using var member = MulticastSocket.Create(_loopback);
         member.Join(_meters);
@@ -300,20 +242,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
         second.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(20f));
         third.SetValue(TestModel.Device, "MMXU1$MX$TotW$mag$f", new MmsFloat32(3f));
         await using var side = Start(
-            """
-            - name: power1
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            - name: power2
-              iec61850: ied=ied2 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            - name: power3
-              iec61850: ied=ied3 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            """,
+            string.Join('\n', Enumerable.Range(1, 3).Select(n => Rule($"power{n}", $"ied=ied{n} read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"))),
             extraIeds: [("ied2", second.EndPoint.Port), ("ied3", third.EndPoint.Port)]);
         await AllAssociatedAsync(side, "ied1", "ied2", "ied3");
 
@@ -336,13 +265,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task AnswerAsync_ReadOfAMissingAttribute_GivesNoAnswerAndCountsIt()
     {
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("power", "ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]", "meters", "from-group"));
 
         var answers = await side.AnswerAsync(Request(_meters)).ToListAsync();
 
@@ -353,13 +276,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task IedAbortsTheAssociation_SideReconnectsAndCountsIt()
     {
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            """);
-        await NextAsync(side, Iec61850ConnectionState.Associated);
+        await using var side = await StartAssociatedAsync(Rule("power", "ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"));
 
         Interlocked.Exchange(ref _abortNext, 1);
         var duringAbort = await side.AnswerAsync(Request(_meters)).ToListAsync();
@@ -381,20 +298,11 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     [Fact]
     public async Task Instruments_ReadsCommandsAndAnAbort_MeasuredPerIed()
     {
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            - name: missing
-              iec61850: ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]
-              group: events
-              direction: from-group
-            - name: setpoint
-              iec61850: ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]
-              group: commands
-              direction: from-group
-            """);
+        await using var side = Start(string.Join(
+            '\n',
+            Rule("power", "ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"),
+            Rule("missing", "ied=ied1 read=TestLD/MMXU9.TotW.mag.f[MX]", "events", "from-group"),
+            Rule("setpoint", "ied=ied1 write=TestLD/GGIO1.SetPt1.setMag.f[SP]", "commands", "from-group")));
         using var meter = new Meter("test.iec61850." + Guid.NewGuid().ToString("N"));
         Iec61850Instruments.Create(meter, side.IedStatus);
         await NextAsync(side, Iec61850ConnectionState.Associated);
@@ -428,12 +336,7 @@ public sealed class Iec61850SideTests : IAsyncLifetime
     {
         var port = _server.EndPoint.Port;
         await _server.DisposeAsync();
-        await using var side = Start("""
-            - name: power
-              iec61850: ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]
-              group: meters
-              direction: from-group
-            """, port);
+        await using var side = Start(Rule("power", "ied=ied1 read=TestLD/MMXU1.TotW.mag.f[MX]", "meters", "from-group"), port);
 
         var first = await NextAsync(side, Iec61850ConnectionState.ConnectFailed);
         var second = await NextAsync(side, Iec61850ConnectionState.ConnectFailed);
@@ -465,6 +368,30 @@ public sealed class Iec61850SideTests : IAsyncLifetime
             """));
         Assert.True(bridge is not null, string.Join('\n', errors));
         return new Iec61850Side(bridge.Adapter<Iec61850Section>()!, new Router(bridge.ToRoutingTable(), _bridgeSocket), NullLoggerFactory.Instance, TimeProvider.System);
+    }
+
+    // A rule as the YAML list item Start places under rules: (join several with newlines).
+    private static string Rule(string name, string endpoint, string group, string direction) => $"""
+        - name: {name}
+          iec61850: {endpoint}
+          group: {group}
+          direction: {direction}
+        """;
+
+    /// <summary>Starts the side with <paramref name="rules"/> and waits for its first IED to associate.</summary>
+    private async Task<Iec61850Side> StartAssociatedAsync(string rules)
+    {
+        var side = Start(rules);
+        try
+        {
+            await NextAsync(side, Iec61850ConnectionState.Associated);
+            return side;
+        }
+        catch
+        {
+            await side.DisposeAsync();
+            throw;
+        }
     }
 
     private GroupMessage Command(string json) => new(_commands, Encoding.UTF8.GetBytes(json), ContentType.Raw, 1, 1, DateTimeOffset.UtcNow);

@@ -82,14 +82,10 @@ public sealed class RGooseSecurityCaptureTests
     [MemberData(nameof(HmacTampering))]
     public void Unprotect_HmacCaptureWithOneBitChanged_BadSignature(string where, int offset)
     {
-        using var unprotector = new RGooseUnprotector(CaptureKeys());
-        var datagram = CapturedFrames.UdpPayloads(CaptureFiles.RGooseHmac)[5].ToArray();
-        datagram[offset] ^= 0x10;
+        var (result, nothingRead) = UnprotectWithBitsFlipped(CaptureFiles.RGooseHmac, 5, offset, 0x10);
 
-        Assert.True(RGooseCodec.TryDecode(datagram, out var spdu, out var rejection), rejection.ToString());
-
-        Assert.Equal(RGooseSecurityRejection.BadSignature, unprotector.Unprotect(CaptureTime, datagram, spdu, out var userData));
-        Assert.True(userData.IsEmpty, where);
+        Assert.Equal(RGooseSecurityRejection.BadSignature, result);
+        Assert.True(nothingRead, where);
     }
 
     [Theory]
@@ -101,14 +97,10 @@ public sealed class RGooseSecurityCaptureTests
     [InlineData("tag", 242)]
     public void Unprotect_AesGcmCaptureWithOneBitChanged_DecryptFailed(string where, int offset)
     {
-        using var unprotector = new RGooseUnprotector(CaptureKeys());
-        var datagram = CapturedFrames.UdpPayloads(CaptureFiles.RGooseAesGcm)[2].ToArray();
-        datagram[offset] ^= 0x01;
+        var (result, nothingRead) = UnprotectWithBitsFlipped(CaptureFiles.RGooseAesGcm, 2, offset, 0x01);
 
-        Assert.True(RGooseCodec.TryDecode(datagram, out var spdu, out var decodeRejection), decodeRejection.ToString());
-
-        Assert.Equal(RGooseSecurityRejection.DecryptFailed, unprotector.Unprotect(CaptureTime, datagram, spdu, out var userData));
-        Assert.True(userData.IsEmpty, where);
+        Assert.Equal(RGooseSecurityRejection.DecryptFailed, result);
+        Assert.True(nothingRead, where);
     }
 
     [Fact]
@@ -214,6 +206,23 @@ public sealed class RGooseSecurityCaptureTests
         Assert.True(RGooseCodec.TryDecode(buffer.AsMemory(0, layout.Length), out var ours, out _));
         Assert.Equal(RGooseSecurityRejection.None, unprotector.Unprotect(CaptureTime, buffer.AsMemory(0, layout.Length), ours, out var decrypted));
         Assert.Equal(plaintext.Span.ToArray(), decrypted.Span.ToArray());
+    }
+
+    /// <summary>
+    /// Flips <paramref name="bits"/> of the octet at <paramref name="offset"/> in frame <paramref name="frame"/>
+    /// of <paramref name="capture"/>, asserts the SPDU still decodes, and unprotects it with the captures' keys:
+    /// what security says, and whether it handed back no user data.
+    /// </summary>
+    private static (RGooseSecurityRejection Result, bool NothingRead) UnprotectWithBitsFlipped(string capture, int frame, int offset, byte bits)
+    {
+        using var unprotector = new RGooseUnprotector(CaptureKeys());
+        var datagram = CapturedFrames.UdpPayloads(capture)[frame].ToArray();
+        datagram[offset] ^= bits;
+
+        Assert.True(RGooseCodec.TryDecode(datagram, out var spdu, out var rejection), rejection.ToString());
+
+        var result = unprotector.Unprotect(CaptureTime, datagram, spdu, out var userData);
+        return (result, userData.IsEmpty);
     }
 
     /// <summary>Unprotects <paramref name="datagram"/>, asserting it is accepted, and summarises its one goosePdu.</summary>

@@ -1,4 +1,3 @@
-using Bridge.Adapters.Iec61850.Goose;
 using Bridge.Adapters.Iec61850.RGoose;
 using Bridge.Adapters.Iec61850.RGoose.Security;
 using Bridge.Adapters.Iec61850.Tests.Captures;
@@ -15,11 +14,7 @@ public sealed class RGooseSecurityRoundTripTests
     private static readonly DateTimeOffset Now = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>A goosePdu of the third-party Layer-2 capture.</summary>
-    private static readonly byte[] Apdu = CaptureFiles.Read(CaptureFiles.Goose).Select(p =>
-    {
-        Assert.True(GooseFrameCodec.TryDecode(p.Data, out var frame, out var rejection), rejection.ToString());
-        return frame.Apdu.ToArray();
-    }).First();
+    private static readonly byte[] Apdu = CapturedFrames.GooseApdus(CaptureFiles.Goose)[0];
 
     public static TheoryData<RGooseSecurityAlgorithm> Algorithms => new(Enum.GetValues<RGooseSecurityAlgorithm>());
 
