@@ -76,7 +76,8 @@ fi
 # governor is not ours to set; core_pattern is left as the machine has it; the scheduler, not
 # afl, picks the core, since other work shares it.
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
-export AFL_NO_UI=1 AFL_QUIET=1
+# .NET starts in a second or two, far slower than a forked binary, and more under load.
+export AFL_NO_UI=1 AFL_QUIET=1 AFL_FORKSRV_INIT_TMOUT=60000
 
 stat() { awk -F' *: *' -v key="$2" '$1 == key { print $2 }' "$1" 2>/dev/null; }
 
@@ -92,69 +93,112 @@ for target in "${targets[@]}"; do
 
   # Seeds and the corpus saved by earlier runs are the starting queue.
   input="$work/in/$target"
-  output="$work/out/$target"
-  rm -rf "$input" "$output"
-  mkdir -p "$input" "$work/out"
+  rm -rf "$input" "$work/out/$target"
+  mkdir -p "$input" "$work/out/$target"
   cp fuzz/seeds/"$target"/* "$input"/
   if [ -d "fuzz/corpus/$target" ]; then
     cp fuzz/corpus/"$target"/* "$input"/ 2>/dev/null || true
   fi
 
-  limits=(-E "$execs")
-  ((seconds > 0)) && limits+=(-V "$seconds")
   echo "fuzz.sh: $target: afl-fuzz up to $execs executions$( ((seconds > 0)) && echo " or $seconds s"), inputs up to $max_length bytes" >&2
   start=$(date +%s)
-  attempt=1
+  total=0 crashes=0 hangs=0 paths=0 run=0 false_starts=0
+  # SharpFuzz's loop is one process for the whole run, so when afl-fuzz kills it for a timeout
+  # afl-fuzz itself stops ("Unable to communicate with fork server"). The input it was on is
+  # then run again alone: if it still takes too long it is a hang, saved with the findings;
+  # either way afl-fuzz starts again from the queue so far, for the executions still to do.
   while true; do
-    rm -rf "$output"
-    nice -n 19 afl-fuzz -i "$input" -o "$output" -t 3000+ -m none -G "$max_length" "${limits[@]}" -- "${fuzzer[@]}" "$target" \
+    run=$((run + 1))
+    output="$work/out/$target/run$run"
+    limits=(-E "$((execs - total))")
+    if ((seconds > 0)); then
+      left=$((seconds - ($(date +%s) - start)))
+      ((left > 0)) || break
+      limits+=(-V "$left")
+    fi
+    nice -n 19 afl-fuzz -i "$input" -o "$output" -t "${GRIDCAST_FUZZ_TIMEOUT_MS:-3000}" -m none -G "$max_length" "${limits[@]}" -- "${fuzzer[@]}" "$target" \
       >"$work/$target.afl.log" 2>&1 &
     afl=$!
     trap 'kill "$afl" 2>/dev/null || true' EXIT INT TERM
     stats="$output/default/fuzzer_stats"
-    next=30
+    next=$(($(date +%s) - start + 30))
     while kill -0 "$afl" 2>/dev/null; do
       sleep 2
       if (($(date +%s) - start >= next)) && [ -f "$stats" ]; then
         next=$((next + 30))
         printf '  %s %6ss  execs %s  %s/s  paths %s  crashes %s  hangs %s\n' "$target" "$(($(date +%s) - start))" \
-          "$(stat "$stats" execs_done)" "$(stat "$stats" execs_per_sec)" "$(stat "$stats" corpus_count)" \
-          "$(stat "$stats" saved_crashes)" "$(stat "$stats" saved_hangs)" >&2
+          "$((total + $(stat "$stats" execs_done)))" "$(stat "$stats" execs_per_sec)" "$(stat "$stats" corpus_count)" \
+          "$((crashes + $(stat "$stats" saved_crashes)))" "$((hangs + $(stat "$stats" saved_hangs)))" >&2
       fi
-  done
-  if wait "$afl"; then
+    done
+    status=0
+    wait "$afl" || status=$?
     trap - EXIT INT TERM
-    break
-  fi
-  trap - EXIT INT TERM
-  # Under load the first dry run now and then reports no coverage (the runtime is still
-  # starting); a second start goes through. Anything else, or a third failure, stops here.
-  if ((attempt < 3)) && grep -q "No instrumentation detected" "$work/$target.afl.log"; then
-    echo "fuzz.sh: $target: afl-fuzz saw no coverage on its dry run; starting it again" >&2
-    attempt=$((attempt + 1))
-    continue
-  fi
-  echo "fuzz.sh: afl-fuzz failed on $target; its log:" >&2
-  tail -30 "$work/$target.afl.log" >&2
-  exit 1
+    if [ -f "$stats" ]; then
+      total=$((total + $(stat "$stats" execs_done)))
+      crashes=$((crashes + $(stat "$stats" saved_crashes)))
+      hangs=$((hangs + $(stat "$stats" saved_hangs)))
+      paths=$(stat "$stats" corpus_count)
+    fi
+    if ((status == 0)); then
+      break
+    fi
+    if grep -q "No instrumentation detected" "$work/$target.afl.log" && ((false_starts < 3)); then
+      # Under load a first dry run now and then sees no coverage yet; a second start goes through.
+      false_starts=$((false_starts + 1))
+      echo "fuzz.sh: $target: afl-fuzz saw no coverage on its dry run; starting it again" >&2
+      continue
+    fi
+    if grep -q "Unable to communicate with fork server" "$work/$target.afl.log" && [ -f "$output/default/.cur_input" ] && ((run < 20)); then
+      if timeout 30 "${fuzzer[@]}" "$target" --replay "$output/default/.cur_input" >/dev/null 2>&1; then
+        echo "fuzz.sh: $target: afl-fuzz timed out an input that parses at once alone (the machine was busy); going on" >&2
+      else
+        hangs=$((hangs + 1))
+        mkdir -p "$output/default/hangs"
+        cp "$output/default/.cur_input" "$output/default/hangs/timed-out-$run"
+        echo "fuzz.sh: $target: an input that hangs or crashes: $output/default/hangs/timed-out-$run" >&2
+      fi
+      # Go on from everything found so far.
+      input="$work/in/$target-$run"
+      rm -rf "$input"
+      mkdir -p "$input"
+      cp "$output"/default/queue/id* "$input"/
+      if ((total < execs)); then
+        continue
+      fi
+      break
+    fi
+    echo "fuzz.sh: afl-fuzz failed on $target; its log:" >&2
+    tail -30 "$work/$target.afl.log" >&2
+    exit 1
   done
   elapsed=$(($(date +%s) - start))
 
-  crashes="$(stat "$stats" saved_crashes)"
-  hangs="$(stat "$stats" saved_hangs)"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$(stat "$stats" execs_done)" \
-    "$(stat "$stats" execs_per_sec)" "$(stat "$stats" corpus_count)" "$crashes" "$hangs" "$elapsed" | tee -a "$summary"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$total" \
+    "$((total / (elapsed > 0 ? elapsed : 1)))" "$paths" "$crashes" "$hangs" "$elapsed" | tee -a "$summary"
   if ((crashes + hangs > 0)); then
     failed=1
-    echo "fuzz.sh: $target: findings in $output/default/crashes and hangs; replay one with" >&2
+    echo "fuzz.sh: $target: findings in $work/out/$target/run*/default/crashes and hangs; replay one with" >&2
     echo "  dotnet $work/publish/Bridge.Fuzz.dll $target --replay FILE" >&2
   fi
 
-  # The queue, minimised to the inputs that keep its coverage, is the corpus the tests replay.
+  # The queues of every run, minimised to the inputs that keep their coverage, are the corpus
+  # the tests replay.
+  queues="$work/queues/$target"
+  rm -rf "$queues"
+  mkdir -p "$queues"
+  for queue in "$work/out/$target"/run*/default/queue; do
+    for file in "$queue"/id*; do
+      if [ -f "$file" ]; then
+        cp "$file" "$queues/$(sha1sum "$file" | cut -c1-16)"
+      fi
+    done
+  done
+
   minimised="$work/min/$target"
   rm -rf "$minimised"
   mkdir -p "$work/min"
-  if nice -n 19 afl-cmin -i "$output/default/queue" -o "$minimised" -t 5000 -m none -- "${fuzzer[@]}" "$target" >"$work/$target.cmin.log" 2>&1; then
+  if nice -n 19 afl-cmin -i "$queues" -o "$minimised" -t 5000 -m none -- "${fuzzer[@]}" "$target" >"$work/$target.cmin.log" 2>&1; then
     if ((save)); then
       rm -rf "fuzz/corpus/$target"
       mkdir -p "fuzz/corpus/$target"
