@@ -1,7 +1,7 @@
 namespace Bridge.Fuzz.Tests;
 
 /// <summary>
-/// Every seed and every corpus input the fuzzers kept, through the real parsers, with the same
+/// Every seed, every corpus input the fuzzers kept and every input of a fixed finding, through the real parsers, with the same
 /// checks afl-fuzz ran (FuzzHarness.RunBounded): each input parses or is rejected with the
 /// parser's named reason, no exception escapes, and the allocation stays in its linear bound.
 /// </summary>
@@ -12,7 +12,7 @@ public sealed class CorpusReplayTests
     public static TheoryData<string, string> Inputs()
     {
         var data = new TheoryData<string, string>();
-        foreach (var kind in new[] { "seeds", "corpus" })
+        foreach (var kind in new[] { "seeds", "corpus", "regressions" })
         {
             var folder = Path.Combine(FuzzFolder, kind);
             if (!Directory.Exists(folder))
