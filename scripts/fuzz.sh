@@ -100,6 +100,12 @@ for target in "${targets[@]}"; do
     cp fuzz/corpus/"$target"/* "$input"/ 2>/dev/null || true
   fi
 
+  # A target whose input is text gets the words of its syntax (fuzz/dictionaries/TARGET.dict).
+  dictionary=()
+  if [ -f "fuzz/dictionaries/$target.dict" ]; then
+    dictionary=(-x "fuzz/dictionaries/$target.dict")
+  fi
+
   echo "fuzz.sh: $target: afl-fuzz up to $execs executions$( ((seconds > 0)) && echo " or $seconds s"), inputs up to $max_length bytes" >&2
   start=$(date +%s)
   total=0 crashes=0 hangs=0 paths=0 run=0 false_starts=0
@@ -116,7 +122,7 @@ for target in "${targets[@]}"; do
       ((left > 0)) || break
       limits+=(-V "$left")
     fi
-    nice -n 19 afl-fuzz -i "$input" -o "$output" -t "${GRIDCAST_FUZZ_TIMEOUT_MS:-3000}" -m none -G "$max_length" "${limits[@]}" -- "${fuzzer[@]}" "$target" \
+    nice -n 19 afl-fuzz -i "$input" -o "$output" -t "${GRIDCAST_FUZZ_TIMEOUT_MS:-3000}" -m none -G "$max_length" "${limits[@]}" "${dictionary[@]}" -- "${fuzzer[@]}" "$target" \
       >"$work/$target.afl.log" 2>&1 &
     afl=$!
     trap 'kill "$afl" 2>/dev/null || true' EXIT INT TERM
