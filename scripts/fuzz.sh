@@ -208,10 +208,11 @@ for target in "${targets[@]}"; do
     if ((save)); then
       rm -rf "fuzz/corpus/$target"
       mkdir -p "fuzz/corpus/$target"
-      # Names without afl's colons and commas, which some tools and file systems dislike.
+      # Named by content: no afl colons and commas, which some tools dislike, and an input kept
+      # by the next run keeps its name, so a new corpus changes only what changed.
       i=0
       for file in "$minimised"/*; do
-        cp "$file" "fuzz/corpus/$target/$(printf '%04d' "$i")-$(sha1sum "$file" | cut -c1-12)"
+        cp "$file" "fuzz/corpus/$target/$(sha1sum "$file" | cut -c1-16)"
         i=$((i + 1))
       done
       echo "fuzz.sh: $target: $i inputs saved to fuzz/corpus/$target" >&2
