@@ -85,6 +85,15 @@ public static class ConfigurationTreeReader
             errors.Add(Position(at.Line, at.Column), "YAML syntax error: the text cannot be read as YAML here (an unclosed [ or { ?)");
             return null;
         }
+        catch (ArgumentException)
+        {
+            // YamlDotNet's representation model refuses some event sequences its parser lets
+            // through ("The current event is of an unsupported type", as for a key after a NUL
+            // character; found by fuzzing): malformed input all the same.
+            var at = scanner.CurrentPosition;
+            errors.Add(Position(at.Line, at.Column), "YAML syntax error: the text cannot be read as YAML here");
+            return null;
+        }
 
         if (stream.Documents.Count == 0)
         {

@@ -211,7 +211,9 @@ public static class PartialAggregateCodec
                 return AggregationError.MinAboveMax;
             }
 
-            if (Int128.Abs(sum) > ValueUnits.MaxAbsUnits * (Int128)contributors)
+            // Int128.Abs throws on Int128.MinValue, a sum no sender can reach (found by fuzzing):
+            // it is out of range like every other sum past the bound.
+            if (sum == Int128.MinValue || Int128.Abs(sum) > ValueUnits.MaxAbsUnits * (Int128)contributors)
             {
                 return AggregationError.SumOutOfRange;
             }

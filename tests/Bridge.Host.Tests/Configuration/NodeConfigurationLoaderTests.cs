@@ -342,6 +342,18 @@ public sealed class NodeConfigurationLoaderTests : IDisposable
         Assert.StartsWith(prefix, error.Message, StringComparison.Ordinal);
     }
 
+    // Found by fuzzing (fuzz/regressions/mapping/yaml-key-after-nul): YamlDotNet threw an
+    // ArgumentException out of the loader.
+    [Fact]
+    public void Parse_YamlKeyAfterNulCharacter_IsSyntaxError()
+    {
+        var (configuration, errors) = NodeConfigurationLoader.Parse(":\n\0:", ConfigurationFormat.Yaml, _files.Directory);
+
+        Assert.Null(configuration);
+        var error = Assert.Single(errors);
+        Assert.StartsWith("YAML syntax error: ", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("node.yaml", "", "(file): the file is empty")]
     [InlineData("node.yaml", "- a\n- b\n", "(file): expected a mapping, found a list")]

@@ -298,6 +298,15 @@ public sealed class AggregationCodecTests
         Assert.Equal(expected, reason);
     }
 
+    // Found by fuzzing (fuzz/regressions/agg-partial/sum-int128-min): Int128.Abs threw on this sum.
+    [Fact]
+    public void PartialTryDecode_SumInt128MinValue_IsSumOutOfRange()
+    {
+        Assert.False(PartialAggregateCodec.TryDecode(WireBuilders.Partial(sumUnits: Int128.MinValue), out var partial, out var reason));
+        Assert.Null(partial);
+        Assert.Equal(AggregationError.SumOutOfRange, reason);
+    }
+
     [Fact]
     public void PartialTryDecode_KnownMembershipWithinMembers_IsAccepted()
     {
