@@ -356,14 +356,24 @@ public sealed partial class MulticastSocket : IGroupSender, IAsyncDisposable
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
         List<ITechnologyInterface> carriers;
         List<Transmit> transmits = [];
+        bool deadlineMoved;
         lock (_gate)
         {
             carriers = Carriers(group);
+            var before = DatagramDeadlines();
             _endpoint.Send(Now(), WallClockMicroseconds(), group, payload, contentType, carriers.Min(c => c.AtomicMessageSize), lastValue);
             while (_endpoint.TryPollTransmit(out var transmit))
             {
                 transmits.Add(transmit);
             }
+
+            deadlineMoved = DatagramDeadlines() != before;
+        }
+
+        // A reliable group's send schedules its status announcement: the timer loop must see it.
+        if (deadlineMoved)
+        {
+            WakeTimer();
         }
 
         foreach (var transmit in transmits)

@@ -484,7 +484,9 @@ public sealed partial class GroupEndpoint
 
         if (!frame.IsFragment)
         {
-            if (sink is not null && window is not null)
+            // Reliable groups deliver through their repair bookkeeping (in-order release,
+            // Retransmission accounting), so the borrowed-payload path is for endpoints without them.
+            if (sink is not null && window is not null && _reliable.Count == 0)
             {
                 window.Mark(frame.Sequence);
                 Counters.OnMessageReceived();

@@ -20,19 +20,17 @@ internal enum SequenceVerdict
 /// </summary>
 internal sealed class SequenceWindow
 {
-    private readonly ulong[] _bits;
+    private readonly SequenceBitmap _seen;
     private readonly ulong _size;
-    private readonly ulong _capacity;
     private ulong _newest;
 
     /// <summary>A window of <paramref name="size"/> numbers that has seen <paramref name="first"/>.</summary>
     public SequenceWindow(int size, ulong first)
     {
         _size = (ulong)size;
-        _bits = new ulong[(size + 63) / 64];
-        _capacity = (ulong)_bits.Length * 64;
+        _seen = new SequenceBitmap(size);
         _newest = first;
-        Set(first);
+        _seen.Set(first);
     }
 
     public SequenceVerdict Check(ulong sequence)
@@ -47,7 +45,7 @@ internal sealed class SequenceWindow
             return SequenceVerdict.TooOld;
         }
 
-        return IsSet(sequence) ? SequenceVerdict.Duplicate : SequenceVerdict.New;
+        return _seen.IsSet(sequence) ? SequenceVerdict.Duplicate : SequenceVerdict.New;
     }
 
     /// <summary>Records <paramref name="sequence"/> as delivered; call only after <see cref="Check"/> said new.</summary>
@@ -55,41 +53,10 @@ internal sealed class SequenceWindow
     {
         if (sequence > _newest)
         {
-            // Positions between the old newest and this one now stand for numbers not yet seen.
-            var advance = sequence - _newest;
-            if (advance >= _capacity)
-            {
-                Array.Clear(_bits);
-            }
-            else
-            {
-                for (var s = _newest + 1; s < sequence; s++)
-                {
-                    Clear(s);
-                }
-            }
-
+            _seen.Advance(_newest, sequence);
             _newest = sequence;
         }
 
-        Set(sequence);
-    }
-
-    private bool IsSet(ulong sequence)
-    {
-        var bit = sequence % _capacity;
-        return (_bits[bit / 64] & (1UL << (int)(bit % 64))) != 0;
-    }
-
-    private void Set(ulong sequence)
-    {
-        var bit = sequence % _capacity;
-        _bits[bit / 64] |= 1UL << (int)(bit % 64);
-    }
-
-    private void Clear(ulong sequence)
-    {
-        var bit = sequence % _capacity;
-        _bits[bit / 64] &= ~(1UL << (int)(bit % 64));
+        _seen.Set(sequence);
     }
 }

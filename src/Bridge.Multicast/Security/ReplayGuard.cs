@@ -1,3 +1,5 @@
+using Bridge.Multicast.Endpoint;
+
 namespace Bridge.Multicast.Security;
 
 /// <summary>
@@ -17,9 +19,8 @@ internal sealed class ReplayGuard
     /// <summary>Fragment indices remembered per source at most.</summary>
     internal const int MaxFragmentEntries = 1 << 16;
 
-    private readonly ulong[] _bits;
+    private readonly SequenceBitmap _seen;
     private readonly ulong _window;
-    private readonly ulong _capacity;
     private readonly SortedDictionary<ulong, HashSet<ushort>> _fragments = [];
     private int _fragmentEntries;
     private ulong _newest;
@@ -29,8 +30,7 @@ internal sealed class ReplayGuard
     public ReplayGuard(int window)
     {
         _window = (ulong)window;
-        _bits = new ulong[(window + 63) / 64];
-        _capacity = (ulong)_bits.Length * 64;
+        _seen = new SequenceBitmap(window);
     }
 
     /// <summary>When this source last had a frame accepted (the caller's clock), for eviction.</summary>
@@ -51,7 +51,7 @@ internal sealed class ReplayGuard
 
         if (!isFragment)
         {
-            return IsSet(sequence) ? SecurityRejection.Replayed : SecurityRejection.None;
+            return _seen.IsSet(sequence) ? SecurityRejection.Replayed : SecurityRejection.None;
         }
 
         return _fragments.TryGetValue(sequence, out var seen) && seen.Contains(fragmentIndex)
@@ -69,7 +69,7 @@ internal sealed class ReplayGuard
 
         if (!isFragment)
         {
-            Set(sequence);
+            _seen.Set(sequence);
             return;
         }
 
@@ -97,18 +97,7 @@ internal sealed class ReplayGuard
     {
         if (_any)
         {
-            var advance = sequence - _newest;
-            if (advance >= _capacity)
-            {
-                Array.Clear(_bits);
-            }
-            else
-            {
-                for (var s = _newest + 1; s < sequence; s++)
-                {
-                    Clear(s);
-                }
-            }
+            _seen.Advance(_newest, sequence);
         }
 
         _any = true;
@@ -124,23 +113,5 @@ internal sealed class ReplayGuard
             _fragments.Remove(oldest);
             _fragmentEntries -= indices.Count;
         }
-    }
-
-    private bool IsSet(ulong sequence)
-    {
-        var bit = sequence % _capacity;
-        return (_bits[bit / 64] & (1UL << (int)(bit % 64))) != 0;
-    }
-
-    private void Set(ulong sequence)
-    {
-        var bit = sequence % _capacity;
-        _bits[bit / 64] |= 1UL << (int)(bit % 64);
-    }
-
-    private void Clear(ulong sequence)
-    {
-        var bit = sequence % _capacity;
-        _bits[bit / 64] &= ~(1UL << (int)(bit % 64));
     }
 }
